@@ -1,0 +1,42 @@
+"""The command line every service shares: ``python -m tasklane_<service> [serve|migrate]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tasklane_common.db.engine import Database
+from tasklane_common.db.migrations import upgrade
+from tasklane_common.settings import ServiceSettings
+
+
+async def _migrate(settings: ServiceSettings, logical_schema: str, migrations: Path) -> None:
+    db = Database(settings.database, logical_schema=logical_schema)
+    try:
+        await upgrade(db, migrations)
+    finally:
+        await db.dispose()
+
+
+def main(
+    settings_cls: type[ServiceSettings],
+    create_app: Callable[[Any], Any],
+    *,
+    logical_schema: str,
+    migrations: Path,
+) -> None:
+    parser = argparse.ArgumentParser(prog=f"tasklane-{logical_schema}")
+    parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
+    args = parser.parse_args()
+    settings = settings_cls()
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings, logical_schema, migrations))
+        return
+    import uvicorn
+
+    # Migrations run in the lifespan too unless disabled (Kubernetes runs them in an init step).
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                access_log=False, timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5)

@@ -1,0 +1,80 @@
+"""The async engine and unit of work of one service."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from tasklane_common.settings import DatabaseSettings
+
+
+class Database:
+    """Owns the engine of one service; ``transaction()`` is the only way code writes.
+
+    The framework (consumers, HTTP dependencies, workers) opens the transaction and commits it;
+    domain code receives the session and never commits.
+    """
+
+    def __init__(self, settings: DatabaseSettings, *, logical_schema: str) -> None:
+        self.logical_schema = logical_schema
+        url = make_url(settings.url.get_secret_value())
+        self.is_sqlite = url.get_backend_name() == "sqlite"
+        self.schema: str | None = None if self.is_sqlite else (settings.schema_name or logical_schema)
+        kwargs: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": not self.is_sqlite}
+        if self.is_sqlite:
+            if url.database and url.database != ":memory:":
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs["pool_size"] = settings.pool_size
+            kwargs["max_overflow"] = settings.pool_size
+        engine = create_async_engine(url, **kwargs)
+        self.engine: AsyncEngine = engine.execution_options(
+            schema_translate_map={logical_schema: self.schema}
+        )
+        if self.is_sqlite:
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite allows one writer; serialising writes here avoids "database is locked" storms.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        if self._write_lock is not None:
+            async with self._write_lock, self._sessions() as session, session.begin():
+                yield session
+        else:
+            async with self._sessions() as session, session.begin():
+                yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

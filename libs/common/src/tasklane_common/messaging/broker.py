@@ -1,0 +1,71 @@
+"""The transport interface: RabbitMQ in production and tests, in-process in the embedded mode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tasklane_common.messaging.topology import QueueSpec
+from tasklane_common.settings import BrokerSettings
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    routing_key: str
+    body: bytes
+    message_id: str
+    correlation_id: str | None = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Delivery(Protocol):
+    body: bytes
+    headers: Mapping[str, Any]
+    message_id: str | None
+    routing_key: str
+    redelivered: bool
+    # How many times the broker handed this message out before (quorum x-delivery-count).
+    delivery_count: int
+
+    async def ack(self) -> None: ...
+
+    async def requeue(self) -> None:
+        """Give the message back; it counts towards the queue's delivery limit."""
+
+    async def dead_letter(self, reason: str) -> None:
+        """Move the message to the queue's dead-letter queue with ``reason``, then ack it."""
+
+
+DeliveryCallback = Callable[[Delivery], Coroutine[Any, Any, None]]
+
+
+class Broker(Protocol):
+    async def start(self) -> None:
+        """Connect and declare the whole topology."""
+
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Publish all messages with confirms in flight together; raise PublishError if any is
+        not confirmed within the publish timeout."""
+
+    async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
+        """Start delivering ``queue`` to ``callback`` (up to ``prefetch`` at a time)."""
+
+    async def stop_consuming(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def is_healthy(self) -> bool: ...
+
+    async def dead_letters(self, queue: QueueSpec, limit: int = 100) -> list[dict[str, Any]]:
+        """Peek at the dead-lettered messages of ``queue`` (for admin endpoints and tests)."""
+
+
+def connect_broker(settings: BrokerSettings) -> Broker:
+    if settings.is_memory:
+        from tasklane_common.messaging.memory import InMemoryBroker
+
+        return InMemoryBroker.named(settings)
+    from tasklane_common.messaging.rabbit import RabbitBroker
+
+    return RabbitBroker(settings)

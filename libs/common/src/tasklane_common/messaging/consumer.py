@@ -1,0 +1,197 @@
+"""Typed, idempotent event handlers: the contract is the handler's signature.
+
+    consumer = runtime.consumer(AGENT_INBOUND)
+
+    @consumer.on(MessageReceived)
+    async def handle(ctx: HandlerContext, event: MessageReceived) -> None:
+        ...                     # write with ctx.session, emit with await ctx.publish(...)
+
+For each delivery the consumer opens one transaction, claims the event id in the inbox, runs the
+handler and commits; only then does it ack. Redeliveries and duplicates find the inbox row and
+change nothing. Invalid messages go to the dead-letter queue with their reason; other failures
+retry with backoff and then return to the broker, whose delivery limit dead-letters a poison
+message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from opentelemetry import trace
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import (
+    AsyncRetrying,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from tasklane_common.db.engine import Database
+from tasklane_common.errors import PermanentError
+from tasklane_common.logging import get_logger
+from tasklane_common.messaging.broker import Delivery
+from tasklane_common.messaging.envelope import Envelope, Event
+from tasklane_common.messaging.inbox import claim
+from tasklane_common.messaging.outbox import Outbox, OutboxRelay
+from tasklane_common.messaging.topology import QueueSpec
+from tasklane_common.telemetry import extract_context, tracer
+
+log = get_logger(__name__)
+E = TypeVar("E", bound=Event)
+
+
+@dataclass
+class HandlerContext:
+    session: AsyncSession
+    envelope: Envelope
+    outbox: Outbox | None
+
+    async def publish(self, event: Event, *, event_id: str | None = None) -> Envelope:
+        """Emit ``event`` through the outbox, in this transaction, continuing the conversation."""
+        if self.outbox is None:
+            raise RuntimeError("this service has no outbox")
+        return await self.outbox.add(
+            self.session,
+            event,
+            correlation_id=self.envelope.correlation_id,
+            causation_id=self.envelope.id,
+            event_id=event_id,
+        )
+
+
+Handler = Callable[[HandlerContext, Any], Awaitable[None]]
+
+
+@dataclass
+class _Route:
+    contract: type[Event] | None
+    func: Handler
+
+
+class Consumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        queue: QueueSpec,
+        db: Database,
+        inbox: Table,
+        outbox: Outbox | None,
+        relay: OutboxRelay | None,
+        attempts: int = 3,
+    ) -> None:
+        self.name = f"{service}:{queue.name}"
+        self.queue = queue
+        self._service = service
+        self._db = db
+        self._inbox = inbox
+        self._outbox = outbox
+        self._relay = relay
+        self._attempts = attempts
+        self._routes: dict[str, _Route] = {}
+        self._fallback: _Route | None = None
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.handled = 0
+        self.duplicates = 0
+
+    def on(self, contract: type[E]) -> Callable[[Callable[[HandlerContext, E], Awaitable[None]]], Handler]:
+        def register(func: Callable[[HandlerContext, E], Awaitable[None]]) -> Handler:
+            self._routes[contract.event_type] = _Route(contract, func)
+            return func
+
+        return register
+
+    def on_any(self, func: Callable[[HandlerContext, Envelope], Awaitable[None]]) -> Handler:
+        """Handle every event type without a route of its own; receives the envelope itself."""
+        self._fallback = _Route(None, func)
+        return func
+
+    async def handle(self, delivery: Delivery) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            await self._handle(delivery)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    async def _handle(self, delivery: Delivery) -> None:
+        try:
+            envelope = Envelope.from_bytes(delivery.body)
+        except PermanentError as exc:
+            log.error("message_dead_lettered", consumer=self.name, reason=str(exc))
+            await delivery.dead_letter(str(exc))
+            return
+        route = self._routes.get(envelope.type, self._fallback)
+        if route is None:
+            await delivery.ack()
+            return
+        parent = extract_context(delivery.headers)
+        with tracer(self._service).start_as_current_span(
+            f"consume {envelope.type}",
+            context=parent,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": self.queue.name,
+                "messaging.message.id": envelope.id,
+                "messaging.message.conversation_id": envelope.correlation_id,
+                "messaging.rabbitmq.delivery_count": delivery.delivery_count,
+            },
+        ) as span:
+            started = time.perf_counter()
+            try:
+                payload: Any = envelope if route.contract is None else envelope.open(route.contract)
+                duplicate = await self._run(envelope, route, payload)
+            except PermanentError as exc:
+                span.record_exception(exc)
+                log.error("message_dead_lettered", consumer=self.name, event_id=envelope.id,
+                          type=envelope.type, reason=str(exc))
+                await delivery.dead_letter(str(exc))
+                return
+            except Exception as exc:
+                span.record_exception(exc)
+                span.set_status(trace.StatusCode.ERROR)
+                log.warning("message_requeued", consumer=self.name, event_id=envelope.id,
+                            type=envelope.type, error=f"{type(exc).__name__}: {exc}",
+                            delivery_count=delivery.delivery_count)
+                await delivery.requeue()
+                return
+            await delivery.ack()
+            if duplicate:
+                self.duplicates += 1
+            else:
+                self.handled += 1
+                if self._relay is not None:
+                    self._relay.notify()
+            log.debug("message_handled", consumer=self.name, event_id=envelope.id, type=envelope.type,
+                      duplicate=duplicate, ms=round((time.perf_counter() - started) * 1000, 2))
+
+    async def _run(self, envelope: Envelope, route: _Route, payload: Any) -> bool:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential_jitter(initial=0.1, max=2.0),
+            retry=retry_if_not_exception_type(PermanentError),
+            reraise=True,
+        ):
+            with attempt:
+                async with self._db.transaction() as session:
+                    if not await claim(session, self._inbox, self.name, envelope.id):
+                        return True
+                    await route.func(HandlerContext(session, envelope, self._outbox), payload)
+        return False

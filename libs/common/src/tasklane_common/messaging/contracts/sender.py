@@ -1,0 +1,38 @@
+"""Events published by the sender."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from tasklane_common.messaging.envelope import Event
+
+
+class _Outbound(Event):
+    reply_id: str
+    wamid: str | None = None
+    phone_number_id: str
+    to: str
+    at: datetime
+
+
+class MessageSent(_Outbound):
+    event_type = "message.sent"
+
+
+class MessageDelivered(_Outbound):
+    event_type = "message.delivered"
+
+
+class MessageRead(_Outbound):
+    event_type = "message.read"
+
+
+class MessageFailed(_Outbound):
+    event_type = "message.failed"
+
+    error_code: int | None = None
+    reason: str
+    errors: list[dict[str, Any]] = Field(default_factory=list)

@@ -1,0 +1,32 @@
+"""Idempotent consumers: the inbox row and the handler's effects commit in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", String(200), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+async def claim(session: AsyncSession, table: Table, consumer: str, event_id: str) -> bool:
+    """Record that ``consumer`` handles ``event_id``; False if it already did.
+
+    On PostgreSQL a concurrent duplicate blocks on the uncommitted row, then sees the conflict:
+    two deliveries of one event can never both pass.
+    """
+    values = {"consumer": consumer, "event_id": event_id, "processed_at": datetime.now(UTC)}
+    dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    result = await session.execute(insert.values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,217 @@
+"""RabbitMQ transport over aio-pika: quorum queues, confirms, manual acks, dead-lettering."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+
+from tasklane_common.errors import PublishError
+from tasklane_common.logging import get_logger
+from tasklane_common.messaging.broker import DeliveryCallback, OutgoingMessage
+from tasklane_common.messaging.topology import (
+    ALL_QUEUES,
+    DEAD_LETTER_EXCHANGE,
+    EXCHANGE,
+    QueueSpec,
+    dead_letter_queue,
+)
+from tasklane_common.settings import BrokerSettings
+
+log = get_logger(__name__)
+
+
+class RabbitDelivery:
+    def __init__(self, message: AbstractIncomingMessage, broker: RabbitBroker, queue: str) -> None:
+        self._message = message
+        self._broker = broker
+        self._queue = queue
+        self.body = message.body
+        self.headers: Mapping[str, Any] = message.headers or {}
+        self.message_id = message.message_id
+        self.routing_key = message.routing_key or ""
+        self.redelivered = bool(message.redelivered)
+        count = self.headers.get("x-delivery-count", 0)
+        self.delivery_count = int(count) if isinstance(count, int | str) else 0
+
+    async def ack(self) -> None:
+        await self._message.ack()
+
+    async def requeue(self) -> None:
+        await self._message.nack(requeue=True)
+
+    async def dead_letter(self, reason: str) -> None:
+        # Published by us (with confirms) rather than rejected, so that the reason travels along.
+        headers = dict(self.headers)
+        headers.update({"x-tasklane-reason": reason[:1000], "x-tasklane-queue": self._queue})
+        await self._broker.publish_dead_letter(self._queue, self._message, headers)
+        await self._message.ack()
+
+
+class RabbitBroker:
+    def __init__(self, settings: BrokerSettings) -> None:
+        self.settings = settings
+        self._ns = settings.namespace
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._dlx: AbstractExchange | None = None
+        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._consume_channels: list[AbstractChannel] = []
+
+    def _name(self, name: str) -> str:
+        return f"{self._ns}{name}"
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self.settings.url.get_secret_value(),
+            heartbeat=self.settings.heartbeat_s,
+            client_properties={"connection_name": "tasklane"},
+        )
+        # on_return_raises turns an unroutable mandatory publish into an error instead of a no-op.
+        self._publish_channel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
+        await self._declare(self._publish_channel)
+
+    async def _declare(self, channel: AbstractChannel) -> None:
+        self._exchange = await channel.declare_exchange(
+            self._name(EXCHANGE), aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        self._dlx = await channel.declare_exchange(
+            self._name(DEAD_LETTER_EXCHANGE), aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        for spec in ALL_QUEUES:
+            name = self._name(spec.name)
+            dlq = await channel.declare_queue(
+                self._name(dead_letter_queue(spec.name)),
+                durable=True,
+                arguments={"x-queue-type": "quorum"},
+            )
+            await dlq.bind(self._dlx, routing_key=name)
+            queue = await channel.declare_queue(
+                name,
+                durable=True,
+                arguments={
+                    "x-queue-type": "quorum",
+                    # RabbitMQ 3.x has no default: without it a poison message loops forever.
+                    "x-delivery-limit": self.settings.delivery_limit,
+                    "x-dead-letter-exchange": self._name(DEAD_LETTER_EXCHANGE),
+                    "x-dead-letter-routing-key": name,
+                    "x-dead-letter-strategy": "at-least-once",
+                    "x-overflow": "reject-publish",
+                },
+            )
+            for key in spec.bindings:
+                await queue.bind(self._exchange, routing_key=key)
+
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        if not messages:
+            return
+        exchange = self._exchange
+        if exchange is None or self._connection is None or self._connection.is_closed:
+            raise PublishError("broker not connected")
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(self._publish_one(exchange, m) for m in messages)),
+                timeout=self.settings.publish_timeout_s,
+            )
+        except PublishError:
+            raise
+        except Exception as exc:  # any failure means "not confirmed": the caller must retry
+            raise PublishError(f"publish not confirmed: {type(exc).__name__}: {exc}") from exc
+
+    async def _publish_one(self, exchange: AbstractExchange, m: OutgoingMessage) -> None:
+        # With confirms on, aiormq raises on a nack or (on_return_raises) an unroutable return.
+        await exchange.publish(
+            aio_pika.Message(
+                m.body,
+                message_id=m.message_id,
+                correlation_id=m.correlation_id,
+                headers=dict(m.headers),
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=m.routing_key,
+            mandatory=True,
+        )
+
+    async def publish_dead_letter(
+        self, queue: str, message: AbstractIncomingMessage, headers: dict[str, Any]
+    ) -> None:
+        if self._dlx is None:
+            raise PublishError("broker not connected")
+        await self._dlx.publish(
+            aio_pika.Message(
+                message.body,
+                message_id=message.message_id,
+                correlation_id=message.correlation_id,
+                headers=headers,
+                content_type=message.content_type,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=queue,
+            mandatory=True,
+        )
+
+    async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
+        assert self._connection is not None, "start() first"
+        channel = await self._connection.channel(publisher_confirms=False)
+        await channel.set_qos(prefetch_count=self.settings.prefetch)
+        amqp_queue = await channel.get_queue(self._name(queue.name), ensure=False)
+        name = self._name(queue.name)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await callback(RabbitDelivery(message, self, name))
+
+        tag = await amqp_queue.consume(on_message, no_ack=False)
+        self._consumers.append((amqp_queue, tag))
+        self._consume_channels.append(channel)
+
+    async def stop_consuming(self) -> None:
+        for queue, tag in self._consumers:
+            try:
+                await queue.cancel(tag)
+            except Exception as exc:  # the channel may already be gone; nothing left to cancel
+                log.warning("consumer_cancel_failed", error=str(exc))
+        self._consumers.clear()
+
+    async def close(self) -> None:
+        await self.stop_consuming()
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    def is_healthy(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def dead_letters(self, queue: QueueSpec, limit: int = 100) -> list[dict[str, Any]]:
+        """Peek without consuming: get + nack(requeue) would reorder, so read then requeue all."""
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        try:
+            dlq = await channel.get_queue(self._name(dead_letter_queue(queue.name)), ensure=False)
+            held: list[AbstractIncomingMessage] = []
+            out: list[dict[str, Any]] = []
+            for _ in range(limit):
+                msg = await dlq.get(no_ack=False, fail=False)
+                if msg is None:
+                    break
+                held.append(msg)
+                out.append({"message_id": msg.message_id, "headers": dict(msg.headers or {}),
+                            "body": msg.body.decode(errors="replace")})
+            for msg in held:
+                await msg.nack(requeue=True)
+            return out
+        finally:
+            await channel.close()
+

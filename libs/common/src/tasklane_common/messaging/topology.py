@@ -1,0 +1,48 @@
+"""Every queue of the system and what it subscribes to, declared in one place.
+
+Each service declares the whole topology at start-up (declarations are idempotent). A queue
+therefore exists, and collects its events, from the moment any service first runs, even if its
+own consumer is deployed later; and a publish that no queue would take is refused by the broker
+(``mandatory``) instead of vanishing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    bindings: tuple[str, ...]
+
+
+AGENT_INBOUND = QueueSpec("agent.inbound", ("message.received",))
+SENDER_REPLIES = QueueSpec("sender.replies", ("reply.requested",))
+SENDER_STATUSES = QueueSpec("sender.statuses", ("status.received",))
+ANALYTICS_EVENTS = QueueSpec("analytics.events", ("#",))
+
+ALL_QUEUES: tuple[QueueSpec, ...] = (AGENT_INBOUND, SENDER_REPLIES, SENDER_STATUSES, ANALYTICS_EVENTS)
+
+EXCHANGE = "tasklane.events"
+DEAD_LETTER_EXCHANGE = "tasklane.dlx"
+
+
+def dead_letter_queue(name: str) -> str:
+    return f"{name}.dlq"
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """AMQP topic matching: ``*`` is one word, ``#`` zero or more."""
+    return _match(pattern.split("."), routing_key.split("."))
+
+
+def _match(pat: list[str], key: list[str]) -> bool:
+    if not pat:
+        return not key
+    head, rest = pat[0], pat[1:]
+    if head == "#":
+        return any(_match(rest, key[i:]) for i in range(len(key) + 1))
+    if not key:
+        return False
+    return (head in ("*", key[0])) and _match(rest, key[1:])

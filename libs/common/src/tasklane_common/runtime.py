@@ -1,0 +1,123 @@
+"""What one service owns while it runs: its database, its broker connection, its outbox relay
+and its consumers. A service's lifespan builds one ``ServiceRuntime``, starts it and stops it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData, Table
+
+from tasklane_common.db.engine import Database
+from tasklane_common.db.migrations import upgrade
+from tasklane_common.logging import configure_logging, get_logger
+from tasklane_common.messaging.broker import Broker, OutgoingMessage, connect_broker
+from tasklane_common.messaging.consumer import Consumer
+from tasklane_common.messaging.envelope import Envelope
+from tasklane_common.messaging.outbox import Outbox, OutboxRelay
+from tasklane_common.messaging.topology import QueueSpec
+from tasklane_common.settings import ServiceSettings
+from tasklane_common.telemetry import inject_headers, setup_tracing
+
+log = get_logger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        service: str,
+        settings: ServiceSettings,
+        metadata: MetaData,
+        *,
+        migrations: Path,
+    ) -> None:
+        assert metadata.schema, "service metadata must carry the logical schema"
+        self.service = service
+        self.settings = settings
+        self.migrations = migrations
+        self.db = Database(settings.database, logical_schema=metadata.schema)
+        self.broker: Broker = connect_broker(settings.broker)
+        self._inbox: Table = metadata.tables[f"{metadata.schema}.inbox"]
+        outbox_table = metadata.tables.get(f"{metadata.schema}.outbox")
+        self.outbox = Outbox(outbox_table, producer=service) if outbox_table is not None else None
+        self.relay = (
+            OutboxRelay(self.db, self.broker, outbox_table, poll_s=settings.outbox_poll_interval_s)
+            if outbox_table is not None
+            else None
+        )
+        self.consumers: list[Consumer] = []
+        self.started_at = time.monotonic()
+        self.running = False
+
+    def consumer(self, queue: QueueSpec) -> Consumer:
+        consumer = Consumer(
+            service=self.service,
+            queue=queue,
+            db=self.db,
+            inbox=self._inbox,
+            outbox=self.outbox,
+            relay=self.relay,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    async def start(self) -> None:
+        configure_logging(self.settings.logging)
+        setup_tracing(self.settings.telemetry, service=self.service)
+        if self.settings.database.migrate_on_startup:
+            await upgrade(self.db, self.migrations)
+        await self.broker.start()
+        if self.relay is not None:
+            self.relay.start()
+        for consumer in self.consumers:
+            await self.broker.consume(consumer.queue, consumer.handle)
+        self.running = True
+        log.info("service_started", service=self.service, schema=self.db.schema)
+
+    async def stop(self) -> None:
+        """Drain: stop taking deliveries, let in-flight ones finish, flush the outbox, close."""
+        self.running = False
+        await self.broker.stop_consuming()
+        for consumer in self.consumers:
+            if not await consumer.drain(self.settings.shutdown_grace_s):
+                log.warning("drain_timeout", consumer=consumer.name)
+        if self.relay is not None:
+            await self.relay.stop()
+        await self.broker.close()
+        await self.db.dispose()
+        log.info("service_stopped", service=self.service)
+
+    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish directly with confirms (the gateway's path: it answers Meta only after this)."""
+        headers = inject_headers()
+        await self.broker.publish(
+            [
+                OutgoingMessage(
+                    routing_key=e.type,
+                    body=e.to_bytes(),
+                    message_id=e.id,
+                    correlation_id=e.correlation_id,
+                    headers=headers,
+                )
+                for e in envelopes
+            ]
+        )
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            await self.db.ping()
+            checks["database"] = {"status": "up"}
+        except Exception as exc:
+            checks["database"] = {"status": "down", "error": type(exc).__name__}
+        checks["message_queue"] = {"status": "up" if self.broker.is_healthy() else "down"}
+        ok = all(c["status"] == "up" for c in checks.values()) and self.running
+        return {
+            "status": "ok" if ok else "unavailable",
+            "service": self.service,
+            "uptime_s": round(time.monotonic() - self.started_at, 1),
+            "checks": checks,
+        }

@@ -1,0 +1,81 @@
+"""Settings blocks shared by every service.
+
+Each service composes these into its own ``BaseSettings`` subclass with its own env prefix
+(``TASKLANE_GATEWAY_``, ``TASKLANE_AGENT_``...). The broker and database URLs fall back to the
+project-wide ``TASKLANE_AMQP_URL`` / ``TASKLANE_DATABASE_URL`` so one pair of variables configures a
+whole stack, while a service-specific ``TASKLANE_<SERVICE>_DATABASE__URL`` still wins.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def _env_amqp_url() -> SecretStr:
+    return SecretStr(os.environ.get("TASKLANE_AMQP_URL", DEFAULT_AMQP_URL))
+
+
+def _env_database_url() -> SecretStr:
+    return SecretStr(os.environ.get("TASKLANE_DATABASE_URL", DEFAULT_DATABASE_URL))
+
+
+def _env_namespace() -> str:
+    return os.environ.get("TASKLANE_NAMESPACE", "")
+
+
+class BrokerSettings(BaseModel):
+    """Where events travel. ``memory://<name>`` selects the in-process transport."""
+
+    url: SecretStr = Field(default_factory=_env_amqp_url)
+    # Prefixes exchange and queue names so that test runs and stacks can share one broker.
+    namespace: str = Field(default_factory=_env_namespace)
+    prefetch: int = 100
+    delivery_limit: int = 10
+    publish_timeout_s: float = 5.0
+    heartbeat_s: int = 30
+
+    @property
+    def is_memory(self) -> bool:
+        return self.url.get_secret_value().startswith("memory://")
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr = Field(default_factory=_env_database_url)
+    # The PostgreSQL schema this service owns; empty means the service's default name.
+    schema_name: str = ""
+    pool_size: int = 10
+    echo: bool = False
+    migrate_on_startup: bool = True
+
+
+class TelemetrySettings(BaseModel):
+    enabled: bool = True
+    otlp_endpoint: str | None = None
+    sample_ratio: float = 1.0
+
+
+class LoggingSettings(BaseModel):
+    level: str = "INFO"
+    format: Literal["json", "console"] = "json"
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service has; subclasses set ``env_prefix`` and add their own."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    outbox_poll_interval_s: float = 1.0
+    shutdown_grace_s: float = 10.0

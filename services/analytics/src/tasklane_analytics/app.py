@@ -1,0 +1,39 @@
+"""Composition root of the analytics service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from tasklane_common.http import TracingMiddleware, health_router
+from tasklane_common.messaging.topology import ANALYTICS_EVENTS
+from tasklane_common.runtime import ServiceRuntime
+
+from tasklane_analytics import api, handlers
+from tasklane_analytics.settings import AnalyticsSettings
+from tasklane_analytics.tables import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
+    settings = settings or AnalyticsSettings()
+    runtime = ServiceRuntime("analytics", settings, metadata, migrations=MIGRATIONS)
+    handlers.register(runtime.consumer(ANALYTICS_EVENTS))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title="Tasklane analytics", version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(TracingMiddleware, service="analytics")
+    app.include_router(health_router(runtime))
+    app.include_router(api.router(runtime))
+    return app
