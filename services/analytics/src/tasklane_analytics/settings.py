@@ -5,6 +5,8 @@ from tasklane_common.settings import ServiceSettings
 
 
 class AnalyticsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="TASKLANE_ANALYTICS_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TASKLANE_ANALYTICS_", env_nested_delimiter="__", extra="ignore"
+    )
 
     port: int = 8004
