@@ -38,5 +38,11 @@ def main(
     import uvicorn
 
     # Migrations run in the lifespan too unless disabled (Kubernetes runs them in an init step).
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5,
+    )

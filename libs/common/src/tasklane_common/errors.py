@@ -1,9 +1,9 @@
 """The error tree shared by the services.
 
-    TasklaneError
-    ├── PermanentError      retrying cannot help: the message goes to the dead-letter queue
-    └── TransientError      retry with backoff; after the delivery limit it is dead-lettered too
-        └── PublishError    the broker did not confirm a publish in time
+TasklaneError
+├── PermanentError      retrying cannot help: the message goes to the dead-letter queue
+└── TransientError      retry with backoff; after the delivery limit it is dead-lettered too
+    └── PublishError    the broker did not confirm a publish in time
 """
 
 from __future__ import annotations

@@ -42,9 +42,12 @@ class TracingMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         route = f"{scope['method']} {scope['path']}"
         with self._tracer.start_as_current_span(
-            route, context=extract_context(headers), kind=trace.SpanKind.SERVER,
+            route,
+            context=extract_context(headers),
+            kind=trace.SpanKind.SERVER,
             attributes={"http.request.method": scope["method"], "url.path": scope["path"]},
         ) as span:
+
             async def send_wrapper(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     status: Any = message["status"]

@@ -58,6 +58,16 @@ def trace_processor(
     return event_dict
 
 
+class _Stderr:
+    """Resolves ``sys.stderr`` at each write, so redirecting it later (tests, daemons) works."""
+
+    def write(self, data: str) -> int:
+        return sys.stderr.write(data)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: LoggingSettings) -> None:
     """Idempotent: the embedded mode runs four services in one process and calls this four times."""
     level = logging.getLevelNamesMapping().get(settings.level.upper(), logging.INFO)
@@ -77,7 +87,7 @@ def configure_logging(settings: LoggingSettings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
 
@@ -85,4 +95,4 @@ def configure_logging(settings: LoggingSettings) -> None:
 def get_logger(name: str) -> Any:
     """A logger whose events carry ``logger=<name>``; services pass their package name."""
     # Initial values stay lazy: binding now would freeze the configuration in force at import.
-    return structlog.get_logger(logger=name)
+    return structlog.get_logger(logger_name=name)

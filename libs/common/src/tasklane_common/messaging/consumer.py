@@ -160,16 +160,26 @@ class Consumer:
                 duplicate = await self._run(envelope, route, payload)
             except PermanentError as exc:
                 span.record_exception(exc)
-                log.error("message_dead_lettered", consumer=self.name, event_id=envelope.id,
-                          type=envelope.type, reason=str(exc))
+                log.error(
+                    "message_dead_lettered",
+                    consumer=self.name,
+                    event_id=envelope.id,
+                    type=envelope.type,
+                    reason=str(exc),
+                )
                 await delivery.dead_letter(str(exc))
                 return
             except Exception as exc:
                 span.record_exception(exc)
                 span.set_status(trace.StatusCode.ERROR)
-                log.warning("message_requeued", consumer=self.name, event_id=envelope.id,
-                            type=envelope.type, error=f"{type(exc).__name__}: {exc}",
-                            delivery_count=delivery.delivery_count)
+                log.warning(
+                    "message_requeued",
+                    consumer=self.name,
+                    event_id=envelope.id,
+                    type=envelope.type,
+                    error=f"{type(exc).__name__}: {exc}",
+                    delivery_count=delivery.delivery_count,
+                )
                 await delivery.requeue()
                 return
             await delivery.ack()
@@ -179,13 +189,19 @@ class Consumer:
                 self.handled += 1
                 if self._relay is not None:
                     self._relay.notify()
-            log.debug("message_handled", consumer=self.name, event_id=envelope.id, type=envelope.type,
-                      duplicate=duplicate, ms=round((time.perf_counter() - started) * 1000, 2))
+            log.debug(
+                "message_handled",
+                consumer=self.name,
+                event_id=envelope.id,
+                type=envelope.type,
+                duplicate=duplicate,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
 
     async def _run(self, envelope: Envelope, route: _Route, payload: Any) -> bool:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential_jitter(initial=0.1, max=2.0),
+            wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
             retry=retry_if_not_exception_type(PermanentError),
             reraise=True,
         ):

@@ -106,8 +106,11 @@ class InMemoryBroker:
             raise PublishError("in-memory broker marked unavailable")
         routed: list[tuple[_Queue, _Message]] = []
         for m in messages:
-            targets = [q for q in self._queues.values()
-                       if any(topic_matches(b, m.routing_key) for b in q.spec.bindings)]
+            targets = [
+                q
+                for q in self._queues.values()
+                if any(topic_matches(b, m.routing_key) for b in q.spec.bindings)
+            ]
             if not targets:
                 raise PublishError(f"unroutable: {m.routing_key}")
             routed.extend(

@@ -78,9 +78,7 @@ class RabbitBroker:
             client_properties={"connection_name": "tasklane"},
         )
         # on_return_raises turns an unroutable mandatory publish into an error instead of a no-op.
-        self._publish_channel = await self._connection.channel(
-            publisher_confirms=True, on_return_raises=True
-        )
+        self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         await self._declare(self._publish_channel)
 
     async def _declare(self, channel: AbstractChannel) -> None:
@@ -207,11 +205,15 @@ class RabbitBroker:
                 if msg is None:
                     break
                 held.append(msg)
-                out.append({"message_id": msg.message_id, "headers": dict(msg.headers or {}),
-                            "body": msg.body.decode(errors="replace")})
+                out.append(
+                    {
+                        "message_id": msg.message_id,
+                        "headers": dict(msg.headers or {}),
+                        "body": msg.body.decode(errors="replace"),
+                    }
+                )
             for msg in held:
                 await msg.nack(requeue=True)
             return out
         finally:
             await channel.close()
-
