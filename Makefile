@@ -1,0 +1,51 @@
+# Tasklane: the commands a newcomer needs. Each target installs what it needs first.
+#   make demo   chat with the assistant: four services in one process, SQLite, no servers
+#   make test   lint, type-check and the whole suite on the local RabbitMQ and PostgreSQL
+#   make run    the four services + the WhatsApp simulator as separate processes (make stop)
+#   make bench  webhook throughput and end-to-end latency against a `make run` stack
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV_STAMP := .venv/.synced
+N ?= 2000
+CONCURRENCY ?= 32
+
+.PHONY: demo test lint typecheck pytest run stop bench sync clean
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet --break-system-packages uv
+
+$(VENV_STAMP): $(UV) pyproject.toml uv.lock $(wildcard */*/pyproject.toml)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+sync: $(VENV_STAMP)
+
+demo: $(VENV_STAMP)
+	@$(UV) run --no-sync python -m tasklane_stack demo
+
+lint: $(VENV_STAMP)
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+
+typecheck: $(VENV_STAMP)
+	$(UV) run --no-sync mypy -p tasklane_common -p tasklane_gateway -p tasklane_agent \
+		-p tasklane_sender -p tasklane_analytics -p tasklane_simulator -p tasklane_stack
+
+pytest: $(VENV_STAMP)
+	$(UV) run --no-sync pytest
+
+test: lint typecheck pytest
+
+run: $(VENV_STAMP)
+	@$(UV) run --no-sync python -m tasklane_stack run
+
+stop: $(VENV_STAMP)
+	@$(UV) run --no-sync python -m tasklane_stack stop
+
+bench: $(VENV_STAMP)
+	@$(UV) run --no-sync python -m tasklane_stack bench --messages $(N) --concurrency $(CONCURRENCY)
+
+clean:
+	rm -rf .tasklane .run .pytest_cache .mypy_cache .ruff_cache
