@@ -6,6 +6,7 @@ import json
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
+
 from tasklane_common.logging import configure_logging, get_logger, mask_phone
 from tasklane_common.settings import LoggingSettings
 

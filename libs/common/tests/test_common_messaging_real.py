@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Column, MetaData, String, Table, func, select, text
+
 from tasklane_common.db import Database, service_metadata
 from tasklane_common.errors import PermanentError, PublishError
 from tasklane_common.messaging import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from tasklane_common.errors import PermanentError
 from tasklane_common.messaging import Envelope, deterministic_id, new_envelope
 from tasklane_common.messaging.contracts.agent import TaskCreated
