@@ -1,0 +1,1 @@
+"""Ways to run the whole of Tasklane: embedded in one process, as local processes, and the bench."""

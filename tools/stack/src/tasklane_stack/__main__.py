@@ -1,0 +1,42 @@
+"""``python -m tasklane_stack demo|run|stop|bench``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tasklane_stack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="chat with the assistant (embedded mode)")
+    demo.add_argument("--data-dir", type=Path, default=Path(".tasklane/demo"))
+    sub.add_parser("run", help="start the services and the simulator as processes")
+    sub.add_parser("stop", help="stop what `run` started")
+    bench = sub.add_parser("bench", help="benchmark a running stack")
+    bench.add_argument("--messages", type=int, default=2000)
+    bench.add_argument("--concurrency", type=int, default=32)
+    bench.add_argument("--output", type=Path, default=Path("docs/performance.md"))
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        from tasklane_stack.demo import run_demo
+
+        return asyncio.run(run_demo(args.data_dir))
+    if args.command == "run":
+        from tasklane_stack.processes import start_all
+
+        return start_all()
+    if args.command == "stop":
+        from tasklane_stack.processes import stop_all
+
+        return stop_all()
+    from tasklane_stack.bench import run_bench
+
+    return asyncio.run(run_bench(args.messages, args.concurrency, args.output))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

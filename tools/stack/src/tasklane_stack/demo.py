@@ -1,0 +1,49 @@
+"""``make demo``: chat with Tasklane as a WhatsApp user, in the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from tasklane_stack.embedded import embedded_stack
+
+DEMO_USER = "15551230000"
+BANNER = """Tasklane — chatting as WhatsApp user +{user} (embedded mode: in-process transport, SQLite in {data}).
+Try: "Create a task to review the quarterly reports by Friday", "What are my tasks?". Ctrl-D to quit.
+"""
+
+
+async def _read_line(prompt: str) -> str | None:
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(None, input, prompt)
+    except EOFError:
+        return None
+
+
+async def run_demo(data_dir: Path) -> int:
+    interactive = sys.stdin.isatty()
+    async with embedded_stack(data_dir) as stack:
+        if interactive:
+            print(BANNER.format(user=DEMO_USER, data=data_dir))
+        while True:
+            if interactive:
+                line = await _read_line("you> ")
+            else:
+                raw = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+                line = raw.rstrip("\n") if raw else None
+            if line is None:
+                break
+            if not line.strip():
+                continue
+            if not interactive:
+                print(f"you> {line}")
+            try:
+                replies = await stack.chat(line, from_=DEMO_USER)
+            except TimeoutError:
+                replies = ["(no reply within 15 s)"]
+            for reply in replies:
+                print("tasklane> " + reply.replace("\n", "\n          "))
+            sys.stdout.flush()
+    return 0

@@ -1,0 +1,119 @@
+"""All four services and the WhatsApp simulator in one process.
+
+The services run exactly the code they run in production (their ``create_app`` and lifespans),
+but over the in-process transport and one SQLite file each. HTTP between the simulator, the
+gateway and the sender goes through httpx's ASGI transport: no ports, no servers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from tasklane_agent.app import create_app as create_agent
+from tasklane_agent.settings import AgentSettings
+from tasklane_analytics.app import create_app as create_analytics
+from tasklane_analytics.settings import AnalyticsSettings
+from tasklane_common.messaging.memory import InMemoryBroker
+from tasklane_common.settings import BrokerSettings, DatabaseSettings, LoggingSettings, TelemetrySettings
+from tasklane_gateway.app import create_app as create_gateway
+from tasklane_gateway.settings import GatewaySettings
+from tasklane_sender.app import create_app as create_sender
+from tasklane_sender.settings import SenderSettings
+from tasklane_simulator.app import create_app as create_simulator
+from tasklane_simulator.settings import SimulatorSettings
+
+APP_SECRET = "embedded-app-secret"
+VERIFY_TOKEN = "embedded-verify-token"
+ACCESS_TOKEN = "embedded-access-token"
+
+
+class EmbeddedStack:
+    def __init__(self, apps: dict[str, FastAPI], simulator: Any) -> None:
+        self.apps = apps
+        self.simulator = simulator
+
+    async def chat(self, text: str, *, from_: str, name: str = "You", timeout: float = 15.0) -> list[str]:
+        """Send ``text`` as a WhatsApp user and return the bodies of the replies it produced."""
+        before = len(self.simulator.sent_messages(to=from_))
+        result = await self.simulator.inject_text(from_, text, name=name)
+        if result.status_code != 200:
+            return [f"(the gateway answered HTTP {result.status_code})"]
+        sent = await self.simulator.wait_for_message(from_, count=before + 1, timeout=timeout)
+        return [_body(m) for m in sent[before:]]
+
+
+def _body(message: dict[str, Any]) -> str:
+    body = message.get("body", message)
+    if body.get("type") == "text":
+        return str(body["text"]["body"])
+    if body.get("type") == "interactive":
+        interactive = body["interactive"]
+        return str(interactive.get("body", {}).get("text", ""))
+    return str(body)
+
+
+def _common(name: str, data_dir: Path, broker_name: str) -> dict[str, Any]:
+    return {
+        "broker": BrokerSettings(url=SecretStr(f"memory://{broker_name}")),
+        "database": DatabaseSettings(url=SecretStr(f"sqlite+aiosqlite:///{data_dir / name}.db")),
+        "logging": LoggingSettings(level="WARNING", format="console"),
+        "telemetry": TelemetrySettings(enabled=False),
+        "outbox_poll_interval_s": 0.5,
+    }
+
+
+@asynccontextmanager
+async def embedded_stack(
+    data_dir: Path, *, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[EmbeddedStack]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    broker_name = f"embedded-{uuid.uuid4().hex[:8]}"
+    async with AsyncExitStack() as stack:
+        analytics = create_analytics(AnalyticsSettings(**_common("analytics", data_dir, broker_name)))
+        agent_kwargs: dict[str, Any] = {"clock": clock} if clock is not None else {}
+        agent = create_agent(AgentSettings(**_common("agent", data_dir, broker_name)), **agent_kwargs)
+        gateway = create_gateway(
+            GatewaySettings(
+                **_common("gateway", data_dir, broker_name),
+                app_secret=SecretStr(APP_SECRET),
+                verify_token=SecretStr(VERIFY_TOKEN),
+            )
+        )
+        gateway_client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway")
+        )
+        simulator_app = create_simulator(
+            SimulatorSettings(
+                access_token=ACCESS_TOKEN,
+                app_secret=APP_SECRET,
+                webhook_url="http://gateway/api/webhooks/whatsapp",
+                status_delay_s=0.01,
+            ),
+            webhook_client=gateway_client,
+        )
+        graph_client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=simulator_app), base_url="http://graph")
+        )
+        sender = create_sender(
+            SenderSettings(
+                **_common("sender", data_dir, broker_name),
+                graph_base_url="http://graph",
+                access_token=SecretStr(ACCESS_TOKEN),
+            ),
+            graph_client=graph_client,
+        )
+        apps = {"analytics": analytics, "agent": agent, "sender": sender, "gateway": gateway,
+                "simulator": simulator_app}
+        for app in apps.values():
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        stack.callback(InMemoryBroker.forget, broker_name)
+        yield EmbeddedStack(apps, simulator_app.state.simulator)

@@ -1,0 +1,124 @@
+"""``make run`` / ``make stop``: every service and the simulator as its own local process, on the
+real RabbitMQ and PostgreSQL (``TASKLANE_AMQP_URL`` / ``TASKLANE_DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+RUN_DIR = Path(".run")
+DEV_APP_SECRET = "dev-app-secret"
+DEV_VERIFY_TOKEN = "dev-verify-token"
+DEV_ACCESS_TOKEN = "dev-access-token"
+
+
+@dataclass(frozen=True)
+class Proc:
+    name: str
+    module: str
+    env_prefix: str
+    default_port: int
+
+    @property
+    def port(self) -> int:
+        return int(os.environ.get(f"{self.env_prefix}PORT", self.default_port))
+
+
+PROCS = (
+    Proc("analytics", "tasklane_analytics", "TASKLANE_ANALYTICS_", 8004),
+    Proc("agent", "tasklane_agent", "TASKLANE_AGENT_", 8002),
+    Proc("sender", "tasklane_sender", "TASKLANE_SENDER_", 8003),
+    Proc("gateway", "tasklane_gateway", "TASKLANE_GATEWAY_", 8001),
+    Proc("simulator", "tasklane_simulator", "TASKLANE_SIM_", 8005),
+)
+
+
+def port_of(name: str) -> int:
+    return next(p.port for p in PROCS if p.name == name)
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    gateway, simulator = port_of("gateway"), port_of("simulator")
+    env.setdefault("WHATSAPP_APP_SECRET", DEV_APP_SECRET)
+    env.setdefault("WHATSAPP_VERIFY_TOKEN", DEV_VERIFY_TOKEN)
+    env.setdefault("WHATSAPP_ACCESS_TOKEN", DEV_ACCESS_TOKEN)
+    env.setdefault("TASKLANE_SENDER_GRAPH_BASE_URL", f"http://127.0.0.1:{simulator}")
+    env.setdefault("TASKLANE_SIM_ACCESS_TOKEN", env["WHATSAPP_ACCESS_TOKEN"])
+    env.setdefault("TASKLANE_SIM_APP_SECRET", env["WHATSAPP_APP_SECRET"])
+    env.setdefault("TASKLANE_SIM_WEBHOOK_URL", f"http://127.0.0.1:{gateway}/api/webhooks/whatsapp")
+    for proc in PROCS:
+        env.setdefault(f"{proc.env_prefix}PORT", str(proc.port))
+    return env
+
+
+def _pid_file(name: str) -> Path:
+    return RUN_DIR / f"{name}.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def _wait_ready(proc: Proc, timeout: float = 60.0) -> bool:
+    path = "/__sim/requests" if proc.name == "simulator" else "/health/ready"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{proc.port}{path}", timeout=1.0).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def start_all() -> int:
+    RUN_DIR.mkdir(exist_ok=True)
+    env = _environment()
+    for proc in PROCS:
+        pid_file = _pid_file(proc.name)
+        if pid_file.exists() and _alive(int(pid_file.read_text())):
+            print(f"{proc.name:<10} already running (pid {pid_file.read_text().strip()})")
+            continue
+        log = (RUN_DIR / f"{proc.name}.log").open("ab")
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", proc.module, "serve"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        pid_file.write_text(str(child.pid))
+        if not _wait_ready(proc):
+            print(f"{proc.name} did not become ready; see {RUN_DIR / (proc.name + '.log')}")
+            stop_all()
+            return 1
+        print(f"{proc.name:<10} http://127.0.0.1:{proc.port}  (pid {child.pid}, log {RUN_DIR}/{proc.name}.log)")
+    return 0
+
+
+def stop_all() -> int:
+    for proc in reversed(PROCS):
+        pid_file = _pid_file(proc.name)
+        if not pid_file.exists():
+            continue
+        pid = int(pid_file.read_text())
+        if _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+            print(f"{proc.name:<10} stopped")
+        pid_file.unlink()
+    return 0
