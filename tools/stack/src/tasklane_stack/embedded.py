@@ -111,8 +111,13 @@ async def embedded_stack(
             ),
             graph_client=graph_client,
         )
-        apps = {"analytics": analytics, "agent": agent, "sender": sender, "gateway": gateway,
-                "simulator": simulator_app}
+        apps = {
+            "analytics": analytics,
+            "agent": agent,
+            "sender": sender,
+            "gateway": gateway,
+            "simulator": simulator_app,
+        }
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
         stack.callback(InMemoryBroker.forget, broker_name)

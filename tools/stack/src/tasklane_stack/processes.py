@@ -95,14 +95,19 @@ def start_all() -> int:
         log = (RUN_DIR / f"{proc.name}.log").open("ab")
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", proc.module, "serve"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         pid_file.write_text(str(child.pid))
         if not _wait_ready(proc):
             print(f"{proc.name} did not become ready; see {RUN_DIR / (proc.name + '.log')}")
             stop_all()
             return 1
-        print(f"{proc.name:<10} http://127.0.0.1:{proc.port}  (pid {child.pid}, log {RUN_DIR}/{proc.name}.log)")
+        print(
+            f"{proc.name:<10} http://127.0.0.1:{proc.port}  (pid {child.pid}, log {RUN_DIR}/{proc.name}.log)"
+        )
     return 0
 
 

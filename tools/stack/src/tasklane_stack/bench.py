@@ -1,0 +1,160 @@
+"""``make bench``: signed webhooks through a running stack (``make run``), end to end.
+
+Each message comes from its own user, so its reply is recognisable at the simulator: latency is
+the time from the start of the webhook POST to the simulator accepting the reply's Graph API call
+(same wall clock, same machine). A message whose reply never arrives counts as lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tasklane_simulator import payloads
+from tasklane_stack.processes import DEV_APP_SECRET, port_of
+
+REPLY_TIMEOUT_S = 180.0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+async def _post_all(
+    bodies: list[tuple[str, bytes]], concurrency: int, secret: str, url: str
+) -> tuple[dict[str, float], dict[int, int], float]:
+    started: dict[str, float] = {}
+    statuses: dict[int, int] = {}
+    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+    for item in bodies:
+        queue.put_nowait(item)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                wa_id, body = queue.get_nowait()
+                started[wa_id] = time.time()
+                try:
+                    response = await client.post(
+                        url,
+                        content=body,
+                        headers={
+                            "Content-Type": "application/json",
+                            "X-Hub-Signature-256": payloads.sign(body, secret),
+                        },
+                    )
+                    code = response.status_code
+                except httpx.HTTPError:
+                    code = 0
+                statuses[code] = statuses.get(code, 0) + 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    return started, statuses, elapsed
+
+
+async def _collect_replies(sim: str, wanted: set[str]) -> dict[str, float]:
+    seen: dict[str, float] = {}
+    deadline = time.monotonic() + REPLY_TIMEOUT_S
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        while time.monotonic() < deadline and len(seen) < len(wanted):
+            messages: list[dict[str, Any]] = (await client.get(f"{sim}/__sim/messages")).json()
+            for m in messages:
+                to = m.get("to")
+                if to in wanted and to not in seen:
+                    seen[to] = datetime.fromisoformat(m["received_at"]).timestamp()
+            if len(seen) < len(wanted):
+                await asyncio.sleep(0.5)
+    return seen
+
+
+async def run_bench(messages: int, concurrency: int, output: Path) -> int:
+    secret = os.environ.get("WHATSAPP_APP_SECRET", DEV_APP_SECRET)
+    gateway = f"http://127.0.0.1:{port_of('gateway')}/api/webhooks/whatsapp"
+    sim = f"http://127.0.0.1:{port_of('simulator')}"
+    try:
+        httpx.delete(f"{sim}/__sim/requests", timeout=5.0).raise_for_status()
+        httpx.get(gateway.replace("/api/webhooks/whatsapp", "/health/ready"), timeout=5.0).raise_for_status()
+    except httpx.HTTPError as exc:
+        print(f"The stack is not running or not ready ({exc}); start it with `make run`.")
+        return 1
+    run = uuid.uuid4().int % 10_000
+    bodies = []
+    for i in range(messages):
+        wa_id = f"1999{run:04d}{i:06d}"
+        payload = payloads.text_message_webhook(
+            from_=wa_id, text=f"Create a task to check bench item {i} by Friday", name=f"Bench {i}"
+        )
+        bodies.append((wa_id, payloads.encode(payload)))
+
+    print(f"posting {messages} signed webhooks to {gateway} with concurrency {concurrency}...")
+    started, statuses, elapsed = await _post_all(bodies, concurrency, secret, gateway)
+    accepted = statuses.get(200, 0)
+    print(f"accepted {accepted}/{messages} in {elapsed:.2f} s; waiting for the replies...")
+    replies = await _collect_replies(sim, set(started))
+    latencies = [(replies[w] - started[w]) * 1000 for w in replies]
+    lost = messages - len(replies)
+    row = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "messages": messages,
+        "concurrency": concurrency,
+        "accepted_per_s": accepted / elapsed if elapsed else 0.0,
+        "non_200": {k: v for k, v in statuses.items() if k != 200},
+        "p50": _percentile(latencies, 50),
+        "p95": _percentile(latencies, 95),
+        "p99": _percentile(latencies, 99),
+        "mean": statistics.fmean(latencies) if latencies else float("nan"),
+        "lost": lost,
+    }
+    _report(row, output)
+    return 0 if lost == 0 and accepted == messages else 2
+
+
+def _report(row: dict[str, Any], output: Path) -> None:
+    line = (
+        f"| {row['date']} | {row['messages']} | {row['concurrency']} | {row['accepted_per_s']:.0f} "
+        f"| {row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} | {row['lost']} "
+        f"| {row['non_200'] or '-'} | {_machine()} |"
+    )
+    print(
+        f"accepted/s {row['accepted_per_s']:.0f}; end-to-end latency ms p50 {row['p50']:.0f} "
+        f"p95 {row['p95']:.0f} p99 {row['p99']:.0f}; lost {row['lost']}"
+    )
+    header = (
+        "\n## End to end: webhook in -> reply at the simulator (`make run` then `make bench`)\n\n"
+        "| date | messages | concurrency | accepted/s | p50 ms | p95 ms | p99 ms | lost | non-200 | machine |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    text = output.read_text() if output.exists() else "# Performance\n"
+    if "## End to end: webhook in" not in text:
+        text = text.rstrip("\n") + "\n" + header
+    output.write_text(text.rstrip("\n") + "\n" + line + "\n")
+    print(f"appended to {output}")
