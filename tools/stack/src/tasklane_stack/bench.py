@@ -100,8 +100,9 @@ async def run_bench(messages: int, concurrency: int, output: Path) -> int:
     gateway = f"http://127.0.0.1:{port_of('gateway')}/api/webhooks/whatsapp"
     sim = f"http://127.0.0.1:{port_of('simulator')}"
     try:
-        httpx.delete(f"{sim}/__sim/requests", timeout=5.0).raise_for_status()
-        httpx.get(gateway.replace("/api/webhooks/whatsapp", "/health/ready"), timeout=5.0).raise_for_status()
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            (await client.delete(f"{sim}/__sim/requests")).raise_for_status()
+            (await client.get(f"http://127.0.0.1:{port_of('gateway')}/health/ready")).raise_for_status()
     except httpx.HTTPError as exc:
         print(f"The stack is not running or not ready ({exc}); start it with `make run`.")
         return 1
@@ -149,7 +150,8 @@ def _report(row: dict[str, Any], output: Path) -> None:
     )
     header = (
         "\n## End to end: webhook in -> reply at the simulator (`make run` then `make bench`)\n\n"
-        "| date | messages | concurrency | accepted/s | p50 ms | p95 ms | p99 ms | lost | non-200 | machine |\n"
+        "| date | messages | concurrency | accepted/s | p50 ms | p95 ms | p99 ms | lost | non-200 "
+        "| machine |\n"
         "|---|---|---|---|---|---|---|---|---|---|\n"
     )
     output.parent.mkdir(parents=True, exist_ok=True)

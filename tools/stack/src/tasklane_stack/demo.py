@@ -9,7 +9,8 @@ from pathlib import Path
 from tasklane_stack.embedded import embedded_stack
 
 DEMO_USER = "15551230000"
-BANNER = """Tasklane — chatting as WhatsApp user +{user} (embedded mode: in-process transport, SQLite in {data}).
+BANNER = """Tasklane — chatting as WhatsApp user +{user}
+(embedded mode: in-process transport, SQLite in {data}).
 Try: "Create a task to review the quarterly reports by Friday", "What are my tasks?". Ctrl-D to quit.
 """
 

@@ -7,6 +7,7 @@ gateway and the sender goes through httpx's ASGI transport: no ports, no servers
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -75,7 +76,7 @@ def _common(name: str, data_dir: Path, broker_name: str) -> dict[str, Any]:
 async def embedded_stack(
     data_dir: Path, *, clock: Callable[[], datetime] | None = None
 ) -> AsyncIterator[EmbeddedStack]:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     broker_name = f"embedded-{uuid.uuid4().hex[:8]}"
     async with AsyncExitStack() as stack:
         analytics = create_analytics(AnalyticsSettings(**_common("analytics", data_dir, broker_name)))
