@@ -72,19 +72,36 @@ def _common(name: str, data_dir: Path, broker_name: str) -> dict[str, Any]:
     }
 
 
+SettingsFor = Callable[[str], dict[str, Any]]
+
+
 @asynccontextmanager
 async def embedded_stack(
     data_dir: Path, *, clock: Callable[[], datetime] | None = None
 ) -> AsyncIterator[EmbeddedStack]:
+    """The demo's stack: in-process transport, one SQLite file per service in ``data_dir``."""
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     broker_name = f"embedded-{uuid.uuid4().hex[:8]}"
+    try:
+        async with in_process_stack(lambda name: _common(name, data_dir, broker_name), clock=clock) as s:
+            yield s
+    finally:
+        InMemoryBroker.forget(broker_name)
+
+
+@asynccontextmanager
+async def in_process_stack(
+    settings_for: SettingsFor, *, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[EmbeddedStack]:
+    """The four services and the simulator in this process, each with ``settings_for(name)``
+    (broker, database, logging...): the embedded mode, or the real servers in end-to-end tests."""
     async with AsyncExitStack() as stack:
-        analytics = create_analytics(AnalyticsSettings(**_common("analytics", data_dir, broker_name)))
+        analytics = create_analytics(AnalyticsSettings(**settings_for("analytics")))
         agent_kwargs: dict[str, Any] = {"clock": clock} if clock is not None else {}
-        agent = create_agent(AgentSettings(**_common("agent", data_dir, broker_name)), **agent_kwargs)
+        agent = create_agent(AgentSettings(**settings_for("agent")), **agent_kwargs)
         gateway = create_gateway(
             GatewaySettings(
-                **_common("gateway", data_dir, broker_name),
+                **settings_for("gateway"),
                 app_secret=SecretStr(APP_SECRET),
                 verify_token=SecretStr(VERIFY_TOKEN),
             )
@@ -106,7 +123,7 @@ async def embedded_stack(
         )
         sender = create_sender(
             SenderSettings(
-                **_common("sender", data_dir, broker_name),
+                **settings_for("sender"),
                 graph_base_url="http://graph",
                 access_token=SecretStr(ACCESS_TOKEN),
             ),
@@ -121,5 +138,4 @@ async def embedded_stack(
         }
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
-        stack.callback(InMemoryBroker.forget, broker_name)
         yield EmbeddedStack(apps, simulator_app.state.simulator)

@@ -1,0 +1,170 @@
+"""One WhatsApp message through all four services, on the real RabbitMQ and PostgreSQL.
+
+The services run in this process, each with its own runtime, broker connection and schema, over
+HTTP through ASGI transports; the simulator plays Meta (signed webhooks in, Graph API out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from tasklane_agent.tables import tasks
+from tasklane_common.messaging import new_envelope
+from tasklane_common.settings import BrokerSettings, DatabaseSettings, LoggingSettings, TelemetrySettings
+from tasklane_common.telemetry import setup_tracing
+from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
+from tasklane_simulator import payloads
+from tasklane_stack.embedded import APP_SECRET, EmbeddedStack, in_process_stack
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
+SPANS = InMemorySpanExporter()
+
+
+def _real(run_id: str) -> Callable[[str], dict[str, Any]]:
+    def settings_for(service: str) -> dict[str, Any]:
+        return {
+            "broker": BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{run_id}."),
+            "database": DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{run_id}_{service}"),
+            "logging": LoggingSettings(level="WARNING"),
+            "telemetry": TelemetrySettings(enabled=True),
+            "outbox_poll_interval_s": 0.2,
+            "shutdown_grace_s": 3.0,
+        }
+
+    return settings_for
+
+
+@pytest.fixture(scope="module")
+async def stack() -> AsyncIterator[EmbeddedStack]:
+    setup_tracing(TelemetrySettings(), service="e2e", extra_processor=SimpleSpanProcessor(SPANS))
+    run_id = new_run_id()
+    try:
+        async with in_process_stack(_real(run_id), clock=lambda: NOW) as s:
+            yield s
+    finally:
+        await cleanup_run(run_id)
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("not reached in time")
+        await asyncio.sleep(0.1)
+
+
+async def _tasks_titled(stack: EmbeddedStack, title: str) -> int:
+    async with stack.apps["agent"].state.runtime.db.read() as session:
+        query = select(func.count()).select_from(tasks).where(tasks.c.title == title)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def _post(stack: EmbeddedStack, body: bytes, signature: str | None) -> httpx.Response:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    transport = httpx.ASGITransport(app=stack.apps["gateway"])
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        return await client.post("/api/webhooks/whatsapp", content=body, headers=headers)
+
+
+async def test_a_message_becomes_a_task_a_reply_and_a_statistic(stack: EmbeddedStack) -> None:
+    user = "5511999990001"
+    replies = await stack.chat("Create a task to review the quarterly reports by Friday", from_=user)
+
+    assert len(replies) == 1
+    assert "review the quarterly reports" in replies[0]
+    assert "Fri 27 Nov" in replies[0]
+    sent = stack.simulator.sent_messages(to=user)
+    assert sent[0]["body"]["to"].lstrip("+") == user
+    assert await _tasks_titled(stack, "review the quarterly reports") == 1
+
+    listing = await stack.chat("What are my tasks?", from_=user)
+    assert "review the quarterly reports" in listing[0]
+
+    transport = httpx.ASGITransport(app=stack.apps["analytics"])
+    async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as client:
+
+        async def counted() -> bool:
+            summary = (await client.get("/api/analytics/summary")).json()
+            return bool(
+                summary["messages_received"] >= 2
+                and summary["messages_sent"] >= 2
+                and summary["messages_delivered"] >= 1
+            )
+
+        await _eventually(counted)
+        summary = (await client.get("/api/analytics/summary")).json()
+    assert summary["avg_response_time_ms"] is not None
+    assert summary["avg_response_time_ms"] > 0
+
+
+async def test_one_conversation_turn_is_one_trace(stack: EmbeddedStack) -> None:
+    SPANS.clear()
+    user = "5511999990002"
+    await stack.chat("Create a task to water the plants tomorrow", from_=user)
+    await asyncio.sleep(0.5)
+    spans = SPANS.get_finished_spans()
+    webhook = next(s for s in spans if s.name.startswith("POST /api/webhooks/whatsapp") and s.parent is None)
+    trace_id = webhook.context.trace_id
+    in_trace = {s.name for s in spans if s.context.trace_id == trace_id}
+    assert "consume message.received" in in_trace
+    assert "consume reply.requested" in in_trace
+    assert any("graph" in name.lower() or "/messages" in name for name in in_trace), in_trace
+
+
+async def test_duplicates_and_redeliveries_change_nothing(stack: EmbeddedStack) -> None:
+    user = "5511999990003"
+    payload = payloads.text_message_webhook(from_=user, text="Create a task to renew the passport by Friday")
+    body = payloads.encode(payload)
+    signature = payloads.sign(body, APP_SECRET)
+    first = await _post(stack, body, signature)
+    second = await _post(stack, body, signature)  # Meta's duplicate webhook
+    assert (first.status_code, second.status_code) == (200, 200)
+    await stack.simulator.wait_for_message(user, count=1, timeout=15)
+
+    # The same event redelivered on the broker (as after a consumer crash or a replay).
+    gateway_runtime = stack.apps["gateway"].state.runtime
+    from tasklane_common.messaging import deterministic_id
+    from tasklane_common.messaging.contracts.gateway import MessageReceived
+
+    wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    replay = MessageReceived(
+        wamid=wamid,
+        phone_number_id=payloads.DEFAULT_PHONE_NUMBER_ID,
+        user_id="replayed",
+        wa_id=user,
+        message_type="text",
+        text="Create a task to renew the passport by Friday",
+        sent_at=NOW,
+        received_at=NOW,
+    )
+    await gateway_runtime.publish(
+        [new_envelope(replay, producer="gateway", event_id=deterministic_id("message.received", wamid))]
+    )
+    await asyncio.sleep(1.5)
+    assert await _tasks_titled(stack, "renew the passport") == 1
+    assert len(stack.simulator.sent_messages(to=user)) == 1
+
+
+@pytest.mark.parametrize("signature", [None, "sha256=" + "0" * 64, "sha1=abc"])
+async def test_unsigned_or_forged_webhooks_are_refused_and_change_nothing(
+    stack: EmbeddedStack, signature: str | None
+) -> None:
+    user = "5511999990004"
+    body = payloads.encode(payloads.text_message_webhook(from_=user, text="Create a task to forge this"))
+    response = await _post(stack, body, signature)
+    assert response.status_code in (401, 403)
+    await asyncio.sleep(0.5)
+    assert await _tasks_titled(stack, "forge this") == 0
+    assert stack.simulator.sent_messages(to=user) == []
