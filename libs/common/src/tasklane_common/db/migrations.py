@@ -13,7 +13,6 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
@@ -44,7 +43,7 @@ async def upgrade(db: Database, script_location: Path, revision: str = "head") -
         await conn.run_sync(_run)
 
 
-def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
+def run_env(context: Any, target_metadata: MetaData) -> None:
     """Body of every service's ``env.py``: online mode only, on the connection handed over."""
     connection: Connection = context.config.attributes["connection"]
     schema: str | None = context.config.attributes["schema"]

@@ -116,7 +116,7 @@ class RabbitBroker:
         if not messages:
             return
         exchange = self._exchange
-        if exchange is None or self._connection is None or self._connection.is_closed:
+        if exchange is None or not self.is_healthy():
             raise PublishError("broker not connected")
         try:
             await asyncio.wait_for(
@@ -190,7 +190,9 @@ class RabbitBroker:
             self._connection = None
 
     def is_healthy(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        # A robust connection stays "open" while it reconnects; ``connected`` tells the truth.
+        conn = self._connection
+        return conn is not None and not conn.is_closed and conn.connected.is_set()
 
     async def dead_letters(self, queue: QueueSpec, limit: int = 100) -> list[dict[str, Any]]:
         """Peek without consuming: get + nack(requeue) would reorder, so read then requeue all."""
