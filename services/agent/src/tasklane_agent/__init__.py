@@ -1,0 +1,1 @@
+"""Agent: understands users' WhatsApp messages, keeps their tasks and answers them."""

@@ -1,0 +1,46 @@
+"""Composition root of the agent service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from tasklane_agent import handlers
+from tasklane_agent.settings import AgentSettings
+from tasklane_agent.tables import metadata
+from tasklane_common.http import TracingMiddleware, health_router
+from tasklane_common.messaging.topology import AGENT_INBOUND
+from tasklane_common.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: AgentSettings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """``clock`` returns the current time (timezone-aware); tests pin it to resolve dates."""
+    settings = settings or AgentSettings()
+    runtime = ServiceRuntime("agent", settings, metadata, migrations=MIGRATIONS)
+    handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(TracingMiddleware, service="agent")
+    app.include_router(health_router(runtime))
+    return app
