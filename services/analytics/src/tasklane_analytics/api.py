@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from tasklane_common.runtime import ServiceRuntime
 
 from tasklane_analytics.repository import EventRepository
+from tasklane_common.runtime import ServiceRuntime
 
 
 def _aware(at: datetime) -> datetime:

@@ -7,13 +7,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from tasklane_common.http import TracingMiddleware, health_router
-from tasklane_common.messaging.topology import ANALYTICS_EVENTS
-from tasklane_common.runtime import ServiceRuntime
 
 from tasklane_analytics import api, handlers
 from tasklane_analytics.settings import AnalyticsSettings
 from tasklane_analytics.tables import metadata
+from tasklane_common.http import TracingMiddleware, health_router
+from tasklane_common.messaging.topology import ANALYTICS_EVENTS
+from tasklane_common.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

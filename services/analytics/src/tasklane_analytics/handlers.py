@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tasklane_common.messaging import Consumer, Envelope, HandlerContext
-
 from tasklane_analytics.repository import EventRepository
+from tasklane_common.messaging import Consumer, Envelope, HandlerContext
 
 
 def register(consumer: Consumer) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from tasklane_common.messaging import Envelope
 
 from tasklane_analytics.tables import events
+from tasklane_common.messaging import Envelope
 
 COUNTED = {
     "messages_received": "message.received",

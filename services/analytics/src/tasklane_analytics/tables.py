@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Table
+
 from tasklane_common.db import service_metadata
 from tasklane_common.messaging import inbox_table
 

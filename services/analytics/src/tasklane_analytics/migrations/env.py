@@ -1,4 +1,5 @@
 from alembic import context
+
 from tasklane_analytics.tables import metadata
 from tasklane_common.db.migrations import run_env
 
