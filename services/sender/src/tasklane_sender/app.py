@@ -1,0 +1,79 @@
+"""Composition root of the sender service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from tasklane_common.http import TracingMiddleware, health_router
+from tasklane_common.logging import get_logger
+from tasklane_common.messaging.topology import SENDER_REPLIES, SENDER_STATUSES
+from tasklane_common.runtime import ServiceRuntime
+from tasklane_sender import api, handlers
+from tasklane_sender.dispatcher import Dispatcher
+from tasklane_sender.graph import GraphClient
+from tasklane_sender.settings import SenderSettings
+from tasklane_sender.tables import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+log = get_logger(__name__)
+
+
+def create_app(
+    settings: SenderSettings | None = None, *, graph_client: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """The sender app. ``graph_client`` (owned by the caller) replaces the HTTP client the lifespan
+    would open towards ``graph_base_url``, e.g. one routed in-process to the simulator app."""
+    settings = settings or SenderSettings()
+    runtime = ServiceRuntime("sender", settings, metadata, migrations=MIGRATIONS)
+    replies = runtime.consumer(SENDER_REPLIES)
+    statuses = runtime.consumer(SENDER_STATUSES)
+    # Built in the lifespan, once the HTTP client exists; consumers only need to wake it.
+    holder: dict[str, Dispatcher] = {}
+
+    def wake_dispatcher() -> None:
+        if "dispatcher" in holder:
+            holder["dispatcher"].notify()
+
+    handlers.register(replies, statuses, wake_dispatcher=wake_dispatcher)
+
+    def breaker_states() -> dict[str, str]:
+        return holder["dispatcher"].graph.breaker_states() if "dispatcher" in holder else {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            http = graph_client
+            if http is None:
+                http = await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        timeout=settings.request_timeout_s,
+                        limits=httpx.Limits(max_connections=settings.dispatch_batch),
+                    )
+                )
+            if settings.access_token is None:
+                log.warning(
+                    "no_access_token", hint="set WHATSAPP_ACCESS_TOKEN; the Graph API will refuse sends"
+                )
+            dispatcher = Dispatcher(runtime, settings, GraphClient(http, settings))
+            await runtime.start()
+            holder["dispatcher"] = dispatcher
+            app.state.dispatcher = dispatcher
+            dispatcher.start()
+            try:
+                yield
+            finally:
+                await dispatcher.stop()
+                holder.pop("dispatcher", None)
+                await runtime.stop()
+
+    app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(TracingMiddleware, service="sender")
+    app.include_router(health_router(runtime))
+    app.include_router(api.router(runtime, breaker_states))
+    return app

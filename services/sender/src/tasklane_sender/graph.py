@@ -1,0 +1,168 @@
+"""The Graph API ``/messages`` call, behind one circuit breaker per phone number id.
+
+Only outages (HTTP 5xx, timeouts, connection errors and Meta's "temporarily unavailable" codes)
+count against a breaker: a rate limit or a rejected message says the API is up. While a breaker
+is open no call is made; the dispatcher leaves that number's messages queued until it may close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import httpx
+import pybreaker
+
+from tasklane_common.logging import get_logger
+from tasklane_sender.errors import graph_reason, is_outage, is_retryable
+from tasklane_sender.repository import OutboundMessage
+from tasklane_sender.settings import SenderSettings
+
+log = get_logger(__name__)
+
+Verdict = Literal["sent", "retry", "failed", "blocked"]
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    verdict: Verdict
+    wamid: str | None = None
+    error_code: int | None = None
+    reason: str = ""
+    http_status: int | None = None
+    # For "blocked": when the breaker of this phone number may let a trial call through.
+    retry_at: datetime | None = None
+
+
+class _Outage(Exception):
+    def __init__(self, outcome: SendOutcome) -> None:
+        super().__init__(outcome.reason)
+        self.outcome = outcome
+
+
+class _Breaker:
+    def __init__(self, name: str, fail_max: int, reset_s: float) -> None:
+        self.storage = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
+        self.reset_s = reset_s
+        # throw_new_error_on_trip=False: the call that trips it reports its own error.
+        self.breaker = pybreaker.CircuitBreaker(
+            fail_max=fail_max,
+            reset_timeout=reset_s,
+            state_storage=self.storage,
+            name=name,
+            throw_new_error_on_trip=False,
+        )
+
+    def reopens_at(self) -> datetime:
+        opened = self.storage.opened_at or datetime.now(UTC)
+        return opened + timedelta(seconds=self.reset_s)
+
+    def blocked_until(self, now: datetime) -> datetime | None:
+        if self.breaker.current_state != pybreaker.STATE_OPEN:
+            return None
+        at = self.reopens_at()
+        return at if at > now else None
+
+
+def message_body(message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": f"+{message.to}",
+        "type": message.kind,
+        message.kind: message.content,
+    }
+
+
+class GraphClient:
+    def __init__(self, http: httpx.AsyncClient, settings: SenderSettings) -> None:
+        self._http = http
+        self._settings = settings
+        self._breakers: dict[str, _Breaker] = {}
+        token = settings.access_token.get_secret_value() if settings.access_token else None
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _breaker(self, phone_number_id: str) -> _Breaker:
+        breaker = self._breakers.get(phone_number_id)
+        if breaker is None:
+            breaker = self._breakers[phone_number_id] = _Breaker(
+                f"graph:{phone_number_id}", self._settings.breaker_fail_max, self._settings.breaker_reset_s
+            )
+        return breaker
+
+    def blocked_phone_number_ids(self, now: datetime) -> dict[str, datetime]:
+        """Phone number ids whose breaker is open, with when each may let a call through."""
+        out = {}
+        for pnid, breaker in self._breakers.items():
+            until = breaker.blocked_until(now)
+            if until is not None:
+                out[pnid] = until
+        return out
+
+    def breaker_states(self) -> dict[str, str]:
+        return {pnid: b.breaker.current_state for pnid, b in self._breakers.items()}
+
+    def url(self, phone_number_id: str) -> str:
+        s = self._settings
+        return f"{s.graph_base_url.rstrip('/')}/{s.graph_api_version}/{phone_number_id}/messages"
+
+    async def send(self, message: OutboundMessage) -> SendOutcome:
+        breaker = self._breaker(message.phone_number_id)
+        try:
+            with breaker.breaker.calling():
+                outcome = await self._post(message)
+                if outcome.verdict == "retry" and is_outage(outcome.http_status, outcome.error_code):
+                    raise _Outage(outcome)
+        except pybreaker.CircuitBreakerError:
+            return SendOutcome("blocked", reason="circuit open", retry_at=breaker.reopens_at())
+        except _Outage as exc:
+            if breaker.breaker.current_state == pybreaker.STATE_OPEN:
+                log.warning(
+                    "graph_circuit_open",
+                    phone_number_id=message.phone_number_id,
+                    reopens_at=breaker.reopens_at().isoformat(),
+                    reason=exc.outcome.reason,
+                )
+            return exc.outcome
+        return outcome
+
+    async def _post(self, message: OutboundMessage) -> SendOutcome:
+        try:
+            response = await self._http.post(
+                self.url(message.phone_number_id),
+                json=message_body(message),
+                headers=self._headers,
+                timeout=self._settings.request_timeout_s,
+            )
+        except httpx.TimeoutException as exc:
+            return SendOutcome("retry", reason=f"timeout calling the Graph API ({type(exc).__name__})")
+        except httpx.TransportError as exc:
+            return SendOutcome("retry", reason=f"cannot reach the Graph API ({type(exc).__name__}: {exc})")
+        body = _json(response)
+        if response.is_success:
+            try:
+                wamid = body["messages"][0]["id"]
+            except (KeyError, IndexError, TypeError):
+                # Accepted but unreadable: sending again could duplicate, so give up loudly.
+                return SendOutcome(
+                    "failed",
+                    reason="Graph API answered 2xx without a message id",
+                    http_status=response.status_code,
+                )
+            return SendOutcome("sent", wamid=str(wamid), http_status=response.status_code)
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict):
+            code = error.get("code") if isinstance(error.get("code"), int) else None
+            reason = graph_reason(error)
+        else:
+            code, reason = None, f"HTTP {response.status_code} from the Graph API: {response.text[:200]}"
+        verdict: Verdict = "retry" if is_retryable(response.status_code, code) else "failed"
+        return SendOutcome(verdict, error_code=code, reason=reason, http_status=response.status_code)
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

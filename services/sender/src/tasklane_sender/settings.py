@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from tasklane_common.settings import ServiceSettings
+
+
+class SenderSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TASKLANE_SENDER_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
+
+    port: int = 8003
+    graph_base_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v25.0"
+    # Also read from the plain WHATSAPP_ACCESS_TOKEN that Meta's guides use.
+    access_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TASKLANE_SENDER_ACCESS_TOKEN", "WHATSAPP_ACCESS_TOKEN"),
+    )
+    request_timeout_s: float = 10.0
+    # Graph API calls per message before it is given up as failed (retryable errors only).
+    max_attempts: int = 5
+    backoff_initial_s: float = 1.0
+    backoff_max_s: float = 300.0
+    # Per phone number id: consecutive outage-type failures that open the circuit, and how long
+    # it stays open before one trial call.
+    breaker_fail_max: int = 5
+    breaker_reset_s: float = 30.0
+    dispatch_batch: int = 100
+    # A claimed message not settled within this time is taken again (crash recovery). Must be
+    # well above request_timeout_s.
+    lease_s: float = 60.0
+    poll_interval_s: float = 0.5

@@ -1,0 +1,70 @@
+"""The sender schema: outbound messages (the delivery queue itself), their status history, inbox
+and outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from tasklane_common.db import service_metadata
+from tasklane_common.messaging import inbox_table, outbox_table
+
+SCHEMA = "sender"
+metadata = service_metadata(SCHEMA)
+
+outbound_messages = Table(
+    "outbound_messages",
+    metadata,
+    Column("reply_id", String(64), primary_key=True),
+    Column("correlation_id", String(200), nullable=False),
+    Column("causation_id", String(200)),
+    Column("user_id", String(200), nullable=False),
+    Column("phone_number_id", String(64), nullable=False),
+    # Digits only; the Graph API call adds the "+".
+    Column("to", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("content", JSON, nullable=False),
+    # queued | sending | sent | delivered | read | failed
+    Column("status", String(16), nullable=False),
+    Column("wamid", String(200), unique=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    # When a queued message is due; for a sending one, when its lease expires.
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("error_code", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index(None, "status", "next_attempt_at"),
+)
+
+message_statuses = Table(
+    "message_statuses",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("wamid", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_at", DateTime(timezone=True), nullable=False),
+    Column("errors", JSON),
+    Column("pricing", JSON),
+    # False while no outbound message carries this wamid (yet): kept for reconciliation.
+    Column("known", Boolean, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("wamid", "status"),
+    Index(None, "known"),
+)
+
+inbox = inbox_table(metadata)
+outbox = outbox_table(metadata)
