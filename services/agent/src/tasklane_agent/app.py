@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from tasklane_agent import handlers
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import metadata
-from tasklane_common.http import TracingMiddleware, health_router
+from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import AGENT_INBOUND
 from tasklane_common.runtime import ServiceRuntime
 
@@ -41,6 +41,5 @@ def create_app(
 
     app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
-    app.add_middleware(TracingMiddleware, service="agent")
     app.include_router(health_router(runtime))
     return app

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from tasklane_common.http import TracingMiddleware, health_router
+from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_gateway import api
@@ -39,7 +39,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
-    app.add_middleware(TracingMiddleware, service="gateway")
     app.include_router(health_router(runtime))
     app.include_router(api.router(runtime, settings))
     return app

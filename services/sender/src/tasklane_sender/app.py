@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from tasklane_common.http import TracingMiddleware, health_router
+from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.topology import SENDER_REPLIES, SENDER_STATUSES
 from tasklane_common.runtime import ServiceRuntime
@@ -73,7 +73,6 @@ def create_app(
 
     app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
-    app.add_middleware(TracingMiddleware, service="sender")
     app.include_router(health_router(runtime))
     app.include_router(api.router(runtime, breaker_states))
     return app

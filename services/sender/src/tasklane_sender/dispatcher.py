@@ -23,11 +23,13 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
 
+from opentelemetry import trace
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
 
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging import Outbox
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.telemetry import extract_context, tracer
 from tasklane_sender import tracking
 from tasklane_sender.errors import backoff_s
 from tasklane_sender.graph import GraphClient, SendOutcome
@@ -122,6 +124,17 @@ class Dispatcher:
                 log.error("delivery_crashed", reply_id=message.reply_id, error=f"{type(exc).__name__}: {exc}")
 
     async def _deliver(self, message: OutboundMessage) -> None:
+        # Continues the conversation turn's trace: the Graph API call and the events it leads
+        # to (message.sent/failed, through the outbox) belong to the user's message.
+        with tracer("sender").start_as_current_span(
+            "whatsapp send",
+            context=extract_context(message.trace_context),
+            kind=trace.SpanKind.CLIENT,
+            attributes={"messaging.message.id": message.reply_id, "tasklane.attempt": message.attempts},
+        ):
+            await self._deliver_in_span(message)
+
+    async def _deliver_in_span(self, message: OutboundMessage) -> None:
         if message.attempts > self._settings.max_attempts:
             outcome = SendOutcome(
                 "failed",

@@ -17,6 +17,7 @@ from tasklane_common.errors import PermanentError
 from tasklane_common.messaging import Consumer, HandlerContext
 from tasklane_common.messaging.contracts.agent import ReplyRequested
 from tasklane_common.messaging.contracts.gateway import StatusReceived
+from tasklane_common.telemetry import inject_headers
 from tasklane_sender import tracking
 from tasklane_sender.repository import OutboundRepository
 
@@ -50,6 +51,7 @@ def register(replies: Consumer, statuses: Consumer, *, wake_dispatcher: Callable
             kind=reply.kind,
             content=reply.content,
             now=datetime.now(UTC),
+            trace_context=inject_headers(),
         )
         if queued:
             _after_commit(ctx.session, wake_dispatcher)

@@ -39,6 +39,7 @@ class OutboundMessage:
     error_code: int | None
     created_at: datetime
     sent_at: datetime | None
+    trace_context: dict[str, str] | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> OutboundMessage:
@@ -59,6 +60,7 @@ class OutboundMessage:
             error_code=m["error_code"],
             created_at=aware(m["created_at"]),
             sent_at=aware(m["sent_at"]) if m["sent_at"] else None,
+            trace_context=m["trace_context"],
         )
 
 
@@ -91,6 +93,7 @@ class OutboundRepository:
         kind: str,
         content: dict[str, Any],
         now: datetime,
+        trace_context: dict[str, str] | None = None,
     ) -> bool:
         """Queue a message for sending; False if this reply id is already known."""
         result = await self.session.execute(
@@ -104,6 +107,7 @@ class OutboundRepository:
                 to=to,
                 kind=kind,
                 content=content,
+                trace_context=trace_context,
                 status="queued",
                 attempts=0,
                 next_attempt_at=now,

@@ -47,6 +47,8 @@ outbound_messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    # W3C trace context of the conversation turn, so the Graph API call joins its trace.
+    Column("trace_context", JSON),
     Index(None, "status", "next_attempt_at"),
 )
 

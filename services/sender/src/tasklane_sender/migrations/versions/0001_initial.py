@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("trace_context", sa.JSON, nullable=True),
         sa.PrimaryKeyConstraint("reply_id", name="pk_outbound_messages"),
         sa.UniqueConstraint("wamid", name="uq_outbound_messages_wamid"),
         schema=S,
