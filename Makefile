@@ -17,7 +17,7 @@ $(UV):
 	$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet --break-system-packages uv
 
 $(VENV_STAMP): $(UV) pyproject.toml uv.lock $(wildcard */*/pyproject.toml)
-	$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet
 	@touch $@
 
 sync: $(VENV_STAMP)

@@ -69,10 +69,17 @@ class EventRepository:
         )
         avg_ms = (
             await self.session.execute(
-                select(func.avg(first_sent.c.sent_ms - received.c.occurred_ms)).select_from(
+                select(func.avg(first_sent.c.sent_ms - received.c.occurred_ms))
+                .select_from(
                     received.join(first_sent, first_sent.c.correlation_id == received.c.correlation_id)
-                ).where(and_(received.c.type == "message.received",
-                             received.c.occurred_ms >= lo, received.c.occurred_ms < hi))
+                )
+                .where(
+                    and_(
+                        received.c.type == "message.received",
+                        received.c.occurred_ms >= lo,
+                        received.c.occurred_ms < hi,
+                    )
+                )
             )
         ).scalar_one_or_none()
         out: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat()}
