@@ -6,15 +6,17 @@
 
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, or bootstrapped into .tools/ (a private venv) on a machine without it.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV_STAMP := .venv/.synced
 N ?= 2000
 CONCURRENCY ?= 32
 
 .PHONY: demo test lint typecheck pytest run stop bench sync clean
 
-$(UV):
-	$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet --break-system-packages uv
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
 
 $(VENV_STAMP): $(UV) pyproject.toml uv.lock $(wildcard */*/pyproject.toml)
 	@$(UV) sync --frozen --quiet
@@ -48,4 +50,4 @@ bench: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack bench --messages $(N) --concurrency $(CONCURRENCY)
 
 clean:
-	rm -rf .tasklane .run .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .tools .tasklane .run .pytest_cache .mypy_cache .ruff_cache
