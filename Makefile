@@ -11,6 +11,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV_STAMP := .venv/.synced
 N ?= 2000
 CONCURRENCY ?= 32
+RATE ?=
 
 .PHONY: demo test lint typecheck pytest run stop bench sync clean
 
@@ -47,7 +48,7 @@ stop: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack stop
 
 bench: $(VENV_STAMP)
-	@$(UV) run --no-sync python -m tasklane_stack bench --messages $(N) --concurrency $(CONCURRENCY)
+	@$(UV) run --no-sync python -m tasklane_stack bench --messages $(N) --concurrency $(CONCURRENCY) $(if $(RATE),--rate $(RATE))
 
 clean:
 	rm -rf .tools .tasklane .run .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="benchmark a running stack")
     bench.add_argument("--messages", type=int, default=2000)
     bench.add_argument("--concurrency", type=int, default=32)
+    bench.add_argument("--rate", type=float, default=None, help="offered load in messages/s (open loop)")
     bench.add_argument("--output", type=Path, default=Path("docs/performance.md"))
     args = parser.parse_args(argv)
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         return stop_all()
     from tasklane_stack.bench import run_bench
 
-    return asyncio.run(run_bench(args.messages, args.concurrency, args.output))
+    return asyncio.run(run_bench(args.messages, args.concurrency, args.output, args.rate))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from tasklane_simulator import payloads
-from tasklane_stack.processes import DEV_APP_SECRET, port_of
+from tasklane_stack.processes import DEV_APP_SECRET, PROCS, RUN_DIR, port_of
 
 REPLY_TIMEOUT_S = 180.0
 
@@ -45,20 +45,39 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of each ``make run`` process so far, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for proc in PROCS:
+        try:
+            pid = (RUN_DIR / f"{proc.name}.pid").read_text().strip()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[proc.name] = (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
 async def _post_all(
-    bodies: list[tuple[str, bytes]], concurrency: int, secret: str, url: str
+    bodies: list[tuple[str, bytes]], concurrency: int, secret: str, url: str, rate: float | None
 ) -> tuple[dict[str, float], dict[int, int], float]:
+    """POST every body; with ``rate`` (messages/s) the i-th POST starts no earlier than i/rate s
+    after the first (an open-loop load that does not saturate the stack), else as fast as
+    ``concurrency`` connections allow."""
     started: dict[str, float] = {}
     statuses: dict[int, int] = {}
-    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
-    for item in bodies:
-        queue.put_nowait(item)
+    queue: asyncio.Queue[tuple[int, str, bytes]] = asyncio.Queue()
+    for i, (wa_id, body) in enumerate(bodies):
+        queue.put_nowait((i, wa_id, body))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
 
         async def worker() -> None:
             while not queue.empty():
-                wa_id, body = queue.get_nowait()
+                i, wa_id, body = queue.get_nowait()
+                if rate:
+                    await asyncio.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
                 started[wa_id] = time.time()
                 try:
                     response = await client.post(
@@ -95,7 +114,7 @@ async def _collect_replies(sim: str, wanted: set[str]) -> dict[str, float]:
     return seen
 
 
-async def run_bench(messages: int, concurrency: int, output: Path) -> int:
+async def run_bench(messages: int, concurrency: int, output: Path, rate: float | None = None) -> int:
     secret = os.environ.get("WHATSAPP_APP_SECRET", DEV_APP_SECRET)
     gateway = f"http://127.0.0.1:{port_of('gateway')}/api/webhooks/whatsapp"
     sim = f"http://127.0.0.1:{port_of('simulator')}"
@@ -115,17 +134,23 @@ async def run_bench(messages: int, concurrency: int, output: Path) -> int:
         )
         bodies.append((wa_id, payloads.encode(payload)))
 
-    print(f"posting {messages} signed webhooks to {gateway} with concurrency {concurrency}...")
-    started, statuses, elapsed = await _post_all(bodies, concurrency, secret, gateway)
+    pace = f"at {rate:g}/s" if rate else "as fast as possible"
+    cpu_before = _cpu_seconds()
+    print(f"posting {messages} signed webhooks to {gateway} with concurrency {concurrency}, {pace}...")
+    started, statuses, elapsed = await _post_all(bodies, concurrency, secret, gateway, rate)
     accepted = statuses.get(200, 0)
     print(f"accepted {accepted}/{messages} in {elapsed:.2f} s; waiting for the replies...")
     replies = await _collect_replies(sim, set(started))
     latencies = [(replies[w] - started[w]) * 1000 for w in replies]
+    await asyncio.sleep(2.0)  # let status webhooks and analytics finish before reading CPU time
+    cpu_after = _cpu_seconds()
+    cpu_ms = {k: (cpu_after[k] - cpu_before.get(k, 0.0)) * 1000 / messages for k in cpu_after}
     lost = messages - len(replies)
     row = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "messages": messages,
         "concurrency": concurrency,
+        "rate": f"{rate:g}/s" if rate else "max",
         "accepted_per_s": accepted / elapsed if elapsed else 0.0,
         "non_200": {k: v for k, v in statuses.items() if k != 200},
         "p50": _percentile(latencies, 50),
@@ -133,26 +158,33 @@ async def run_bench(messages: int, concurrency: int, output: Path) -> int:
         "p99": _percentile(latencies, 99),
         "mean": statistics.fmean(latencies) if latencies else float("nan"),
         "lost": lost,
+        "cpu_ms": cpu_ms,
     }
     _report(row, output)
     return 0 if lost == 0 and accepted == messages else 2
 
 
+def _cpu(cpu_ms: dict[str, float]) -> str:
+    return ", ".join(f"{name} {ms:.1f}" for name, ms in cpu_ms.items()) or "-"
+
+
 def _report(row: dict[str, Any], output: Path) -> None:
     line = (
-        f"| {row['date']} | {row['messages']} | {row['concurrency']} | {row['accepted_per_s']:.0f} "
+        f"| {row['date']} | {row['messages']} | {row['concurrency']} | {row['rate']} "
+        f"| {row['accepted_per_s']:.0f} "
         f"| {row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} | {row['lost']} "
-        f"| {row['non_200'] or '-'} | {_machine()} |"
+        f"| {row['non_200'] or '-'} | {_cpu(row['cpu_ms'])} | {_machine()} |"
     )
     print(
         f"accepted/s {row['accepted_per_s']:.0f}; end-to-end latency ms p50 {row['p50']:.0f} "
-        f"p95 {row['p95']:.0f} p99 {row['p99']:.0f}; lost {row['lost']}"
+        f"p95 {row['p95']:.0f} p99 {row['p99']:.0f}; lost {row['lost']}\n"
+        f"CPU ms per message (whole conversation turn incl. 3 status webhooks): {_cpu(row['cpu_ms'])}"
     )
     header = (
         "\n## End to end: webhook in -> reply at the simulator (`make run` then `make bench`)\n\n"
-        "| date | messages | concurrency | accepted/s | p50 ms | p95 ms | p99 ms | lost | non-200 "
-        "| machine |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n"
+        "| date | messages | concurrency | offered rate | accepted/s | p50 ms | p95 ms | p99 ms | lost "
+        "| non-200 | CPU ms per message | machine |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     text = output.read_text() if output.exists() else "# Performance\n"
