@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,15 @@ class ServiceRuntime:
             await self.broker.consume(consumer.queue, consumer.handle)
         self.running = True
         log.info("service_started", service=self.service, schema=self.db.schema)
+
+    @asynccontextmanager
+    async def lifespan(self, _app: object = None) -> AsyncIterator[None]:
+        """Usable directly as a FastAPI lifespan: start, serve, then drain and stop."""
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
 
     async def stop(self) -> None:
         """Drain: stop taking deliveries, let in-flight ones finish, flush the outbox, close."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,15 +30,7 @@ def create_app(
     runtime = ServiceRuntime("agent", settings, metadata, migrations=MIGRATIONS)
     handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
-
-    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     return app

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -23,15 +21,7 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime("analytics", settings, metadata, migrations=MIGRATIONS)
     handlers.register(runtime.consumer(ANALYTICS_EVENTS))
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
-
-    app = FastAPI(title="Tasklane analytics", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tasklane analytics", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(api.router(runtime))

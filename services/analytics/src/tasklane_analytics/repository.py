@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_analytics.tables import events
+from tasklane_common.db.dialect import upsert_insert
 from tasklane_common.messaging import Envelope
 
 COUNTED = {
@@ -30,8 +30,7 @@ class EventRepository:
         self.session = session
 
     async def record(self, envelope: Envelope) -> bool:
-        dialect = self.session.bind.dialect.name if self.session.bind is not None else "postgresql"
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(events)
+        insert = upsert_insert(self.session, events)
         result = await self.session.execute(
             insert.values(
                 event_id=envelope.id,

@@ -26,16 +26,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        # Fail closed, but loudly: without these Meta can neither verify nor deliver.
-        if settings.app_secret is None:
-            log.error("app_secret_missing", consequence="every webhook POST is refused (403)")
-        if settings.verify_token is None:
-            log.warning("verify_token_missing", consequence="the subscription handshake is refused")
-        try:
+        async with runtime.lifespan():
+            # Fail closed, but loudly: without these Meta can neither verify nor deliver.
+            if settings.app_secret is None:
+                log.error("app_secret_missing", consequence="every webhook POST is refused (403)")
+            if settings.verify_token is None:
+                log.warning("verify_token_missing", consequence="the subscription handshake is refused")
             yield
-        finally:
-            await runtime.stop()
 
     app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime

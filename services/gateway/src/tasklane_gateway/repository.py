@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_common.db.dialect import upsert_insert
 from tasklane_gateway.tables import processed_webhook_items, users
 
 # Rows per INSERT: two parameters each keeps far below every driver's parameter limit.
@@ -23,9 +23,8 @@ class GatewayRepository:
         self.session = session
 
     def _insert(self, table: Table) -> PgInsert | SqliteInsert:
-        bind = self.session.bind
-        dialect = bind.dialect.name if bind is not None else "postgresql"
-        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        insert: PgInsert | SqliteInsert = upsert_insert(self.session, table)
+        return insert
 
     async def claim_items(self, keys: Sequence[str], received_at: datetime) -> set[str]:
         """Record ``keys`` as processed; return those that were not already.

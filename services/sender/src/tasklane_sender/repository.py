@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_common.db.dialect import upsert_insert
 from tasklane_sender.tables import message_statuses, outbound_messages
 
 # Two-key advisory locks live apart from the one-key lock of migrations; "SEND" in ASCII.
@@ -79,7 +79,7 @@ class OutboundRepository:
         self.dialect = bind.dialect.name if bind is not None else "postgresql"
 
     def _insert(self, table: Any) -> Any:
-        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        return upsert_insert(self.session, table)
 
     async def enqueue(
         self,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasklane_common.db.dialect import upsert_insert
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -26,7 +27,6 @@ async def claim(session: AsyncSession, table: Table, consumer: str, event_id: st
     two deliveries of one event can never both pass.
     """
     values = {"consumer": consumer, "event_id": event_id, "processed_at": datetime.now(UTC)}
-    dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = upsert_insert(session, table)
     result = await session.execute(insert.values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tasklane_common.db.migration_ops import create_inbox_v1, drop_inbox_v1
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -35,16 +37,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_events_type_occurred_ms", "events", ["type", "occurred_ms"], schema=S)
     op.create_index("ix_events_correlation_id", "events", ["correlation_id"], schema=S)
-    op.create_table(
-        "inbox",
-        sa.Column("consumer", sa.String(100), nullable=False),
-        sa.Column("event_id", sa.String(200), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
-        schema=S,
-    )
+    create_inbox_v1(S)
 
 
 def downgrade() -> None:
-    op.drop_table("inbox", schema=S)
+    drop_inbox_v1(S)
     op.drop_table("events", schema=S)

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tasklane_common.db.migration_ops import create_inbox_v1, create_outbox_v1, drop_inbox_v1, drop_outbox_v1
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -66,30 +68,12 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_index("ix_message_statuses_known", "message_statuses", ["known"], schema=S)
-    op.create_table(
-        "inbox",
-        sa.Column("consumer", sa.String(100), nullable=False),
-        sa.Column("event_id", sa.String(200), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
-        schema=S,
-    )
-    op.create_table(
-        "outbox",
-        sa.Column("id", BIGID, autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.String(64), nullable=False),
-        sa.Column("routing_key", sa.String(200), nullable=False),
-        sa.Column("body", sa.LargeBinary, nullable=False),
-        sa.Column("headers", sa.JSON, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
-        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
-        schema=S,
-    )
+    create_inbox_v1(S)
+    create_outbox_v1(S)
 
 
 def downgrade() -> None:
-    op.drop_table("outbox", schema=S)
-    op.drop_table("inbox", schema=S)
+    drop_outbox_v1(S)
+    drop_inbox_v1(S)
     op.drop_table("message_statuses", schema=S)
     op.drop_table("outbound_messages", schema=S)

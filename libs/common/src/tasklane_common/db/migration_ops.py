@@ -1,0 +1,48 @@
+"""Alembic operations for the tables every service takes from ``tasklane_common``: its inbox and
+its outbox.
+
+Versioned by name: a migration calls the version it was written against, so a later change to
+these tables arrives as a new function and a new migration in each service, never as an edit that
+would rewrite a history already applied somewhere.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+def create_inbox_v1(schema: str) -> None:
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("event_id", sa.String(200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+        schema=schema,
+    )
+
+
+def create_outbox_v1(schema: str) -> None:
+    op.create_table(
+        "outbox",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("event_id", sa.String(64), nullable=False),
+        sa.Column("routing_key", sa.String(200), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
+        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
+        schema=schema,
+    )
+
+
+def drop_inbox_v1(schema: str) -> None:
+    op.drop_table("inbox", schema=schema)
+
+
+def drop_outbox_v1(schema: str) -> None:
+    op.drop_table("outbox", schema=schema)
