@@ -49,7 +49,8 @@ class MemoryDelivery:
     async def requeue(self) -> None:
         self._settle()
         self._message.delivery_count += 1
-        if self._message.delivery_count >= self._queue.delivery_limit:
+        # Like a quorum queue: dead-lettered once returned more than ``x-delivery-limit`` times.
+        if self._message.delivery_count > self._queue.delivery_limit:
             self._message.headers["x-first-death-reason"] = "delivery_limit"
             self._queue.dead.append(self._message)
         else:
@@ -70,36 +71,44 @@ class _Queue:
         self.delivery_limit = delivery_limit
 
 
+class _Hub:
+    """The broker itself: the queues every connection of one name shares."""
+
+    def __init__(self, settings: BrokerSettings) -> None:
+        self.queues = {s.name: _Queue(s, settings.prefetch, settings.delivery_limit) for s in ALL_QUEUES}
+        self.inflight: set[asyncio.Task[None]] = set()
+
+
 class InMemoryBroker:
-    # Brokers by name, so the four services of one embedded process share one transport.
-    _registry: ClassVar[dict[str, InMemoryBroker]] = {}
+    """One service's connection to an in-process broker; services using the same
+    ``memory://<name>`` share its queues, while each stops only its own consumers."""
+
+    _hubs: ClassVar[dict[str, _Hub]] = {}
 
     def __init__(self, settings: BrokerSettings) -> None:
         self.settings = settings
-        self._queues = {s.name: _Queue(s, settings.prefetch, settings.delivery_limit) for s in ALL_QUEUES}
+        name = settings.url.get_secret_value().removeprefix("memory://") or "default"
+        hub = self._hubs.get(name)
+        if hub is None:
+            hub = self._hubs[name] = _Hub(settings)
+        self._hub = hub
         self._tasks: list[asyncio.Task[None]] = []
-        self._inflight: set[asyncio.Task[None]] = set()
         self._healthy = True
-        self._users = 0
 
     @classmethod
     def named(cls, settings: BrokerSettings) -> InMemoryBroker:
-        name = settings.url.get_secret_value().removeprefix("memory://") or "default"
-        broker = cls._registry.get(name)
-        if broker is None:
-            broker = cls._registry[name] = cls(settings)
-        return broker
+        return cls(settings)
 
     @classmethod
     def forget(cls, name: str) -> None:
-        cls._registry.pop(name, None)
+        cls._hubs.pop(name, None)
 
     def set_healthy(self, healthy: bool) -> None:
-        """Simulate an outage: publishes fail while unhealthy."""
+        """Simulate this connection's outage: its publishes fail while unhealthy."""
         self._healthy = healthy
 
     async def start(self) -> None:
-        self._users += 1
+        return None
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
         if not self._healthy:
@@ -108,7 +117,7 @@ class InMemoryBroker:
         for m in messages:
             targets = [
                 q
-                for q in self._queues.values()
+                for q in self._hub.queues.values()
                 if any(topic_matches(b, m.routing_key) for b in q.spec.bindings)
             ]
             if not targets:
@@ -120,15 +129,15 @@ class InMemoryBroker:
             q.ready.put_nowait(msg)
 
     async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
-        self._tasks.append(asyncio.create_task(self._pump(self._queues[queue.name], callback)))
+        self._tasks.append(asyncio.create_task(self._pump(self._hub.queues[queue.name], callback)))
 
     async def _pump(self, queue: _Queue, callback: DeliveryCallback) -> None:
         while True:
             await queue.in_flight.acquire()
             message = await queue.ready.get()
             task = asyncio.create_task(callback(MemoryDelivery(message, queue)))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+            self._hub.inflight.add(task)
+            task.add_done_callback(self._hub.inflight.discard)
 
     async def stop_consuming(self) -> None:
         for task in self._tasks:
@@ -140,7 +149,6 @@ class InMemoryBroker:
 
     async def close(self) -> None:
         await self.stop_consuming()
-        self._users = max(0, self._users - 1)
 
     def is_healthy(self) -> bool:
         return self._healthy
@@ -148,9 +156,9 @@ class InMemoryBroker:
     async def dead_letters(self, queue: QueueSpec, limit: int = 100) -> list[dict[str, Any]]:
         return [
             {"message_id": m.message_id, "headers": dict(m.headers), "body": m.body.decode()}
-            for m in self._queues[queue.name].dead[:limit]
+            for m in self._hub.queues[queue.name].dead[:limit]
         ]
 
     def pending(self) -> int:
-        """Messages queued or being handled, across all queues (the demo waits for zero)."""
-        return sum(q.ready.qsize() for q in self._queues.values()) + len(self._inflight)
+        """Messages queued or being handled, across all queues of this broker."""
+        return sum(q.ready.qsize() for q in self._hub.queues.values()) + len(self._hub.inflight)
