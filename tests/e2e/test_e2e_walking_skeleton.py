@@ -19,14 +19,24 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from tasklane_agent.tables import tasks
-from tasklane_common.messaging import new_envelope
-from tasklane_common.settings import BrokerSettings, DatabaseSettings, LoggingSettings, TelemetrySettings
+from tasklane_common.auth import hash_key, new_key
+from tasklane_common.messaging import deterministic_id, new_envelope
+from tasklane_common.settings import (
+    ApiKey,
+    AuthSettings,
+    BrokerSettings,
+    DatabaseSettings,
+    LoggingSettings,
+    Role,
+    TelemetrySettings,
+)
 from tasklane_common.telemetry import setup_tracing
 from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
 from tasklane_simulator import payloads
 from tasklane_stack.embedded import APP_SECRET, EmbeddedStack, in_process_stack
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
+ANALYST_KEY = new_key()
 SPANS = InMemorySpanExporter()
 
 
@@ -39,6 +49,9 @@ def _real(run_id: str) -> Callable[[str], dict[str, Any]]:
             "telemetry": TelemetrySettings(enabled=True),
             "outbox_poll_interval_s": 0.2,
             "shutdown_grace_s": 3.0,
+            "auth": AuthSettings(
+                api_keys=[ApiKey(name="e2e", role=Role.ANALYST, sha256=hash_key(ANALYST_KEY))]
+            ),
         }
 
     return settings_for
@@ -93,7 +106,8 @@ async def test_a_message_becomes_a_task_a_reply_and_a_statistic(stack: EmbeddedS
     assert "review the quarterly reports" in listing[0]
 
     transport = httpx.ASGITransport(app=stack.apps["analytics"])
-    async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as client:
+    headers = {"Authorization": f"Bearer {ANALYST_KEY}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://analytics", headers=headers) as client:
 
         async def counted() -> bool:
             summary = (await client.get("/api/analytics/summary")).json()
@@ -110,18 +124,23 @@ async def test_a_message_becomes_a_task_a_reply_and_a_statistic(stack: EmbeddedS
 
 
 async def test_one_conversation_turn_is_one_trace(stack: EmbeddedStack) -> None:
-    SPANS.clear()
     user = "5511999990002"
-    await stack.chat("Create a task to water the plants tomorrow", from_=user)
+    injected = await stack.simulator.inject_text(user, "Create a task to water the plants tomorrow")
+    await stack.simulator.wait_for_message(user, count=1, timeout=15)
     await asyncio.sleep(0.5)
     spans = SPANS.get_finished_spans()
-    webhook = next(s for s in spans if s.name.startswith("POST /api/webhooks/whatsapp") and s.parent is None)
-    trace_id = webhook.context.trace_id
-    in_trace = {s.name for s in spans if s.context.trace_id == trace_id}
-    assert "consume message.received" in in_trace
-    assert "consume reply.requested" in in_trace
-    assert "whatsapp send" in in_trace  # the sender's Graph API call
-    assert "consume message.sent" in in_trace
+    event_id = deterministic_id("message.received", injected.wamid)
+    consumed = next(
+        s
+        for s in spans
+        if s.name == "consume message.received"
+        and (s.attributes or {}).get("messaging.message.id") == event_id
+    )
+    turn = [s for s in spans if s.context.trace_id == consumed.context.trace_id]
+    names = {s.name for s in turn}
+    roots = [s for s in turn if s.parent is None]
+    assert [r.name for r in roots] == ["POST /api/webhooks/whatsapp"]  # one trace, from the webhook
+    assert {"consume reply.requested", "whatsapp send", "consume message.sent"} <= names
 
 
 async def test_duplicates_and_redeliveries_change_nothing(stack: EmbeddedStack) -> None:
@@ -136,7 +155,6 @@ async def test_duplicates_and_redeliveries_change_nothing(stack: EmbeddedStack) 
 
     # The same event redelivered on the broker (as after a consumer crash or a replay).
     gateway_runtime = stack.apps["gateway"].state.runtime
-    from tasklane_common.messaging import deterministic_id
     from tasklane_common.messaging.contracts.gateway import MessageReceived
 
     wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]

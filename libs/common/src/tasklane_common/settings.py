@@ -8,10 +8,12 @@ whole stack, while a service-specific ``TASKLANE_<SERVICE>_DATABASE__URL`` still
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Literal
+from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -66,6 +68,34 @@ class LoggingSettings(BaseModel):
     format: Literal["json", "console"] = "json"
 
 
+class Role(StrEnum):
+    ANALYST = "analyst"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+
+
+class ApiKey(BaseModel):
+    """A configured API key: who, which role, and the SHA-256 of the key (never the key)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("sha256", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+
+def _env_api_keys() -> list[ApiKey]:
+    raw = os.environ.get("TASKLANE_API_KEYS", "").strip()
+    return [ApiKey.model_validate(item) for item in json.loads(raw)] if raw else []
+
+
+class AuthSettings(BaseModel):
+    api_keys: list[ApiKey] = Field(default_factory=_env_api_keys)
+
+
 class ServiceSettings(BaseSettings):
     """Fields every service has; subclasses set ``env_prefix`` and add their own."""
 
@@ -77,5 +107,6 @@ class ServiceSettings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     outbox_poll_interval_s: float = 1.0
     shutdown_grace_s: float = 10.0

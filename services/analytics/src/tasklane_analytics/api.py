@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 
 from tasklane_analytics.repository import EventRepository
+from tasklane_common.auth import ApiKeyAuth, requires
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.settings import Role
 
 
 def _aware(at: datetime) -> datetime:
@@ -16,7 +18,8 @@ def _aware(at: datetime) -> datetime:
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:
-    api = APIRouter(prefix="/api/analytics", tags=["analytics"])
+    auth = ApiKeyAuth(runtime.settings.auth)
+    api = APIRouter(prefix="/api/analytics", tags=["analytics"], dependencies=[requires(auth, Role.ANALYST)])
 
     @api.get("/summary")
     async def summary(

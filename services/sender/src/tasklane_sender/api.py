@@ -7,12 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
+from tasklane_common.auth import ApiKeyAuth, requires
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.settings import Role
 from tasklane_sender.repository import OutboundRepository
 
 
 def router(runtime: ServiceRuntime, breaker_states: Callable[[], dict[str, str]]) -> APIRouter:
-    api = APIRouter(prefix="/api/sender", tags=["sender"])
+    auth = ApiKeyAuth(runtime.settings.auth)
+    api = APIRouter(prefix="/api/sender", tags=["sender"], dependencies=[requires(auth, Role.OPERATOR)])
 
     @api.get("/messages/{reply_id}")
     async def message(reply_id: str) -> dict[str, Any]:
