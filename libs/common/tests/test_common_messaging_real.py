@@ -216,3 +216,45 @@ async def _drain(notes: Notes, queue: QueueSpec) -> list[str]:
                 break
             out.append(orjson.loads(msg.body)["payload"]["task_id"])
         return out
+
+
+async def test_batches_commit_once_drop_duplicates_and_isolate_a_poison_message(notes: Notes) -> None:
+    from tasklane_common.messaging.batch import BatchConsumer, BatchContext
+    from tasklane_common.messaging.envelope import Envelope
+
+    batches: list[int] = []
+
+    async def record(ctx: BatchContext, envelopes: list[Envelope]) -> None:
+        batches.append(len(envelopes))
+        for e in envelopes:
+            if e.payload["wa_id"] == "poison":
+                raise PermanentError("poison")
+            await ctx.session.execute(notes.notes.insert().values(event_id=e.id, body=e.payload["wa_id"]))
+
+    consumer = BatchConsumer(
+        service="notes",
+        queue=AGENT_INBOUND,
+        db=notes.db,
+        inbox=notes.consumer._inbox,
+        handler=record,
+        max_batch=50,
+        linger_s=0.05,
+    )
+    await notes.broker.consume(AGENT_INBOUND, consumer.handle)
+    same = str(uuid.uuid4())
+    good = [_message(wa_id=f"1555000{i:04d}") for i in range(40)]
+    await notes.broker.publish([*good, _message(same), _message(same)])
+    await _wait_until(lambda: _async_eq(consumer.handled + consumer.duplicates, 42))
+    assert await _count(notes) == 41
+    assert consumer.duplicates == 1
+    assert len(batches) < 10  # 42 deliveries took a few transactions, not 42
+
+    await notes.broker.publish([_message(wa_id="15550009999"), _message(wa_id="poison")])
+
+    async def poison_dead() -> bool:
+        return len(await notes.broker.dead_letters(AGENT_INBOUND)) == 1
+
+    await _wait_until(poison_dead)
+    await _wait_until(lambda: _async_eq(consumer.handled, 42))
+    assert await _count(notes) == 42  # the good one of the failing batch went through
+    await consumer.drain(5)

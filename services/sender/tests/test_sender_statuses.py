@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -132,8 +132,9 @@ async def test_a_status_that_overtakes_the_send_is_reconciled(harness: Any) -> N
                     content={"body": "hi"},
                     status="sending",
                     attempts=1,
-                    next_attempt_at=now,
-                    lease_until=now,
+                    # Leased well into the future: the test, not the dispatcher, settles it.
+                    next_attempt_at=now + timedelta(hours=1),
+                    lease_until=now + timedelta(hours=1),
                     created_at=now,
                     updated_at=now,
                 )

@@ -16,6 +16,7 @@ from sqlalchemy import MetaData, Table
 from tasklane_common.db.engine import Database
 from tasklane_common.db.migrations import upgrade
 from tasklane_common.logging import configure_logging, get_logger
+from tasklane_common.messaging.batch import BatchConsumer, BatchHandler
 from tasklane_common.messaging.broker import Broker, OutgoingMessage, connect_broker
 from tasklane_common.messaging.consumer import Consumer
 from tasklane_common.messaging.envelope import Envelope
@@ -50,7 +51,7 @@ class ServiceRuntime:
             if outbox_table is not None
             else None
         )
-        self.consumers: list[Consumer] = []
+        self.consumers: list[Consumer | BatchConsumer] = []
         self.started_at = time.monotonic()
         self.running = False
 
@@ -62,6 +63,22 @@ class ServiceRuntime:
             inbox=self._inbox,
             outbox=self.outbox,
             relay=self.relay,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def batch_consumer(
+        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 200, linger_s: float = 0.02
+    ) -> BatchConsumer:
+        """A consumer handling up to ``max_batch`` deliveries in one transaction (see ``batch``)."""
+        consumer = BatchConsumer(
+            service=self.service,
+            queue=queue,
+            db=self.db,
+            inbox=self._inbox,
+            handler=handler,
+            max_batch=max_batch,
+            linger_s=linger_s,
         )
         self.consumers.append(consumer)
         return consumer

@@ -19,7 +19,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     settings = settings or AnalyticsSettings()
     runtime = ServiceRuntime("analytics", settings, metadata, migrations=MIGRATIONS)
-    handlers.register(runtime.consumer(ANALYTICS_EVENTS))
+    runtime.batch_consumer(ANALYTICS_EVENTS, handlers.record)
 
     app = FastAPI(title="Tasklane analytics", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime

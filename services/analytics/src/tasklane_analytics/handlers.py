@@ -1,12 +1,15 @@
-"""Event handlers: every event of the system lands in the event log, once."""
+"""Event handlers: every event of the system lands in the event log, once.
+
+Analytics sees every event of the system, and recording one is a single row, so it takes them in
+batches: one transaction per batch instead of one per event.
+"""
 
 from __future__ import annotations
 
 from tasklane_analytics.repository import EventRepository
-from tasklane_common.messaging import Consumer, Envelope, HandlerContext
+from tasklane_common.messaging import Envelope
+from tasklane_common.messaging.batch import BatchContext
 
 
-def register(consumer: Consumer) -> None:
-    @consumer.on_any
-    async def record(ctx: HandlerContext, envelope: Envelope) -> None:
-        await EventRepository(ctx.session).record(envelope)
+async def record(ctx: BatchContext, envelopes: list[Envelope]) -> None:
+    await EventRepository(ctx.session).record(envelopes)

@@ -29,22 +29,30 @@ class EventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(self, envelope: Envelope) -> bool:
-        insert = upsert_insert(self.session, events)
+    async def record(self, envelopes: list[Envelope]) -> int:
+        """Add events to the log; ones already there are left as they are. Returns how many
+        were new."""
+        if not envelopes:
+            return 0
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "event_id": e.id,
+                "type": e.type,
+                "version": e.version,
+                "occurred_at": e.occurred_at,
+                "occurred_ms": _ms(e.occurred_at),
+                "correlation_id": e.correlation_id,
+                "producer": e.producer,
+                "payload": e.payload,
+                "recorded_at": now,
+            }
+            for e in envelopes
+        ]
         result = await self.session.execute(
-            insert.values(
-                event_id=envelope.id,
-                type=envelope.type,
-                version=envelope.version,
-                occurred_at=envelope.occurred_at,
-                occurred_ms=_ms(envelope.occurred_at),
-                correlation_id=envelope.correlation_id,
-                producer=envelope.producer,
-                payload=envelope.payload,
-                recorded_at=datetime.now(UTC),
-            ).on_conflict_do_nothing()
+            upsert_insert(self.session, events).values(rows).on_conflict_do_nothing()
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def summary(self, start: datetime, end: datetime) -> dict[str, Any]:
         lo, hi = _ms(start), _ms(end)

@@ -30,3 +30,14 @@ async def claim(session: AsyncSession, table: Table, consumer: str, event_id: st
     insert = upsert_insert(session, table)
     result = await session.execute(insert.values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_many(session: AsyncSession, table: Table, consumer: str, event_ids: list[str]) -> set[str]:
+    """``claim`` for a batch: the ids this consumer had not handled yet."""
+    if not event_ids:
+        return set()
+    now = datetime.now(UTC)
+    insert = upsert_insert(session, table)
+    rows = [{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in event_ids]
+    result = await session.execute(insert.values(rows).on_conflict_do_nothing().returning(table.c.event_id))
+    return set(result.scalars().all())

@@ -1,0 +1,203 @@
+"""Consumers that take deliveries in batches: one transaction and one commit for many events.
+
+For consumers whose work per event is a row or two (analytics records every event of the system),
+the transaction, not the work, is the cost; a batch of up to ``max_batch`` deliveries, gathered
+for at most ``linger_s``, shares one. The guarantees are the single consumer's: the inbox rows
+and the effects commit together before any delivery of the batch is acked; invalid messages are
+dead-lettered one by one; and if a batch keeps failing, its deliveries are retried one at a time
+so that a poison message is isolated (dead-lettered or returned to the broker) while the others
+go through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from opentelemetry import trace
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from tasklane_common.db.engine import Database
+from tasklane_common.errors import PermanentError
+from tasklane_common.logging import get_logger
+from tasklane_common.messaging.broker import Delivery
+from tasklane_common.messaging.envelope import Envelope
+from tasklane_common.messaging.inbox import claim_many
+from tasklane_common.messaging.topology import QueueSpec
+from tasklane_common.telemetry import extract_context, tracer
+
+log = get_logger(__name__)
+
+
+@dataclass
+class BatchContext:
+    session: AsyncSession
+
+
+BatchHandler = Callable[[BatchContext, list[Envelope]], Awaitable[None]]
+
+
+class BatchConsumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        queue: QueueSpec,
+        db: Database,
+        inbox: Table,
+        handler: BatchHandler,
+        max_batch: int = 200,
+        linger_s: float = 0.02,
+        attempts: int = 3,
+    ) -> None:
+        self.name = f"{service}:{queue.name}"
+        self.queue = queue
+        self._service = service
+        self._db = db
+        self._inbox = inbox
+        self._handler = handler
+        self._max_batch = max_batch
+        self._linger_s = linger_s
+        self._attempts = attempts
+        self._buffer: list[Delivery] = []
+        self._timer: asyncio.Task[None] | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.handled = 0
+        self.duplicates = 0
+        self.batches = 0
+
+    async def handle(self, delivery: Delivery) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        self._buffer.append(delivery)
+        if len(self._buffer) >= self._max_batch:
+            self._flush_now()
+        elif self._timer is None:
+            self._timer = asyncio.create_task(self._linger())
+
+    async def drain(self, timeout: float) -> bool:
+        self._flush_now()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    async def _linger(self) -> None:
+        await asyncio.sleep(self._linger_s)
+        self._timer = None
+        self._flush_now()
+
+    def _flush_now(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        task = asyncio.create_task(self._process(batch))
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    def _settled(self, count: int) -> None:
+        self._in_flight -= count
+        if self._in_flight == 0:
+            self._idle.set()
+
+    async def _process(self, batch: list[Delivery]) -> None:
+        try:
+            valid: list[tuple[Delivery, Envelope]] = []
+            for delivery in batch:
+                try:
+                    valid.append((delivery, Envelope.from_bytes(delivery.body)))
+                except PermanentError as exc:
+                    log.error("message_dead_lettered", consumer=self.name, reason=str(exc))
+                    await delivery.dead_letter(str(exc))
+            if valid:
+                await self._process_valid(valid)
+        finally:
+            self._settled(len(batch))
+
+    async def _process_valid(self, items: list[tuple[Delivery, Envelope]]) -> None:
+        links = [
+            trace.Link(trace.get_current_span(extract_context(d.headers)).get_span_context())
+            for d, _ in items
+        ]
+        with tracer(self._service).start_as_current_span(
+            f"consume batch {self.queue.name}",
+            kind=trace.SpanKind.CONSUMER,
+            links=[link for link in links if link.context.is_valid],
+            attributes={
+                "messaging.destination.name": self.queue.name,
+                "messaging.batch.message_count": len(items),
+            },
+        ):
+            try:
+                fresh = await self._run([e for _, e in items])
+            except Exception as exc:
+                log.warning(
+                    "batch_failed_isolating",
+                    consumer=self.name,
+                    size=len(items),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                await self._one_by_one(items)
+                return
+        for delivery, _ in items:
+            with contextlib.suppress(Exception):  # a lost ack means a redelivery the inbox absorbs
+                await delivery.ack()
+        self.batches += 1
+        self.handled += fresh
+        self.duplicates += len(items) - fresh
+
+    async def _run(self, envelopes: list[Envelope]) -> int:
+        unique = list({e.id: e for e in envelopes}.values())
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
+            retry=retry_if_not_exception_type(PermanentError),
+            reraise=True,
+        ):
+            with attempt:
+                async with self._db.transaction() as session:
+                    new_ids = await claim_many(session, self._inbox, self.name, [e.id for e in unique])
+                    fresh = [e for e in unique if e.id in new_ids]
+                    if fresh:
+                        await self._handler(BatchContext(session), fresh)
+                    return len(fresh)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _one_by_one(self, items: list[tuple[Delivery, Envelope]]) -> None:
+        for delivery, envelope in items:
+            try:
+                fresh = await self._run([envelope])
+            except PermanentError as exc:
+                log.error(
+                    "message_dead_lettered",
+                    consumer=self.name,
+                    event_id=envelope.id,
+                    type=envelope.type,
+                    reason=str(exc),
+                )
+                await delivery.dead_letter(str(exc))
+                continue
+            except Exception as exc:
+                log.warning(
+                    "message_requeued",
+                    consumer=self.name,
+                    event_id=envelope.id,
+                    type=envelope.type,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                await delivery.requeue()
+                continue
+            await delivery.ack()
+            self.handled += fresh
+            self.duplicates += 1 - fresh
