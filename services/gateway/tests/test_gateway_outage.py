@@ -82,6 +82,10 @@ async def test_broker_outage_answers_503_and_the_retry_is_published_once(
         refused = await gateway.post(during)
         assert refused.status_code == 503
         assert (await gateway.post(during)).status_code == 503
+        # Kubernetes stops routing to a gateway that cannot reach its broker.
+        ready = await gateway.client.get("/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["message_queue"]["status"] == "down"
 
         await broker_proxy.restore()
         accepted = await _retry_until_accepted(gateway, during, deadline_s=20)
@@ -90,6 +94,7 @@ async def test_broker_outage_answers_503_and_the_retry_is_published_once(
         assert accepted.json()["statuses"] == 1
         again = await gateway.post(during)
         assert again.json()["duplicates"] == 2
+        assert (await gateway.client.get("/health/ready")).status_code == 200
 
     inbound = [e.payload["wamid"] for e in await watcher.inbound()]
     assert sorted(inbound) == sorted([before["entry"][0]["changes"][0]["value"]["messages"][0]["id"], wamid])
