@@ -12,14 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 from gateway_harness import APP_SECRET, VERIFY_TOKEN, Gateway, QueueWatcher, serving
-from gateway_tcp_proxy import TcpProxy
 from pydantic import SecretStr
 
 from tasklane_common.messaging import Delivery, Envelope
 from tasklane_common.messaging.memory import InMemoryBroker
 from tasklane_common.messaging.topology import AGENT_INBOUND
 from tasklane_common.settings import BrokerSettings, DatabaseSettings
-from tasklane_common.testing import memory_settings, real_settings
+from tasklane_common.testing import TcpProxy, memory_settings, real_settings
 from tasklane_gateway.settings import GatewaySettings
 from tasklane_simulator.payloads import merge_webhooks, new_wamid, status_webhook, text_message_webhook
 

@@ -23,7 +23,7 @@ from tasklane_common.messaging.envelope import Envelope
 from tasklane_common.messaging.outbox import Outbox, OutboxRelay
 from tasklane_common.messaging.topology import QueueSpec
 from tasklane_common.settings import ServiceSettings
-from tasklane_common.telemetry import inject_headers, setup_tracing
+from tasklane_common.telemetry import flush_tracing, inject_headers, setup_tracing
 
 log = get_logger(__name__)
 
@@ -63,6 +63,7 @@ class ServiceRuntime:
             inbox=self._inbox,
             outbox=self.outbox,
             relay=self.relay,
+            delivery_limit=self.settings.broker.delivery_limit,
         )
         self.consumers.append(consumer)
         return consumer
@@ -77,8 +78,10 @@ class ServiceRuntime:
             db=self.db,
             inbox=self._inbox,
             handler=handler,
-            max_batch=max_batch,
+            # A batch can never hold more than the broker hands out unacknowledged.
+            max_batch=min(max_batch, self.settings.broker.prefetch),
             linger_s=linger_s,
+            delivery_limit=self.settings.broker.delivery_limit,
         )
         self.consumers.append(consumer)
         return consumer
@@ -86,13 +89,18 @@ class ServiceRuntime:
     async def start(self) -> None:
         configure_logging(self.settings.logging)
         setup_tracing(self.settings.telemetry, service=self.service)
-        if self.settings.database.migrate_on_startup:
-            await upgrade(self.db, self.migrations)
-        await self.broker.start()
-        if self.relay is not None:
-            self.relay.start()
-        for consumer in self.consumers:
-            await self.broker.consume(consumer.queue, consumer.handle)
+        try:
+            if self.settings.database.migrate_on_startup:
+                await upgrade(self.db, self.migrations)
+            await self.broker.start()
+            if self.relay is not None:
+                self.relay.start()
+            for consumer in self.consumers:
+                await self.broker.consume(consumer.queue, consumer.handle)
+        except BaseException:
+            # A half-started service must not leak its relay task or its connections.
+            await self.stop()
+            raise
         self.running = True
         log.info("service_started", service=self.service, schema=self.db.schema)
 
@@ -118,6 +126,7 @@ class ServiceRuntime:
             await self.relay.stop()
         await self.broker.close()
         await self.db.dispose()
+        flush_tracing()
         log.info("service_stopped", service=self.service)
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:

@@ -53,6 +53,9 @@ class DatabaseSettings(BaseModel):
     # The PostgreSQL schema this service owns; empty means the service's default name.
     schema_name: str = ""
     pool_size: int = 10
+    connect_timeout_s: float = 10.0
+    # Upper bound of one SQL statement; a transaction idle for twice this long is ended.
+    statement_timeout_s: float = 30.0
     echo: bool = False
     migrate_on_startup: bool = True
 

@@ -44,7 +44,9 @@ def setup_tracing(
         _provider.add_span_processor(extra_processor)
 
 
-def shutdown_tracing() -> None:
+def flush_tracing() -> None:
+    """Export the spans still buffered (called when a service stops; the provider is shared by
+    every service of the process, so it is flushed, not shut down)."""
     if _provider is not None:
         _provider.force_flush()
 

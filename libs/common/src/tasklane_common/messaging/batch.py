@@ -12,20 +12,20 @@ go through.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from opentelemetry import trace
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
-from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
 
 from tasklane_common.db.engine import Database
 from tasklane_common.errors import PermanentError
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.envelope import Envelope
+from tasklane_common.messaging.failures import MAX_HOLD_S, RETRYABLE, give_back, settle
 from tasklane_common.messaging.inbox import claim_many
 from tasklane_common.messaging.topology import QueueSpec
 from tasklane_common.telemetry import extract_context, tracer
@@ -52,6 +52,7 @@ class BatchConsumer:
         handler: BatchHandler,
         max_batch: int = 200,
         linger_s: float = 0.02,
+        delivery_limit: int = 10,
         attempts: int = 3,
     ) -> None:
         self.name = f"{service}:{queue.name}"
@@ -63,6 +64,7 @@ class BatchConsumer:
         self._max_batch = max_batch
         self._linger_s = linger_s
         self._attempts = attempts
+        self._delivery_limit = delivery_limit
         self._buffer: list[Delivery] = []
         self._timer: asyncio.Task[None] | None = None
         self._flushing: set[asyncio.Task[None]] = set()
@@ -119,7 +121,7 @@ class BatchConsumer:
                     valid.append((delivery, Envelope.from_bytes(delivery.body)))
                 except PermanentError as exc:
                     log.error("message_dead_lettered", consumer=self.name, reason=str(exc))
-                    await delivery.dead_letter(str(exc))
+                    await settle(delivery.dead_letter(str(exc)), consumer=self.name, what="dead_letter")
             if valid:
                 await self._process_valid(valid)
         finally:
@@ -151,18 +153,37 @@ class BatchConsumer:
                 await self._one_by_one(items)
                 return
         for delivery, _ in items:
-            with contextlib.suppress(Exception):  # a lost ack means a redelivery the inbox absorbs
-                await delivery.ack()
+            await settle(delivery.ack(), consumer=self.name, what="ack")
         self.batches += 1
         self.handled += fresh
         self.duplicates += len(items) - fresh
 
     async def _run(self, envelopes: list[Envelope]) -> int:
+        """As ``Consumer._run``: while the database is unreachable, hold the batch and wait."""
+        loop = asyncio.get_running_loop()
+        hold_until = loop.time() + MAX_HOLD_S
+        while True:
+            try:
+                return await self._attempt(envelopes)
+            except PermanentError:
+                raise
+            except Exception as exc:
+                if await self._db.reachable() or loop.time() >= hold_until:
+                    raise
+                log.warning(
+                    "database_unreachable_holding",
+                    consumer=self.name,
+                    size=len(envelopes),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                await self._db.wait_reachable(hold_until)
+
+    async def _attempt(self, envelopes: list[Envelope]) -> int:
         unique = list({e.id: e for e in envelopes}.values())
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
-            retry=retry_if_not_exception_type(PermanentError),
+            retry=RETRYABLE,
             reraise=True,
         ):
             with attempt:
@@ -186,7 +207,7 @@ class BatchConsumer:
                     type=envelope.type,
                     reason=str(exc),
                 )
-                await delivery.dead_letter(str(exc))
+                await settle(delivery.dead_letter(str(exc)), consumer=self.name, what="dead_letter")
                 continue
             except Exception as exc:
                 log.warning(
@@ -196,8 +217,13 @@ class BatchConsumer:
                     type=envelope.type,
                     error=f"{type(exc).__name__}: {exc}",
                 )
-                await delivery.requeue()
+                await give_back(
+                    delivery,
+                    consumer=self.name,
+                    delivery_limit=self._delivery_limit,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
                 continue
-            await delivery.ack()
+            await settle(delivery.ack(), consumer=self.name, what="ack")
             self.handled += fresh
             self.duplicates += 1 - fresh

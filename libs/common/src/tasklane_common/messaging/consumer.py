@@ -26,7 +26,6 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import (
     AsyncRetrying,
-    retry_if_not_exception_type,
     stop_after_attempt,
     wait_exponential_jitter,
 )
@@ -36,6 +35,7 @@ from tasklane_common.errors import PermanentError
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.envelope import Envelope, Event
+from tasklane_common.messaging.failures import MAX_HOLD_S, RETRYABLE, give_back, settle
 from tasklane_common.messaging.inbox import claim
 from tasklane_common.messaging.outbox import Outbox, OutboxRelay
 from tasklane_common.messaging.topology import QueueSpec
@@ -83,6 +83,7 @@ class Consumer:
         inbox: Table,
         outbox: Outbox | None,
         relay: OutboxRelay | None,
+        delivery_limit: int = 10,
         attempts: int = 3,
     ) -> None:
         self.name = f"{service}:{queue.name}"
@@ -93,6 +94,7 @@ class Consumer:
         self._outbox = outbox
         self._relay = relay
         self._attempts = attempts
+        self._delivery_limit = delivery_limit
         self._routes: dict[str, _Route] = {}
         self._fallback: _Route | None = None
         self._in_flight = 0
@@ -135,11 +137,15 @@ class Consumer:
             envelope = Envelope.from_bytes(delivery.body)
         except PermanentError as exc:
             log.error("message_dead_lettered", consumer=self.name, reason=str(exc))
-            await delivery.dead_letter(str(exc))
+            await settle(delivery.dead_letter(str(exc)), consumer=self.name, what="dead_letter")
             return
         route = self._routes.get(envelope.type, self._fallback)
         if route is None:
-            await delivery.ack()
+            # The queue's bindings brought an event nobody here handles: a topology mistake.
+            log.warning(
+                "message_without_handler", consumer=self.name, type=envelope.type, event_id=envelope.id
+            )
+            await settle(delivery.ack(), consumer=self.name, what="ack")
             return
         parent = extract_context(delivery.headers)
         with tracer(self._service).start_as_current_span(
@@ -167,7 +173,7 @@ class Consumer:
                     type=envelope.type,
                     reason=str(exc),
                 )
-                await delivery.dead_letter(str(exc))
+                await settle(delivery.dead_letter(str(exc)), consumer=self.name, what="dead_letter")
                 return
             except Exception as exc:
                 span.record_exception(exc)
@@ -180,9 +186,14 @@ class Consumer:
                     error=f"{type(exc).__name__}: {exc}",
                     delivery_count=delivery.delivery_count,
                 )
-                await delivery.requeue()
+                await give_back(
+                    delivery,
+                    consumer=self.name,
+                    delivery_limit=self._delivery_limit,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
                 return
-            await delivery.ack()
+            await settle(delivery.ack(), consumer=self.name, what="ack")
             if duplicate:
                 self.duplicates += 1
             else:
@@ -199,10 +210,31 @@ class Consumer:
             )
 
     async def _run(self, envelope: Envelope, route: _Route, payload: Any) -> bool:
+        """Handle in one transaction, retrying a few times; while the database is unreachable,
+        hold the delivery and wait for it rather than spending the message's deliveries."""
+        loop = asyncio.get_running_loop()
+        hold_until = loop.time() + MAX_HOLD_S
+        while True:
+            try:
+                return await self._attempt(envelope, route, payload)
+            except PermanentError:
+                raise
+            except Exception as exc:
+                if await self._db.reachable() or loop.time() >= hold_until:
+                    raise
+                log.warning(
+                    "database_unreachable_holding",
+                    consumer=self.name,
+                    event_id=envelope.id,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                await self._db.wait_reachable(hold_until)
+
+    async def _attempt(self, envelope: Envelope, route: _Route, payload: Any) -> bool:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
-            retry=retry_if_not_exception_type(PermanentError),
+            retry=RETRYABLE,
             reraise=True,
         ):
             with attempt:

@@ -38,6 +38,7 @@ async def claim_many(session: AsyncSession, table: Table, consumer: str, event_i
         return set()
     now = datetime.now(UTC)
     insert = upsert_insert(session, table)
-    rows = [{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in event_ids]
+    # Sorted, so concurrent batches with overlapping ids take their row locks in one order.
+    rows = [{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in sorted(event_ids)]
     result = await session.execute(insert.values(rows).on_conflict_do_nothing().returning(table.c.event_id))
     return set(result.scalars().all())

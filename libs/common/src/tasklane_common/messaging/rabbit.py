@@ -146,8 +146,16 @@ class RabbitBroker:
     async def publish_dead_letter(
         self, queue: str, message: AbstractIncomingMessage, headers: dict[str, Any]
     ) -> None:
-        if self._dlx is None:
+        if self._dlx is None or not self.is_healthy():
             raise PublishError("broker not connected")
+        await asyncio.wait_for(
+            self._publish_dead_letter(queue, message, headers), self.settings.publish_timeout_s
+        )
+
+    async def _publish_dead_letter(
+        self, queue: str, message: AbstractIncomingMessage, headers: dict[str, Any]
+    ) -> None:
+        assert self._dlx is not None
         await self._dlx.publish(
             aio_pika.Message(
                 message.body,
@@ -165,7 +173,9 @@ class RabbitBroker:
         assert self._connection is not None, "start() first"
         channel = await self._connection.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=self.settings.prefetch)
-        amqp_queue = await channel.get_queue(self._name(queue.name), ensure=False)
+        # ensure=True declares passively, which registers the queue with the robust channel:
+        # only registered queues get their consumers back after a reconnect or channel error.
+        amqp_queue = await channel.get_queue(self._name(queue.name), ensure=True)
         name = self._name(queue.name)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
@@ -192,7 +202,11 @@ class RabbitBroker:
     def is_healthy(self) -> bool:
         # A robust connection stays "open" while it reconnects; ``connected`` tells the truth.
         conn = self._connection
-        return conn is not None and not conn.is_closed and conn.connected.is_set()
+        if conn is None or conn.is_closed or not conn.connected.is_set():
+            return False
+        # A consumer whose channel stayed closed consumes nothing: report it, so Kubernetes
+        # takes the pod out of rotation and eventually restarts it.
+        return all(not channel.is_closed for channel in self._consume_channels)
 
     async def dead_letters(self, queue: QueueSpec, limit: int = 100) -> list[dict[str, Any]]:
         """Peek without consuming: get + nack(requeue) would reorder, so read then requeue all."""
