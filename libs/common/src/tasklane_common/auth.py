@@ -61,9 +61,11 @@ class ApiKeyAuth:
     def authenticate(self, authorization: str | None) -> Principal:
         scheme, _, key = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
+            log.warning("api_unauthenticated", reason="no bearer key")
             raise HTTPException(401, "an API key is required", headers={"WWW-Authenticate": "Bearer"})
         principal = self._by_hash.get(hash_key(key.strip()))
         if principal is None:
+            log.warning("api_unauthenticated", reason="unknown key")
             raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
         return principal
 

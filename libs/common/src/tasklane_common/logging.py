@@ -15,8 +15,24 @@ from tasklane_common.settings import LoggingSettings
 
 # Keys whose values are phone numbers or WhatsApp ids; masked wherever they appear in an event.
 PHONE_KEYS = frozenset({"phone", "wa_id", "from_", "from", "to", "recipient", "recipient_id", "msisdn"})
-SECRET_KEYS = frozenset({"secret", "token", "password", "authorization", "app_secret", "access_token"})
+# Substrings of keys whose values are never logged.
+SECRET_KEYS = (
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "authorization",
+    "api_key",
+    "apikey",
+    "dsn",
+    "signature",
+    "cookie",
+    "credential",
+)
 _LONG_DIGITS = re.compile(r"(?<![\w.])\+?(\d{3})\d{4,}(\d{2})(?!\w)")
+# user:password@ in URLs (amqp://, postgresql+asyncpg://, https://...).
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):[^@/\s]+@", re.I)
+_MAX_DEPTH = 8
 
 
 def mask_phone(value: str) -> str:
@@ -27,9 +43,26 @@ def mask_phone(value: str) -> str:
     return f"{'+' if value.startswith('+') else ''}{digits[:3]}****{digits[-2:]}"
 
 
-def _scrub(value: Any) -> Any:
+def _scrub_text(value: str) -> str:
+    value = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", value)
+    return _LONG_DIGITS.sub(lambda m: f"{m.group(1)}****{m.group(2)}", value)
+
+
+def _redact(key: str | None, value: Any, depth: int = 0) -> Any:
+    """Redact ``value`` (found under ``key``), walking into dicts and lists."""
+    lowered = key.lower() if key else ""
+    if lowered and any(s in lowered for s in SECRET_KEYS):
+        return "***"
+    if lowered in PHONE_KEYS and isinstance(value, str | int) and not isinstance(value, bool):
+        return mask_phone(str(value))
+    if depth >= _MAX_DEPTH:
+        return value if isinstance(value, int | float | bool) or value is None else "…"
     if isinstance(value, str):
-        return _LONG_DIGITS.sub(lambda m: f"{m.group(1)}****{m.group(2)}", value)
+        return _scrub_text(value)
+    if isinstance(value, dict):
+        return {k: _redact(str(k), v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_redact(None, v, depth + 1) for v in value]
     return value
 
 
@@ -37,14 +70,16 @@ def redact_processor(
     _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     for key in list(event_dict):
-        lowered = key.lower()
-        value = event_dict[key]
-        if lowered in PHONE_KEYS and isinstance(value, str):
-            event_dict[key] = mask_phone(value)
-        elif any(s in lowered for s in SECRET_KEYS):
-            event_dict[key] = "***"
-        else:
-            event_dict[key] = _scrub(value)
+        event_dict[key] = _redact(key, event_dict[key])
+    return event_dict
+
+
+def logger_name_processor(
+    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """One key for the emitting module, whether it logs through structlog or the stdlib."""
+    if "logger_name" in event_dict:
+        event_dict["logger"] = event_dict.pop("logger_name")
     return event_dict
 
 
@@ -76,20 +111,37 @@ def configure_logging(settings: LoggingSettings) -> None:
         if settings.format == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        logger_name_processor,
+        trace_processor,
+        # Tracebacks become text before redaction, so numbers and secrets in them are masked too.
+        structlog.processors.format_exc_info,
+        redact_processor,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            trace_processor,
-            redact_processor,
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
+    # Libraries log through the standard library (aiormq, SQLAlchemy, uvicorn): same format, same
+    # redaction, same stream.
+    handler = logging.StreamHandler(_Stderr())
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not getattr(h, "_tasklane", False)]
+    handler._tasklane = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    # Libraries' INFO chatter stays out; their warnings and errors come through.
+    root.setLevel(max(level, logging.WARNING))
 
 
 def get_logger(name: str) -> Any:

@@ -32,7 +32,12 @@ class Database:
         url = make_url(settings.url.get_secret_value())
         self.is_sqlite = url.get_backend_name() == "sqlite"
         self.schema: str | None = None if self.is_sqlite else (settings.schema_name or logical_schema)
-        kwargs: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": not self.is_sqlite}
+        # hide_parameters: SQL errors end up in logs, and their parameters are users' messages.
+        kwargs: dict[str, Any] = {
+            "echo": settings.echo,
+            "pool_pre_ping": not self.is_sqlite,
+            "hide_parameters": True,
+        }
         if self.is_sqlite:
             if url.database and url.database != ":memory:":
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)

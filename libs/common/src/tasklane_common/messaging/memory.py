@@ -134,7 +134,11 @@ class InMemoryBroker:
     async def _pump(self, queue: _Queue, callback: DeliveryCallback) -> None:
         while True:
             await queue.in_flight.acquire()
-            message = await queue.ready.get()
+            try:
+                message = await queue.ready.get()
+            except asyncio.CancelledError:
+                queue.in_flight.release()  # the slot was never used: give it back
+                raise
             task = asyncio.create_task(callback(MemoryDelivery(message, queue)))
             self._hub.inflight.add(task)
             task.add_done_callback(self._hub.inflight.discard)
