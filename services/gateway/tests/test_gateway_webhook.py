@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from gateway_harness import Gateway, QueueWatcher, serving
 
 from tasklane_common.messaging import deterministic_id
@@ -281,6 +282,26 @@ async def test_odd_items_in_a_signed_webhook_are_skipped_and_the_good_ones_publi
     assert got[late]["sent_at"] == got[late]["received_at"]
     assert got[big]["message_type"] == "sticker"
     assert [e.payload["wamid"] for e in await watcher.statuses()] == [status]
+
+
+@pytest.mark.parametrize("depth", [31, 33, 252, 300])
+async def test_absurdly_nested_auxiliary_objects_never_cost_the_other_items(
+    gateway: Gateway, watcher: QueueWatcher, depth: int
+) -> None:
+    good, nested = new_wamid(), new_wamid()
+    payload = text_message_webhook(from_=ANA, text="good", wamid=good)
+    message = _value(payload)["messages"][0]
+    deep: object = {"leaf": 1}
+    for _ in range(depth):
+        deep = {"d": deep}
+    _value(payload)["messages"].append(dict(message, id=nested, type="image", image=deep))
+
+    response = await gateway.post(payload)
+
+    assert response.status_code == 200
+    got = {e.payload["wamid"]: e.payload for e in await watcher.inbound()}
+    assert set(got) == {good, nested}
+    assert got[good]["text"] == "good"
 
 
 async def test_webhooks_for_other_products_are_acknowledged_and_dropped(

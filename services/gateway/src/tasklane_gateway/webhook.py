@@ -270,9 +270,30 @@ def _timestamp(value: Any, fallback: datetime) -> datetime:
         return fallback
 
 
+# Meta's objects nest a handful of levels; the event wraps them a few levels deeper and the JSON
+# encoders give up near 255. Anything deeper than this is not Meta's and is dropped.
+MAX_RAW_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_RAW_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _serialisable(value: dict[str, Any], wamid: str) -> dict[str, Any]:
     """``value`` if it survives JSON encoding (the event is JSON), else an empty dict: a huge
     integer, a lone surrogate or absurd nesting in an auxiliary field must not lose the item."""
+    if _depth(value) > MAX_RAW_DEPTH:
+        log.warning("webhook_raw_dropped", wamid=wamid, reason="nested too deeply")
+        return {}
     try:
         orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
