@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -105,6 +107,25 @@ async def test_an_open_circuit_holds_messages_until_it_may_close(harness: Any) -
     assert message.attempts == 3
 
 
+async def test_a_half_open_circuit_lets_one_trial_through_not_the_backlog(harness: Any) -> None:
+    """During an outage each reset window costs one trial call, not one call per queued message,
+    so a backlog survives an outage longer than its messages' attempts would allow."""
+    replies = [harness.reply(harness.phone()) for _ in range(10)]
+    harness.sim.fail_next(10_000, None, status=503)
+    try:
+        async with harness.start(breaker_fail_max=2, breaker_reset_s=0.3, max_attempts=3) as app:
+            await harness.publish(app, *replies)
+            await asyncio.sleep(2.0)  # about six reset windows
+            calls = len(harness.sim.requests())
+            harness.sim.reset()  # the Graph API is back
+            for reply in replies:
+                await harness.reaches(app, reply.payload["reply_id"], "sent", timeout=15)
+    finally:
+        harness.sim.reset()
+    # 2 calls to open it, then at most one trial per window (a few more for timing slack).
+    assert calls <= 2 + 8
+
+
 async def test_an_abandoned_claim_is_taken_again_after_its_lease(harness: Any) -> None:
     """A sender that died mid-send left its message 'sending'; another one finishes the job."""
     to = harness.phone()
@@ -173,3 +194,25 @@ async def test_two_replicas_send_each_message_exactly_once(harness: Any) -> None
     for to in recipients:
         bodies = [m["body"]["text"]["body"] for m in harness.sim.sent_messages(to)]
         assert sorted(bodies) == ["message 0", "message 1", "message 2"]
+
+
+async def test_replies_to_one_user_leave_one_at_a_time_in_order_across_replicas(harness: Any) -> None:
+    to = harness.phone()
+    replies = [harness.reply(to, f"message {i}") for i in range(6)]
+    overrides = {"dispatch_batch": 10, "poll_interval_s": 0.02}
+    slow = harness.sim.settings.response_delay_s
+    harness.sim.settings.response_delay_s = 0.05  # a slow Graph API invites overlapping sends
+    try:
+        async with harness.start(**overrides) as one, harness.start(**overrides) as two:
+            for reply in replies:  # published one by one: a user's replies arrive in sequence
+                await harness.publish(one, reply)
+            for reply in replies:
+                await harness.reaches(two, reply.payload["reply_id"], "sent")
+    finally:
+        harness.sim.settings.response_delay_s = slow
+
+    sent = harness.sim.sent_messages(to)
+    assert [m["body"]["text"]["body"] for m in sent] == [f"message {i}" for i in range(6)]
+    # Never two calls for this user at once: each arrived after the previous one was answered.
+    times = [m["received_monotonic"] for m in sent]
+    assert all(b - a >= 0.05 for a, b in itertools.pairwise(times))

@@ -53,14 +53,18 @@ class _Breaker:
             name=name,
             throw_new_error_on_trip=False,
         )
+        # Set while the one trial call of a half-open breaker is in flight.
+        self.trial_in_flight = False
 
     def reopens_at(self) -> datetime:
         opened = self.storage.opened_at or datetime.now(UTC)
         return opened + timedelta(seconds=self.reset_s)
 
     def blocked_until(self, now: datetime) -> datetime | None:
-        if self.breaker.current_state != pybreaker.STATE_OPEN:
+        if self.breaker.current_state == pybreaker.STATE_CLOSED:
             return None
+        if self.trial_in_flight:
+            return now + timedelta(seconds=min(1.0, self.reset_s))
         at = self.reopens_at()
         return at if at > now else None
 
@@ -109,6 +113,17 @@ class GraphClient:
 
     async def send(self, message: OutboundMessage) -> SendOutcome:
         breaker = self._breaker(message.phone_number_id)
+        now = datetime.now(UTC)
+        # pybreaker lets every caller through once the reset timeout has passed; only one trial
+        # may go, the others wait (not counting an attempt) for its verdict.
+        trial = breaker.breaker.current_state != pybreaker.STATE_CLOSED
+        if trial and breaker.trial_in_flight:
+            return SendOutcome(
+                "blocked",
+                reason="circuit half-open: a trial call is in flight",
+                retry_at=breaker.blocked_until(now),
+            )
+        breaker.trial_in_flight = trial
         try:
             with breaker.breaker.calling():
                 outcome = await self._post(message)
@@ -124,7 +139,16 @@ class GraphClient:
                     reopens_at=breaker.reopens_at().isoformat(),
                     reason=exc.outcome.reason,
                 )
+            if trial:
+                # The outage goes on; that is no fault of this message, whose attempts are kept
+                # for failures of its own. Otherwise a long outage would fail the whole backlog.
+                return SendOutcome(
+                    "blocked", reason=f"trial failed: {exc.outcome.reason}", retry_at=breaker.reopens_at()
+                )
             return exc.outcome
+        finally:
+            if trial:
+                breaker.trial_in_flight = False
         return outcome
 
     async def _post(self, message: OutboundMessage) -> SendOutcome:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.db.dialect import upsert_insert
@@ -133,7 +133,33 @@ class OutboundRepository:
         lease expired (their sender died). Each claim counts as an attempt. ``SKIP LOCKED`` lets
         several replicas claim side by side without ever taking the same row."""
         t = outbound_messages
-        query = select(t.c.reply_id).where(t.c.status.in_(("queued", "sending")), t.c.next_attempt_at <= now)
+        other = outbound_messages.alias("other")
+        # One message per recipient at a time, oldest first: nothing is claimed for a recipient
+        # while another replica holds a live lease on a message to them, or while an older
+        # message to them still waits (e.g. for its retry). Replies to one user leave in order,
+        # and a slow call can never let a second replica send the same recipient's next message.
+        ahead = (
+            select(other.c.reply_id)
+            .where(
+                other.c.phone_number_id == t.c.phone_number_id,
+                other.c.to == t.c.to,
+                other.c.reply_id != t.c.reply_id,
+                or_(
+                    and_(other.c.status == "sending", other.c.lease_until > now),
+                    and_(
+                        other.c.status.in_(("queued", "sending")),
+                        or_(
+                            other.c.created_at < t.c.created_at,
+                            and_(other.c.created_at == t.c.created_at, other.c.reply_id < t.c.reply_id),
+                        ),
+                    ),
+                ),
+            )
+            .exists()
+        )
+        query = select(t.c.reply_id).where(
+            t.c.status.in_(("queued", "sending")), t.c.next_attempt_at <= now, ~ahead
+        )
         if skip_phone_number_ids:
             query = query.where(t.c.phone_number_id.not_in(list(skip_phone_number_ids)))
         ids = list(

@@ -50,6 +50,8 @@ outbound_messages = Table(
     # W3C trace context of the conversation turn, so the Graph API call joins its trace.
     Column("trace_context", JSON),
     Index(None, "status", "next_attempt_at"),
+    # The per-recipient ordering check of every claim.
+    Index(None, "phone_number_id", "to", "created_at"),
 )
 
 message_statuses = Table(

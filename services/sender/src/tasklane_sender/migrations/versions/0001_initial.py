@@ -53,6 +53,12 @@ def upgrade() -> None:
         ["status", "next_attempt_at"],
         schema=S,
     )
+    op.create_index(
+        "ix_outbound_messages_phone_number_id_to_created_at",
+        "outbound_messages",
+        ["phone_number_id", "to", "created_at"],
+        schema=S,
+    )
     op.create_table(
         "message_statuses",
         sa.Column("id", BIGID, autoincrement=True, nullable=False),
