@@ -167,6 +167,8 @@ class GraphClient:
         if response.is_success:
             try:
                 wamid = body["messages"][0]["id"]
+                if not isinstance(wamid, str) or not wamid:
+                    raise TypeError("message id is not a string")
             except (KeyError, IndexError, TypeError):
                 # Accepted but unreadable: sending again could duplicate, so give up loudly.
                 return SendOutcome(

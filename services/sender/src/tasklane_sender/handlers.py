@@ -7,6 +7,7 @@ wakes the dispatcher once the row is committed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -21,9 +22,14 @@ from tasklane_common.telemetry import inject_headers
 from tasklane_sender import tracking
 from tasklane_sender.repository import OutboundRepository
 
+_PHONE = re.compile(r"\+?[0-9]{6,15}")
+
 
 def _digits(phone: str) -> str:
-    return "".join(ch for ch in phone if ch.isdigit())
+    """The E.164 digits of ``phone``, or "" when it is not a phone number (a username-based id
+    such as "US.1349120865530" must never be turned into one)."""
+    compact = phone.replace(" ", "").replace("-", "")
+    return compact.lstrip("+") if _PHONE.fullmatch(compact) else ""
 
 
 def _after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
