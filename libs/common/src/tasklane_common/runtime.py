@@ -8,13 +8,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Column, MetaData, Table
 
 from tasklane_common.db.engine import Database
 from tasklane_common.db.migrations import upgrade
+from tasklane_common.db.retention import Pruner, RetentionRule
 from tasklane_common.logging import configure_logging, get_logger
 from tasklane_common.messaging.batch import BatchConsumer, BatchHandler
 from tasklane_common.messaging.broker import Broker, OutgoingMessage, connect_broker
@@ -52,6 +54,18 @@ class ServiceRuntime:
             else None
         )
         self.consumers: list[Consumer | BatchConsumer] = []
+        self.pruner = Pruner(
+            self.db,
+            [
+                RetentionRule(
+                    self._inbox,
+                    self._inbox.c.processed_at,
+                    self._inbox.c.event_id,
+                    timedelta(days=settings.inbox_retention_days),
+                )
+            ],
+            interval_s=settings.retention_interval_s,
+        )
         self.started_at = time.monotonic()
         self.running = False
 
@@ -67,6 +81,10 @@ class ServiceRuntime:
         )
         self.consumers.append(consumer)
         return consumer
+
+    def retain(self, table: Table, *, aged_by: Column[datetime], key: Column[str], keep: timedelta) -> None:
+        """Prune ``table``'s rows once ``aged_by`` is older than ``keep`` (hourly, in batches)."""
+        self.pruner.rules.append(RetentionRule(table, aged_by, key, keep))
 
     def batch_consumer(
         self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 200, linger_s: float = 0.02
@@ -95,6 +113,7 @@ class ServiceRuntime:
             await self.broker.start()
             if self.relay is not None:
                 self.relay.start()
+            self.pruner.start()
             for consumer in self.consumers:
                 await self.broker.consume(consumer.queue, consumer.handle)
         except BaseException:
@@ -122,6 +141,7 @@ class ServiceRuntime:
         for consumer, ok in zip(self.consumers, drained, strict=True):
             if not ok:
                 log.warning("drain_timeout", consumer=consumer.name)
+        await self.pruner.stop()
         if self.relay is not None:
             await self.relay.stop()
         await self.broker.close()

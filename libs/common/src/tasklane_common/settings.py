@@ -112,4 +112,7 @@ class ServiceSettings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     outbox_poll_interval_s: float = 1.0
+    # Inbox rows must outlive any redelivery or replay of their event; then they are pruned.
+    inbox_retention_days: float = 30.0
+    retention_interval_s: float = 3600.0
     shutdown_grace_s: float = 10.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,7 +14,7 @@ from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_gateway import api
 from tasklane_gateway.settings import GatewaySettings
-from tasklane_gateway.tables import metadata
+from tasklane_gateway.tables import metadata, processed_webhook_items
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,6 +24,12 @@ log = get_logger(__name__)
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     runtime = ServiceRuntime("gateway", settings, metadata, migrations=MIGRATIONS)
+    runtime.retain(
+        processed_webhook_items,
+        aged_by=processed_webhook_items.c.received_at,
+        key=processed_webhook_items.c.key,
+        keep=timedelta(days=settings.dedup_retention_days),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

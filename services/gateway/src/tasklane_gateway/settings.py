@@ -30,6 +30,8 @@ class GatewaySettings(ServiceSettings):
         validation_alias=AliasChoices("TASKLANE_GATEWAY_VERIFY_TOKEN", "WHATSAPP_VERIFY_TOKEN"),
     )
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Meta retries a webhook for up to 7 days; dedup keys are kept for twice that.
+    dedup_retention_days: float = 14.0
 
     @field_validator("app_secret", "verify_token", mode="after")
     @classmethod

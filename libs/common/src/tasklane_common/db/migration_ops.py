@@ -21,6 +21,7 @@ def create_inbox_v1(schema: str) -> None:
         sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
         schema=schema,
     )
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"], schema=schema)
 
 
 def create_outbox_v1(schema: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.db.dialect import upsert_insert
@@ -17,6 +17,8 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("consumer", String(100), primary_key=True),
         Column("event_id", String(200), primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False),
+        # Pruned by age (tasklane_common.db.retention).
+        Index(None, "processed_at"),
     )
 
 

@@ -1,0 +1,57 @@
+"""Old idempotency records are pruned; recent ones, which still guard against redeliveries, stay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select, text
+
+from tasklane_common.db import Database, retention, service_metadata
+from tasklane_common.db.retention import Pruner, RetentionRule
+from tasklane_common.messaging import inbox_table
+from tasklane_common.settings import DatabaseSettings
+from tasklane_common.testing import cleanup_run, database_url, new_run_id
+
+
+async def test_only_rows_past_retention_are_pruned_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    rid = new_run_id()
+    metadata = service_metadata("notes")
+    inbox = inbox_table(metadata)
+    db = Database(
+        DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{rid}_notes"), logical_schema="notes"
+    )
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{rid}_notes"'))
+            await conn.run_sync(metadata.create_all)
+        async with db.transaction() as s:
+            rows = [
+                {"consumer": "c", "event_id": f"old-{i}", "processed_at": now - timedelta(days=40)}
+                for i in range(25)
+            ]
+            rows += [
+                {"consumer": "c", "event_id": f"new-{i}", "processed_at": now - timedelta(days=1)}
+                for i in range(5)
+            ]
+            # The same event id, handled recently by another consumer, must survive.
+            rows.append({"consumer": "d", "event_id": "old-0", "processed_at": now})
+            await s.execute(inbox.insert(), rows)
+        monkeypatch.setattr(retention, "BATCH", 10)
+        pruner = Pruner(
+            db,
+            [RetentionRule(inbox, inbox.c.processed_at, inbox.c.event_id, timedelta(days=30))],
+            interval_s=3600,
+        )
+        assert await pruner.prune(now) == 25
+        async with db.read() as s:
+            left = (await s.execute(select(inbox.c.consumer, inbox.c.event_id))).all()
+            assert len(left) == 6
+            assert ("d", "old-0") in [tuple(r) for r in left]
+            assert (await s.execute(select(func.count()).select_from(inbox))).scalar_one() == 6
+        assert await pruner.prune(now) == 0
+    finally:
+        await db.dispose()
+        await cleanup_run(rid)
