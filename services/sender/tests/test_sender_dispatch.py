@@ -122,8 +122,9 @@ async def test_a_half_open_circuit_lets_one_trial_through_not_the_backlog(harnes
                 await harness.reaches(app, reply.payload["reply_id"], "sent", timeout=15)
     finally:
         harness.sim.reset()
-    # 2 calls to open it, then at most one trial per window (a few more for timing slack).
-    assert calls <= 2 + 8
+    # 2 calls to open it, then one trial per 0.3 s window (~7), with slack for a slow machine;
+    # letting the backlog through each window would have made ~70.
+    assert calls <= 2 + 12
 
 
 async def test_an_abandoned_claim_is_taken_again_after_its_lease(harness: Any) -> None:
