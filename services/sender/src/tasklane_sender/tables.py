@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from tasklane_common.db import service_metadata
@@ -49,7 +50,15 @@ outbound_messages = Table(
     Column("sent_at", DateTime(timezone=True)),
     # W3C trace context of the conversation turn, so the Graph API call joins its trace.
     Column("trace_context", JSON),
-    Index(None, "status", "next_attempt_at"),
+    # The dispatcher's work queue: only pending rows are indexed. A full (status, ...) index fills
+    # with dead entries of the updates every message goes through (queued, sending, sent, ...)
+    # and makes each claim scan them.
+    Index(
+        None,
+        "next_attempt_at",
+        postgresql_where=text("status IN ('queued', 'sending')"),
+        sqlite_where=text("status IN ('queued', 'sending')"),
+    ),
     # The per-recipient ordering check of every claim.
     Index(None, "phone_number_id", "to", "created_at"),
 )

@@ -44,9 +44,9 @@ class Broker(Protocol):
     async def start(self) -> None:
         """Connect and declare the whole topology."""
 
-    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+    async def publish(self, messages: Sequence[OutgoingMessage], *, timeout: float | None = None) -> None:
         """Publish all messages with confirms in flight together; raise PublishError if any is
-        not confirmed within the publish timeout."""
+        not confirmed within ``timeout`` (default: the settings' publish timeout)."""
 
     async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
         """Start delivering ``queue`` to ``callback`` (up to ``prefetch`` at a time)."""

@@ -110,7 +110,7 @@ class InMemoryBroker:
     async def start(self) -> None:
         return None
 
-    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+    async def publish(self, messages: Sequence[OutgoingMessage], *, timeout: float | None = None) -> None:
         if not self._healthy:
             raise PublishError("in-memory broker marked unavailable")
         routed: list[tuple[_Queue, _Message]] = []

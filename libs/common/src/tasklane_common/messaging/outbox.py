@@ -88,9 +88,17 @@ class Outbox:
         return envelope
 
 
+# Under load RabbitMQ slows publishers down (credit flow) rather than failing them: a relay batch
+# may take seconds to be confirmed without anything being wrong. Timing out early would only
+# publish the same rows again. The gateway's direct publishes keep the short settings timeout.
+RELAY_PUBLISH_TIMEOUT_S = 30.0
+# After a failure, rows wait at most this long once the broker or database is back.
+MAX_BACKOFF_S = 5.0
+
+
 class OutboxRelay:
     def __init__(
-        self, db: Database, broker: Broker, table: Table, *, batch: int = 500, poll_s: float = 1.0
+        self, db: Database, broker: Broker, table: Table, *, batch: int = 200, poll_s: float = 1.0
     ) -> None:
         self._db = db
         self._broker = broker
@@ -129,7 +137,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or DB down: keep the rows, try again later
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
                 log.warning("outbox_relay_failed", error=str(exc), retry_in_s=backoff)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
@@ -159,7 +167,7 @@ class OutboxRelay:
                 for r in rows
             ]
             try:
-                await self._broker.publish(messages)
+                await self._broker.publish(messages, timeout=RELAY_PUBLISH_TIMEOUT_S)
             except PublishError:
                 raise
             await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))

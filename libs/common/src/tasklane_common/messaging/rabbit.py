@@ -112,7 +112,7 @@ class RabbitBroker:
             for key in spec.bindings:
                 await queue.bind(self._exchange, routing_key=key)
 
-    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+    async def publish(self, messages: Sequence[OutgoingMessage], *, timeout: float | None = None) -> None:
         if not messages:
             return
         exchange = self._exchange
@@ -121,7 +121,7 @@ class RabbitBroker:
         try:
             await asyncio.wait_for(
                 asyncio.gather(*(self._publish_one(exchange, m) for m in messages)),
-                timeout=self.settings.publish_timeout_s,
+                timeout=timeout or self.settings.publish_timeout_s,
             )
         except PublishError:
             raise

@@ -48,10 +48,12 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_index(
-        "ix_outbound_messages_status_next_attempt_at",
+        "ix_outbound_messages_next_attempt_at",
         "outbound_messages",
-        ["status", "next_attempt_at"],
+        ["next_attempt_at"],
         schema=S,
+        postgresql_where=sa.text("status IN ('queued', 'sending')"),
+        sqlite_where=sa.text("status IN ('queued', 'sending')"),
     )
     op.create_index(
         "ix_outbound_messages_phone_number_id_to_created_at",
