@@ -45,7 +45,8 @@ class Database:
         else:
             kwargs["pool_size"] = settings.pool_size
             kwargs["max_overflow"] = settings.pool_size
-            kwargs["pool_timeout"] = settings.connect_timeout_s
+            # Waiting for a pooled connection is queueing under load, not a failure: be patient.
+            kwargs["pool_timeout"] = 30.0
             # Without these a silent network partition hangs every call for ~15 minutes.
             kwargs["connect_args"] = {
                 "timeout": settings.connect_timeout_s,
