@@ -168,6 +168,21 @@ async def run_bench(messages: int, concurrency: int, output: Path, rate: float |
     return 0 if lost == 0 and accepted == messages else 2
 
 
+def _with_row(text: str, table_header: str, row: str) -> str:
+    """``text`` with ``row`` appended to the last table that has ``table_header`` (a new table at
+    the end when the columns changed), so prose after a table stays after it."""
+    start = text.rfind(table_header)
+    if start < 0:
+        return text.rstrip("\n") + "\n\n" + table_header + row + "\n"
+    lines = text[start:].split("\n")
+    end = start
+    for candidate in lines:
+        if not candidate.startswith("|"):
+            break
+        end += len(candidate) + 1
+    return text[:end] + row + "\n" + text[end:]
+
+
 def _cpu(cpu_ms: dict[str, float]) -> str:
     return ", ".join(f"{name} {ms:.1f}" for name, ms in cpu_ms.items()) or "-"
 
@@ -192,8 +207,5 @@ def _report(row: dict[str, Any], output: Path) -> None:
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     text = output.read_text() if output.exists() else "# Performance\n"
-    if table_header not in text:
-        # A new table whenever the columns change: earlier rows keep their own header.
-        text = text.rstrip("\n") + "\n\n" + table_header
-    output.write_text(text.rstrip("\n") + "\n" + line + "\n")
+    output.write_text(_with_row(text, table_header, line))
     print(f"appended to {output}")
