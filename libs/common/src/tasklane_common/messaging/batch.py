@@ -25,7 +25,13 @@ from tasklane_common.errors import PermanentError
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.envelope import Envelope
-from tasklane_common.messaging.failures import MAX_HOLD_S, RETRYABLE, give_back, settle
+from tasklane_common.messaging.failures import (
+    RETRYABLE,
+    InFlight,
+    give_back,
+    holding_while_database_down,
+    settle,
+)
 from tasklane_common.messaging.inbox import claim_many
 from tasklane_common.messaging.topology import QueueSpec
 from tasklane_common.telemetry import extract_context, tracer
@@ -68,16 +74,13 @@ class BatchConsumer:
         self._buffer: list[Delivery] = []
         self._timer: asyncio.Task[None] | None = None
         self._flushing: set[asyncio.Task[None]] = set()
-        self._in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._in_flight = InFlight()
         self.handled = 0
         self.duplicates = 0
         self.batches = 0
 
     async def handle(self, delivery: Delivery) -> None:
-        self._in_flight += 1
-        self._idle.clear()
+        self._in_flight.add()
         self._buffer.append(delivery)
         if len(self._buffer) >= self._max_batch:
             self._flush_now()
@@ -86,11 +89,7 @@ class BatchConsumer:
 
     async def drain(self, timeout: float) -> bool:
         self._flush_now()
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
+        return await self._in_flight.wait_idle(timeout)
 
     async def _linger(self) -> None:
         await asyncio.sleep(self._linger_s)
@@ -108,11 +107,6 @@ class BatchConsumer:
         self._flushing.add(task)
         task.add_done_callback(self._flushing.discard)
 
-    def _settled(self, count: int) -> None:
-        self._in_flight -= count
-        if self._in_flight == 0:
-            self._idle.set()
-
     async def _process(self, batch: list[Delivery]) -> None:
         try:
             valid: list[tuple[Delivery, Envelope]] = []
@@ -125,7 +119,7 @@ class BatchConsumer:
             if valid:
                 await self._process_valid(valid)
         finally:
-            self._settled(len(batch))
+            self._in_flight.done(len(batch))
 
     async def _process_valid(self, items: list[tuple[Delivery, Envelope]]) -> None:
         links = [
@@ -159,24 +153,12 @@ class BatchConsumer:
         self.duplicates += len(items) - fresh
 
     async def _run(self, envelopes: list[Envelope]) -> int:
-        """As ``Consumer._run``: while the database is unreachable, hold the batch and wait."""
-        loop = asyncio.get_running_loop()
-        hold_until = loop.time() + MAX_HOLD_S
-        while True:
-            try:
-                return await self._attempt(envelopes)
-            except PermanentError:
-                raise
-            except Exception as exc:
-                if await self._db.reachable() or loop.time() >= hold_until:
-                    raise
-                log.warning(
-                    "database_unreachable_holding",
-                    consumer=self.name,
-                    size=len(envelopes),
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                await self._db.wait_reachable(hold_until)
+        return await holding_while_database_down(
+            self._db,
+            lambda: self._attempt(envelopes),
+            consumer=self.name,
+            event_ids=[e.id for e in envelopes],
+        )
 
     async def _attempt(self, envelopes: list[Envelope]) -> int:
         unique = list({e.id: e for e in envelopes}.values())

@@ -15,7 +15,6 @@ message.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,7 +34,13 @@ from tasklane_common.errors import PermanentError
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.envelope import Envelope, Event
-from tasklane_common.messaging.failures import MAX_HOLD_S, RETRYABLE, give_back, settle
+from tasklane_common.messaging.failures import (
+    RETRYABLE,
+    InFlight,
+    give_back,
+    holding_while_database_down,
+    settle,
+)
 from tasklane_common.messaging.inbox import claim
 from tasklane_common.messaging.outbox import Outbox, OutboxRelay
 from tasklane_common.messaging.topology import QueueSpec
@@ -97,9 +102,7 @@ class Consumer:
         self._delivery_limit = delivery_limit
         self._routes: dict[str, _Route] = {}
         self._fallback: _Route | None = None
-        self._in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._in_flight = InFlight()
         self.handled = 0
         self.duplicates = 0
 
@@ -116,21 +119,14 @@ class Consumer:
         return func
 
     async def handle(self, delivery: Delivery) -> None:
-        self._in_flight += 1
-        self._idle.clear()
+        self._in_flight.add()
         try:
             await self._handle(delivery)
         finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
+            self._in_flight.done()
 
     async def drain(self, timeout: float) -> bool:
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
+        return await self._in_flight.wait_idle(timeout)
 
     async def _handle(self, delivery: Delivery) -> None:
         try:
@@ -210,25 +206,12 @@ class Consumer:
             )
 
     async def _run(self, envelope: Envelope, route: _Route, payload: Any) -> bool:
-        """Handle in one transaction, retrying a few times; while the database is unreachable,
-        hold the delivery and wait for it rather than spending the message's deliveries."""
-        loop = asyncio.get_running_loop()
-        hold_until = loop.time() + MAX_HOLD_S
-        while True:
-            try:
-                return await self._attempt(envelope, route, payload)
-            except PermanentError:
-                raise
-            except Exception as exc:
-                if await self._db.reachable() or loop.time() >= hold_until:
-                    raise
-                log.warning(
-                    "database_unreachable_holding",
-                    consumer=self.name,
-                    event_id=envelope.id,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                await self._db.wait_reachable(hold_until)
+        return await holding_while_database_down(
+            self._db,
+            lambda: self._attempt(envelope, route, payload),
+            consumer=self.name,
+            event_ids=[envelope.id],
+        )
 
     async def _attempt(self, envelope: Envelope, route: _Route, payload: Any) -> bool:
         async for attempt in AsyncRetrying(

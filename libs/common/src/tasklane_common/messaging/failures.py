@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from tenacity import retry_if_exception_type, retry_if_not_exception_type
 
+from tasklane_common.db.engine import Database
 from tasklane_common.errors import PermanentError
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Delivery
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 # Retry in-process only real errors, never PermanentError nor BaseExceptions like cancellation.
 RETRYABLE = retry_if_exception_type(Exception) & retry_if_not_exception_type(PermanentError)
@@ -52,3 +55,52 @@ async def give_back(delivery: Delivery, *, consumer: str, delivery_limit: int, e
         return
     await asyncio.sleep(requeue_delay(delivery.delivery_count))
     await settle(delivery.requeue(), consumer=consumer, what="requeue")
+
+
+async def holding_while_database_down(
+    db: Database, attempt: Callable[[], Awaitable[T]], *, consumer: str, event_ids: list[str]
+) -> T:
+    """Run ``attempt``; if it fails while the database is unreachable, wait for the database
+    (up to ``MAX_HOLD_S``) and run it again, instead of giving the message back to the broker."""
+    loop = asyncio.get_running_loop()
+    hold_until = loop.time() + MAX_HOLD_S
+    while True:
+        try:
+            return await attempt()
+        except PermanentError:
+            raise
+        except Exception as exc:
+            if await db.reachable() or loop.time() >= hold_until:
+                raise
+            log.warning(
+                "database_unreachable_holding",
+                consumer=consumer,
+                event_ids=event_ids[:5],
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            await db.wait_reachable(hold_until)
+
+
+class InFlight:
+    """Counts the deliveries a consumer holds, so that shutdown can wait for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def add(self, n: int = 1) -> None:
+        self.count += n
+        self._idle.clear()
+
+    def done(self, n: int = 1) -> None:
+        self.count -= n
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
