@@ -205,8 +205,11 @@ async def test_replies_to_one_user_leave_one_at_a_time_in_order_across_replicas(
     harness.sim.settings.response_delay_s = 0.05  # a slow Graph API invites overlapping sends
     try:
         async with harness.start(**overrides) as one, harness.start(**overrides) as two:
-            for reply in replies:  # published one by one: a user's replies arrive in sequence
+            for reply in replies:  # a user's replies reach the sender one after the other
                 await harness.publish(one, reply)
+                # Polling the database: the sender exposes no event for "queued".
+                while await harness.outbound(one, reply.payload["reply_id"]) is None:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
             for reply in replies:
                 await harness.reaches(two, reply.payload["reply_id"], "sent")
     finally:

@@ -57,6 +57,7 @@ def register(replies: Consumer, statuses: Consumer, *, wake_dispatcher: Callable
             kind=reply.kind,
             content=reply.content,
             now=datetime.now(UTC),
+            requested_at=ctx.envelope.occurred_at,
             trace_context=inject_headers(),
         )
         if queued:

@@ -93,6 +93,7 @@ class OutboundRepository:
         kind: str,
         content: dict[str, Any],
         now: datetime,
+        requested_at: datetime | None = None,
         trace_context: dict[str, str] | None = None,
     ) -> bool:
         """Queue a message for sending; False if this reply id is already known."""
@@ -111,7 +112,9 @@ class OutboundRepository:
                 status="queued",
                 attempts=0,
                 next_attempt_at=now,
-                created_at=now,
+                # When the reply was asked for, not when it reached us: replies to one user are
+                # sent in this order, and replicas may enqueue them in another.
+                created_at=requested_at or now,
                 updated_at=now,
             )
             .on_conflict_do_nothing()
