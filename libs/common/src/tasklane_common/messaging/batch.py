@@ -27,7 +27,7 @@ from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.envelope import Envelope
 from tasklane_common.messaging.failures import (
     RETRYABLE,
-    InFlight,
+    ConsumerBase,
     give_back,
     holding_while_database_down,
     settle,
@@ -47,7 +47,7 @@ class BatchContext:
 BatchHandler = Callable[[BatchContext, list[Envelope]], Awaitable[None]]
 
 
-class BatchConsumer:
+class BatchConsumer(ConsumerBase):
     def __init__(
         self,
         *,
@@ -61,22 +61,15 @@ class BatchConsumer:
         delivery_limit: int = 10,
         attempts: int = 3,
     ) -> None:
-        self.name = f"{service}:{queue.name}"
-        self.queue = queue
-        self._service = service
-        self._db = db
-        self._inbox = inbox
+        super().__init__(
+            service=service, queue=queue, db=db, inbox=inbox, delivery_limit=delivery_limit, attempts=attempts
+        )
         self._handler = handler
         self._max_batch = max_batch
         self._linger_s = linger_s
-        self._attempts = attempts
-        self._delivery_limit = delivery_limit
         self._buffer: list[Delivery] = []
         self._timer: asyncio.Task[None] | None = None
         self._flushing: set[asyncio.Task[None]] = set()
-        self._in_flight = InFlight()
-        self.handled = 0
-        self.duplicates = 0
         self.batches = 0
 
     async def handle(self, delivery: Delivery) -> None:
@@ -89,7 +82,7 @@ class BatchConsumer:
 
     async def drain(self, timeout: float) -> bool:
         self._flush_now()
-        return await self._in_flight.wait_idle(timeout)
+        return await super().drain(timeout)
 
     async def _linger(self) -> None:
         await asyncio.sleep(self._linger_s)

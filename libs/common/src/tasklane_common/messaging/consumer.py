@@ -36,7 +36,7 @@ from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.envelope import Envelope, Event
 from tasklane_common.messaging.failures import (
     RETRYABLE,
-    InFlight,
+    ConsumerBase,
     give_back,
     holding_while_database_down,
     settle,
@@ -78,7 +78,7 @@ class _Route:
     func: Handler
 
 
-class Consumer:
+class Consumer(ConsumerBase):
     def __init__(
         self,
         *,
@@ -91,20 +91,13 @@ class Consumer:
         delivery_limit: int = 10,
         attempts: int = 3,
     ) -> None:
-        self.name = f"{service}:{queue.name}"
-        self.queue = queue
-        self._service = service
-        self._db = db
-        self._inbox = inbox
+        super().__init__(
+            service=service, queue=queue, db=db, inbox=inbox, delivery_limit=delivery_limit, attempts=attempts
+        )
         self._outbox = outbox
         self._relay = relay
-        self._attempts = attempts
-        self._delivery_limit = delivery_limit
         self._routes: dict[str, _Route] = {}
         self._fallback: _Route | None = None
-        self._in_flight = InFlight()
-        self.handled = 0
-        self.duplicates = 0
 
     def on(self, contract: type[E]) -> Callable[[Callable[[HandlerContext, E], Awaitable[None]]], Handler]:
         def register(func: Callable[[HandlerContext, E], Awaitable[None]]) -> Handler:
@@ -124,9 +117,6 @@ class Consumer:
             await self._handle(delivery)
         finally:
             self._in_flight.done()
-
-    async def drain(self, timeout: float) -> bool:
-        return await self._in_flight.wait_idle(timeout)
 
     async def _handle(self, delivery: Delivery) -> None:
         try:

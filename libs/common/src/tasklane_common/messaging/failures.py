@@ -1,4 +1,5 @@
-"""What a consumer does when handling a delivery fails: the policy both consumers share.
+"""What both consumers (one delivery at a time, or in batches) share: their identity and
+in-flight accounting, and what they do when handling a delivery fails.
 
 - Invalid input (``PermanentError``) is dead-lettered at once, with its reason.
 - While the database is unreachable nothing is wrong with the message: the consumer keeps the
@@ -17,12 +18,14 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from sqlalchemy import Table
 from tenacity import retry_if_exception_type, retry_if_not_exception_type
 
 from tasklane_common.db.engine import Database
 from tasklane_common.errors import PermanentError
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Delivery
+from tasklane_common.messaging.topology import QueueSpec
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -104,3 +107,31 @@ class InFlight:
             return True
         except TimeoutError:
             return False
+
+
+class ConsumerBase:
+    """Fields and drain of a consumer of ``queue`` in ``service``, whose inbox is ``inbox``."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        queue: QueueSpec,
+        db: Database,
+        inbox: Table,
+        delivery_limit: int,
+        attempts: int,
+    ) -> None:
+        self.name = f"{service}:{queue.name}"
+        self.queue = queue
+        self._service = service
+        self._db = db
+        self._inbox = inbox
+        self._delivery_limit = delivery_limit
+        self._attempts = attempts
+        self._in_flight = InFlight()
+        self.handled = 0
+        self.duplicates = 0
+
+    async def drain(self, timeout: float) -> bool:
+        return await self._in_flight.wait_idle(timeout)
