@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from opentelemetry import trace
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
-from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
 
 from tasklane_common.db.engine import Database
 from tasklane_common.errors import PermanentError
@@ -26,7 +25,6 @@ from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.envelope import Envelope
 from tasklane_common.messaging.failures import (
-    RETRYABLE,
     ConsumerBase,
     give_back,
     holding_while_database_down,
@@ -155,12 +153,7 @@ class BatchConsumer(ConsumerBase):
 
     async def _attempt(self, envelopes: list[Envelope]) -> int:
         unique = list({e.id: e for e in envelopes}.values())
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
-            retry=RETRYABLE,
-            reraise=True,
-        ):
+        async for attempt in self._retrying():
             with attempt:
                 async with self._db.transaction() as session:
                     new_ids = await claim_many(session, self._inbox, self.name, [e.id for e in unique])

@@ -23,11 +23,6 @@ from typing import Any, TypeVar
 from opentelemetry import trace
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
-from tenacity import (
-    AsyncRetrying,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from tasklane_common.db.engine import Database
 from tasklane_common.errors import PermanentError
@@ -35,7 +30,6 @@ from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.envelope import Envelope, Event
 from tasklane_common.messaging.failures import (
-    RETRYABLE,
     ConsumerBase,
     give_back,
     holding_while_database_down,
@@ -204,12 +198,7 @@ class Consumer(ConsumerBase):
         )
 
     async def _attempt(self, envelope: Envelope, route: _Route, payload: Any) -> bool:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
-            retry=RETRYABLE,
-            reraise=True,
-        ):
+        async for attempt in self._retrying():
             with attempt:
                 async with self._db.transaction() as session:
                     if not await claim(session, self._inbox, self.name, envelope.id):

@@ -19,7 +19,13 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy import Table
-from tenacity import retry_if_exception_type, retry_if_not_exception_type
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from tasklane_common.db.engine import Database
 from tasklane_common.errors import PermanentError
@@ -135,3 +141,12 @@ class ConsumerBase:
 
     async def drain(self, timeout: float) -> bool:
         return await self._in_flight.wait_idle(timeout)
+
+    def _retrying(self) -> AsyncRetrying:
+        """In-process retries of one handling: a few, quick, never for PermanentError."""
+        return AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
+            retry=RETRYABLE,
+            reraise=True,
+        )
