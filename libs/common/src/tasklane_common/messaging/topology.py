@@ -20,9 +20,20 @@ class QueueSpec:
 AGENT_INBOUND = QueueSpec("agent.inbound", ("message.received",))
 SENDER_REPLIES = QueueSpec("sender.replies", ("reply.requested",))
 SENDER_STATUSES = QueueSpec("sender.statuses", ("status.received",))
+# Inbound messages open the 24-hour window and get their read receipt and typing indicator.
+SENDER_INBOUND = QueueSpec("sender.inbound", ("message.received",))
+# Phone numbers and their (sealed) access tokens, configured in the gateway.
+SENDER_INTEGRATIONS = QueueSpec("sender.integrations", ("integration.*",))
 ANALYTICS_EVENTS = QueueSpec("analytics.events", ("#",))
 
-ALL_QUEUES: tuple[QueueSpec, ...] = (AGENT_INBOUND, SENDER_REPLIES, SENDER_STATUSES, ANALYTICS_EVENTS)
+ALL_QUEUES: tuple[QueueSpec, ...] = (
+    AGENT_INBOUND,
+    SENDER_REPLIES,
+    SENDER_STATUSES,
+    SENDER_INBOUND,
+    SENDER_INTEGRATIONS,
+    ANALYTICS_EVENTS,
+)
 
 EXCHANGE = "tasklane.events"
 DEAD_LETTER_EXCHANGE = "tasklane.dlx"

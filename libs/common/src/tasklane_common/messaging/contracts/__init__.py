@@ -12,6 +12,10 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     gateway.MessageReceived,
     gateway.StatusReceived,
     gateway.UserUnregistered,
+    gateway.MessageThrottled,
+    gateway.UserNumberChanged,
+    gateway.WhatsAppNotification,
+    gateway.NumberConfigured,
     agent.ReplyRequested,
     agent.TaskCreated,
     agent.AgentReplied,
@@ -19,6 +23,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     sender.MessageDelivered,
     sender.MessageRead,
     sender.MessageFailed,
+    sender.SenderAlert,
 )
 
 __all__ = ["ALL_EVENTS", "agent", "gateway", "sender"]

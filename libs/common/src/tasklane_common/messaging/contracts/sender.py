@@ -36,3 +36,17 @@ class MessageFailed(_Outbound):
     error_code: int | None = None
     reason: str
     errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SenderAlert(Event):
+    """Something an operator must act on, e.g. a number paused after an authentication error
+    (code 190: the access token expired). ``severity`` is ``critical`` or ``warning``."""
+
+    event_type = "sender.alert"
+
+    severity: str
+    alert: str
+    phone_number_id: str | None = None
+    error_code: int | None = None
+    reason: str
+    at: datetime

@@ -1,0 +1,23 @@
+"""Dead letters captured from the gateway's queues.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The logical schema; the connection's translate map names the real one (none on SQLite).
+S = "gateway"
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
