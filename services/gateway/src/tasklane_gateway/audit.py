@@ -1,0 +1,156 @@
+"""The admin audit log: who did what through the gateway's admin API, successes and refusals.
+
+Rows are written in the transaction of the change they describe (so a rolled-back change leaves
+no "ok" row), or in their own transaction for refusals. ``details`` never holds a secret: keys
+that look like one are dropped here whatever the caller passes, as a last line of defence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasklane_common.logging import SECRET_KEYS
+from tasklane_gateway.tables import audit_log
+
+_MAX_DEPTH = 6
+_MAX_TEXT = 500
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """A JSON-safe copy of ``value`` without secret-looking keys (at any depth)."""
+    if isinstance(value, dict):
+        if depth >= _MAX_DEPTH:
+            return "…"
+        return {
+            str(k): _clean(v, depth + 1)
+            for k, v in value.items()
+            if not any(s in str(k).lower() for s in SECRET_KEYS)
+        }
+    if isinstance(value, list | tuple | set):
+        if depth >= _MAX_DEPTH:
+            return "…"
+        return [_clean(v, depth + 1) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return text[:_MAX_TEXT]
+
+
+def clean_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    if details is None:
+        return None
+    cleaned = _clean(details)
+    assert isinstance(cleaned, dict)
+    return cleaned
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    role: str | None,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    outcome: str = "ok",
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Add one audit row to ``session`` (the caller's transaction commits it)."""
+    await session.execute(
+        insert(audit_log).values(
+            at=now or datetime.now(UTC),
+            actor=actor[:200],
+            role=role,
+            action=action[:100],
+            target_type=target_type[:64],
+            target_id=target_id[:256] if target_id is not None else None,
+            outcome=outcome[:32],
+            details=clean_details(details),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    role: str | None
+    action: str
+    target_type: str
+    target_id: str | None
+    outcome: str
+    details: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "role": self.role,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "outcome": self.outcome,
+            "details": self.details,
+        }
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    # Pass as ``before_id`` for the next (older) page; None when this was the last one.
+    next_before_id: int | None
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> AuditPage:
+    """Newest first. Paging is by id (keyset), so rows added meanwhile never shift a page."""
+    conditions: list[ColumnElement[bool]] = []
+    if actor is not None:
+        conditions.append(audit_log.c.actor == actor)
+    if action is not None:
+        conditions.append(audit_log.c.action == action)
+    if target_type is not None:
+        conditions.append(audit_log.c.target_type == target_type)
+    if target_id is not None:
+        conditions.append(audit_log.c.target_id == target_id)
+    if outcome is not None:
+        conditions.append(audit_log.c.outcome == outcome)
+    if since is not None:
+        conditions.append(audit_log.c.at >= since)
+    if before_id is not None:
+        conditions.append(audit_log.c.id < before_id)
+    query = select(audit_log).where(*conditions).order_by(audit_log.c.id.desc()).limit(limit + 1)
+    rows = (await session.execute(query)).mappings().all()
+    entries = [
+        AuditEntry(
+            id=int(r["id"]),
+            at=r["at"] if r["at"].tzinfo else r["at"].replace(tzinfo=UTC),
+            actor=r["actor"],
+            role=r["role"],
+            action=r["action"],
+            target_type=r["target_type"],
+            target_id=r["target_id"],
+            outcome=r["outcome"],
+            details=r["details"],
+        )
+        for r in rows[:limit]
+    ]
+    return AuditPage(entries, entries[-1].id if len(rows) > limit else None)
