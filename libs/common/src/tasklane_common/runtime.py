@@ -21,6 +21,7 @@ from tasklane_common.logging import configure_logging, get_logger
 from tasklane_common.messaging.batch import BatchConsumer, BatchHandler
 from tasklane_common.messaging.broker import Broker, OutgoingMessage, connect_broker
 from tasklane_common.messaging.consumer import Consumer
+from tasklane_common.messaging.deadletters import DeadLetters, dead_letter_spec
 from tasklane_common.messaging.envelope import Envelope
 from tasklane_common.messaging.outbox import Outbox, OutboxRelay
 from tasklane_common.messaging.topology import QueueSpec
@@ -54,6 +55,13 @@ class ServiceRuntime:
             else None
         )
         self.consumers: list[Consumer | BatchConsumer] = []
+        dead_table = metadata.tables.get(f"{metadata.schema}.dead_letters")
+        # Captures the dead-letter queues of this service's own queues (see ``deadletters``).
+        self.dead_letters = (
+            DeadLetters(service=service, db=self.db, broker=self.broker, table=dead_table)
+            if dead_table is not None
+            else None
+        )
         self.pruner = Pruner(
             self.db,
             [
@@ -66,6 +74,13 @@ class ServiceRuntime:
             ],
             interval_s=settings.retention_interval_s,
         )
+        if dead_table is not None:
+            self.retain(
+                dead_table,
+                aged_by=dead_table.c.dead_at,
+                key=dead_table.c.id,
+                keep=timedelta(days=settings.dead_letter_retention_days),
+            )
         self.started_at = time.monotonic()
         self.running = False
 
@@ -82,7 +97,7 @@ class ServiceRuntime:
         self.consumers.append(consumer)
         return consumer
 
-    def retain(self, table: Table, *, aged_by: Column[datetime], key: Column[str], keep: timedelta) -> None:
+    def retain(self, table: Table, *, aged_by: Column[datetime], key: Column[Any], keep: timedelta) -> None:
         """Prune ``table``'s rows once ``aged_by`` is older than ``keep`` (hourly, in batches)."""
         self.pruner.rules.append(RetentionRule(table, aged_by, key, keep))
 
@@ -116,6 +131,9 @@ class ServiceRuntime:
             self.pruner.start()
             for consumer in self.consumers:
                 await self.broker.consume(consumer.queue, consumer.handle)
+            if self.dead_letters is not None:
+                for queue in dict.fromkeys(c.queue for c in self.consumers):
+                    await self.broker.consume(dead_letter_spec(queue), self.dead_letters.capture(queue))
         except BaseException:
             # A half-started service must not leak its relay task or its connections.
             await self.stop()
@@ -137,8 +155,9 @@ class ServiceRuntime:
         self.running = False
         await self.broker.stop_consuming()
         # Drained together, so shutdown takes at most one grace period whatever the queue count.
-        drained = await asyncio.gather(*(c.drain(self.settings.shutdown_grace_s) for c in self.consumers))
-        for consumer, ok in zip(self.consumers, drained, strict=True):
+        draining = [*self.consumers, *([self.dead_letters] if self.dead_letters is not None else [])]
+        drained = await asyncio.gather(*(c.drain(self.settings.shutdown_grace_s) for c in draining))
+        for consumer, ok in zip(draining, drained, strict=True):
             if not ok:
                 log.warning("drain_timeout", consumer=consumer.name)
         await self.pruner.stop()

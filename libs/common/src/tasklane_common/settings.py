@@ -114,5 +114,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_s: float = 1.0
     # Inbox rows must outlive any redelivery or replay of their event; then they are pruned.
     inbox_retention_days: float = 30.0
+    # Dead letters (replayed or not) are pruned this long after they died.
+    dead_letter_retention_days: float = 30.0
     retention_interval_s: float = 3600.0
     shutdown_grace_s: float = 10.0

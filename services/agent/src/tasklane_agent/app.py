@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from tasklane_agent import handlers
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import metadata
+from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import AGENT_INBOUND
 from tasklane_common.runtime import ServiceRuntime
@@ -33,4 +34,5 @@ def create_app(
     app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
+    app.include_router(dead_letters_router(runtime))
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Index, String, Table, Text
 
 from tasklane_common.db import service_metadata
-from tasklane_common.messaging import inbox_table, outbox_table
+from tasklane_common.messaging import dead_letters_table, inbox_table, outbox_table
 
 SCHEMA = "agent"
 metadata = service_metadata(SCHEMA)
@@ -47,4 +47,6 @@ conversation_turns = Table(
 )
 
 inbox = inbox_table(metadata)
+# What this service's consumers could not handle, until replayed (tasklane_common.messaging.deadletters).
+dead_letters = dead_letters_table(metadata)
 outbox = outbox_table(metadata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Table
 
 from tasklane_common.db import service_metadata
-from tasklane_common.messaging import inbox_table
+from tasklane_common.messaging import dead_letters_table, inbox_table
 
 SCHEMA = "analytics"
 metadata = service_metadata(SCHEMA)
@@ -28,3 +28,5 @@ events = Table(
 )
 
 inbox = inbox_table(metadata)
+# What this service's consumers could not handle, until replayed (tasklane_common.messaging.deadletters).
+dead_letters = dead_letters_table(metadata)

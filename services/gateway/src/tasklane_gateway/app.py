@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
@@ -44,5 +45,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
+    app.include_router(dead_letters_router(runtime))
     app.include_router(api.router(runtime, settings))
     return app

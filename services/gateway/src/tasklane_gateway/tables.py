@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 from tasklane_common.db import service_metadata
-from tasklane_common.messaging import inbox_table, outbox_table
+from tasklane_common.messaging import dead_letters_table, inbox_table, outbox_table
 
 SCHEMA = "gateway"
 metadata = service_metadata(SCHEMA)
@@ -98,5 +98,7 @@ audit_log = Table(
 )
 
 inbox = inbox_table(metadata)
+# What this service's consumers could not handle, until replayed (tasklane_common.messaging.deadletters).
+dead_letters = dead_letters_table(metadata)
 # Unused until the gateway publishes events that follow its own writes (user.unregistered).
 outbox = outbox_table(metadata)

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.topology import SENDER_REPLIES, SENDER_STATUSES
@@ -74,5 +75,6 @@ def create_app(
     app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
+    app.include_router(dead_letters_router(runtime))
     app.include_router(api.router(runtime, breaker_states))
     return app

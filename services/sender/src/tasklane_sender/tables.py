@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from tasklane_common.db import service_metadata
-from tasklane_common.messaging import inbox_table, outbox_table
+from tasklane_common.messaging import dead_letters_table, inbox_table, outbox_table
 
 SCHEMA = "sender"
 metadata = service_metadata(SCHEMA)
@@ -80,4 +80,6 @@ message_statuses = Table(
 )
 
 inbox = inbox_table(metadata)
+# What this service's consumers could not handle, until replayed (tasklane_common.messaging.deadletters).
+dead_letters = dead_letters_table(metadata)
 outbox = outbox_table(metadata)

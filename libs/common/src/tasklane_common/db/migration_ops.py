@@ -1,5 +1,5 @@
-"""Alembic operations for the tables every service takes from ``tasklane_common``: its inbox and
-its outbox.
+"""Alembic operations for the tables every service takes from ``tasklane_common``: its inbox, its
+outbox and its dead letters.
 
 Versioned by name: a migration calls the version it was written against, so a later change to
 these tables arrives as a new function and a new migration in each service, never as an edit that
@@ -47,3 +47,31 @@ def drop_inbox_v1(schema: str) -> None:
 
 def drop_outbox_v1(schema: str) -> None:
     op.drop_table("outbox", schema=schema)
+
+
+def create_dead_letters_v1(schema: str) -> None:
+    op.create_table(
+        "dead_letters",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("queue", sa.String(200), nullable=False),
+        sa.Column("event_id", sa.String(200), nullable=False),
+        sa.Column("origin", sa.String(64), nullable=False),
+        sa.Column("event_type", sa.String(200), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("dead_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("replay_count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_dead_letters"),
+        sa.UniqueConstraint("queue", "event_id", "origin", name="uq_dead_letters_queue_event_id_origin"),
+        schema=schema,
+    )
+    op.create_index("ix_dead_letters_dead_at", "dead_letters", ["dead_at"], schema=schema)
+
+
+def drop_dead_letters_v1(schema: str) -> None:
+    op.drop_index("ix_dead_letters_dead_at", table_name="dead_letters", schema=schema)
+    op.drop_table("dead_letters", schema=schema)

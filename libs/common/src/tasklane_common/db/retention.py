@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Column, Table, delete, select
 
@@ -28,7 +29,7 @@ class RetentionRule:
     table: Table
     # The timestamp that ages a row, and a selective key column to delete by in batches.
     column: Column[datetime]
-    key: Column[str]
+    key: Column[Any]
     keep: timedelta
 
 

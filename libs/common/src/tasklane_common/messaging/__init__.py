@@ -2,6 +2,7 @@
 
 from tasklane_common.messaging.broker import Broker, Delivery, OutgoingMessage, connect_broker
 from tasklane_common.messaging.consumer import Consumer, HandlerContext
+from tasklane_common.messaging.deadletters import DeadLetters, dead_letters_table
 from tasklane_common.messaging.envelope import Envelope, Event, deterministic_id, new_envelope
 from tasklane_common.messaging.inbox import inbox_table
 from tasklane_common.messaging.outbox import Outbox, OutboxRelay, outbox_table
@@ -9,6 +10,7 @@ from tasklane_common.messaging.outbox import Outbox, OutboxRelay, outbox_table
 __all__ = [
     "Broker",
     "Consumer",
+    "DeadLetters",
     "Delivery",
     "Envelope",
     "Event",
@@ -17,6 +19,7 @@ __all__ = [
     "OutboxRelay",
     "OutgoingMessage",
     "connect_broker",
+    "dead_letters_table",
     "deterministic_id",
     "inbox_table",
     "new_envelope",

@@ -48,8 +48,17 @@ class Broker(Protocol):
         """Publish all messages with confirms in flight together; raise PublishError if any is
         not confirmed within ``timeout`` (default: the settings' publish timeout)."""
 
+    async def publish_to_queue(
+        self, queue: str, messages: Sequence[OutgoingMessage], *, timeout: float | None = None
+    ) -> None:
+        """Publish straight into the queue named ``queue`` (a topology or dead-letter queue name),
+        through the default exchange, so that no other queue bound to the messages' routing keys
+        gets a copy (a dead-letter replay). Confirmed like ``publish``; the messages'
+        ``routing_key`` only travels along as information."""
+
     async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
-        """Start delivering ``queue`` to ``callback`` (up to ``prefetch`` at a time)."""
+        """Start delivering ``queue`` to ``callback`` (up to ``prefetch`` at a time); a
+        dead-letter queue is consumed as ``QueueSpec(dead_letter_queue(name), ())``."""
 
     async def stop_consuming(self) -> None: ...
 

@@ -8,11 +8,12 @@ import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from tasklane_common.errors import PublishError
 from tasklane_common.messaging.broker import DeliveryCallback, OutgoingMessage
-from tasklane_common.messaging.topology import ALL_QUEUES, QueueSpec, topic_matches
+from tasklane_common.messaging.topology import ALL_QUEUES, QueueSpec, dead_letter_queue, topic_matches
 from tasklane_common.settings import BrokerSettings
 
 
@@ -49,34 +50,83 @@ class MemoryDelivery:
     async def requeue(self) -> None:
         self._settle()
         self._message.delivery_count += 1
-        # Like a quorum queue: dead-lettered once returned more than ``x-delivery-limit`` times.
-        if self._message.delivery_count > self._queue.delivery_limit:
-            self._message.headers["x-first-death-reason"] = "delivery_limit"
-            self._queue.dead.append(self._message)
+        # Like a quorum queue: dead-lettered once returned more than ``x-delivery-limit`` times,
+        # with the headers RabbitMQ adds.
+        if self._queue.dlq is not None and self._message.delivery_count > self._queue.delivery_limit:
+            name, key = self._queue.spec.name, self._message.routing_key
+            death = {"reason": "delivery_limit", "queue": name, "count": 1, "exchange": "", "time": _now()}
+            self._queue.dead_letter(
+                self._message,
+                {
+                    "x-death": [{**death, "routing-keys": [key]}],
+                    "x-first-death-reason": "delivery_limit",
+                    "x-first-death-queue": name,
+                    "x-delivery-count": self._message.delivery_count,
+                },
+            )
         else:
             self._queue.ready.put_nowait(self._message)
 
     async def dead_letter(self, reason: str) -> None:
         self._settle()
-        self._message.headers["x-tasklane-reason"] = reason
-        self._queue.dead.append(self._message)
+        self._queue.dead_letter(
+            self._message,
+            {
+                "x-tasklane-reason": reason,
+                "x-tasklane-queue": self._queue.spec.name,
+                "x-tasklane-dead-at": _now().isoformat(),
+            },
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class _Queue:
-    def __init__(self, spec: QueueSpec, prefetch: int, delivery_limit: int) -> None:
+    def __init__(self, spec: QueueSpec, prefetch: int, delivery_limit: int, dlq: _Queue | None) -> None:
         self.spec = spec
         self.ready: asyncio.Queue[_Message] = asyncio.Queue()
-        self.dead: list[_Message] = []
         self.in_flight = asyncio.Semaphore(prefetch)
         self.delivery_limit = delivery_limit
+        # None for a dead-letter queue itself: like RabbitMQ's, ours have no dead-lettering.
+        self.dlq = dlq
+
+    def dead_letter(self, message: _Message, headers: dict[str, Any]) -> None:
+        if self.dlq is None:
+            raise RuntimeError(f"{self.spec.name} has no dead-letter queue")
+        # A new message in another queue, as on RabbitMQ: its own delivery count starts at zero.
+        copy = _Message(message.body, message.message_id, message.routing_key, {**message.headers, **headers})
+        self.dlq.ready.put_nowait(copy)
+
+    def peek(self, limit: int) -> list[_Message]:
+        """The ready messages, left in place and in order (no await, so nothing interleaves)."""
+        held = [self.ready.get_nowait() for _ in range(self.ready.qsize())]
+        for message in held:
+            self.ready.put_nowait(message)
+        return held[:limit]
 
 
 class _Hub:
     """The broker itself: the queues every connection of one name shares."""
 
     def __init__(self, settings: BrokerSettings) -> None:
-        self.queues = {s.name: _Queue(s, settings.prefetch, settings.delivery_limit) for s in ALL_QUEUES}
+        self.dead = {
+            s.name: _Queue(QueueSpec(dead_letter_queue(s.name), ()), settings.prefetch, 0, None)
+            for s in ALL_QUEUES
+        }
+        self.queues = {
+            s.name: _Queue(s, settings.prefetch, settings.delivery_limit, self.dead[s.name])
+            for s in ALL_QUEUES
+        }
         self.inflight: set[asyncio.Task[None]] = set()
+
+    def queue(self, name: str) -> _Queue | None:
+        """A topology queue or a dead-letter queue, by name."""
+        found = self.queues.get(name)
+        if found is None:
+            found = next((q for q in self.dead.values() if q.spec.name == name), None)
+        return found
 
 
 class InMemoryBroker:
@@ -128,8 +178,22 @@ class InMemoryBroker:
         for q, msg in routed:
             q.ready.put_nowait(msg)
 
+    async def publish_to_queue(
+        self, queue: str, messages: Sequence[OutgoingMessage], *, timeout: float | None = None
+    ) -> None:
+        if not self._healthy:
+            raise PublishError("in-memory broker marked unavailable")
+        target = self._hub.queue(queue)
+        if target is None:
+            raise PublishError(f"no queue {queue}")
+        for m in messages:
+            target.ready.put_nowait(_Message(m.body, m.message_id, m.routing_key, dict(m.headers)))
+
     async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
-        self._tasks.append(asyncio.create_task(self._pump(self._hub.queues[queue.name], callback)))
+        target = self._hub.queue(queue.name)
+        if target is None:
+            raise KeyError(f"no queue {queue.name}")
+        self._tasks.append(asyncio.create_task(self._pump(target, callback)))
 
     async def _pump(self, queue: _Queue, callback: DeliveryCallback) -> None:
         while True:
@@ -159,10 +223,11 @@ class InMemoryBroker:
 
     async def dead_letters(self, queue: QueueSpec, limit: int = 100) -> list[dict[str, Any]]:
         return [
-            {"message_id": m.message_id, "headers": dict(m.headers), "body": m.body.decode()}
-            for m in self._hub.queues[queue.name].dead[:limit]
+            {"message_id": m.message_id, "headers": dict(m.headers), "body": m.body.decode(errors="replace")}
+            for m in self._hub.dead[queue.name].peek(limit)
         ]
 
     def pending(self) -> int:
-        """Messages queued or being handled, across all queues of this broker."""
+        """Messages queued or being handled, across all queues of this broker (dead-letter
+        queues not counted: their messages wait for an operator, not for the system)."""
         return sum(q.ready.qsize() for q in self._hub.queues.values()) + len(self._hub.inflight)

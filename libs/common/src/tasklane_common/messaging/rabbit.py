@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
@@ -52,7 +54,13 @@ class RabbitDelivery:
     async def dead_letter(self, reason: str) -> None:
         # Published by us (with confirms) rather than rejected, so that the reason travels along.
         headers = dict(self.headers)
-        headers.update({"x-tasklane-reason": reason[:1000], "x-tasklane-queue": self._queue})
+        headers.update(
+            {
+                "x-tasklane-reason": reason[:1000],
+                "x-tasklane-queue": self._queue,
+                "x-tasklane-dead-at": datetime.now(UTC).isoformat(),
+            }
+        )
         await self._broker.publish_dead_letter(self._queue, self._message, headers)
         await self._message.ack()
 
@@ -142,6 +150,26 @@ class RabbitBroker:
             routing_key=m.routing_key,
             mandatory=True,
         )
+
+    async def publish_to_queue(
+        self, queue: str, messages: Sequence[OutgoingMessage], *, timeout: float | None = None
+    ) -> None:
+        channel = self._publish_channel
+        if channel is None or not self.is_healthy():
+            raise PublishError("broker not connected")
+        # The default exchange routes by queue name; mandatory + returns raising refuses a queue
+        # that does not exist instead of dropping the message.
+        exchange = channel.default_exchange
+        name = self._name(queue)
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(
+                    *(self._publish_one(exchange, replace(m, routing_key=name)) for m in messages)
+                ),
+                timeout=timeout or self.settings.publish_timeout_s,
+            )
+        except Exception as exc:
+            raise PublishError(f"publish to {queue} not confirmed: {type(exc).__name__}: {exc}") from exc
 
     async def publish_dead_letter(
         self, queue: str, message: AbstractIncomingMessage, headers: dict[str, Any]

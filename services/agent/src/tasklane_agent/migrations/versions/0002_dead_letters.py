@@ -6,6 +6,8 @@ Revises: 0001
 
 from collections.abc import Sequence
 
+from tasklane_common.db.migration_ops import create_dead_letters_v1, drop_dead_letters_v1
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -16,8 +18,8 @@ S = "agent"
 
 
 def upgrade() -> None:
-    pass
+    create_dead_letters_v1(S)
 
 
 def downgrade() -> None:
-    pass
+    drop_dead_letters_v1(S)
