@@ -32,6 +32,27 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Meta retries a webhook for up to 7 days; dedup keys are kept for twice that.
     dedup_retention_days: float = 14.0
+    # Contacts. A number registered in the integrations decides itself (phone_numbers.auto_register);
+    # for any other number this applies. True keeps the zero-config demo working.
+    auto_register: bool = True
+    # Sent (at most once per 24 h per sender and number) to an unknown sender when not auto-registering.
+    registration_reply_text: str = Field(
+        default="Hi! This number is not linked to a Tasklane account yet. Please ask your administrator "
+        "to register it; we will answer as soon as it is.",
+        min_length=1,
+        max_length=4096,
+    )
+    # Messages per user per minute (fixed windows); the excess is stored, not processed. 0: no limit.
+    inbound_rate_limit_per_minute: int = Field(default=30, ge=0)
+    slow_down_reply_text: str = Field(
+        default="You are sending messages faster than we can handle. Please wait a minute; the messages "
+        "over the limit were not processed.",
+        min_length=1,
+        max_length=4096,
+    )
+    # How long a replica trusts a cached phone-to-user lookup; every mapping change invalidates the
+    # caches of all replicas at their next webhook anyway (mapping_version), this is a backstop.
+    contacts_cache_ttl_s: float = Field(default=300.0, ge=0)
 
     @field_validator("app_secret", "verify_token", mode="after")
     @classmethod

@@ -29,11 +29,72 @@ users = Table(
     Column("user_id", String(36), primary_key=True),
     # The business number the user wrote to: the same person on two of our numbers is two users.
     Column("phone_number_id", String(256), nullable=False),
-    # The WhatsApp id; for users Meta identifies only by a business-scoped id, that id.
-    Column("wa_id", String(256), nullable=False),
+    # The WhatsApp id (phone number); None for a user Meta identifies only by a business-scoped id.
+    Column("wa_id", String(256), nullable=True),
     Column("profile_name", String(256), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Meta's business-scoped user id ("US.1349...") and the user's @username, when Meta sends them.
+    Column("bsuid", String(256), nullable=True),
+    Column("username", String(256), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # auto (registered by its first message) | admin (made or changed through the mappings API)
+    Column("source", String(16), nullable=False),
+    # NULLs are distinct in both: many users may lack a wa_id or a bsuid, none may share one.
     UniqueConstraint("phone_number_id", "wa_id"),
+    UniqueConstraint("phone_number_id", "bsuid"),
+    Index(None, "phone_number_id", "username"),
+)
+
+# One row (id 1): bumped by every change of a mapping, read by every webhook, so each replica's
+# in-process lookup cache notices the change at its next webhook.
+mapping_version = Table(
+    "mapping_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+# Senders without a mapping on a number that does not register them automatically.
+unregistered_contacts = Table(
+    "unregistered_contacts",
+    metadata,
+    Column("phone_number_id", String(256), primary_key=True),
+    # The wa_id, or the business-scoped id when Meta omitted the phone number.
+    Column("sender", String(256), primary_key=True),
+    Column("wa_id", String(256), nullable=True),
+    Column("bsuid", String(256), nullable=True),
+    Column("profile_name", String(256), nullable=True),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    # The registration reply goes out at most once per 24 hours per sender and number.
+    Column("last_prompted_at", DateTime(timezone=True), nullable=True),
+    Column("message_count", Integer, nullable=False),
+    Index(None, "last_seen_at"),
+)
+
+# Per-user inbound message counts per fixed one-minute window, shared by every replica.
+inbound_rate = Table(
+    "inbound_rate",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("window_start", DateTime(timezone=True), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Index(None, "window_start"),
+)
+
+# Messages over the per-user rate limit: acknowledged to Meta, kept here, not processed.
+throttled_messages = Table(
+    "throttled_messages",
+    metadata,
+    Column("wamid", String(256), primary_key=True),
+    Column("phone_number_id", String(256), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("message_type", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    # The message.received payload it would have had.
+    Column("event", JSON, nullable=False),
+    Index(None, "received_at"),
+    Index(None, "user_id"),
 )
 
 processed_webhook_items = Table(

@@ -1,0 +1,217 @@
+"""Admin API for phone-to-user mappings (``/api/gateway/mappings``) and the senders waiting for
+one (``/api/gateway/unregistered``).
+
+Reads need the operator role, changes the admin role; every change (and every refusal) is audited
+through ``AdminGate``. Every change bumps the mapping version in its own transaction, so every
+gateway replica drops its cached lookups at its next webhook.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasklane_common.logging import mask_phone
+from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.settings import Role
+from tasklane_gateway import contacts_repository as repo
+from tasklane_gateway.admin_auth import ADMIN_PREFIX, AdminError, AdminGate
+from tasklane_gateway.contacts_repository import Contact
+
+NumberId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+# Meta's business-scoped user id: a country code, a dot, up to 128 letters and digits.
+Bsuid = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}\.[A-Za-z0-9]{1,128}$")]
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+ProfileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+_SEPARATORS = str.maketrans("", "", " -()")
+
+
+def normalise_wa_id(value: str) -> str:
+    """A WhatsApp id as Meta writes it: the international number, digits only (``+``, spaces,
+    dashes and brackets are dropped)."""
+    digits = value.strip().translate(_SEPARATORS).removeprefix("+")
+    if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15):
+        raise ValueError("wa_id must be an international phone number (6 to 15 digits)")
+    return digits
+
+
+class MappingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone_number_id: NumberId
+    wa_id: str | None = None
+    bsuid: Bsuid | None = None
+    username: Username | None = None
+    profile_name: ProfileName | None = None
+
+    @field_validator("wa_id")
+    @classmethod
+    def _wa_id(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_wa_id(value)
+
+    @model_validator(mode="after")
+    def _named(self) -> MappingIn:
+        if self.wa_id is None and self.bsuid is None:
+            raise ValueError("a mapping needs a wa_id or a bsuid")
+        return self
+
+
+class MappingPatch(BaseModel):
+    """Absent fields stay as they are; null clears one (a mapping keeps a wa_id or a bsuid)."""
+
+    model_config = ConfigDict(extra="forbid")
+    wa_id: str | None = None
+    bsuid: Bsuid | None = None
+    username: Username | None = None
+    profile_name: ProfileName | None = None
+
+    @field_validator("wa_id")
+    @classmethod
+    def _wa_id(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_wa_id(value)
+
+
+def _masked(values: dict[str, Any]) -> dict[str, Any]:
+    """Audit details: which fields, the numbers masked like in the logs."""
+    out: dict[str, Any] = {"fields": sorted(values)}
+    if values.get("wa_id"):
+        out["wa_id"] = mask_phone(values["wa_id"])
+    return out
+
+
+async def _check_free(
+    session: AsyncSession, phone_number_id: str, values: dict[str, Any], user_id: str | None = None
+) -> None:
+    """409 if another user of the number already holds the wa_id or the business-scoped id."""
+    for field in ("wa_id", "bsuid"):
+        if values.get(field) is None:
+            continue
+        holder = await repo.find(
+            session,
+            phone_number_id,
+            wa_id=values[field] if field == "wa_id" else None,
+            bsuid=values[field] if field == "bsuid" else None,
+        )
+        if holder is not None and holder.user_id != user_id:
+            raise AdminError(409, f"this {field} is already mapped on this number", user_id=holder.user_id)
+
+
+def router(runtime: ServiceRuntime) -> APIRouter:
+    gate = AdminGate(runtime)
+    api = APIRouter(prefix=ADMIN_PREFIX, tags=["gateway admin: mappings"])
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    @api.get("/mappings", **gate.route(Role.OPERATOR, "mapping.list", "mapping"))
+    async def list_mappings(
+        phone_number_id: str | None = None,
+        wa_id: str | None = None,
+        bsuid: str | None = None,
+        username: str | None = None,
+        source: str | None = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> dict[str, Any]:
+        """Newest first; ``total`` counts every match, ``limit``/``offset`` page through them."""
+        if wa_id is not None:
+            try:
+                wa_id = normalise_wa_id(wa_id)
+            except ValueError as exc:
+                raise HTTPException(400, str(exc)) from None
+        async with runtime.db.read() as session:
+            page = await repo.list_users(
+                session,
+                phone_number_id=phone_number_id,
+                wa_id=wa_id,
+                bsuid=bsuid,
+                username=username,
+                source=source,
+                limit=limit,
+                offset=offset,
+            )
+        return {"mappings": page.items, "total": page.total, "limit": limit, "offset": offset}
+
+    @api.get("/mappings/{user_id}", **gate.route(Role.OPERATOR, "mapping.read", "mapping"))
+    async def get_mapping(user_id: str) -> dict[str, Any]:
+        async with runtime.db.read() as session:
+            found = await repo.get(session, user_id)
+        if found is None:
+            raise HTTPException(404, "unknown user id")
+        return found.as_dict()
+
+    @api.post("/mappings", status_code=201, **gate.route(Role.ADMIN, "mapping.create", "mapping"))
+    async def create_mapping(body: MappingIn, request: Request) -> dict[str, Any]:
+        """Map a number (or business-scoped id) to a new user; the sender is registered from now on."""
+        values = body.model_dump(exclude={"phone_number_id"}, exclude_none=True)
+        details = {"phone_number_id": body.phone_number_id, **_masked(values)}
+        async with gate.audited(request, target_id=None, details=details) as step:
+            await _check_free(step.session, body.phone_number_id, values)
+            created = await repo.insert(
+                step.session,
+                phone_number_id=body.phone_number_id,
+                wa_id=body.wa_id,
+                bsuid=body.bsuid,
+                username=body.username,
+                profile_name=body.profile_name,
+                source="admin",
+                now=now(),
+                if_absent=False,
+            )
+            assert created is not None
+            step.target_id = created.user_id
+            await repo.forget_unregistered(step.session, created)
+            await repo.bump_version(step.session)
+        return created.as_dict()
+
+    @api.patch("/mappings/{user_id}", **gate.route(Role.ADMIN, "mapping.update", "mapping"))
+    async def update_mapping(user_id: str, body: MappingPatch, request: Request) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True)
+        async with gate.audited(request, target_id=user_id, details=_masked(changes)) as step:
+            if not changes:
+                raise AdminError(400, "nothing to change")
+            found = await repo.get(step.session, user_id)
+            if found is None:
+                raise AdminError(404, "unknown user id")
+            after = {"wa_id": found.wa_id, "bsuid": found.bsuid, **changes}
+            if after["wa_id"] is None and after["bsuid"] is None:
+                raise AdminError(400, "a mapping needs a wa_id or a bsuid")
+            await _check_free(step.session, found.phone_number_id, changes, user_id)
+            updated = await repo.update_user(
+                step.session, user_id, {**changes, "source": "admin", "updated_at": now()}
+            )
+            assert updated is not None
+            await repo.forget_unregistered(step.session, updated)
+            await repo.bump_version(step.session)
+        return updated.as_dict()
+
+    @api.delete("/mappings/{user_id}", status_code=204, **gate.route(Role.ADMIN, "mapping.delete", "mapping"))
+    async def delete_mapping(user_id: str, request: Request) -> Response:
+        """The sender is unknown again from their next message (registered anew, or prompted)."""
+        async with gate.audited(request, target_id=user_id) as step:
+            deleted: Contact | None = await repo.delete_user(step.session, user_id)
+            if deleted is None:
+                raise AdminError(404, "unknown user id")
+            step.details.update(phone_number_id=deleted.phone_number_id)
+            await repo.bump_version(step.session)
+        return Response(status_code=204)
+
+    @api.get("/unregistered", **gate.route(Role.OPERATOR, "unregistered.list", "unregistered_contact"))
+    async def list_unregistered(
+        phone_number_id: str | None = None, limit: Limit = 50, offset: Offset = 0
+    ) -> dict[str, Any]:
+        """Senders without a mapping on a number that does not register them automatically,
+        most recently seen first."""
+        async with runtime.db.read() as session:
+            page = await repo.list_unregistered(
+                session, phone_number_id=phone_number_id, limit=limit, offset=offset
+            )
+        return {"contacts": page.items, "total": page.total, "limit": limit, "offset": offset}
+
+    return api
