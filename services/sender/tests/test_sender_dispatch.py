@@ -32,6 +32,7 @@ async def test_a_reply_is_sent_once_and_reported(harness: Any) -> None:
         "to": f"+{to}",
         "type": "text",
         "text": {"body": "Task added: buy milk 🥛"},
+        "biz_opaque_callback_data": reply.payload["reply_id"],
     }
     assert len(harness.sim.sent_messages(to)) == 1
     assert message.wamid == sent["wamid"]

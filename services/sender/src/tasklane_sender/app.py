@@ -12,13 +12,20 @@ from fastapi import FastAPI
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
-from tasklane_common.messaging.topology import SENDER_REPLIES, SENDER_STATUSES
+from tasklane_common.messaging.topology import (
+    SENDER_INBOUND,
+    SENDER_INTEGRATIONS,
+    SENDER_REPLIES,
+    SENDER_STATUSES,
+)
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_sender import api, handlers
 from tasklane_sender.dispatcher import Dispatcher
 from tasklane_sender.graph import GraphClient
+from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.settings import SenderSettings
-from tasklane_sender.tables import metadata
+from tasklane_sender.tables import metadata, windows
+from tasklane_sender.windows import WINDOW_RETENTION
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = get_logger(__name__)
@@ -33,6 +40,10 @@ def create_app(
     runtime = ServiceRuntime("sender", settings, metadata, migrations=MIGRATIONS)
     replies = runtime.consumer(SENDER_REPLIES)
     statuses = runtime.consumer(SENDER_STATUSES)
+    inbound = runtime.consumer(SENDER_INBOUND)
+    integrations = runtime.consumer(SENDER_INTEGRATIONS)
+    directory = NumberDirectory(runtime.db, settings)
+    runtime.retain(windows, aged_by=windows.c.last_inbound_at, key=windows.c.wa_id, keep=WINDOW_RETENTION)
     # Built in the lifespan, once the HTTP client exists; consumers only need to wake it.
     holder: dict[str, Dispatcher] = {}
 
@@ -40,7 +51,9 @@ def create_app(
         if "dispatcher" in holder:
             holder["dispatcher"].notify()
 
-    handlers.register(replies, statuses, wake_dispatcher=wake_dispatcher)
+    handlers.register(replies, statuses, settings=settings, wake_dispatcher=wake_dispatcher)
+    handlers.register_inbound(inbound, settings=settings, wake_dispatcher=wake_dispatcher)
+    handlers.register_integrations(integrations, directory=directory)
 
     def breaker_states() -> dict[str, str]:
         return holder["dispatcher"].graph.breaker_states() if "dispatcher" in holder else {}
@@ -60,7 +73,7 @@ def create_app(
                 log.warning(
                     "no_access_token", hint="set WHATSAPP_ACCESS_TOKEN; the Graph API will refuse sends"
                 )
-            dispatcher = Dispatcher(runtime, settings, GraphClient(http, settings))
+            dispatcher = Dispatcher(runtime, settings, GraphClient(http, settings, tokens=directory))
             await runtime.start()
             holder["dispatcher"] = dispatcher
             app.state.dispatcher = dispatcher

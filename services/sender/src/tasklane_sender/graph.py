@@ -15,7 +15,10 @@ import httpx
 import pybreaker
 
 from tasklane_common.logging import get_logger
+from tasklane_common.secrets import SecretsError
+from tasklane_sender import kinds
 from tasklane_sender.errors import graph_reason, is_outage, is_retryable
+from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.repository import OutboundMessage
 from tasklane_sender.settings import SenderSettings
 
@@ -69,23 +72,23 @@ class _Breaker:
         return at if at > now else None
 
 
-def message_body(message: OutboundMessage) -> dict[str, Any]:
-    return {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": f"+{message.to}",
-        "type": message.kind,
-        message.kind: message.content,
-    }
-
-
 class GraphClient:
-    def __init__(self, http: httpx.AsyncClient, settings: SenderSettings) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, settings: SenderSettings, tokens: NumberDirectory | None = None
+    ) -> None:
         self._http = http
         self._settings = settings
         self._breakers: dict[str, _Breaker] = {}
+        self._tokens = tokens
         token = settings.access_token.get_secret_value() if settings.access_token else None
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    async def _headers_for(self, phone_number_id: str) -> dict[str, str]:
+        """The number's own token (numbers.py) or the default one; raises ``SecretsError``."""
+        if self._tokens is None:
+            return self._headers
+        token = await self._tokens.token_for(phone_number_id)
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
     def _breaker(self, phone_number_id: str) -> _Breaker:
         breaker = self._breakers.get(phone_number_id)
@@ -153,10 +156,15 @@ class GraphClient:
 
     async def _post(self, message: OutboundMessage) -> SendOutcome:
         try:
+            headers = await self._headers_for(message.phone_number_id)
+        except SecretsError as exc:
+            # As if Meta refused the token: the number is not usable until it is configured again.
+            return SendOutcome("failed", error_code=190, reason=str(exc))
+        try:
             response = await self._http.post(
                 self.url(message.phone_number_id),
-                json=message_body(message),
-                headers=self._headers,
+                json=kinds.request_body(message, now=datetime.now(UTC)),
+                headers=headers,
                 timeout=self._settings.request_timeout_s,
             )
         except httpx.TimeoutException as exc:
@@ -166,17 +174,12 @@ class GraphClient:
         body = _json(response)
         if response.is_success:
             try:
-                wamid = body["messages"][0]["id"]
-                if not isinstance(wamid, str) or not wamid:
-                    raise TypeError("message id is not a string")
-            except (KeyError, IndexError, TypeError):
+                wamid = kinds.accepted_wamid(message.kind, body)
+            except kinds.UnreadableAnswer as exc:
                 # Accepted but unreadable: sending again could duplicate, so give up loudly.
-                return SendOutcome(
-                    "failed",
-                    reason="Graph API answered 2xx without a message id",
-                    http_status=response.status_code,
-                )
-            return SendOutcome("sent", wamid=str(wamid), http_status=response.status_code)
+                return SendOutcome("failed", reason=str(exc), http_status=response.status_code)
+            # None for a read receipt, which has no wamid.
+            return SendOutcome("sent", wamid=wamid, http_status=response.status_code)
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
             code = error.get("code") if isinstance(error.get("code"), int) else None

@@ -1,8 +1,9 @@
-"""Event handlers: queue the agent's replies; track Meta's delivery statuses.
+"""Event handlers: queue the agent's replies; track Meta's delivery statuses; open customer-service
+windows and queue read receipts for inbound messages; keep the numbers the gateway configures.
 
-Neither handler calls the Graph API: a consumer's transaction must stay short, and a send inside
-it could not be undone if the commit failed. The reply handler only queues the message and
-wakes the dispatcher once the row is committed.
+No handler calls the Graph API: a consumer's transaction must stay short, and a send inside it
+could not be undone if the commit failed. Handlers only queue rows and wake the dispatcher once
+they are committed.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.errors import PermanentError
+from tasklane_common.logging import get_logger
 from tasklane_common.messaging import Consumer, HandlerContext
 from tasklane_common.messaging.contracts.agent import ReplyRequested
-from tasklane_common.messaging.contracts.gateway import StatusReceived
+from tasklane_common.messaging.contracts.gateway import MessageReceived, NumberConfigured, StatusReceived
 from tasklane_common.telemetry import inject_headers
-from tasklane_sender import tracking
+from tasklane_sender import kinds, numbers, tracking, windows
+from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.repository import OutboundRepository
+from tasklane_sender.settings import SenderSettings
+
+log = get_logger(__name__)
 
 _PHONE = re.compile(r"\+?[0-9]{6,15}")
 
@@ -39,7 +45,13 @@ def _after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     event.listen(session.sync_session, "after_commit", listener, once=True)
 
 
-def register(replies: Consumer, statuses: Consumer, *, wake_dispatcher: Callable[[], None]) -> None:
+def register(
+    replies: Consumer,
+    statuses: Consumer,
+    *,
+    settings: SenderSettings,
+    wake_dispatcher: Callable[[], None],
+) -> None:
     @replies.on(ReplyRequested)
     async def queue_reply(ctx: HandlerContext, reply: ReplyRequested) -> None:
         to = _digits(reply.to)
@@ -47,7 +59,14 @@ def register(replies: Consumer, statuses: Consumer, *, wake_dispatcher: Callable
             raise PermanentError(f"reply {reply.reply_id}: 'to' is not a phone number")
         if not reply.kind:
             raise PermanentError(f"reply {reply.reply_id}: no message kind")
-        queued = await OutboundRepository(ctx.session).enqueue(
+        try:
+            kinds.validate(reply.kind, reply.content)
+            invalid = None
+        except kinds.InvalidContent as exc:
+            invalid = f"invalid {reply.kind} message: {exc}"
+        now = datetime.now(UTC)
+        repo = OutboundRepository(ctx.session)
+        queued = await repo.enqueue(
             reply_id=reply.reply_id,
             correlation_id=ctx.envelope.correlation_id,
             causation_id=ctx.envelope.id,
@@ -56,16 +75,34 @@ def register(replies: Consumer, statuses: Consumer, *, wake_dispatcher: Callable
             to=to,
             kind=reply.kind,
             content=reply.content,
-            now=datetime.now(UTC),
+            now=now,
             requested_at=ctx.envelope.occurred_at,
             trace_context=inject_headers(),
         )
-        if queued:
+        if queued and invalid is not None:
+            # A domain outcome, not a poison message: the row says why and the agent hears of it.
+            await _fail_at_once(ctx, repo, reply.reply_id, invalid, now=now)
+        elif queued:
             _after_commit(ctx.session, wake_dispatcher)
 
     @statuses.on(StatusReceived)
     async def track_status(ctx: HandlerContext, status: StatusReceived) -> None:
         assert ctx.outbox is not None
+        now = datetime.now(UTC)
+        if status.status == "failed":
+            resent = await windows.resend_after_failed_status(
+                ctx.session,
+                wamid=status.wamid,
+                status_at=status.status_at,
+                errors=status.errors,
+                pricing=status.pricing,
+                settings=settings,
+                now=now,
+            )
+            if resent is not None:
+                log.info("resent_as_template", reply_id=resent.reply_id, after="failed status 131047")
+                _after_commit(ctx.session, wake_dispatcher)
+                return
         await tracking.record_status(
             ctx.session,
             ctx.outbox,
@@ -75,5 +112,43 @@ def register(replies: Consumer, statuses: Consumer, *, wake_dispatcher: Callable
             errors=status.errors,
             pricing=status.pricing,
             causation_id=ctx.envelope.id,
+            now=now,
+        )
+
+
+async def _fail_at_once(
+    ctx: HandlerContext, repo: OutboundRepository, reply_id: str, reason: str, *, now: datetime
+) -> None:
+    assert ctx.outbox is not None
+    await repo.set_status(reply_id, status="failed", now=now, error=reason)
+    message = await repo.get(reply_id)
+    assert message is not None
+    await tracking.emit(
+        ctx.session, ctx.outbox, message, "failed", at=now, causation_id=ctx.envelope.id, reason=reason
+    )
+    log.warning("reply_refused", reply_id=reply_id, reason=reason)
+
+
+def register_inbound(
+    inbound: Consumer, *, settings: SenderSettings, wake_dispatcher: Callable[[], None]
+) -> None:
+    @inbound.on(MessageReceived)
+    async def open_window(ctx: HandlerContext, received: MessageReceived) -> None:
+        queued = await windows.record_inbound(
+            ctx.session,
+            received,
+            settings=settings,
+            correlation_id=ctx.envelope.correlation_id,
+            causation_id=ctx.envelope.id,
+            trace_context=inject_headers(),
             now=datetime.now(UTC),
         )
+        if queued:
+            _after_commit(ctx.session, wake_dispatcher)
+
+
+def register_integrations(integrations: Consumer, *, directory: NumberDirectory) -> None:
+    @integrations.on(NumberConfigured)
+    async def configure_number(ctx: HandlerContext, number: NumberConfigured) -> None:
+        if await numbers.store(ctx.session, number, now=datetime.now(UTC)):
+            _after_commit(ctx.session, lambda: directory.forget(number.phone_number_id))

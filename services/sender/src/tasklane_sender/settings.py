@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -33,3 +35,15 @@ class SenderSettings(ServiceSettings):
     # well above request_timeout_s.
     lease_s: float = 60.0
     poll_interval_s: float = 0.5
+    # Outside the 24-hour customer-service window a free-form message is sent as this approved
+    # template, its text in the one body parameter; none configured: such messages fail.
+    window_template_name: str | None = None
+    window_template_language: str = "en_US"
+    # positional: {{1}}; named: {{<window_template_param_name>}}.
+    window_template_param_style: Literal["positional", "named"] = "positional"
+    window_template_param_name: str = "text"
+    # Mark each inbound message read (blue ticks), with the typing indicator while it is fresh.
+    read_receipts: bool = True
+    # How long the per-number access tokens stay cached in a replica (others learn of a change
+    # from the database once this expires).
+    number_cache_ttl_s: float = 5.0

@@ -50,6 +50,9 @@ outbound_messages = Table(
     Column("sent_at", DateTime(timezone=True)),
     # W3C trace context of the conversation turn, so the Graph API call joins its trace.
     Column("trace_context", JSON),
+    # What was asked for, when the window made it go as a template instead (kind/content).
+    Column("original_kind", String(32)),
+    Column("original_content", JSON),
     # The dispatcher's work queue: only pending rows are indexed. A full (status, ...) index fills
     # with dead entries of the updates every message goes through (queued, sending, sent, ...)
     # and makes each claim scan them.
@@ -77,6 +80,35 @@ message_statuses = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("wamid", "status"),
     Index(None, "known"),
+)
+
+# The business phone numbers configured in the gateway (NumberConfigured), newest version wins.
+numbers = Table(
+    "numbers",
+    metadata,
+    Column("phone_number_id", String(64), primary_key=True),
+    Column("app_id", String(64), nullable=False),
+    Column("waba_id", String(64)),
+    Column("display_phone_number", String(32)),
+    # Sealed with the shared secrets key, associated data = phone_number_id; never in clear.
+    Column("access_token_sealed", Text),
+    # active | disabled | deleted
+    Column("state", String(16), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("throughput_per_s", Integer),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The 24-hour customer-service window per (business number, user): when the user last wrote.
+windows = Table(
+    "windows",
+    metadata,
+    Column("phone_number_id", String(64), primary_key=True),
+    # The recipient as outbound messages name it (digits), or the business-scoped id.
+    Column("wa_id", String(200), primary_key=True),
+    Column("last_inbound_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "last_inbound_at"),
 )
 
 inbox = inbox_table(metadata)
