@@ -3,26 +3,51 @@
 Pure functions, no I/O. Every entry, change, message and status is visited (Meta batches up to
 1000 updates in one POST). The input is signed by Meta but its shape still varies with API
 versions and message types, so nothing here raises on odd input: an item that cannot be used is
-logged and counted as skipped, the others are still returned.
+logged and counted as skipped, the others are still returned. What each message type means is
+read by ``inbound_types``; how untrusted values are made safe, by ``untrusted``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from tasklane_common.logging import get_logger
+from tasklane_gateway.inbound_types import content
+from tasklane_gateway.untrusted import (
+    MAX_ID_LENGTH,
+    MAX_RAW_DEPTH,
+    TooDeep,
+    as_list,
+    clean,
+    ident,
+    json_object,
+    name,
+    object_list,
+    optional_object,
+    printable,
+    text,
+    timestamp,
+)
+
+__all__ = [
+    "MAX_ID_LENGTH",
+    "MAX_RAW_DEPTH",
+    "InboundMessage",
+    "InboundNotification",
+    "InboundStatus",
+    "ParsedWebhook",
+    "parse",
+]
 
 log = get_logger(__name__)
 
 WHATSAPP_OBJECT = "whatsapp_business_account"
 MESSAGES_FIELD = "messages"
-# Identifiers longer than this are not Meta's (a wamid is ~60 characters, a BSUID at most ~131).
-MAX_ID_LENGTH = 256
-MAX_NAME_LENGTH = 256
 
 
 @dataclass(frozen=True)
@@ -39,7 +64,21 @@ class InboundMessage:
     reply_id: str | None
     context_wamid: str | None
     sent_at: datetime
+    # The whole message (cleaned) when it carries anything the normalised fields do not.
     raw: dict[str, Any] = field(default_factory=dict)
+    bsuid: str | None = None
+    parent_bsuid: str | None = None
+    username: str | None = None
+    context: dict[str, Any] | None = None
+    referral: dict[str, Any] | None = None
+    media: dict[str, Any] | None = None
+    location: dict[str, Any] | None = None
+    reaction: dict[str, Any] | None = None
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    order: dict[str, Any] | None = None
+    system: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    interactive_type: str | None = None
 
     @property
     def dedup_key(self) -> str:
@@ -56,19 +95,41 @@ class InboundStatus:
     errors: list[dict[str, Any]] = field(default_factory=list)
     pricing: dict[str, Any] | None = None
     biz_opaque_callback_data: str | None = None
+    conversation: dict[str, Any] | None = None
+    recipient_type: str | None = None
+    recipient_bsuid: str | None = None
 
     @property
     def dedup_key(self) -> str:
         return f"s:{self.wamid}:{self.status}"
 
 
+@dataclass(frozen=True)
+class InboundNotification:
+    """A change of a webhook field other than ``messages`` (account_update, template and quality
+    updates...), passed on as Meta sent it."""
+
+    field: str
+    # entry[].id: the WhatsApp Business Account the change is about.
+    waba_id: str | None
+    value: dict[str, Any]
+    # SHA-256 of the field, the WABA id and the value's canonical JSON: Meta's retry of the same
+    # notification has the same digest, so it is published once.
+    digest: str
+
+    @property
+    def dedup_key(self) -> str:
+        return f"n:{self.digest}"
+
+
 @dataclass
 class ParsedWebhook:
     messages: list[InboundMessage] = field(default_factory=list)
     statuses: list[InboundStatus] = field(default_factory=list)
+    notifications: list[InboundNotification] = field(default_factory=list)
     # Items that could not be used (missing id, wrong shape...): logged and dropped.
     skipped: int = 0
-    # Well-formed notifications the gateway does not handle (other objects or fields).
+    # Well-formed notifications for another product (``object`` is not WhatsApp's).
     ignored: int = 0
 
 
@@ -76,43 +137,52 @@ class _Malformed(ValueError):
     """An item lacks something the gateway cannot do without."""
 
 
+@dataclass(frozen=True)
+class _Contact:
+    """One of ``value.contacts[]``: who sent the messages of a change."""
+
+    wa_id: str | None
+    bsuid: str | None
+    parent_bsuid: str | None
+    profile_name: str | None
+    username: str | None
+
+
 def parse(payload: dict[str, Any], *, received_at: datetime) -> ParsedWebhook:
     out = ParsedWebhook()
     if payload.get("object") != WHATSAPP_OBJECT:
         # Signed by our app, so it is Meta's, for a product we do not serve (e.g. a Page
         # subscription). Acknowledged and dropped: a retry would never change the answer.
-        log.info("webhook_object_ignored", object=_printable(payload.get("object")))
+        log.info("webhook_object_ignored", object=printable(payload.get("object")))
         out.ignored += 1
         return out
-    for entry in _list(payload.get("entry")):
+    for entry in as_list(payload.get("entry")):
         if not isinstance(entry, dict):
             out.skipped += 1
             log.warning("webhook_item_skipped", reason="entry is not an object")
             continue
-        for change in _list(entry.get("changes")):
-            _parse_change(change, out, received_at)
+        for change in as_list(entry.get("changes")):
+            _parse_change(change, ident(entry.get("id")), out, received_at)
     return out
 
 
-def _parse_change(change: Any, out: ParsedWebhook, received_at: datetime) -> None:
+def _parse_change(change: Any, waba_id: str | None, out: ParsedWebhook, received_at: datetime) -> None:
     if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
         out.skipped += 1
         log.warning("webhook_item_skipped", reason="change without a value object")
         return
-    if change.get("field") != MESSAGES_FIELD:
-        out.ignored += 1
-        log.info("webhook_field_ignored", field=_printable(change.get("field")))
-        return
     value: dict[str, Any] = change["value"]
-    messages = _list(value.get("messages"))
-    statuses = _list(value.get("statuses"))
-    for error in _list(value.get("errors")):
+    if change.get("field") != MESSAGES_FIELD:
+        _notification(change.get("field"), waba_id, value, out)
+        return
+    messages = as_list(value.get("messages"))
+    statuses = as_list(value.get("statuses"))
+    for error in as_list(value.get("errors")):
         if isinstance(error, dict):
-            log.warning(
-                "whatsapp_reported_error", code=error.get("code"), title=_printable(error.get("title"))
-            )
+            code, title = printable(error.get("code")), printable(error.get("title"))
+            log.warning("whatsapp_reported_error", code=code, title=title)
     metadata = value.get("metadata")
-    phone_number_id = _id(metadata.get("phone_number_id")) if isinstance(metadata, dict) else None
+    phone_number_id = ident(metadata.get("phone_number_id")) if isinstance(metadata, dict) else None
     if phone_number_id is None:
         out.skipped += len(messages) + len(statuses)
         log.warning(
@@ -121,182 +191,145 @@ def _parse_change(change: Any, out: ParsedWebhook, received_at: datetime) -> Non
             items=len(messages) + len(statuses),
         )
         return
-    display = _text(metadata.get("display_phone_number")) if isinstance(metadata, dict) else None
-    names = _profile_names(value.get("contacts"))
+    display = text(metadata.get("display_phone_number")) if isinstance(metadata, dict) else None
+    contacts = _contacts(value.get("contacts"))
     for item in messages:
         try:
-            out.messages.append(_message(item, phone_number_id, display, names, received_at))
+            out.messages.append(_message(item, phone_number_id, display, contacts, received_at))
         except Exception as exc:  # one odd message must not cost the others their delivery
-            out.skipped += 1
-            log.warning(
-                "webhook_item_skipped",
-                kind="message",
-                reason=str(exc)[:200],
-                wamid=_printable(item.get("id")) if isinstance(item, dict) else None,
-            )
+            _skip(out, "message", item, exc)
     for item in statuses:
         try:
             out.statuses.append(_status(item, phone_number_id, received_at))
         except Exception as exc:
-            out.skipped += 1
-            log.warning(
-                "webhook_item_skipped",
-                kind="status",
-                reason=str(exc)[:200],
-                wamid=_printable(item.get("id")) if isinstance(item, dict) else None,
-            )
+            _skip(out, "status", item, exc)
+
+
+def _skip(out: ParsedWebhook, kind: str, item: Any, exc: Exception) -> None:
+    out.skipped += 1
+    log.warning(
+        "webhook_item_skipped",
+        kind=kind,
+        reason=str(exc)[:200],
+        wamid=printable(item.get("id")) if isinstance(item, dict) else None,
+    )
+
+
+def _notification(raw_field: Any, waba_id: str | None, value: dict[str, Any], out: ParsedWebhook) -> None:
+    field_name = ident(raw_field)
+    if field_name is None:
+        out.skipped += 1
+        log.warning("webhook_item_skipped", kind="notification", reason="change without a usable field")
+        return
+    try:
+        cleaned: dict[str, Any] = clean(value)
+    except TooDeep:
+        out.skipped += 1
+        log.warning("webhook_item_skipped", kind="notification", field=field_name, reason="nested too deeply")
+        return
+    canonical = orjson.dumps(cleaned, option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.sha256(
+        field_name.encode() + b"\x1f" + (waba_id or "").encode() + b"\x1f" + canonical
+    ).hexdigest()
+    out.notifications.append(InboundNotification(field_name, waba_id, cleaned, digest))
 
 
 def _message(
-    item: Any, phone_number_id: str, display: str | None, names: dict[str, str], received_at: datetime
+    item: Any, phone_number_id: str, display: str | None, contacts: list[_Contact], received_at: datetime
 ) -> InboundMessage:
     if not isinstance(item, dict):
         raise _Malformed("message is not an object")
-    wamid = _id(item.get("id"))
+    wamid = ident(item.get("id"))
     if wamid is None:
         raise _Malformed("message without a usable id")
-    wa_id = _id(item.get("from"))
-    sender = wa_id or _id(item.get("from_user_id"))
+    wa_id = ident(item.get("from"))
+    from_bsuid = ident(item.get("from_user_id"))
+    contact = _contact_of(contacts, wa_id, from_bsuid)
+    bsuid = from_bsuid or (contact.bsuid if contact else None)
+    sender = wa_id or bsuid
     if sender is None:
         raise _Malformed("message without a sender")
-    message_type = _text(item.get("type")) or "unknown"
-    text: str | None = None
-    reply_id: str | None = None
-    raw: dict[str, Any] = {}
-    body = item.get(message_type)
-    if message_type == "text" and isinstance(body, dict) and isinstance(body.get("body"), str):
-        text = _text(body["body"])
-    elif message_type == "interactive" and isinstance(body, dict) and _interactive_reply(body):
-        picked = body[body["type"]]
-        reply_id, text = _text(picked.get("id")), _text(picked.get("title"))
-    elif message_type == "button" and isinstance(body, dict):
-        text, reply_id = _text(body.get("text")), _text(body.get("payload"))
-    else:
-        raw = _serialisable(item, wamid)
-    context = item.get("context")
+    message_type = ident(item.get("type")) or "unknown"
+    found = content(message_type, item, wamid)
+    context = optional_object(item.get("context"), wamid)
     return InboundMessage(
         wamid=wamid,
         phone_number_id=phone_number_id,
         display_phone_number=display,
         sender=sender,
         wa_id=wa_id,
-        profile_name=names.get(sender) or (next(iter(names.values())) if len(names) == 1 else None),
+        profile_name=contact.profile_name if contact else None,
         message_type=message_type,
-        text=text,
-        reply_id=reply_id,
-        context_wamid=_id(context.get("id")) if isinstance(context, dict) else None,
-        sent_at=_timestamp(item.get("timestamp"), received_at),
-        raw=raw,
+        text=found.text,
+        reply_id=found.reply_id,
+        context_wamid=ident(context.get("id")) if context else None,
+        sent_at=timestamp(item.get("timestamp"), received_at),
+        raw={} if found.complete else json_object(item, wamid),
+        bsuid=bsuid,
+        parent_bsuid=ident(item.get("from_parent_user_id")) or (contact.parent_bsuid if contact else None),
+        username=contact.username if contact else None,
+        context=context,
+        referral=optional_object(item.get("referral"), wamid),
+        media=found.media,
+        location=found.location,
+        reaction=found.reaction,
+        contacts=found.contacts,
+        order=found.order,
+        system=found.system,
+        errors=object_list(item.get("errors"), wamid),
+        interactive_type=found.interactive_type,
     )
-
-
-def _interactive_reply(body: dict[str, Any]) -> bool:
-    kind = body.get("type")
-    return kind in ("button_reply", "list_reply") and isinstance(body.get(kind), dict)
 
 
 def _status(item: Any, phone_number_id: str, received_at: datetime) -> InboundStatus:
     if not isinstance(item, dict):
         raise _Malformed("status is not an object")
-    wamid = _id(item.get("id"))
-    status = _id(item.get("status"))
+    wamid = ident(item.get("id"))
+    status = ident(item.get("status"))
     if wamid is None or status is None:
         raise _Malformed("status without a usable id or status")
-    pricing = item.get("pricing")
     return InboundStatus(
         wamid=wamid,
         status=status,
         phone_number_id=phone_number_id,
-        recipient_id=_id(item.get("recipient_id")),
-        status_at=_timestamp(item.get("timestamp"), received_at),
-        errors=[_serialisable(e, wamid) for e in _list(item.get("errors")) if isinstance(e, dict)],
-        pricing=_serialisable(pricing, wamid) if isinstance(pricing, dict) else None,
-        biz_opaque_callback_data=_text(item.get("biz_opaque_callback_data")),
+        recipient_id=ident(item.get("recipient_id")),
+        status_at=timestamp(item.get("timestamp"), received_at),
+        errors=object_list(item.get("errors"), wamid),
+        pricing=optional_object(item.get("pricing"), wamid),
+        biz_opaque_callback_data=text(item.get("biz_opaque_callback_data")),
+        conversation=optional_object(item.get("conversation"), wamid),
+        recipient_type=ident(item.get("recipient_type")),
+        recipient_bsuid=ident(item.get("recipient_user_id")),
     )
 
 
-def _profile_names(contacts: Any) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for contact in _list(contacts):
-        if not isinstance(contact, dict) or not isinstance(contact.get("profile"), dict):
+def _contacts(value: Any) -> list[_Contact]:
+    out: list[_Contact] = []
+    for contact in as_list(value):
+        if not isinstance(contact, dict):
             continue
-        name = _text(contact["profile"].get("name"))
-        if name is None:
-            continue
-        for key in ("wa_id", "user_id"):
-            ident = _id(contact.get(key))
-            if ident is not None:
-                names[ident] = name[:MAX_NAME_LENGTH]
-    return names
+        profile = contact.get("profile")
+        profile = profile if isinstance(profile, dict) else {}
+        out.append(
+            _Contact(
+                wa_id=ident(contact.get("wa_id")),
+                bsuid=ident(contact.get("user_id")),
+                parent_bsuid=ident(contact.get("parent_user_id")),
+                profile_name=name(profile.get("name")),
+                username=name(profile.get("username")),
+            )
+        )
+    return out
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str | None:
-    """A string safe to store and serialise: no NUL (PostgreSQL refuses it), no lone surrogate
-    (JSON allows ``\\ud800``; UTF-8 encoders refuse it)."""
-    if not isinstance(value, str):
+def _contact_of(contacts: list[_Contact], wa_id: str | None, bsuid: str | None) -> _Contact | None:
+    """The sender's entry of ``contacts[]``: the one naming the sender, else the only one unless it
+    names someone else (Meta lists there the sender of the change's messages)."""
+    for contact in contacts:
+        if (wa_id and contact.wa_id == wa_id) or (bsuid and contact.bsuid == bsuid):
+            return contact
+    if len(contacts) != 1:
         return None
-    text: str = value.replace("\x00", "") if "\x00" in value else value
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
-def _id(value: Any) -> str | None:
-    """An identifier: a short printable string (numbers are accepted and turned into text)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    # isprintable() also rejects control characters and lone surrogates.
-    return value if 0 < len(value) <= MAX_ID_LENGTH and value.isprintable() else None
-
-
-def _printable(value: Any) -> str | None:
-    """For logs only: a short, harmless rendering of an untrusted value."""
-    return None if value is None else repr(value)[:80]
-
-
-def _timestamp(value: Any, fallback: datetime) -> datetime:
-    # Meta sends Unix seconds as a string; an unreadable one must not cost us the message.
-    try:
-        return datetime.fromtimestamp(int(value), tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return fallback
-
-
-# Meta's objects nest a handful of levels; the event wraps them a few levels deeper and the JSON
-# encoders give up near 255. Anything deeper than this is not Meta's and is dropped.
-MAX_RAW_DEPTH = 32
-
-
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            if level > MAX_RAW_DEPTH:
-                break
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def _serialisable(value: dict[str, Any], wamid: str) -> dict[str, Any]:
-    """``value`` if it survives JSON encoding (the event is JSON), else an empty dict: a huge
-    integer, a lone surrogate or absurd nesting in an auxiliary field must not lose the item."""
-    if _depth(value) > MAX_RAW_DEPTH:
-        log.warning("webhook_raw_dropped", wamid=wamid, reason="nested too deeply")
-        return {}
-    try:
-        orjson.dumps(value)
-    except (TypeError, orjson.JSONEncodeError):
-        log.warning("webhook_raw_dropped", wamid=wamid)
-        return {}
-    return value
+    only = contacts[0]
+    contradicts = (wa_id and only.wa_id) or (bsuid and only.bsuid)
+    return None if contradicts else only
