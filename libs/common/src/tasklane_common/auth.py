@@ -92,6 +92,8 @@ class ApiKeyAuth:
             )
             return principal
 
+        # Lets tests and docs enumerate which role each route needs.
+        dependency.required_role = role  # type: ignore[attr-defined]
         return dependency
 
 

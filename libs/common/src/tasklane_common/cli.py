@@ -1,10 +1,15 @@
-"""The command line every service shares: ``python -m tasklane_<service> [serve|migrate]``."""
+"""The command line every service shares: ``python -m tasklane_<service> [serve|migrate|...]``.
+
+A service may add commands of its own (``commands={"rotate-secrets": fn}``): ``fn(settings)`` is a
+coroutine function; its integer result is the exit status.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +32,18 @@ def main(
     *,
     logical_schema: str,
     migrations: Path,
+    commands: Mapping[str, Callable[[Any], Coroutine[Any, Any, int | None]]] | None = None,
 ) -> None:
+    extra = dict(commands or {})
     parser = argparse.ArgumentParser(prog=f"tasklane-{logical_schema}")
-    parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
+    parser.add_argument("command", choices=["serve", "migrate", *extra], nargs="?", default="serve")
     args = parser.parse_args()
     settings = settings_cls()
     if args.command == "migrate":
         asyncio.run(_migrate(settings, logical_schema, migrations))
         return
+    if args.command in extra:
+        sys.exit(asyncio.run(extra[args.command](settings)) or 0)
     import uvicorn
 
     # Migrations run in the lifespan too unless disabled (Kubernetes runs them in an init step).

@@ -53,6 +53,15 @@ class GatewaySettings(ServiceSettings):
     # How long a replica trusts a cached phone-to-user lookup; every mapping change invalidates the
     # caches of all replicas at their next webhook anyway (mapping_version), this is a backstop.
     contacts_cache_ttl_s: float = Field(default=300.0, ge=0)
+    # The Graph API, for the admin "test connection" call (the sender's names and defaults).
+    graph_base_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v25.0"
+    request_timeout_s: float = 10.0
+    # How long a replica trusts its in-memory copy of the apps' secrets and the numbers' owners:
+    # a change made through another replica is honoured within this time (this replica's at once).
+    integrations_refresh_s: float = 5.0
+    # Share of webhook POSTs answered 5xx over the last 5 minutes above which health is degraded.
+    health_error_rate_degraded: float = 0.05
 
     @field_validator("app_secret", "verify_token", mode="after")
     @classmethod

@@ -1,0 +1,308 @@
+"""The gateway's admin API (``/api/gateway/...``): integrations, test connection, test message,
+audit log and secrets rotation. Roles per route are declared with ``AdminGate.route`` (see
+``admin_auth``); docs/gateway.md has the matrix. Secrets are write-only: answers say whether one
+is set, never its value, and a validation error never echoes the input.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from tasklane_common.logging import mask_phone
+from tasklane_common.messaging.contracts.agent import ReplyRequested
+from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.settings import Role
+from tasklane_gateway import audit
+from tasklane_gateway.admin_auth import ADMIN_PREFIX, AdminError, AdminGate
+from tasklane_gateway.app_registry import AppRegistry
+from tasklane_gateway.graph_probe import GraphProbe
+from tasklane_gateway.integrations import Integrations, app_view, number_view
+from tasklane_gateway.integrations_repository import DELETED, IntegrationsRepository
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+Display = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()-]{2,30}$")]
+Throughput = Annotated[int, Field(ge=1, le=1000)]
+
+
+class AppIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    app_id: Ident
+    name: Name
+    app_secret: Secret | None = None
+    verify_token: Secret | None = None
+
+
+class AppPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name | None = None
+    # null clears a secret; an absent field leaves it as it is.
+    app_secret: Secret | None = None
+    verify_token: Secret | None = None
+
+
+class NumberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone_number_id: Ident
+    app_id: Ident
+    waba_id: Ident | None = None
+    display_phone_number: Display | None = None
+    access_token: Secret | None = None
+    state: Literal["active", "disabled"] = "active"
+    throughput_per_s: Throughput | None = None
+    # Absent: the gateway's TASKLANE_GATEWAY_AUTO_REGISTER.
+    auto_register: bool | None = None
+
+
+class NumberPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    app_id: Ident | None = None
+    waba_id: Ident | None = None
+    display_phone_number: Display | None = None
+    access_token: Secret | None = None
+    state: Literal["active", "disabled"] | None = None
+    throughput_per_s: Throughput | None = None
+    auto_register: bool | None = None
+
+
+class TestMessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{6,15}$")]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+_NOT_NULL = {"name", "app_id", "state", "auto_register"}
+
+
+def _changes(patch: BaseModel) -> dict[str, Any]:
+    changes = patch.model_dump(exclude_unset=True)
+    for name in _NOT_NULL & changes.keys():
+        if changes[name] is None:
+            raise AdminError(400, f"{name} cannot be null")
+    if not changes:
+        raise AdminError(400, "nothing to change")
+    return changes
+
+
+async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """422 without the offending input: it may be a secret (a too-long token, say)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errors]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def router(
+    runtime: ServiceRuntime,
+    integrations: Integrations,
+    registry: AppRegistry,
+    probe: GraphProbe,
+    *,
+    default_auto_register: bool = True,
+) -> APIRouter:
+    gate = AdminGate(runtime)
+    api = APIRouter(prefix=ADMIN_PREFIX, tags=["gateway admin"])
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    # -- apps
+
+    @api.get("/apps", **gate.route(Role.OPERATOR, "app.list", "app"))
+    async def list_apps() -> dict[str, Any]:
+        async with runtime.db.read() as session:
+            rows = await IntegrationsRepository(session).list_apps()
+        return {"apps": [app_view(a) for a in rows]}
+
+    @api.post("/apps", status_code=201, **gate.route(Role.ADMIN, "app.create", "app"))
+    async def create_app(body: AppIn, request: Request) -> dict[str, Any]:
+        fields = sorted(body.model_dump(exclude_none=True))
+        async with gate.audited(request, target_id=body.app_id, details={"fields": fields}) as step:
+            app = await integrations.create_app(
+                step.session,
+                app_id=body.app_id,
+                name=body.name,
+                app_secret=body.app_secret,
+                verify_token=body.verify_token,
+                now=now(),
+            )
+        registry.invalidate()
+        return app_view(app)
+
+    @api.get("/apps/{app_id}", **gate.route(Role.OPERATOR, "app.read", "app"))
+    async def get_app(app_id: str) -> dict[str, Any]:
+        async with runtime.db.read() as session:
+            repo = IntegrationsRepository(session)
+            app = await repo.get_app(app_id)
+            numbers = await repo.list_numbers(app_id=app_id) if app is not None else []
+        if app is None:
+            raise HTTPException(404, "unknown app")
+        return {**app_view(app), "phone_numbers": [n.phone_number_id for n in numbers]}
+
+    @api.patch("/apps/{app_id}", **gate.route(Role.ADMIN, "app.update", "app"))
+    async def update_app(app_id: str, body: AppPatch, request: Request) -> dict[str, Any]:
+        async with gate.audited(request, target_id=app_id) as step:
+            changes = _changes(body)
+            step.details["fields"] = sorted(changes)
+            app = await integrations.update_app(step.session, app_id, changes, now())
+        registry.invalidate()
+        return app_view(app)
+
+    @api.delete("/apps/{app_id}", status_code=204, **gate.route(Role.ADMIN, "app.delete", "app"))
+    async def delete_app(app_id: str, request: Request) -> Response:
+        async with gate.audited(request, target_id=app_id) as step:
+            await integrations.delete_app(step.session, app_id)
+        registry.invalidate()
+        return Response(status_code=204)
+
+    # -- phone numbers
+
+    @api.get("/numbers", **gate.route(Role.ANALYST, "number.list", "phone_number"))
+    async def list_numbers(app_id: str | None = None) -> dict[str, Any]:
+        async with runtime.db.read() as session:
+            rows = await IntegrationsRepository(session).list_numbers(app_id=app_id)
+        return {"numbers": [number_view(n) for n in rows]}
+
+    @api.post("/numbers", status_code=201, **gate.route(Role.ADMIN, "number.create", "phone_number"))
+    async def create_number(body: NumberIn, request: Request) -> dict[str, Any]:
+        fields = sorted(body.model_dump(exclude_none=True))
+        async with gate.audited(request, target_id=body.phone_number_id, details={"fields": fields}) as step:
+            number = await integrations.create_number(
+                step.session,
+                phone_number_id=body.phone_number_id,
+                app_id=body.app_id,
+                waba_id=body.waba_id,
+                display_phone_number=body.display_phone_number,
+                access_token=body.access_token,
+                state=body.state,
+                throughput_per_s=body.throughput_per_s,
+                auto_register=(default_auto_register if body.auto_register is None else body.auto_register),
+                now=now(),
+            )
+            step.details["version"] = number.version
+        registry.invalidate()
+        return number_view(number)
+
+    @api.get("/numbers/{phone_number_id}", **gate.route(Role.ANALYST, "number.read", "phone_number"))
+    async def get_number(phone_number_id: str) -> dict[str, Any]:
+        async with runtime.db.read() as session:
+            number = await IntegrationsRepository(session).get_number(phone_number_id)
+        if number is None or number.state == DELETED:
+            raise HTTPException(404, "unknown phone number")
+        return number_view(number)
+
+    @api.patch("/numbers/{phone_number_id}", **gate.route(Role.ADMIN, "number.update", "phone_number"))
+    async def update_number(phone_number_id: str, body: NumberPatch, request: Request) -> dict[str, Any]:
+        async with gate.audited(request, target_id=phone_number_id) as step:
+            changes = _changes(body)
+            step.details["fields"] = sorted(changes)
+            number = await integrations.update_number(step.session, phone_number_id, changes, now())
+            step.details["version"] = number.version
+        registry.invalidate()
+        return number_view(number)
+
+    @api.delete(
+        "/numbers/{phone_number_id}",
+        status_code=204,
+        **gate.route(Role.ADMIN, "number.delete", "phone_number"),
+    )
+    async def delete_number(phone_number_id: str, request: Request) -> Response:
+        async with gate.audited(request, target_id=phone_number_id) as step:
+            number = await integrations.delete_number(step.session, phone_number_id, now())
+            step.details["version"] = number.version
+        registry.invalidate()
+        return Response(status_code=204)
+
+    @api.post(
+        "/numbers/{phone_number_id}/test-connection",
+        **gate.route(Role.OPERATOR, "number.test_connection", "phone_number"),
+    )
+    async def test_connection(phone_number_id: str, request: Request) -> dict[str, Any]:
+        """One real Graph API call with the number's own token: does Meta accept it?"""
+        async with gate.audited(request, target_id=phone_number_id) as step:
+            number = await IntegrationsRepository(step.session).get_number(phone_number_id)
+            if number is None or number.state == DELETED:
+                raise AdminError(404, "unknown phone number")
+            token = integrations.open_access_token(number)
+            if token is None:
+                raise AdminError(409, "this phone number has no access token")
+            result = await probe.check(phone_number_id, token)
+            step.details.update(ok=result["ok"], status_code=result["status_code"])
+        return {"phone_number_id": phone_number_id, **result}
+
+    @api.post(
+        "/numbers/{phone_number_id}/test-message",
+        status_code=202,
+        **gate.route(Role.OPERATOR, "number.test_message", "phone_number"),
+    )
+    async def test_message(phone_number_id: str, body: TestMessageIn, request: Request) -> dict[str, Any]:
+        """Queue a text message to ``to`` through the sender (a ``reply.requested`` event)."""
+        principal = gate.principal(request)
+        reply_id = str(uuid.uuid4())
+        to = body.to.lstrip("+")
+        async with gate.audited(request, target_id=phone_number_id, details={"to": mask_phone(to)}) as step:
+            number = await IntegrationsRepository(step.session).get_number(phone_number_id)
+            if number is not None and number.state != "active":
+                raise AdminError(409, f"this phone number is {number.state}")
+            if runtime.outbox is None:
+                raise AdminError(503, "the gateway has no outbox")
+            event = ReplyRequested(
+                reply_id=reply_id,
+                phone_number_id=phone_number_id,
+                to=to,
+                # Not a user's conversation: the sender's events name the admin who asked.
+                user_id=f"admin:{principal.name}",
+                kind="text",
+                content={"body": body.text, "preview_url": False},
+            )
+            await runtime.outbox.add(step.session, event, event_id=reply_id)
+            step.details["reply_id"] = reply_id
+        return {"reply_id": reply_id, "status": "queued"}
+
+    # -- audit log and rotation
+
+    @api.get("/audit", **gate.route(Role.OPERATOR, "audit.list", "audit_log"))
+    async def audit_log(
+        actor: str | None = None,
+        action: str | None = None,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        outcome: str | None = None,
+        since: datetime | None = None,
+        before_id: int | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        """Newest first; pass ``next_before_id`` as ``before_id`` for the next page."""
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        async with runtime.db.read() as session:
+            page = await audit.list_entries(
+                session,
+                actor=actor,
+                action=action,
+                target_type=target_type,
+                target_id=target_id,
+                outcome=outcome,
+                since=since,
+                before_id=before_id,
+                limit=limit,
+            )
+        return {"entries": [e.as_dict() for e in page.entries], "next_before_id": page.next_before_id}
+
+    @api.post("/secrets/rotate", **gate.route(Role.ADMIN, "secrets.rotate", "secrets"))
+    async def rotate(request: Request) -> dict[str, Any]:
+        """Re-seal every stored secret with the current key (``TASKLANE_SECRETS_KEY``)."""
+        async with gate.audited(request, target_id=None) as step:
+            result = await integrations.rotate(step.session)
+            step.details.update(result.as_dict())
+        registry.invalidate()
+        return result.as_dict()
+
+    return api

@@ -1,0 +1,199 @@
+"""``GET /api/webhooks/whatsapp/health``: the gateway's health in the HealthStatus shape.
+
+Unauthenticated (load balancers and uptime checks call it) and free of secrets: it names no app,
+number, key or URL, only states, counts and latencies. 200 while ``healthy`` or ``degraded``,
+503 when ``unhealthy`` (the database or the broker is unreachable, or the service is not running).
+
+Checks:
+- ``database``: a ``SELECT 1`` and its latency (slow: degraded; failing: unhealthy).
+- ``message_queue``: the broker connection, and the outbox rows not yet relayed (a backlog that
+  keeps growing means events are late: degraded).
+- ``circuit_breakers``: the gateway's breakers around its Graph API calls (admin test
+  connections), one per phone number; any open: degraded. The webhook path calls no remote API.
+- ``cache``: the in-memory copies (integrations, and any cache registered by other modules).
+- ``error_rate``: webhook POSTs answered 5xx over the last 5 minutes (Meta retries those).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tasklane_common.runtime import ServiceRuntime
+from tasklane_gateway.settings import GatewaySettings
+
+HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
+_ORDER = {HEALTHY: 0, DEGRADED: 1, UNHEALTHY: 2}
+WEBHOOK_PATH = "/api/webhooks/whatsapp"
+WINDOW_S = 300
+_BUCKET_S = 10
+# Below this many requests in the window, a few errors say little: the rate is reported only.
+_MIN_REQUESTS = 20
+_SLOW_DB_MS = 1000.0
+_OUTBOX_BACKLOG = 1000
+
+try:
+    VERSION = version("tasklane-gateway")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+    VERSION = "0.0.0"
+
+
+class WebhookStats:
+    """Webhook POST outcomes in 10 s buckets over the last 5 minutes (bounded memory at any rate)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._buckets: dict[int, list[int]] = {}
+
+    def record(self, status: int) -> None:
+        bucket = int(self._clock() // _BUCKET_S)
+        counts = self._buckets.setdefault(bucket, [0, 0])
+        counts[0] += 1
+        if status >= 500:
+            counts[1] += 1
+        if len(self._buckets) > WINDOW_S // _BUCKET_S + 2:
+            oldest = bucket - WINDOW_S // _BUCKET_S
+            for key in [k for k in self._buckets if k < oldest]:
+                del self._buckets[key]
+
+    def window(self) -> tuple[int, int]:
+        oldest = int(self._clock() // _BUCKET_S) - WINDOW_S // _BUCKET_S
+        live = [c for k, c in self._buckets.items() if k > oldest]
+        return sum(c[0] for c in live), sum(c[1] for c in live)
+
+
+class WebhookStatsMiddleware:
+    """Counts the status of every webhook POST (whatever answered it, including 413s and crashes)."""
+
+    def __init__(self, app: ASGIApp, stats: WebhookStats) -> None:
+        self.app = app
+        self.stats = stats
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(WEBHOOK_PATH):
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.stats.record(status)
+
+
+def _worst(*states: str) -> str:
+    return max(states, key=lambda s: _ORDER[s], default=HEALTHY)
+
+
+class HealthMonitor:
+    def __init__(self, runtime: ServiceRuntime, settings: GatewaySettings, stats: WebhookStats) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.stats = stats
+        # name -> a callable returning a dict with at least "status" (healthy|degraded|unhealthy).
+        self.caches: dict[str, Callable[[], dict[str, Any]]] = {}
+        self.breakers: Callable[[], dict[str, str]] = dict
+
+    async def _database(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            await self.runtime.db.ping(timeout=3.0)
+        except Exception as exc:
+            return {"status": UNHEALTHY, "error": type(exc).__name__}
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        return {"status": DEGRADED if latency > _SLOW_DB_MS else HEALTHY, "latency_ms": latency}
+
+    async def _message_queue(self) -> dict[str, Any]:
+        connected = self.runtime.broker.is_healthy()
+        check: dict[str, Any] = {"status": HEALTHY if connected else UNHEALTHY, "connected": connected}
+        outbox = self.runtime.outbox.table if self.runtime.outbox is not None else None
+        if outbox is not None:
+            try:
+                async with asyncio.timeout(3.0), self.runtime.db.read() as session:
+                    pending = int(
+                        (await session.execute(select(func.count()).select_from(outbox))).scalar_one()
+                    )
+                check["outbox_pending"] = pending
+                if pending > _OUTBOX_BACKLOG and connected:
+                    check["status"] = DEGRADED
+            except Exception as exc:
+                check["outbox_pending"] = None
+                check["outbox_error"] = type(exc).__name__
+        return check
+
+    def _circuit_breakers(self) -> dict[str, Any]:
+        states = self.breakers()
+        open_count = sum(1 for s in states.values() if s != "closed")
+        return {"status": DEGRADED if open_count else HEALTHY, "total": len(states), "open": open_count}
+
+    def _cache(self) -> dict[str, Any]:
+        caches = {}
+        for name, probe in self.caches.items():
+            try:
+                caches[name] = probe()
+            except Exception as exc:
+                caches[name] = {"status": DEGRADED, "error": type(exc).__name__}
+        status = _worst(*(str(c.get("status", HEALTHY)) for c in caches.values()))
+        return {"status": status, **caches}
+
+    def _error_rate(self) -> dict[str, Any]:
+        total, errors = self.stats.window()
+        rate = errors / total if total else 0.0
+        threshold = self.settings.health_error_rate_degraded
+        degraded = total >= _MIN_REQUESTS and rate > threshold
+        return {
+            "status": DEGRADED if degraded else HEALTHY,
+            "window_s": WINDOW_S,
+            "requests": total,
+            "errors": errors,
+            "rate": round(rate, 4),
+            "threshold": threshold,
+        }
+
+    async def report(self) -> dict[str, Any]:
+        database, queue = await asyncio.gather(self._database(), self._message_queue())
+        checks = {
+            "database": database,
+            "message_queue": queue,
+            "circuit_breakers": self._circuit_breakers(),
+            "cache": self._cache(),
+            "error_rate": self._error_rate(),
+        }
+        status = _worst(*(c["status"] for c in checks.values()))
+        if not self.runtime.running:
+            status = UNHEALTHY
+        return {
+            "status": status,
+            "service": self.runtime.service,
+            "version": VERSION,
+            "uptime_seconds": round(time.monotonic() - self.runtime.started_at, 1),
+            "timestamp": datetime.now(UTC).isoformat(),
+            "checks": checks,
+        }
+
+
+def router(monitor: HealthMonitor) -> APIRouter:
+    api = APIRouter(tags=["health"])
+
+    @api.get(f"{WEBHOOK_PATH}/health")
+    async def health() -> JSONResponse:
+        """The gateway's health (HealthStatus): 200 healthy or degraded, 503 unhealthy."""
+        report = await monitor.report()
+        return JSONResponse(report, status_code=503 if report["status"] == UNHEALTHY else 200)
+
+    return api
