@@ -131,6 +131,9 @@ async def test_bad_input_gets_a_clear_4xx(gw: Gateway) -> None:
         ("patch", f"/api/gateway/apps/{app_id}", {}, 400),
         ("patch", f"/api/gateway/apps/{app_id}", {"name": None}, 400),
         ("patch", "/api/gateway/numbers/unknown-number", {"state": "active"}, 404),
+        ("get", f"/api/gateway/audit?before_id={10**30}", None, 422),
+        ("get", "/api/gateway/audit?since=yesterday", None, 422),
+        ("get", "/api/gateway/audit?limit=0", None, 422),
     ]
     for method, path, body, status in cases:
         response = await gw.client.request(method, path, json=body, headers=ADMIN)

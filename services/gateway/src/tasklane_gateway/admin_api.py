@@ -117,7 +117,7 @@ def router(
 
     @api.get("/apps", **gate.route(Role.OPERATOR, "app.list", "app"))
     async def list_apps() -> dict[str, Any]:
-        async with runtime.db.read() as session:
+        async with gate.reading() as session:
             rows = await IntegrationsRepository(session).list_apps()
         return {"apps": [app_view(a) for a in rows]}
 
@@ -138,7 +138,7 @@ def router(
 
     @api.get("/apps/{app_id}", **gate.route(Role.OPERATOR, "app.read", "app"))
     async def get_app(app_id: str) -> dict[str, Any]:
-        async with runtime.db.read() as session:
+        async with gate.reading() as session:
             repo = IntegrationsRepository(session)
             app = await repo.get_app(app_id)
             numbers = await repo.list_numbers(app_id=app_id) if app is not None else []
@@ -166,7 +166,7 @@ def router(
 
     @api.get("/numbers", **gate.route(Role.ANALYST, "number.list", "phone_number"))
     async def list_numbers(app_id: str | None = None) -> dict[str, Any]:
-        async with runtime.db.read() as session:
+        async with gate.reading() as session:
             rows = await IntegrationsRepository(session).list_numbers(app_id=app_id)
         return {"numbers": [number_view(n) for n in rows]}
 
@@ -192,7 +192,7 @@ def router(
 
     @api.get("/numbers/{phone_number_id}", **gate.route(Role.ANALYST, "number.read", "phone_number"))
     async def get_number(phone_number_id: str) -> dict[str, Any]:
-        async with runtime.db.read() as session:
+        async with gate.reading() as session:
             number = await IntegrationsRepository(session).get_number(phone_number_id)
         if number is None or number.state == DELETED:
             raise HTTPException(404, "unknown phone number")
@@ -276,13 +276,13 @@ def router(
         target_id: str | None = None,
         outcome: str | None = None,
         since: datetime | None = None,
-        before_id: int | None = None,
+        before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> dict[str, Any]:
         """Newest first; pass ``next_before_id`` as ``before_id`` for the next page."""
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-        async with runtime.db.read() as session:
+        async with gate.reading() as session:
             page = await audit.list_entries(
                 session,
                 actor=actor,

@@ -150,6 +150,16 @@ class AdminGate:
         return principal_of(request)
 
     @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session; a database outage answers 503, not 500."""
+        try:
+            async with self.runtime.db.read() as session:
+                yield session
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("admin_read_failed", error=type(exc).__name__)
+            raise HTTPException(503, "database unavailable, retry") from None
+
+    @asynccontextmanager
     async def audited(
         self,
         request: Request,
