@@ -81,20 +81,25 @@ def status_webhook(
     waba_id: str = DEFAULT_WABA_ID,
     errors: list[dict[str, Any]] | None = None,
     timestamp: int | None = None,
+    biz_opaque_callback_data: str | None = None,
+    pricing: dict[str, Any] | bool | None = None,
 ) -> dict[str, Any]:
+    """``pricing``: None puts the in-window service pricing on ``sent`` and ``delivered``; False
+    leaves it out; True or a dict (see :func:`pricing_of`) puts it on this status whatever it is."""
     item: dict[str, Any] = {
         "id": wamid,
         "status": status,
         "timestamp": str(timestamp if timestamp is not None else int(time.time())),
         "recipient_id": recipient_id,
     }
-    if status in ("sent", "delivered"):
-        item["pricing"] = {
-            "billable": True,
-            "pricing_model": "PMP",
-            "type": "free_customer_service",
-            "category": "service",
-        }
+    if biz_opaque_callback_data is not None:
+        item["biz_opaque_callback_data"] = biz_opaque_callback_data
+    if pricing is None:
+        pricing = status in ("sent", "delivered")
+    if pricing is True:
+        item["pricing"] = pricing_of()
+    elif isinstance(pricing, dict):
+        item["pricing"] = pricing
     if errors:
         item["errors"] = errors
     value = {
@@ -103,6 +108,13 @@ def status_webhook(
         "statuses": [item],
     }
     return _envelope(value, waba_id=waba_id)
+
+
+def pricing_of(*, template: bool = False) -> dict[str, Any]:
+    """Per-message pricing as status webhooks carry it: in-window service messages are free."""
+    if template:
+        return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": "utility"}
+    return {"billable": True, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"}
 
 
 def merge_webhooks(*payloads: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,181 @@
+"""The simulator's webhook side: signed POSTs to the gateway (inbound messages and statuses)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from tasklane_common.logging import get_logger
+from tasklane_simulator import payloads, statuses
+from tasklane_simulator.settings import NumberSettings, SimulatorSettings
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One webhook POST the simulator made to ``webhook_url``."""
+
+    kind: str  # "message", "status" or "webhook" (a payload injected as is)
+    wamid: str
+    status: str | None
+    status_code: int | None
+    error: str | None
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["at"] = self.at.isoformat()
+        return out
+
+
+def inbound_senders(payload: dict[str, Any]) -> list[tuple[str, str, int | None]]:
+    """(phone_number_id, wa_id, Unix timestamp) of every user message in a webhook payload: what
+    opens a customer-service window. System messages are Meta's, not the user's."""
+    found: list[tuple[str, str, int | None]] = []
+    entries = payload.get("entry") if isinstance(payload, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            if not isinstance(value, dict):
+                continue
+            metadata = value.get("metadata")
+            number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
+            messages = value.get("messages")
+            for message in messages if isinstance(messages, list) else []:
+                if not isinstance(message, dict) or message.get("type") == "system":
+                    continue
+                sender = message.get("from")
+                if isinstance(number, str) and isinstance(sender, str):
+                    found.append((number, sender, _unix(message.get("timestamp"))))
+    return found
+
+
+def metadata_number(payload: dict[str, Any]) -> str | None:
+    try:
+        number = payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return number if isinstance(number, str) else None
+
+
+def first_wamid(payload: dict[str, Any]) -> str:
+    try:
+        value = payload["entry"][0]["changes"][0]["value"]
+        items = value.get("messages") or value.get("statuses") or []
+        return str(items[0]["id"])
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+
+
+def _unix(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+class WebhookPoster:
+    """Posts signed webhooks, in the background for statuses; keeps a record of each POST."""
+
+    def __init__(self, settings: SimulatorSettings, client: httpx.AsyncClient | None) -> None:
+        self.settings = settings
+        self._client = client
+        self._owns_client = client is None
+        self.deliveries: list[WebhookDelivery] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_s)
+        return self._client
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def wait_idle(self, timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def play_statuses(
+        self,
+        steps: list[statuses.StatusStep],
+        *,
+        number: NumberSettings,
+        wamid: str,
+        recipient_id: str,
+        biz_opaque_callback_data: str | None,
+    ) -> None:
+        try:
+            for step in steps:
+                await asyncio.sleep(self.settings.status_delay_s)
+                payload = statuses.webhook(
+                    step,
+                    wamid=wamid,
+                    recipient_id=recipient_id,
+                    biz_opaque_callback_data=biz_opaque_callback_data,
+                    phone_number_id=number.phone_number_id,
+                    display_phone_number=number.display_phone_number,
+                    waba_id=number.waba_id,
+                )
+                await self.deliver(
+                    payload, number=number, kind="status", wamid=wamid, status=step.status, raise_errors=False
+                )
+        except Exception as exc:  # never let a background webhook take the simulator down
+            log.error("status_playback_failed", error=f"{type(exc).__name__}: {exc}")
+
+    async def deliver(
+        self,
+        payload: dict[str, Any],
+        *,
+        number: NumberSettings,
+        kind: str,
+        wamid: str,
+        status: str | None,
+        raise_errors: bool,
+    ) -> int | None:
+        body = payloads.encode(payload)
+        secret = number.app_secret or self.settings.app_secret
+        url = number.webhook_url or self.settings.webhook_url
+        headers = {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": payloads.sign(body, secret),
+            "User-Agent": "facebookexternalua",
+        }
+        try:
+            response = await self.client.post(url, content=body, headers=headers)
+        except Exception as exc:
+            self._record(kind, wamid, status, None, f"{type(exc).__name__}: {exc}")
+            log.warning("webhook_delivery_failed", kind=kind, status=status, error=type(exc).__name__)
+            if raise_errors:
+                raise
+            return None
+        self._record(kind, wamid, status, response.status_code, None)
+        if response.status_code != 200:
+            log.warning("webhook_rejected", kind=kind, status=status, http_status=response.status_code)
+        return response.status_code
+
+    def _record(self, kind: str, wamid: str, status: str | None, code: int | None, error: str | None) -> None:
+        self.deliveries.append(WebhookDelivery(kind, wamid, status, code, error, datetime.now(UTC)))
