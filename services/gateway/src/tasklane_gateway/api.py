@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -13,9 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from tasklane_common.errors import PublishError
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_gateway.app_registry import AppRegistry, drop_foreign
 from tasklane_gateway.ingest import WebhookIngestor
 from tasklane_gateway.settings import GatewaySettings
-from tasklane_gateway.signature import SIGNATURE_HEADER, signature_matches, token_matches
+from tasklane_gateway.signature import SIGNATURE_HEADER
 from tasklane_gateway.webhook import parse
 
 log = get_logger(__name__)
@@ -33,9 +33,12 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def router(runtime: ServiceRuntime, settings: GatewaySettings) -> APIRouter:
+def router(
+    runtime: ServiceRuntime, settings: GatewaySettings, registry: AppRegistry, ingestor: WebhookIngestor
+) -> APIRouter:
+    """``/whatsapp`` serves every configured app (any app's verify token, any app's signature);
+    ``/whatsapp/{app_id}`` only that app (a callback URL per app in Meta's dashboard)."""
     api = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
-    ingestor = WebhookIngestor(runtime)
 
     @api.get("/whatsapp", response_class=PlainTextResponse)
     async def verify(
@@ -44,11 +47,26 @@ def router(runtime: ServiceRuntime, settings: GatewaySettings) -> APIRouter:
         challenge: Annotated[str | None, Query(alias="hub.challenge")] = None,
     ) -> PlainTextResponse:
         """Meta's subscription handshake: echo ``hub.challenge`` verbatim if the token is ours."""
-        expected = settings.verify_token
-        if expected is None:
-            log.error("webhook_verification_refused", reason="no verify token configured")
+        return await _verify(mode, token, challenge, None)
+
+    @api.get("/whatsapp/{app_id}", response_class=PlainTextResponse)
+    async def verify_app(
+        app_id: str,
+        mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+        token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+        challenge: Annotated[str | None, Query(alias="hub.challenge")] = None,
+    ) -> PlainTextResponse:
+        """The handshake for one app's callback URL: only that app's verify token counts."""
+        return await _verify(mode, token, challenge, app_id)
+
+    async def _verify(
+        mode: str | None, token: str | None, challenge: str | None, only: str | None
+    ) -> PlainTextResponse:
+        snapshot = await registry.snapshot()
+        if not snapshot.has_verify_token(only):
+            log.error("webhook_verification_refused", reason="no verify token configured", app_id=only)
             raise HTTPException(status_code=403, detail="verification failed")
-        if mode != "subscribe" or token is None or not token_matches(token, expected.get_secret_value()):
+        if mode != "subscribe" or token is None or not snapshot.verifies(token, only=only):
             log.warning("webhook_verification_refused", reason="mode or token mismatch")
             raise HTTPException(status_code=403, detail="verification failed")
         if challenge is None:
@@ -60,6 +78,14 @@ def router(runtime: ServiceRuntime, settings: GatewaySettings) -> APIRouter:
     async def receive(request: Request) -> JSONResponse:
         """A notification from Meta. 200 means every new item was published (confirmed); 503
         means nothing was recorded and Meta should retry."""
+        return await _receive(request, None)
+
+    @api.post("/whatsapp/{app_id}")
+    async def receive_app(app_id: str, request: Request) -> JSONResponse:
+        """A notification on one app's callback URL: only that app's secret may sign it."""
+        return await _receive(request, app_id)
+
+    async def _receive(request: Request, only: str | None) -> JSONResponse:
         limit = settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared is not None:
@@ -67,9 +93,11 @@ def router(runtime: ServiceRuntime, settings: GatewaySettings) -> APIRouter:
                 raise HTTPException(status_code=400, detail="invalid Content-Length")
             if int(declared) > limit:
                 raise HTTPException(status_code=413, detail="payload too large")
-        secret = settings.app_secret
-        if secret is None:
-            log.error("webhook_refused", reason="no app secret configured: cannot verify signatures")
+        snapshot = await registry.snapshot()
+        if not snapshot.has_secret(only):
+            log.error(
+                "webhook_refused", reason="no app secret configured: cannot verify signatures", app_id=only
+            )
             raise HTTPException(status_code=403, detail="signature cannot be verified")
         header = request.headers.get(SIGNATURE_HEADER)
         if not header:
@@ -79,8 +107,9 @@ def router(runtime: ServiceRuntime, settings: GatewaySettings) -> APIRouter:
         body = await _read_limited(request, limit)
         if body is None:
             raise HTTPException(status_code=413, detail="payload too large")
-        if not signature_matches(body, header, secret.get_secret_value()):
-            log.warning("webhook_refused", reason="signature mismatch", size=len(body))
+        signers = snapshot.signers(body, header, only=only)
+        if not signers:
+            log.warning("webhook_refused", reason="signature mismatch", size=len(body), app_id=only)
             raise HTTPException(status_code=403, detail="invalid signature")
         try:
             payload: Any = json.loads(body)
@@ -89,7 +118,16 @@ def router(runtime: ServiceRuntime, settings: GatewaySettings) -> APIRouter:
             raise HTTPException(status_code=400, detail="body is not JSON") from None
         if not isinstance(payload, dict):
             raise HTTPException(status_code=400, detail="body is not a JSON object")
-        received_at = datetime.now(UTC)
+        foreign = drop_foreign(payload, signers, snapshot)
+        if foreign:
+            # Signed by an app that does not own these numbers: not theirs to inject.
+            log.warning(
+                "webhook_items_dropped",
+                reason="number of another app",
+                ids=foreign[:20],
+                apps=sorted(signers),
+            )
+        received_at = ingestor.now()
         webhook = parse(payload, received_at=received_at)
         try:
             result = await ingestor.ingest(webhook, received_at)
@@ -99,7 +137,7 @@ def router(runtime: ServiceRuntime, settings: GatewaySettings) -> APIRouter:
         except (SQLAlchemyError, OSError) as exc:
             log.error("webhook_deferred", reason="database error", error=type(exc).__name__)
             raise HTTPException(status_code=503, detail="temporarily unavailable, retry") from None
-        log.info("webhook_accepted", **result.as_dict())
-        return JSONResponse({"status": "ok", **result.as_dict()})
+        log.info("webhook_accepted", **result.as_dict(), foreign=len(foreign))
+        return JSONResponse({"status": "ok", **result.as_dict(), "foreign": len(foreign)})
 
     return api

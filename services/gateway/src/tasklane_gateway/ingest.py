@@ -9,19 +9,20 @@ retry publishes again with the same deterministic event ids, and the consumers' 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from tasklane_common.logging import get_logger
-from tasklane_common.messaging import Envelope, deterministic_id, new_envelope
-from tasklane_common.messaging.contracts.gateway import MessageReceived, StatusReceived
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_gateway.events import notification_envelope, status_envelope
 from tasklane_gateway.repository import GatewayRepository
-from tasklane_gateway.webhook import InboundMessage, InboundStatus, ParsedWebhook
+from tasklane_gateway.settings import GatewaySettings
+from tasklane_gateway.triage import Triage
+from tasklane_gateway.webhook import ParsedWebhook
 
 log = get_logger(__name__)
-
-PRODUCER = "gateway"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class IngestResult:
     duplicates: int
     skipped: int
     ignored: int
+    # Changes of other webhook fields (account, template, quality updates...), published.
+    notifications: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -39,56 +42,30 @@ class IngestResult:
             "duplicates": self.duplicates,
             "skipped": self.skipped,
             "ignored": self.ignored,
+            "notifications": self.notifications,
         }
 
 
-def message_envelope(message: InboundMessage, user_id: str, received_at: datetime) -> Envelope:
-    event = MessageReceived(
-        wamid=message.wamid,
-        phone_number_id=message.phone_number_id,
-        display_phone_number=message.display_phone_number,
-        user_id=user_id,
-        wa_id=message.wa_id,
-        profile_name=message.profile_name,
-        message_type=message.message_type,
-        text=message.text,
-        reply_id=message.reply_id,
-        context_wamid=message.context_wamid,
-        sent_at=message.sent_at,
-        received_at=received_at,
-        raw=message.raw,
-    )
-    # The event id is the conversation turn's correlation id too (new_envelope's default).
-    return new_envelope(
-        event,
-        producer=PRODUCER,
-        event_id=deterministic_id("message.received", message.wamid),
-        occurred_at=received_at,
-    )
-
-
-def status_envelope(status: InboundStatus, received_at: datetime) -> Envelope:
-    event = StatusReceived(
-        wamid=status.wamid,
-        status=status.status,
-        phone_number_id=status.phone_number_id,
-        recipient_id=status.recipient_id,
-        status_at=status.status_at,
-        errors=status.errors,
-        pricing=status.pricing,
-        biz_opaque_callback_data=status.biz_opaque_callback_data,
-    )
-    return new_envelope(
-        event,
-        producer=PRODUCER,
-        event_id=deterministic_id("status.received", status.wamid, status.status),
-        occurred_at=received_at,
-    )
-
-
 class WebhookIngestor:
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        settings: GatewaySettings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self._runtime = runtime
+        assert runtime.outbox is not None, "the gateway has an outbox"
+        self.triage = Triage(settings, runtime.outbox)
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        """When a webhook is received: the time its rate-limit window and replies are judged by."""
+        return self._clock()
+
+    def cache_health(self) -> dict[str, Any]:
+        """The contacts lookup cache, for the health report."""
+        return {"status": "healthy", **self.triage.book.cache.stats()}
 
     async def ingest(self, webhook: ParsedWebhook, received_at: datetime) -> IngestResult:
         """Publish the items not seen before. Raises PublishError (nothing committed) if the
@@ -96,8 +73,10 @@ class WebhookIngestor:
         # A batch may carry one item twice: the first occurrence stands for both.
         messages = list({m.dedup_key: m for m in reversed(webhook.messages)}.values())[::-1]
         statuses = list({s.dedup_key: s for s in reversed(webhook.statuses)}.values())[::-1]
+        notes = list({n.dedup_key: n for n in reversed(webhook.notifications)}.values())[::-1]
         keys = [m.dedup_key for m in messages] + [s.dedup_key for s in statuses]
-        total = len(webhook.messages) + len(webhook.statuses)
+        keys += [n.dedup_key for n in notes]
+        total = len(webhook.messages) + len(webhook.statuses) + len(webhook.notifications)
         if not keys:
             return IngestResult(0, 0, 0, webhook.skipped, webhook.ignored)
         async with self._runtime.db.transaction() as session:
@@ -105,24 +84,23 @@ class WebhookIngestor:
             fresh = await repo.claim_items(keys, received_at)
             new_messages = [m for m in messages if m.dedup_key in fresh]
             new_statuses = [s for s in statuses if s.dedup_key in fresh]
-            # Sorted so that concurrent webhooks lock user rows in the same order.
-            user_ids: dict[tuple[str, str], str] = {}
-            for m in sorted(new_messages, key=lambda m: (m.phone_number_id, m.sender)):
-                ident = (m.phone_number_id, m.sender)
-                if ident not in user_ids:
-                    user_ids[ident] = await repo.user_for(*ident, m.profile_name, received_at)
-            envelopes = [
-                message_envelope(m, user_ids[(m.phone_number_id, m.sender)], received_at)
-                for m in new_messages
-            ] + [status_envelope(s, received_at) for s in new_statuses]
+            new_notes = [n for n in notes if n.dedup_key in fresh]
+            # Users resolved or registered, rate limit applied: what to publish for the messages.
+            triaged = await self.triage.route(session, new_messages, received_at)
+            envelopes = triaged.envelopes + [status_envelope(s, received_at) for s in new_statuses]
+            envelopes += [notification_envelope(n, received_at) for n in new_notes]
             if envelopes:
                 await self._runtime.publish(envelopes)
+        triaged.committed()
+        if triaged.replies and self._runtime.relay is not None:
+            self._runtime.relay.notify()
         result = IngestResult(
             messages=len(new_messages),
             statuses=len(new_statuses),
-            duplicates=total - len(new_messages) - len(new_statuses),
+            duplicates=total - len(new_messages) - len(new_statuses) - len(new_notes),
             skipped=webhook.skipped,
             ignored=webhook.ignored,
+            notifications=len(new_notes),
         )
         for m in new_messages:
             log.info(
@@ -130,6 +108,8 @@ class WebhookIngestor:
                 wamid=m.wamid,
                 wa_id=m.sender,
                 type=m.message_type,
-                user_id=user_ids[(m.phone_number_id, m.sender)],
+                user_id=triaged.user_ids.get(m.wamid),
             )
+        if triaged.throttled or triaged.unregistered:
+            log.info("messages_held", throttled=triaged.throttled, unregistered=triaged.unregistered)
         return result
