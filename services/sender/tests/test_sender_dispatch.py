@@ -44,24 +44,6 @@ async def test_a_reply_is_sent_once_and_reported(harness: Any) -> None:
     assert event.causation_id == reply.id
 
 
-async def test_a_rejected_token_fails_the_message_with_meta_reason(harness: Any) -> None:
-    to = harness.phone()
-    reply = harness.reply(to)
-    async with harness.start(access_token="expired-token") as app:
-        await harness.publish(app, reply)
-        message = await harness.reaches(app, reply.payload["reply_id"], "failed")
-        event = await (await harness.events()).wait("message.failed", reply.payload["reply_id"])
-
-    assert message.error_code == 190
-    assert message.last_error is not None
-    assert "access token" in message.last_error
-    assert message.attempts == 1  # permanent: not retried
-    assert event.payload["error_code"] == 190
-    assert "access token" in event.payload["reason"]
-    assert harness.sim.sent_messages(to) == []
-    assert [r.status_code for r in harness.sim.requests()] == [401]
-
-
 async def test_transient_failures_are_retried_until_sent(harness: Any) -> None:
     to = harness.phone()
     reply = harness.reply(to)
@@ -72,7 +54,7 @@ async def test_transient_failures_are_retried_until_sent(harness: Any) -> None:
         message = await harness.reaches(app, reply.payload["reply_id"], "sent")
 
     assert [r.status_code for r in harness.sim.requests()] == [503, 400, 200]
-    assert message.attempts == 3
+    assert message.attempts == 2  # a throughput refusal is no fault of the message: not counted
     assert message.wamid == harness.sim.sent_messages(to)[0]["wamid"]
     assert message.last_error is None
 
@@ -201,7 +183,7 @@ async def test_two_replicas_send_each_message_exactly_once(harness: Any) -> None
 async def test_replies_to_one_user_leave_one_at_a_time_in_order_across_replicas(harness: Any) -> None:
     to = harness.phone()
     replies = [harness.reply(to, f"message {i}") for i in range(6)]
-    overrides = {"dispatch_batch": 10, "poll_interval_s": 0.02}
+    overrides = {"dispatch_batch": 10, "poll_interval_s": 0.02, "pair_interval_s": 0.01}
     slow = harness.sim.settings.response_delay_s
     harness.sim.settings.response_delay_s = 0.05  # a slow Graph API invites overlapping sends
     try:

@@ -1,19 +1,29 @@
-"""Operators' HTTP API: where a reply stands, and the state of the Graph API circuit breakers."""
+"""Operators' HTTP API: where a reply stands, the phone numbers (paused, held, breaker) and the
+circuit breakers; resuming a paused number."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
 from tasklane_common.auth import ApiKeyAuth, requires
+from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
+from tasklane_sender import pacing
 from tasklane_sender.repository import OutboundRepository
 
+log = get_logger(__name__)
 
-def router(runtime: ServiceRuntime, breaker_states: Callable[[], dict[str, str]]) -> APIRouter:
+
+def router(
+    runtime: ServiceRuntime,
+    breaker_states: Callable[[], dict[str, str]],
+    wake_dispatcher: Callable[[], None] = lambda: None,
+) -> APIRouter:
     auth = ApiKeyAuth(runtime.settings.auth)
     api = APIRouter(prefix="/api/sender", tags=["sender"], dependencies=[requires(auth, Role.OPERATOR)])
 
@@ -41,7 +51,33 @@ def router(runtime: ServiceRuntime, breaker_states: Callable[[], dict[str, str]]
 
     @api.get("/breakers")
     async def breakers() -> dict[str, str]:
-        """Circuit breaker state per phone number id (closed, open, half-open)."""
+        """Circuit breaker state per phone number id (closed, open, half-open), in this replica."""
         return breaker_states()
+
+    @api.get("/numbers")
+    async def numbers() -> list[dict[str, Any]]:
+        """Every phone number the sender knows: paused (why, since when), held back by Meta (until
+        when, why), messages pending, and this replica's breaker state."""
+        async with runtime.db.read() as session:
+            found = await pacing.overview(session, datetime.now(UTC))
+        states = breaker_states()
+        for number in found:
+            number["breaker"] = states.get(number["phone_number_id"], "closed")
+        return found
+
+    @api.post("/numbers/{phone_number_id}/resume")
+    async def resume(phone_number_id: str) -> dict[str, Any]:
+        """Let a paused number send again (after fixing what paused it, e.g. a new access token).
+        Its waiting messages go out at once, within its limits. Resuming a number that is not
+        paused changes nothing."""
+        now = datetime.now(UTC)
+        async with runtime.db.transaction() as session:
+            if not await pacing.known(session, phone_number_id):
+                raise HTTPException(status_code=404, detail="unknown phone number id")
+            resumed = await pacing.resume(session, phone_number_id, now=now)
+        if resumed:
+            log.warning("number_resumed", phone_number_id=phone_number_id, by="operator")
+            wake_dispatcher()
+        return {"phone_number_id": phone_number_id, "resumed": resumed, "paused": False}
 
     return api

@@ -23,8 +23,9 @@ from tasklane_sender import api, handlers
 from tasklane_sender.dispatcher import Dispatcher
 from tasklane_sender.graph import GraphClient
 from tasklane_sender.numbers import NumberDirectory
+from tasklane_sender.pacing import PAIR_RETENTION
 from tasklane_sender.settings import SenderSettings
-from tasklane_sender.tables import metadata, windows
+from tasklane_sender.tables import metadata, recipient_pacing, windows
 from tasklane_sender.windows import WINDOW_RETENTION
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,6 +45,9 @@ def create_app(
     integrations = runtime.consumer(SENDER_INTEGRATIONS)
     directory = NumberDirectory(runtime.db, settings)
     runtime.retain(windows, aged_by=windows.c.last_inbound_at, key=windows.c.wa_id, keep=WINDOW_RETENTION)
+    # A pair schedule in the past constrains nothing: such rows only cost space.
+    pairs = recipient_pacing.c
+    runtime.retain(recipient_pacing, aged_by=pairs.next_slot_at, key=pairs.to, keep=PAIR_RETENTION)
     # Built in the lifespan, once the HTTP client exists; consumers only need to wake it.
     holder: dict[str, Dispatcher] = {}
 
@@ -53,7 +57,7 @@ def create_app(
 
     handlers.register(replies, statuses, settings=settings, wake_dispatcher=wake_dispatcher)
     handlers.register_inbound(inbound, settings=settings, wake_dispatcher=wake_dispatcher)
-    handlers.register_integrations(integrations, directory=directory)
+    handlers.register_integrations(integrations, directory=directory, wake_dispatcher=wake_dispatcher)
 
     def breaker_states() -> dict[str, str]:
         return holder["dispatcher"].graph.breaker_states() if "dispatcher" in holder else {}
@@ -89,5 +93,5 @@ def create_app(
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(dead_letters_router(runtime))
-    app.include_router(api.router(runtime, breaker_states))
+    app.include_router(api.router(runtime, breaker_states, wake_dispatcher))
     return app

@@ -1,27 +1,31 @@
 """The worker that turns queued outbound messages into Graph API calls.
 
-One loop per replica: claim due messages (``FOR UPDATE SKIP LOCKED``, so replicas never take the
-same row), mark them ``sending`` with a lease and commit; call the Graph API outside any
-transaction; then settle each message in its own short transaction (``sent`` with its wamid and a
-``message.sent`` event through the outbox, a rescheduled retry, or ``failed`` with a
-``message.failed`` event). It wakes when the reply consumer commits and polls otherwise.
+One loop per replica, pipelined: while fewer than ``dispatch_batch`` messages are in flight it
+claims due ones (``FOR UPDATE SKIP LOCKED``, so replicas never take the same row) in one
+transaction that also gives each its send-not-before slot from the shared pacing schedules
+(``pacing``), marks them ``sending`` with a lease and commits. Each claimed message then waits for
+its slot (``asyncio.sleep``), is sent outside any transaction, and is settled: ``sent`` with its
+wamid and a ``message.sent`` event through the outbox, queued again (retry, throttle, pause...), or
+``failed`` with a ``message.failed`` event (``outcomes``). Settles are committed in small batches
+(one transaction for up to ``_SETTLE_BATCH`` answers) so that a high rate does not cost one commit
+per message. The loop wakes when a reply is committed, when in-flight room frees up, or when the
+claim says budget returns; it polls otherwise. Nothing spins: a paused number, an open breaker or
+an exhausted schedule keeps its messages out of the claim until their time.
 
-Messages to one recipient are sent one after the other, in the order they were queued; a retry
-can still let a later message overtake an earlier one (Meta does not guarantee order either).
+Messages to one recipient are sent one after the other, in the order they were queued (the claim
+takes one per recipient and none while another is in flight); a retry can still let a later
+message overtake an earlier one (Meta does not guarantee order either).
 
-Crash window (at-least-once towards WhatsApp): if the process dies, or the database is
-unreachable, after the Graph API accepted a message but before ``sent`` is committed, the row
-stays ``sending``; when its lease expires it is claimed again and sent a second time. The Graph
-API has no idempotency key, so this window can only be narrowed (the result is committed right
-after the call, with a few quick retries), not closed. Every claim counts as an attempt, so a
-message that keeps crashing its sender is failed after ``max_attempts`` instead of looping.
+Crash window: see docs/sender.md. Every claim counts as an attempt, so a message that keeps
+crashing its sender is failed after ``max_attempts`` instead of looping.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from opentelemetry import trace
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
@@ -30,13 +34,18 @@ from tasklane_common.logging import get_logger
 from tasklane_common.messaging import Outbox
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.telemetry import extract_context, tracer
-from tasklane_sender import tracking
-from tasklane_sender.errors import backoff_s
+from tasklane_sender import windows
 from tasklane_sender.graph import GraphClient, SendOutcome
+from tasklane_sender.outcomes import Settlement
+from tasklane_sender.pacing import Limits
 from tasklane_sender.repository import OutboundMessage, OutboundRepository
 from tasklane_sender.settings import SenderSettings
 
 log = get_logger(__name__)
+
+# Answers committed per settle transaction, and settle transactions at once per replica.
+_SETTLE_BATCH = 50
+_SETTLE_CONCURRENCY = 4
 
 
 def _now() -> datetime:
@@ -49,16 +58,28 @@ class Dispatcher:
         self._runtime = runtime
         self._outbox: Outbox = runtime.outbox
         self._settings = settings
+        self._limits = Limits.of(settings)
         self.graph = graph
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        # A new claim is worth a transaction once this much room is free (or nothing is in flight).
+        self._capacity = max(1, settings.dispatch_batch)
+        self._min_claim = max(1, self._capacity // 4)
+        self._pending: list[tuple[OutboundMessage, SendOutcome, asyncio.Future[OutboundMessage | None]]] = []
+        self._settlers: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.failed = 0
         self.retried = 0
+        # Sends that waited past their slot for this replica's previous send to the same number.
+        self.late = 0
+        # Per phone number: the pacing interval (seconds) and this replica's latest send (loop time).
+        self._spacing: dict[str, float] = {}
+        self._last_send: dict[str, float] = {}
 
     def notify(self) -> None:
-        """Dispatch now rather than at the next poll (called after a reply is committed)."""
+        """Dispatch now rather than at the next poll (a reply was committed, a number resumed)."""
         self._wake.set()
 
     def start(self) -> None:
@@ -72,58 +93,97 @@ class Dispatcher:
         self._stopping = True
         self._wake.set()
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), self._settings.shutdown_grace_s)
+            await asyncio.wait_for(asyncio.shield(self._drain()), self._settings.shutdown_grace_s)
         except TimeoutError:
             # Claimed messages keep their lease and are taken again after it expires.
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            for task in [self._task, *self._in_flight, *self._settlers]:
+                task.cancel()
+            await asyncio.gather(self._task, *self._in_flight, *self._settlers, return_exceptions=True)
         self._task = None
+
+    async def _drain(self) -> None:
+        assert self._task is not None
+        await self._task
+        while self._in_flight or self._settlers:
+            await asyncio.gather(*self._in_flight, *self._settlers, return_exceptions=True)
 
     async def _run(self) -> None:
         backoff = self._settings.poll_interval_s
         while not self._stopping:
             self._wake.clear()
-            try:
-                if await self.dispatch_once() >= self._settings.dispatch_batch:
-                    continue
-                backoff = self._settings.poll_interval_s
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database down: keep polling, slower
-                backoff = min(backoff * 2, 30.0)
-                log.warning("dispatch_failed", error=f"{type(exc).__name__}: {exc}", retry_in_s=backoff)
+            timeout = self._settings.poll_interval_s
+            free = self._capacity - len(self._in_flight)
+            if free >= self._min_claim or (free > 0 and not self._in_flight):
+                try:
+                    claimed, retry_at = await self.dispatch_once(free)
+                    backoff = self._settings.poll_interval_s
+                    if claimed >= free:
+                        continue  # more may be due: claim again once room frees up
+                    if retry_at is not None:
+                        timeout = min(timeout, max(0.001, (retry_at - _now()).total_seconds()))
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # database down: keep polling, slower
+                    backoff = min(backoff * 2, 30.0)
+                    timeout = backoff
+                    log.warning("dispatch_failed", error=f"{type(exc).__name__}: {exc}", retry_in_s=backoff)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
-    async def dispatch_once(self) -> int:
-        """Claim one batch of due messages and send them; returns how many were claimed."""
+    async def dispatch_once(self, limit: int | None = None) -> tuple[int, datetime | None]:
+        """Claim up to ``limit`` due messages and start sending each at its slot; returns how many
+        were claimed and when budget this claim lacked returns (None: nothing was held back)."""
         now = _now()
+        limit = limit or self._capacity
         async with self._runtime.db.transaction() as session:
-            claimed = await OutboundRepository(session).claim_due(
+            claim = await OutboundRepository(session).claim_due(
                 now=now,
-                limit=self._settings.dispatch_batch,
+                limit=limit,
                 lease_s=self._settings.lease_s,
+                limits=self._limits,
                 skip_phone_number_ids=self.graph.blocked_phone_number_ids(now),
             )
-        if not claimed:
-            return 0
-        by_recipient: dict[tuple[str, str], list[OutboundMessage]] = {}
-        for message in claimed:
-            by_recipient.setdefault((message.phone_number_id, message.to), []).append(message)
-        await asyncio.gather(*(self._send_in_order(group) for group in by_recipient.values()))
-        if self._runtime.relay is not None:
-            self._runtime.relay.notify()
-        return len(claimed)
+            prepared = await windows.prepare(session, claim.messages, self._settings, now)
+        self._spacing.update(claim.spacing)
+        for message in claim.messages:
+            ready = prepared[message.reply_id]
+            if ready.failure is not None:
+                self._start(self._settle(message, SendOutcome("failed", reason=ready.failure)))
+            else:
+                self._start(self._deliver(replace(message, kind=ready.kind, content=ready.content)))
+        return len(claim.messages), claim.retry_at
 
-    async def _send_in_order(self, messages: list[OutboundMessage]) -> None:
-        for message in messages:
-            try:
-                await self._deliver(message)
-            except Exception as exc:  # its lease expires and another attempt follows
-                log.error("delivery_crashed", reply_id=message.reply_id, error=f"{type(exc).__name__}: {exc}")
+    def _start(self, coro: object) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)  # type: ignore[arg-type]
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery_crashed", error=repr(task.exception()))
+        if self._capacity - len(self._in_flight) == self._min_claim:
+            self._wake.set()
+
+    async def _wait_for_slot(self, message: OutboundMessage) -> None:
+        """Sleep until the message's slot, and keep this replica's sends from one number at least
+        one interval apart: after a stall, the messages whose slots passed meanwhile leave at the
+        number's rate, not in a burst."""
+        if message.send_at is None:
+            return
+        delay = (message.send_at - _now()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        loop = asyncio.get_running_loop()
+        spacing = self._spacing.get(message.phone_number_id, 0.0)
+        at = max(loop.time(), self._last_send.get(message.phone_number_id, 0.0) + spacing)
+        self._last_send[message.phone_number_id] = at
+        if at > loop.time():
+            self.late += 1
+            await asyncio.sleep(at - loop.time())
 
     async def _deliver(self, message: OutboundMessage) -> None:
+        await self._wait_for_slot(message)
         # Continues the conversation turn's trace: the Graph API call and the events it leads
         # to (message.sent/failed, through the outbox) belong to the user's message.
         with tracer("sender").start_as_current_span(
@@ -132,91 +192,72 @@ class Dispatcher:
             kind=trace.SpanKind.CLIENT,
             attributes={"messaging.message.id": message.reply_id, "tasklane.attempt": message.attempts},
         ):
-            await self._deliver_in_span(message)
+            if message.attempts > self._settings.max_attempts:
+                outcome = SendOutcome(
+                    "failed",
+                    reason=f"gave up after {self._settings.max_attempts} attempts "
+                    "(the last one did not report back; it may have been delivered)",
+                )
+            else:
+                outcome = await self.graph.send(message)
+            await self._settle(message, outcome)
 
-    async def _deliver_in_span(self, message: OutboundMessage) -> None:
-        if message.attempts > self._settings.max_attempts:
-            outcome = SendOutcome(
-                "failed",
-                reason=f"gave up after {self._settings.max_attempts} attempts "
-                "(the last one did not report back; it may have been delivered)",
-            )
-        else:
-            outcome = await self.graph.send(message)
+    async def _settle(self, message: OutboundMessage, outcome: SendOutcome) -> None:
+        """Hand the answer to a settle batch and wait until it is committed; a lost lease or a
+        failed commit leaves the row to its lease (it is claimed again when that expires)."""
+        future: asyncio.Future[OutboundMessage | None] = asyncio.get_running_loop().create_future()
+        self._pending.append((message, outcome, future))
+        if len(self._settlers) < _SETTLE_CONCURRENCY:
+            settler = asyncio.create_task(self._settle_pending(), name="sender-settle")
+            self._settlers.add(settler)
+            settler.add_done_callback(self._settlers.discard)
+        try:
+            settled = await future
+        except Exception as exc:
+            log.error("settle_failed", reply_id=message.reply_id, error=f"{type(exc).__name__}: {exc}")
+            return
+        if settled is None:
+            log.warning("lease_lost", reply_id=message.reply_id, verdict=outcome.verdict)
+
+    async def _settle_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:_SETTLE_BATCH], self._pending[_SETTLE_BATCH:]
+            try:
+                results = await self._commit(batch)
+            except Exception:
+                # One bad answer must not cost the others: settle them one by one.
+                results = []
+                for item in batch:
+                    try:
+                        results += await self._commit([item])
+                    except Exception as exc:
+                        results.append(exc)
+            for (_, _, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+            if self._runtime.relay is not None:
+                self._runtime.relay.notify()
+
+    async def _commit(
+        self, batch: list[tuple[OutboundMessage, SendOutcome, asyncio.Future[OutboundMessage | None]]]
+    ) -> list[OutboundMessage | Exception | None]:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(3), reraise=True, wait=wait_exponential_jitter(multiplier=0.05, max=1.0)
         ):
             with attempt:
-                await self._settle(message, outcome)
-
-    async def _settle(self, message: OutboundMessage, outcome: SendOutcome) -> None:
-        now = _now()
-        s = self._settings
-        async with self._runtime.db.transaction() as session:
-            repo = OutboundRepository(session)
-            if outcome.verdict == "sent":
-                assert outcome.wamid is not None
-                await repo.lock_wamid(outcome.wamid)
-                settled = await repo.mark_sent(message, wamid=outcome.wamid, now=now)
-                if settled is not None:
-                    await tracking.emit(
-                        session, self._outbox, settled, "sent", at=now, causation_id=message.causation_id
-                    )
-                    await tracking.reconcile(session, self._outbox, settled, now=now)
-                    self.sent += 1
-            elif outcome.verdict == "blocked":
-                settled = await repo.reschedule(
-                    message,
-                    at=outcome.retry_at or now,
-                    error=outcome.reason,
-                    code=None,
-                    now=now,
-                    count_attempt=False,
-                )
-            elif outcome.verdict == "retry" and message.attempts < s.max_attempts:
-                delay = backoff_s(
-                    message.attempts, outcome.error_code, initial=s.backoff_initial_s, maximum=s.backoff_max_s
-                )
-                settled = await repo.reschedule(
-                    message,
-                    at=now + timedelta(seconds=delay),
-                    error=outcome.reason,
-                    code=outcome.error_code,
-                    now=now,
-                )
-                self.retried += 1
-                log.info(
-                    "send_retry_scheduled",
-                    reply_id=message.reply_id,
-                    attempt=message.attempts,
-                    error_code=outcome.error_code,
-                    http_status=outcome.http_status,
-                    retry_in_s=round(delay, 2),
-                    reason=outcome.reason,
-                )
-            else:
-                reason = outcome.reason
-                if outcome.verdict == "retry":
-                    reason = f"gave up after {message.attempts} attempts: {reason}"
-                settled = await repo.mark_failed(message, error=reason, code=outcome.error_code, now=now)
-                if settled is not None:
-                    await tracking.emit(
-                        session,
-                        self._outbox,
-                        settled,
-                        "failed",
-                        at=now,
-                        causation_id=message.causation_id,
-                        error_code=outcome.error_code,
-                        reason=reason,
-                    )
-                    self.failed += 1
-                    log.warning(
-                        "send_failed",
-                        reply_id=message.reply_id,
-                        error_code=outcome.error_code,
-                        http_status=outcome.http_status,
-                        reason=reason,
-                    )
-        if settled is None:
-            log.warning("lease_lost", reply_id=message.reply_id, verdict=outcome.verdict)
+                async with self._runtime.db.transaction() as session:
+                    settlement = Settlement(session, self._outbox, self._settings, now=_now())
+                    results: list[OutboundMessage | Exception | None] = [
+                        await settlement.settle(message, outcome) for message, outcome, _ in batch
+                    ]
+                    await settlement.apply_effects()
+                tally = settlement.tally
+                self.sent += tally.sent
+                self.failed += tally.failed
+                self.retried += tally.retried
+                return results
+        raise AssertionError("unreachable")

@@ -1,8 +1,13 @@
 """The Graph API ``/messages`` call, behind one circuit breaker per phone number id.
 
-Only outages (HTTP 5xx, timeouts, connection errors and Meta's "temporarily unavailable" codes)
-count against a breaker: a rate limit or a rejected message says the API is up. While a breaker
-is open no call is made; the dispatcher leaves that number's messages queued until it may close.
+Only outages (HTTP 5xx, timeouts, connection errors and Meta's "temporarily unavailable" codes,
+``outage`` in the table of ``errors``) count against a breaker: a rate limit or a rejected
+message says the API is up. While a breaker is open no call is made; the dispatcher leaves that
+number's messages queued until it may close.
+
+An answer becomes a ``SendOutcome``: ``sent`` (with the wamid; None for a read receipt),
+``error`` (Meta's code and the ``errors.Rule`` that says what follows), ``failed`` (nothing to
+retry: a 2xx that does not say what it accepted) or ``blocked`` (no call was made).
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ import pybreaker
 from tasklane_common.logging import get_logger
 from tasklane_common.secrets import SecretsError
 from tasklane_sender import kinds
-from tasklane_sender.errors import graph_reason, is_outage, is_retryable
+from tasklane_sender.errors import PAUSE, Rule, graph_reason, rule_for
 from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.repository import OutboundMessage
 from tasklane_sender.settings import SenderSettings
 
 log = get_logger(__name__)
 
-Verdict = Literal["sent", "retry", "failed", "blocked"]
+Verdict = Literal["sent", "error", "failed", "blocked"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ class SendOutcome:
     http_status: int | None = None
     # For "blocked": when the breaker of this phone number may let a trial call through.
     retry_at: datetime | None = None
+    # For "error": what the table of ``errors`` says follows.
+    rule: Rule | None = None
 
 
 class _Outage(Exception):
@@ -130,7 +137,7 @@ class GraphClient:
         try:
             with breaker.breaker.calling():
                 outcome = await self._post(message)
-                if outcome.verdict == "retry" and is_outage(outcome.http_status, outcome.error_code):
+                if outcome.rule is not None and outcome.rule.outage:
                     raise _Outage(outcome)
         except pybreaker.CircuitBreakerError:
             return SendOutcome("blocked", reason="circuit open", retry_at=breaker.reopens_at())
@@ -159,7 +166,7 @@ class GraphClient:
             headers = await self._headers_for(message.phone_number_id)
         except SecretsError as exc:
             # As if Meta refused the token: the number is not usable until it is configured again.
-            return SendOutcome("failed", error_code=190, reason=str(exc))
+            return SendOutcome("error", error_code=190, reason=str(exc), rule=PAUSE)
         try:
             response = await self._http.post(
                 self.url(message.phone_number_id),
@@ -168,9 +175,17 @@ class GraphClient:
                 timeout=self._settings.request_timeout_s,
             )
         except httpx.TimeoutException as exc:
-            return SendOutcome("retry", reason=f"timeout calling the Graph API ({type(exc).__name__})")
+            return SendOutcome(
+                "error",
+                reason=f"timeout calling the Graph API ({type(exc).__name__})",
+                rule=rule_for(None, None),
+            )
         except httpx.TransportError as exc:
-            return SendOutcome("retry", reason=f"cannot reach the Graph API ({type(exc).__name__}: {exc})")
+            return SendOutcome(
+                "error",
+                reason=f"cannot reach the Graph API ({type(exc).__name__}: {exc})",
+                rule=rule_for(None, None),
+            )
         body = _json(response)
         if response.is_success:
             try:
@@ -181,13 +196,20 @@ class GraphClient:
             # None for a read receipt, which has no wamid.
             return SendOutcome("sent", wamid=wamid, http_status=response.status_code)
         error = body.get("error") if isinstance(body, dict) else None
+        transient = None
         if isinstance(error, dict):
             code = error.get("code") if isinstance(error.get("code"), int) else None
             reason = graph_reason(error)
+            transient = error.get("is_transient") is True
         else:
             code, reason = None, f"HTTP {response.status_code} from the Graph API: {response.text[:200]}"
-        verdict: Verdict = "retry" if is_retryable(response.status_code, code) else "failed"
-        return SendOutcome(verdict, error_code=code, reason=reason, http_status=response.status_code)
+        return SendOutcome(
+            "error",
+            error_code=code,
+            reason=reason,
+            http_status=response.status_code,
+            rule=rule_for(response.status_code, code, transient=transient),
+        )
 
 
 def _json(response: httpx.Response) -> Any:

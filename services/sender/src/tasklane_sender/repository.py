@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.db.dialect import upsert_insert
+from tasklane_sender import pacing
+from tasklane_sender.pacing import Limits, aware
 from tasklane_sender.tables import message_statuses, outbound_messages
 
 # Two-key advisory locks live apart from the one-key lock of migrations; "SEND" in ASCII.
 _WAMID_LOCK_CLASS = 0x53454E44
-
-
-def aware(at: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -40,6 +37,8 @@ class OutboundMessage:
     created_at: datetime
     sent_at: datetime | None
     trace_context: dict[str, str] | None = None
+    # In memory only: the moment the claim's pacing lets it go (see ``pacing``).
+    send_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> OutboundMessage:
@@ -62,6 +61,15 @@ class OutboundMessage:
             sent_at=aware(m["sent_at"]) if m["sent_at"] else None,
             trace_context=m["trace_context"],
         )
+
+
+@dataclass(frozen=True)
+class Claim:
+    messages: list[OutboundMessage]
+    # When a claim would find what this one had to leave for lack of budget (None: nothing).
+    retry_at: datetime | None
+    # Per phone number: the seconds between two of its slots.
+    spacing: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,11 +138,20 @@ class OutboundRepository:
         return OutboundMessage.from_row(row) if row else None
 
     async def claim_due(
-        self, *, now: datetime, limit: int, lease_s: float, skip_phone_number_ids: Collection[str] = ()
-    ) -> list[OutboundMessage]:
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        lease_s: float,
+        limits: Limits,
+        skip_phone_number_ids: Collection[str] = (),
+    ) -> Claim:
         """Take due messages for sending: queued ones whose time has come, and sending ones whose
         lease expired (their sender died). Each claim counts as an attempt. ``SKIP LOCKED`` lets
-        several replicas claim side by side without ever taking the same row."""
+        several replicas claim side by side without ever taking the same row. Each message gets
+        its send-not-before slot from the shared schedules (``pacing``); one whose recipient is
+        over the pair rate stays queued until its slot; one whose number has no budget left in
+        this round is left for the next."""
         t = outbound_messages
         other = outbound_messages.alias("other")
         # One message per recipient at a time, oldest first: nothing is claimed for a recipient
@@ -160,27 +177,36 @@ class OutboundRepository:
             )
             .exists()
         )
-        query = select(t.c.reply_id).where(
-            t.c.status.in_(("queued", "sending")), t.c.next_attempt_at <= now, ~ahead
+        query = select(t.c.reply_id, t.c.phone_number_id, t.c.to, t.c.kind).where(
+            t.c.status.in_(("queued", "sending")), t.c.next_attempt_at <= now, ~ahead, ~pacing.held(now)
         )
         if skip_phone_number_ids:
             query = query.where(t.c.phone_number_id.not_in(list(skip_phone_number_ids)))
-        ids = list(
-            (
-                await self.session.execute(
-                    query.order_by(t.c.next_attempt_at, t.c.created_at)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            ).scalars()
-        )
-        if not ids:
-            return []
+        candidates = [
+            pacing.Candidate(r.reply_id, r.phone_number_id, r.to, r.kind)
+            for r in await self.session.execute(
+                query.order_by(t.c.next_attempt_at, t.c.created_at)
+                .limit(limit)
+                .with_for_update(of=t, skip_locked=True)
+            )
+        ]
+        if not candidates:
+            return Claim([], None)
+        plan = await pacing.Pacer(self.session, limits).plan(candidates, now)
+        if plan.deferred:
+            await self.session.execute(
+                update(t)
+                .where(t.c.reply_id == bindparam("b_id"))
+                .values(next_attempt_at=bindparam("b_at"), updated_at=now),
+                [{"b_id": reply_id, "b_at": at} for reply_id, at in plan.deferred.items()],
+            )
+        if not plan.slots:
+            return Claim([], plan.retry_at)
         lease = now + timedelta(seconds=lease_s)
         rows = (
             await self.session.execute(
                 update(t)
-                .where(t.c.reply_id.in_(ids))
+                .where(t.c.reply_id.in_(list(plan.slots)))
                 .values(
                     status="sending",
                     attempts=t.c.attempts + 1,
@@ -192,7 +218,15 @@ class OutboundRepository:
             )
         ).all()
         claimed = {r.reply_id: OutboundMessage.from_row(r) for r in rows}
-        return [claimed[i] for i in ids if i in claimed]
+        return Claim(
+            [
+                replace(claimed[c.reply_id], send_at=plan.slots[c.reply_id])
+                for c in candidates
+                if c.reply_id in claimed
+            ],
+            plan.retry_at,
+            plan.spacing,
+        )
 
     async def _settle(self, message: OutboundMessage, **values: Any) -> OutboundMessage | None:
         """Update a message this worker claimed, unless its lease was lost to another worker."""
@@ -212,7 +246,7 @@ class OutboundRepository:
         return OutboundMessage.from_row(row) if row else None
 
     async def mark_sent(
-        self, message: OutboundMessage, *, wamid: str, now: datetime
+        self, message: OutboundMessage, *, wamid: str | None, now: datetime
     ) -> OutboundMessage | None:
         return await self._settle(
             message,
@@ -252,6 +286,39 @@ class OutboundRepository:
         return await self._settle(
             message, status="failed", last_error=error, error_code=code, next_attempt_at=now, updated_at=now
         )
+
+    async def adopt_wamid(self, reply_id: str, *, wamid: str, now: datetime) -> OutboundMessage | None:
+        """A status echoes ``reply_id`` (``biz_opaque_callback_data``) for a wamid no message
+        carries: the Graph API accepted this message but its answer was never committed (the
+        sender crashed, or the answer was lost on the way back). It is sent, with that wamid,
+        unless it already carries another one or this wamid was once matched to it before (a
+        message resent after Meta failed it)."""
+        t, s = outbound_messages, message_statuses
+        seen = select(s.c.id).where(s.c.wamid == wamid, s.c.known.is_(True)).exists()
+        row = (
+            await self.session.execute(
+                update(t)
+                .where(
+                    t.c.reply_id == reply_id,
+                    t.c.wamid.is_(None),
+                    t.c.status.in_(("queued", "sending")),
+                    t.c.kind != pacing.READ,
+                    ~seen,
+                )
+                .values(
+                    status="sent",
+                    wamid=wamid,
+                    sent_at=now,
+                    lease_until=None,
+                    next_attempt_at=now,
+                    last_error=None,
+                    error_code=None,
+                    updated_at=now,
+                )
+                .returning(*t.c)
+            )
+        ).first()
+        return OutboundMessage.from_row(row) if row else None
 
     # ---- statuses ---------------------------------------------------------------------------
 

@@ -35,6 +35,19 @@ class SenderSettings(ServiceSettings):
     # well above request_timeout_s.
     lease_s: float = 60.0
     poll_interval_s: float = 0.5
+    # Meta's limits, held across replicas (tasklane_sender.pacing). Messages per second per phone
+    # number (a number's own throughput_per_s from its NumberConfigured wins; Meta's ceiling is
+    # 1000). Both limits are paced this fraction below, so that latency jitter never shows up as
+    # a burst at Meta.
+    throughput_per_s: float = Field(default=80.0, gt=0, le=1000)
+    throughput_margin: float = Field(default=0.01, ge=0, lt=0.5)
+    # Pair rate: one message per pair_interval_s to one user, with bursts of pair_burst.
+    pair_interval_s: float = Field(default=6.0, ge=0)
+    pair_burst: int = Field(default=3, ge=1)
+    # How long a number's sending stops after 131048 (spam rate limit) and 131064 (messaging
+    # limit after template violations): Meta asks not to hammer; both lift after hours.
+    spam_limit_wait_s: float = 4 * 3600.0
+    messaging_limit_wait_s: float = 4 * 3600.0
     # Outside the 24-hour customer-service window a free-form message is sent as this approved
     # template, its text in the one body parameter; none configured: such messages fail.
     window_template_name: str | None = None

@@ -111,6 +111,42 @@ windows = Table(
     Index(None, "last_inbound_at"),
 )
 
+# Per business number, shared by every replica (tasklane_sender.pacing): its throughput schedule
+# and whether it is paused.
+number_states = Table(
+    "number_states",
+    metadata,
+    Column("phone_number_id", String(64), primary_key=True),
+    # The earliest moment its next message may go (GCRA's theoretical arrival time); pushed into
+    # the future by Meta's throttling answers.
+    Column("next_slot_at", DateTime(timezone=True), nullable=False),
+    # The Graph code and reason of the last push back (130429, 131048...), for operators.
+    Column("hold_code", BigInteger),
+    Column("hold_reason", Text),
+    # Consecutive throughput refusals, escalating the push back; forgotten after a quiet minute.
+    Column("throttle_strikes", Integer, nullable=False),
+    Column("throttled_at", DateTime(timezone=True)),
+    # Set while paused (authentication or account errors): nothing is sent until resumed.
+    Column("paused_at", DateTime(timezone=True)),
+    Column("pause_code", BigInteger),
+    Column("pause_reason", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The pair rate per (business number, recipient): GCRA schedule and Meta's 131056 back-off.
+recipient_pacing = Table(
+    "recipient_pacing",
+    metadata,
+    Column("phone_number_id", String(64), primary_key=True),
+    Column("to", String(32), primary_key=True),
+    Column("next_slot_at", DateTime(timezone=True), nullable=False),
+    # X of Meta's 4^X seconds after consecutive 131056 answers; forgotten after a quiet minute.
+    Column("strikes", Integer, nullable=False),
+    Column("struck_at", DateTime(timezone=True)),
+    # Rows whose schedule lies in the past are pruned (they constrain nothing).
+    Index(None, "next_slot_at"),
+)
+
 inbox = inbox_table(metadata)
 # What this service's consumers could not handle, until replayed (tasklane_common.messaging.deadletters).
 dead_letters = dead_letters_table(metadata)

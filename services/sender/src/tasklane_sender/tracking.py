@@ -17,6 +17,10 @@ Rules (Meta's statuses are unordered, may repeat, and ``delivered`` may be skipp
 * A status whose wamid no outbound message carries (yet) is kept with ``known = False``. The
   dispatcher reconciles those when it stores the wamid, which covers the race where Meta's
   status webhook overtakes the commit of ``sent``.
+* Unless its ``biz_opaque_callback_data`` (every send carries its reply id there) names a message
+  still ``queued`` or ``sending`` without a wamid: Meta accepted that message but the answer never
+  got committed (a crash, or an answer lost to a timeout). The message is ``sent`` with this
+  wamid, so its lease expiring or its retry no longer sends it a second time.
 
 Event ids derive from (reply id, event type), so a replayed transition is deduplicated downstream.
 """
@@ -29,6 +33,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_common.logging import get_logger
 from tasklane_common.messaging import Envelope, Outbox, deterministic_id
 from tasklane_common.messaging.contracts.sender import (
     MessageDelivered,
@@ -38,6 +43,8 @@ from tasklane_common.messaging.contracts.sender import (
 )
 from tasklane_sender.errors import graph_reason
 from tasklane_sender.repository import OutboundMessage, OutboundRepository
+
+log = get_logger(__name__)
 
 RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FINAL = frozenset({"read", "failed"})
@@ -146,11 +153,17 @@ async def record_status(
     pricing: dict[str, Any] | None,
     causation_id: str | None,
     now: datetime,
+    callback_data: str | None = None,
 ) -> bool:
     """Keep a status webhook and apply it; False if this (wamid, status) was seen before."""
     repo = OutboundRepository(session)
     await repo.lock_wamid(wamid)
     message = await repo.find_by_wamid(wamid)
+    if message is None and callback_data:
+        message = await repo.adopt_wamid(callback_data, wamid=wamid, now=now)
+        if message is not None:
+            log.warning("sent_by_status", reply_id=message.reply_id, status=status)
+            await emit(session, outbox, message, "sent", at=now, causation_id=causation_id)
     fresh = await repo.record_status(
         wamid=wamid,
         status=status,

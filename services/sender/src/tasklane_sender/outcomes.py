@@ -1,0 +1,253 @@
+"""What one Graph API answer does to the message, its number and its recipient, inside the settle
+transaction. ``errors`` decides the action; this module carries it out.
+
+Effects on a number or a recipient (throttle, hold, pause, pair back-off) are collected while a
+batch is settled and applied at its end, numbers then recipients, each in key order: the claim
+locks in the same order, so settles and claims never deadlock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasklane_common.logging import get_logger
+from tasklane_common.messaging import Outbox, deterministic_id
+from tasklane_common.messaging.contracts.sender import SenderAlert
+from tasklane_sender import pacing, templates, tracking, windows
+from tasklane_sender.errors import Action, backoff_s
+from tasklane_sender.graph import SendOutcome
+from tasklane_sender.repository import OutboundMessage, OutboundRepository
+from tasklane_sender.settings import SenderSettings
+
+log = get_logger(__name__)
+
+READ = pacing.READ
+
+
+@dataclass
+class Tally:
+    """What a batch did, for the dispatcher's counters and its wake-up."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+@dataclass
+class _NumberEffect:
+    code: int | None
+    reason: str
+    action: Action
+    wait_s: float = 0.0
+
+
+@dataclass
+class Effects:
+    numbers: dict[str, _NumberEffect] = field(default_factory=dict)
+    pairs: set[tuple[str, str]] = field(default_factory=set)
+
+    # A pause outranks a hold, which outranks a throttle.
+    _RANK = {Action.PAUSE: 3, Action.HOLD: 2, Action.THROTTLE: 1}
+
+    def on_number(self, phone_number_id: str, effect: _NumberEffect) -> None:
+        current = self.numbers.get(phone_number_id)
+        if current is None or self._RANK[effect.action] > self._RANK[current.action]:
+            self.numbers[phone_number_id] = effect
+
+
+class Settlement:
+    def __init__(
+        self, session: AsyncSession, outbox: Outbox, settings: SenderSettings, *, now: datetime
+    ) -> None:
+        self.session = session
+        self.repo = OutboundRepository(session)
+        self.outbox = outbox
+        self.settings = settings
+        self.now = now
+        self.effects = Effects()
+        self.tally = Tally()
+
+    async def settle(self, message: OutboundMessage, outcome: SendOutcome) -> OutboundMessage | None:
+        """Record ``outcome`` for ``message``; None when its lease was lost to another worker."""
+        if outcome.verdict == "sent":
+            return await self._sent(message, outcome.wamid)
+        if outcome.verdict == "blocked":
+            return await self._wait(message, outcome, at=outcome.retry_at or self.now, count=False)
+        if outcome.verdict == "failed" or outcome.rule is None:
+            return await self._fail(message, outcome, outcome.reason)
+        s = self.settings
+        rule = outcome.rule
+        match rule.action:
+            case Action.RETRY | Action.RETRY_ONCE:
+                again = message.attempts < s.max_attempts
+                if rule.action is Action.RETRY_ONCE and message.error_code == outcome.error_code:
+                    return await self._fail(message, outcome, f"failed twice in a row: {outcome.reason}")
+                if not again:
+                    return await self._fail(
+                        message, outcome, f"gave up after {message.attempts} attempts: {outcome.reason}"
+                    )
+                delay = backoff_s(message.attempts, initial=s.backoff_initial_s, maximum=s.backoff_max_s)
+                log.info(
+                    "send_retry_scheduled",
+                    reply_id=message.reply_id,
+                    attempt=message.attempts,
+                    error_code=outcome.error_code,
+                    http_status=outcome.http_status,
+                    retry_in_s=round(delay, 2),
+                    reason=outcome.reason,
+                )
+                return await self._wait(message, outcome, at=self.now + timedelta(seconds=delay), count=True)
+            case Action.THROTTLE | Action.PAUSE:
+                # Nothing wrong with this message: it waits for its number, attempt unspent.
+                self.effects.on_number(
+                    message.phone_number_id, _NumberEffect(outcome.error_code, outcome.reason, rule.action)
+                )
+                return await self._wait(message, outcome, at=self.now, count=False)
+            case Action.PAIR:
+                self.effects.pairs.add((message.phone_number_id, message.to))
+                return await self._wait(message, outcome, at=self.now, count=False)
+            case Action.HOLD:
+                wait_s = float(getattr(s, rule.wait_setting or "spam_limit_wait_s"))
+                self.effects.on_number(
+                    message.phone_number_id,
+                    _NumberEffect(outcome.error_code, outcome.reason, rule.action, wait_s),
+                )
+                if message.attempts >= s.max_attempts:
+                    return await self._fail(
+                        message, outcome, f"gave up after {message.attempts} attempts: {outcome.reason}"
+                    )
+                return await self._wait(message, outcome, at=self.now, count=True)
+            case Action.WINDOW:
+                if templates.fallback(message, s) is None:
+                    return await self._fail(
+                        message, outcome, windows.refusal_reason(message, s, outcome.reason)
+                    )
+                requeued = await windows.requeue_as_template(
+                    self.session, message, s, reason=outcome.reason, now=self.now
+                )
+                if requeued is not None:
+                    log.info("resent_as_template", reply_id=message.reply_id, after="131047")
+                    self.tally.retried += 1
+                return requeued
+            case _:
+                return await self._fail(message, outcome, outcome.reason)
+
+    async def _sent(self, message: OutboundMessage, wamid: str | None) -> OutboundMessage | None:
+        if wamid is not None:
+            await self.repo.lock_wamid(wamid)
+        settled = await self.repo.mark_sent(message, wamid=wamid, now=self.now)
+        if settled is not None:
+            self.tally.sent += 1
+            if settled.kind != READ and wamid is not None:
+                await tracking.emit(
+                    self.session, self.outbox, settled, "sent", at=self.now, causation_id=message.causation_id
+                )
+                settled = await tracking.reconcile(self.session, self.outbox, settled, now=self.now)
+        return settled
+
+    async def _wait(
+        self, message: OutboundMessage, outcome: SendOutcome, *, at: datetime, count: bool
+    ) -> OutboundMessage | None:
+        settled = await self.repo.reschedule(
+            message, at=at, error=outcome.reason, code=outcome.error_code, now=self.now, count_attempt=count
+        )
+        if settled is not None and outcome.verdict != "blocked":
+            self.tally.retried += 1
+        return settled
+
+    async def _fail(
+        self, message: OutboundMessage, outcome: SendOutcome, reason: str
+    ) -> OutboundMessage | None:
+        settled = await self.repo.mark_failed(message, error=reason, code=outcome.error_code, now=self.now)
+        if settled is None:
+            return None
+        self.tally.failed += 1
+        if message.kind != READ:
+            await tracking.emit(
+                self.session,
+                self.outbox,
+                settled,
+                "failed",
+                at=self.now,
+                causation_id=message.causation_id,
+                error_code=outcome.error_code,
+                reason=reason,
+            )
+        log.warning(
+            "send_failed",
+            reply_id=message.reply_id,
+            kind=message.kind,
+            error_code=outcome.error_code,
+            http_status=outcome.http_status,
+            reason=reason,
+        )
+        return settled
+
+    async def apply_effects(self) -> None:
+        """Carry out what the batch's answers said about numbers and recipients (see module doc)."""
+        s, now = self.settings, self.now
+        for pnid in sorted(self.effects.numbers):
+            effect = self.effects.numbers[pnid]
+            if effect.action is Action.PAUSE:
+                if await pacing.pause(self.session, pnid, now=now, code=effect.code, reason=effect.reason):
+                    log.error(
+                        "number_paused", phone_number_id=pnid, error_code=effect.code, reason=effect.reason
+                    )
+                    await self._alert("critical", "number_paused", pnid, effect)
+            elif effect.action is Action.HOLD:
+                held = await pacing.hold(
+                    self.session,
+                    pnid,
+                    now=now,
+                    wait_s=effect.wait_s,
+                    code=effect.code or 0,
+                    reason=effect.reason,
+                )
+                if held:
+                    log.warning(
+                        "number_held", phone_number_id=pnid, error_code=effect.code, wait_s=effect.wait_s
+                    )
+                    await self._alert("warning", "number_held", pnid, effect)
+            else:
+                until = await pacing.throttle(
+                    self.session,
+                    pnid,
+                    now=now,
+                    code=effect.code,
+                    reason=effect.reason,
+                    initial_s=s.backoff_initial_s,
+                    max_s=s.backoff_max_s,
+                )
+                log.info(
+                    "number_throttled", phone_number_id=pnid, error_code=effect.code, until=until.isoformat()
+                )
+        for pnid, to in sorted(self.effects.pairs):
+            until = await pacing.pair_strike(
+                self.session,
+                pnid,
+                to,
+                now=now,
+                limits=pacing.Limits.of(s),
+                initial_s=s.backoff_initial_s,
+                max_s=s.backoff_max_s,
+            )
+            log.info("recipient_throttled", phone_number_id=pnid, to=to, until=until.isoformat())
+
+    async def _alert(self, severity: str, alert: str, phone_number_id: str, effect: _NumberEffect) -> None:
+        event = SenderAlert(
+            severity=severity,
+            alert=alert,
+            phone_number_id=phone_number_id,
+            error_code=effect.code,
+            reason=effect.reason,
+            at=self.now,
+        )
+        await self.outbox.add(
+            self.session,
+            event,
+            correlation_id=f"number-{phone_number_id}",
+            event_id=deterministic_id("sender", alert, phone_number_id, self.now.isoformat()),
+        )

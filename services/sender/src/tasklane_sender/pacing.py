@@ -1,0 +1,410 @@
+"""Meta's sending limits, held across every replica of the sender, and the per-number state.
+
+Both limits are GCRA schedules (generic cell rate algorithm: a "theoretical arrival time" per key)
+kept in PostgreSQL and advanced inside the claim transaction, under a row lock, so replicas draw
+on one budget:
+
+* throughput per phone number: ``next_slot_at`` moves by 1 / rate for every message claimed
+  (read receipts included); a claimed message gets that slot as its send-not-before time and
+  the dispatcher sleeps until then. No burst: the rate holds in every sliding second. Slots are
+  handed out at most ``HORIZON_S`` ahead, so a replica never sits on much of the budget.
+* pair rate per (number, recipient): one per ``pair_interval_s`` with bursts of ``pair_burst``.
+  A message whose pair slot lies in the future is not claimed: it stays queued with
+  ``next_attempt_at`` = that slot. Read receipts are not messages to the user and skip it.
+
+Both run ``throughput_margin`` (2 %) below the configured limit: the time between the slot and
+Meta's clock varies by a few milliseconds per call, and without that slack two calls could reach
+Meta closer together than their slots were.
+
+Meta's own answers push the schedules back (``throttle``, ``pair_strike``, ``hold``), and an
+authentication or account error pauses the number (``pause``/``resume``). Every function takes
+the caller's session; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, exists, func, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from tasklane_common.db.dialect import upsert_insert
+from tasklane_sender.errors import backoff_s, pair_backoff_s
+from tasklane_sender.settings import SenderSettings
+from tasklane_sender.tables import number_states, numbers, outbound_messages, recipient_pacing
+
+# How far ahead a claim hands out throughput slots.
+HORIZON_S = 0.5
+# An idle number's first slot lies this far ahead: the claim's commit takes a few milliseconds,
+# and a slot already past when its task starts would go out together with the next ones.
+LEAD = timedelta(milliseconds=20)
+# Meta's ceiling for one number, whatever a configuration says.
+MAX_THROUGHPUT_PER_S = 1000.0
+# Consecutive refusals (130429, 131056) escalate the back-off; a quiet minute starts over.
+STRIKES_FORGOTTEN_AFTER = timedelta(minutes=1)
+# Pair rows are pruned this long after their schedule passed (their strikes are long forgotten).
+PAIR_RETENTION = timedelta(hours=1)
+READ = "read"
+
+
+def aware(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Limits:
+    throughput_per_s: float
+    margin: float
+    pair_interval_s: float
+    pair_burst: int
+
+    @classmethod
+    def of(cls, settings: SenderSettings) -> Limits:
+        return cls(
+            settings.throughput_per_s,
+            settings.throughput_margin,
+            settings.pair_interval_s,
+            settings.pair_burst,
+        )
+
+    def rate(self, configured: float | None) -> float:
+        return min(configured or self.throughput_per_s, MAX_THROUGHPUT_PER_S)
+
+    def interval(self, configured: float | None) -> timedelta:
+        return timedelta(seconds=1.0 / (self.rate(configured) * (1.0 - self.margin)))
+
+    @property
+    def pair_interval(self) -> timedelta:
+        return timedelta(seconds=self.pair_interval_s / (1.0 - self.margin))
+
+    @property
+    def pair_tolerance(self) -> timedelta:
+        return (self.pair_burst - 1) * self.pair_interval
+
+
+@dataclass(frozen=True)
+class Candidate:
+    reply_id: str
+    phone_number_id: str
+    to: str
+    kind: str
+
+
+@dataclass
+class Plan:
+    # reply id -> the moment it may be sent (throughput slot).
+    slots: dict[str, datetime]
+    # reply id -> when it may be claimed again (its pair slot).
+    deferred: dict[str, datetime]
+    # When another claim would find budget this one lacked (None: nothing was held back).
+    retry_at: datetime | None
+    # Per phone number: the seconds between two of its slots.
+    spacing: dict[str, float] = field(default_factory=dict)
+
+
+def held(now: datetime) -> ColumnElement[bool]:
+    """True for outbound rows whose number is paused or has no throughput slot within reach."""
+    s = number_states
+    return exists(
+        select(s.c.phone_number_id).where(
+            s.c.phone_number_id == outbound_messages.c.phone_number_id,
+            or_(s.c.paused_at.is_not(None), s.c.next_slot_at > now + timedelta(seconds=HORIZON_S)),
+        )
+    )
+
+
+class Pacer:
+    def __init__(self, session: AsyncSession, limits: Limits) -> None:
+        self.session = session
+        self.limits = limits
+
+    async def plan(self, candidates: Sequence[Candidate], now: datetime) -> Plan:
+        """Give each candidate (in order) a throughput slot, or defer it to its pair slot, or leave
+        it when its number's budget within the horizon is spent; the schedules advance."""
+        plan = Plan({}, {}, None)
+        if not candidates:
+            return plan
+        limits = self.limits
+        states = await self._lock_numbers({c.phone_number_id for c in candidates}, now)
+        pairs = await self._lock_pairs({(c.phone_number_id, c.to) for c in candidates if c.kind != READ}, now)
+        # Slots count from when the locks were granted, not from when the claim began: waiting
+        # for another replica's claim must not leave slots in the past, which would go together.
+        now = max(now, datetime.now(UTC))
+        horizon = now + timedelta(seconds=HORIZON_S)
+        for c in candidates:
+            state = states[c.phone_number_id]
+            if state["paused_at"] is not None:
+                continue
+            slot = max(now + LEAD, state["next_slot_at"])
+            if slot > horizon:
+                retry = max(now, state["next_slot_at"] - timedelta(seconds=HORIZON_S / 2))
+                plan.retry_at = min(plan.retry_at or retry, retry)
+                continue
+            if c.kind != READ and limits.pair_interval_s > 0:
+                pair = pairs[(c.phone_number_id, c.to)]
+                pair_slot = pair["next_slot_at"] - limits.pair_tolerance
+                if pair_slot > slot:
+                    plan.deferred[c.reply_id] = pair_slot
+                    plan.retry_at = min(plan.retry_at or pair_slot, pair_slot)
+                    continue
+                pair["next_slot_at"] = max(pair["next_slot_at"], slot) + limits.pair_interval
+                pair["changed"] = True
+            interval = limits.interval(state["throughput_per_s"])
+            plan.spacing[c.phone_number_id] = interval.total_seconds()
+            state["next_slot_at"] = slot + interval
+            state["changed"] = True
+            plan.slots[c.reply_id] = slot
+        await self._save_numbers([s for s in states.values() if s.get("changed")], now)
+        await self._save_pairs([p for p in pairs.values() if p.get("changed")])
+        return plan
+
+    async def _lock_numbers(self, ids: Iterable[str], now: datetime) -> dict[str, dict[str, Any]]:
+        ordered = sorted(ids)
+        await ensure_numbers(self.session, ordered, now)
+        s, n = number_states, numbers
+        rows = await self.session.execute(
+            select(s.c.phone_number_id, s.c.next_slot_at, s.c.paused_at, n.c.throughput_per_s)
+            .outerjoin(n, n.c.phone_number_id == s.c.phone_number_id)
+            .where(s.c.phone_number_id.in_(ordered))
+            # One lock order for every transaction (claims and settles): no deadlocks.
+            .order_by(s.c.phone_number_id)
+            .with_for_update(of=s)
+        )
+        return {
+            r.phone_number_id: {
+                "phone_number_id": r.phone_number_id,
+                "next_slot_at": aware(r.next_slot_at),
+                "paused_at": r.paused_at,
+                "throughput_per_s": r.throughput_per_s,
+            }
+            for r in rows
+        }
+
+    async def _lock_pairs(
+        self, keys: Iterable[tuple[str, str]], now: datetime
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        ordered = sorted(keys)
+        if not ordered:
+            return {}
+        await ensure_pairs(self.session, ordered, now)
+        p = recipient_pacing
+        rows = await self.session.execute(
+            select(p.c.phone_number_id, p.c.to, p.c.next_slot_at)
+            .where(tuple_(p.c.phone_number_id, p.c.to).in_(ordered))
+            .order_by(p.c.phone_number_id, p.c.to)
+            .with_for_update()
+        )
+        return {
+            (r.phone_number_id, r.to): {
+                "phone_number_id": r.phone_number_id,
+                "to": r.to,
+                "next_slot_at": aware(r.next_slot_at),
+            }
+            for r in rows
+        }
+
+    async def _save_numbers(self, states: list[dict[str, Any]], now: datetime) -> None:
+        if states:
+            s = number_states
+            await self.session.execute(
+                update(s)
+                .where(s.c.phone_number_id == bindparam("b_id"))
+                .values(next_slot_at=bindparam("b_next"), updated_at=now),
+                [{"b_id": x["phone_number_id"], "b_next": x["next_slot_at"]} for x in states],
+            )
+
+    async def _save_pairs(self, pairs: list[dict[str, Any]]) -> None:
+        if pairs:
+            p = recipient_pacing
+            await self.session.execute(
+                update(p)
+                .where(p.c.phone_number_id == bindparam("b_id"), p.c.to == bindparam("b_to"))
+                .values(next_slot_at=bindparam("b_next")),
+                [{"b_id": x["phone_number_id"], "b_to": x["to"], "b_next": x["next_slot_at"]} for x in pairs],
+            )
+
+
+async def ensure_numbers(session: AsyncSession, ids: Sequence[str], now: datetime) -> None:
+    if ids:
+        await session.execute(
+            upsert_insert(session, number_states)
+            .values(
+                [
+                    {"phone_number_id": i, "next_slot_at": now, "throttle_strikes": 0, "updated_at": now}
+                    for i in ids
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+async def ensure_pairs(session: AsyncSession, keys: Sequence[tuple[str, str]], now: datetime) -> None:
+    if keys:
+        await session.execute(
+            upsert_insert(session, recipient_pacing)
+            .values([{"phone_number_id": i, "to": to, "next_slot_at": now, "strikes": 0} for i, to in keys])
+            .on_conflict_do_nothing()
+        )
+
+
+async def _lock_number(session: AsyncSession, phone_number_id: str, now: datetime) -> Any:
+    await ensure_numbers(session, [phone_number_id], now)
+    s = number_states
+    return (
+        await session.execute(select(s).where(s.c.phone_number_id == phone_number_id).with_for_update())
+    ).one()
+
+
+async def throttle(
+    session: AsyncSession,
+    phone_number_id: str,
+    *,
+    now: datetime,
+    code: int | None,
+    reason: str,
+    initial_s: float,
+    max_s: float,
+) -> datetime:
+    """Meta says the number is over its throughput: push its schedule back, longer with each
+    refusal in a row. Returns when its next message may go."""
+    row = await _lock_number(session, phone_number_id, now)
+    recent = row.throttled_at is not None and now - aware(row.throttled_at) < STRIKES_FORGOTTEN_AFTER
+    strikes = (row.throttle_strikes if recent else 0) + 1
+    until = now + timedelta(seconds=backoff_s(strikes, initial=initial_s, maximum=max_s))
+    until = max(until, aware(row.next_slot_at))
+    await session.execute(
+        update(number_states)
+        .where(number_states.c.phone_number_id == phone_number_id)
+        .values(
+            next_slot_at=until,
+            throttle_strikes=strikes,
+            throttled_at=now,
+            hold_code=code,
+            hold_reason=reason,
+            updated_at=now,
+        )
+    )
+    return until
+
+
+async def hold(
+    session: AsyncSession, phone_number_id: str, *, now: datetime, wait_s: float, code: int, reason: str
+) -> bool:
+    """Stop the number's sending for ``wait_s`` (131048, 131064); True when it was not held yet."""
+    row = await _lock_number(session, phone_number_id, now)
+    until = now + timedelta(seconds=wait_s)
+    current = aware(row.next_slot_at)
+    fresh = not (row.hold_code == code and current > now + timedelta(seconds=wait_s / 2))
+    await session.execute(
+        update(number_states)
+        .where(number_states.c.phone_number_id == phone_number_id)
+        .values(next_slot_at=max(until, current), hold_code=code, hold_reason=reason, updated_at=now)
+    )
+    return fresh
+
+
+async def pair_strike(
+    session: AsyncSession,
+    phone_number_id: str,
+    to: str,
+    *,
+    now: datetime,
+    limits: Limits,
+    initial_s: float,
+    max_s: float,
+) -> datetime:
+    """Meta says this recipient got too many messages (131056): only this pair backs off, 4^X
+    seconds (X counts the refusals in a row). Returns when the recipient may get the next one."""
+    await ensure_pairs(session, [(phone_number_id, to)], now)
+    p = recipient_pacing
+    key = (p.c.phone_number_id == phone_number_id, p.c.to == to)
+    row = (await session.execute(select(p).where(*key).with_for_update())).one()
+    recent = row.struck_at is not None and now - aware(row.struck_at) < STRIKES_FORGOTTEN_AFTER
+    strike = row.strikes if recent else 0
+    until = now + timedelta(seconds=pair_backoff_s(strike, initial=initial_s, maximum=max_s))
+    # The claim lets a message go at next_slot_at - tolerance (the burst): make that ``until``.
+    next_slot = max(aware(row.next_slot_at), until + limits.pair_tolerance)
+    await session.execute(
+        update(p).where(*key).values(next_slot_at=next_slot, strikes=strike + 1, struck_at=now)
+    )
+    return until
+
+
+async def pause(
+    session: AsyncSession, phone_number_id: str, *, now: datetime, code: int | None, reason: str
+) -> bool:
+    """Stop all sending from the number until resumed; True when it was not paused yet."""
+    await ensure_numbers(session, [phone_number_id], now)
+    s = number_states
+    result = await session.execute(
+        update(s)
+        .where(s.c.phone_number_id == phone_number_id, s.c.paused_at.is_(None))
+        .values(paused_at=now, pause_code=code, pause_reason=reason, updated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def resume(session: AsyncSession, phone_number_id: str, *, now: datetime) -> bool:
+    """Let a paused number send again (its waiting messages are due at once); True if it was paused."""
+    s = number_states
+    result = await session.execute(
+        update(s)
+        .where(s.c.phone_number_id == phone_number_id, s.c.paused_at.is_not(None))
+        .values(paused_at=None, pause_code=None, pause_reason=None, updated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def known(session: AsyncSession, phone_number_id: str) -> bool:
+    """Whether the sender has seen this number (configured, or sent from)."""
+    for table in (number_states, numbers):
+        found = await session.execute(
+            select(table.c.phone_number_id).where(table.c.phone_number_id == phone_number_id)
+        )
+        if found.first() is not None:
+            return True
+    return False
+
+
+async def overview(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """Every number the sender knows: configuration, pause, schedule and queue, for operators."""
+    s, n, t = number_states, numbers, outbound_messages
+    states = {r.phone_number_id: r for r in await session.execute(select(s))}
+    configured = {r.phone_number_id: r for r in await session.execute(select(n))}
+    pending: dict[str, int] = dict(
+        (
+            await session.execute(
+                select(t.c.phone_number_id, func.count())
+                .where(t.c.status.in_(("queued", "sending")))
+                .group_by(t.c.phone_number_id)
+            )
+        ).all()
+    )
+    out = []
+    for pnid in sorted(set(states) | set(configured) | set(pending)):
+        state, number = states.get(pnid), configured.get(pnid)
+        next_slot = aware(state.next_slot_at) if state is not None else None
+        if next_slot is not None and next_slot <= now + timedelta(seconds=HORIZON_S):
+            next_slot = None  # only its ordinary pacing
+        out.append(
+            {
+                "phone_number_id": pnid,
+                "state": number.state if number is not None else None,
+                "display_phone_number": number.display_phone_number if number is not None else None,
+                "throughput_per_s": number.throughput_per_s if number is not None else None,
+                "paused": state is not None and state.paused_at is not None,
+                "paused_at": aware(state.paused_at).isoformat() if state and state.paused_at else None,
+                "pause_code": state.pause_code if state is not None else None,
+                "pause_reason": state.pause_reason if state is not None else None,
+                "held_until": next_slot.isoformat() if next_slot else None,
+                "hold_code": state.hold_code if state and next_slot else None,
+                "hold_reason": state.hold_reason if state and next_slot else None,
+                "pending": pending.get(pnid, 0),
+            }
+        )
+    return out
