@@ -182,7 +182,9 @@ class FaultPlan:
 
     # ---- decisions ------------------------------------------------------------------------
 
-    def decide(self, *, phone_number_id: str, is_read: bool, now: float) -> Fault | None:
+    def decide(
+        self, *, phone_number_id: str, is_read: bool, now: float, message_type: str | None = None
+    ) -> Fault | None:
         queued = self._take_queued()
         if queued is not None:
             return queued
@@ -197,7 +199,13 @@ class FaultPlan:
         for kind in SEND_FAULTS:
             rate = self.rates.get(kind, 0.0)
             if draw < rate:
-                return None if is_read and kind not in READ_FAULTS else _fault_of(kind, kind, self.rng)
+                if is_read and kind not in READ_FAULTS:
+                    return None
+                # Meta never answers 131047 (outside the window) to a template: templates are
+                # what may be sent outside it.
+                if kind == WINDOW and message_type == "template":
+                    return None
+                return _fault_of(kind, kind, self.rng)
             draw -= rate
         return None
 

@@ -207,7 +207,9 @@ class WhatsAppSimulator:
             return attempt.rejected(GraphAnswer(exc.status, exc.body), None)
         is_read = isinstance(request, MarkRead)
         attempt.type = request.type if isinstance(request, SendRequest) else READ
-        fault = self.faults.decide(phone_number_id=phone_number_id, is_read=is_read, now=now)
+        fault = self.faults.decide(
+            phone_number_id=phone_number_id, is_read=is_read, now=now, message_type=attempt.type
+        )
         if fault is not None and fault.action == "answer":
             return attempt.rejected(GraphAnswer(fault.http_status or 500, fault.body), fault)
         if fault is not None and fault.action == "timeout":
