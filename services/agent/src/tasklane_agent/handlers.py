@@ -32,9 +32,10 @@ def register(consumer: Consumer, settings: AgentSettings, clock: Clock) -> None:
     @consumer.on(MessageReceived)
     async def on_message(ctx: HandlerContext, event: MessageReceived) -> None:
         started = time.perf_counter()
-        if event.wa_id is None:
-            # Replies go to a wa_id; users known only by a business-scoped id come in a later issue.
-            raise PermanentError("message.received without wa_id: no address to reply to")
+        # A user who hides their number behind a username is addressed by the business-scoped id.
+        address = event.wa_id or event.bsuid
+        if address is None:
+            raise PermanentError("message.received without wa_id or bsuid: no address to reply to")
         # One timezone for everyone until users can set their own.
         now = clock().astimezone(ZoneInfo(settings.default_timezone))
         turn_id = ctx.envelope.id
@@ -71,7 +72,7 @@ def register(consumer: Consumer, settings: AgentSettings, clock: Clock) -> None:
             ReplyRequested(
                 reply_id=reply_id,
                 phone_number_id=event.phone_number_id,
-                to=event.wa_id,
+                to=address,
                 user_id=event.user_id,
                 kind="text",
                 content={"body": reply.text, "preview_url": False},

@@ -286,6 +286,16 @@ def add_controls(app: FastAPI, simulator: WhatsAppSimulator) -> None:
             return _invalid(str(exc))
         return JSONResponse(config.to_dict())
 
+    @app.post("/__sim/statuses")
+    async def statuses(payload: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+        """``{"enabled": false}`` stops the sent/delivered/read webhooks after accepted sends
+        (a benchmark of the sender alone); ``true`` resumes them."""
+        enabled = payload.get("enabled")
+        if not isinstance(enabled, bool):
+            return _invalid("'enabled' must be true or false")
+        simulator.settings.send_statuses = enabled
+        return JSONResponse({"enabled": enabled})
+
     @app.get("/health/live")
     async def live() -> dict[str, str]:
         return {"status": "ok"}

@@ -20,6 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--concurrency", type=int, default=32)
     bench.add_argument("--rate", type=float, default=None, help="offered load in messages/s (open loop)")
     bench.add_argument("--output", type=Path, default=Path("docs/performance.md"))
+    bench.add_argument(
+        "--sender-limits",
+        default="80,1000",
+        help="throughput limits (msg/s) to measure the sender at, comma-separated; empty to skip",
+    )
+    bench.add_argument("--sender-messages", type=int, default=2000)
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -35,8 +41,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return stop_all()
     from tasklane_stack.bench import run_bench
+    from tasklane_stack.bench_sender import run_sender_bench
 
-    return asyncio.run(run_bench(args.messages, args.concurrency, args.output, args.rate))
+    code = asyncio.run(run_bench(args.messages, args.concurrency, args.output, args.rate))
+    limits = [int(x) for x in args.sender_limits.split(",") if x.strip()]
+    if limits:
+        code = max(code, asyncio.run(run_sender_bench(args.sender_messages, limits, args.output)))
+    return code
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ real RabbitMQ and PostgreSQL (``TASKLANE_AMQP_URL`` / ``TASKLANE_DATABASE_URL``)
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,10 +14,16 @@ from pathlib import Path
 
 import httpx
 
+from tasklane_common.auth import hash_key
+
 RUN_DIR = Path(".run")
 DEV_APP_SECRET = "dev-app-secret"
 DEV_VERIFY_TOKEN = "dev-verify-token"
 DEV_ACCESS_TOKEN = "dev-access-token"
+# The local stack's admin API key and secrets key: development credentials that protect nothing
+# real (a deployment sets its own; see docs/deploy.md).
+DEV_ADMIN_KEY = "tl_dev_admin_key_for_the_local_stack_only"
+DEV_SECRETS_KEY = "ZGV2LXNlY3JldHMta2V5LWxvY2FsLXN0YWNrLW9ubHk="
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,11 @@ def _environment() -> dict[str, str]:
     env.setdefault("TASKLANE_SIM_ACCESS_TOKEN", env["WHATSAPP_ACCESS_TOKEN"])
     env.setdefault("TASKLANE_SIM_APP_SECRET", env["WHATSAPP_APP_SECRET"])
     env.setdefault("TASKLANE_SIM_WEBHOOK_URL", f"http://127.0.0.1:{gateway}/api/webhooks/whatsapp")
+    env.setdefault("TASKLANE_SECRETS_KEY", DEV_SECRETS_KEY)
+    env.setdefault(
+        "TASKLANE_API_KEYS",
+        json.dumps([{"name": "dev-admin", "role": "admin", "sha256": hash_key(DEV_ADMIN_KEY)}]),
+    )
     for proc in PROCS:
         env.setdefault(f"{proc.env_prefix}PORT", str(proc.port))
     return env
