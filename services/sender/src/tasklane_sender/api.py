@@ -13,7 +13,7 @@ from tasklane_common.auth import ApiKeyAuth, requires
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
-from tasklane_sender import pacing
+from tasklane_sender import holds
 from tasklane_sender.repository import OutboundRepository
 
 log = get_logger(__name__)
@@ -59,7 +59,7 @@ def router(
         """Every phone number the sender knows: paused (why, since when), held back by Meta (until
         when, why), messages pending, and this replica's breaker state."""
         async with runtime.db.read() as session:
-            found = await pacing.overview(session, datetime.now(UTC))
+            found = await holds.overview(session, datetime.now(UTC))
         states = breaker_states()
         for number in found:
             number["breaker"] = states.get(number["phone_number_id"], "closed")
@@ -72,9 +72,9 @@ def router(
         paused changes nothing."""
         now = datetime.now(UTC)
         async with runtime.db.transaction() as session:
-            if not await pacing.known(session, phone_number_id):
+            if not await holds.known(session, phone_number_id):
                 raise HTTPException(status_code=404, detail="unknown phone number id")
-            resumed = await pacing.resume(session, phone_number_id, now=now)
+            resumed = await holds.resume(session, phone_number_id, now=now)
         if resumed:
             log.warning("number_resumed", phone_number_id=phone_number_id, by="operator")
             wake_dispatcher()

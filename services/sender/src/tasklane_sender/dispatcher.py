@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from opentelemetry import trace
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
@@ -33,12 +34,12 @@ from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging import Outbox
 from tasklane_common.runtime import ServiceRuntime
-from tasklane_common.telemetry import extract_context, tracer
-from tasklane_sender import windows
+from tasklane_common.telemetry import extract_context, inject_headers, tracer
+from tasklane_sender import claims, windows
 from tasklane_sender.graph import GraphClient, SendOutcome
 from tasklane_sender.outcomes import Settlement
 from tasklane_sender.pacing import Limits
-from tasklane_sender.repository import OutboundMessage, OutboundRepository
+from tasklane_sender.repository import OutboundMessage
 from tasklane_sender.settings import SenderSettings
 
 log = get_logger(__name__)
@@ -46,6 +47,11 @@ log = get_logger(__name__)
 # Answers committed per settle transaction, and settle transactions at once per replica.
 _SETTLE_BATCH = 50
 _SETTLE_CONCURRENCY = 4
+
+
+# An answer waiting for its settle batch: the message, the answer, the trace context of its send,
+# and the future its sender awaits.
+_Pending = tuple[OutboundMessage, SendOutcome, dict[str, Any], "asyncio.Future[OutboundMessage | None]"]
 
 
 def _now() -> datetime:
@@ -67,13 +73,11 @@ class Dispatcher:
         # A new claim is worth a transaction once this much room is free (or nothing is in flight).
         self._capacity = max(1, settings.dispatch_batch)
         self._min_claim = max(1, self._capacity // 4)
-        self._pending: list[tuple[OutboundMessage, SendOutcome, asyncio.Future[OutboundMessage | None]]] = []
+        self._pending: list[_Pending] = []
         self._settlers: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.failed = 0
         self.retried = 0
-        # Sends that waited past their slot for this replica's previous send to the same number.
-        self.late = 0
         # Per phone number: the pacing interval (seconds) and this replica's latest send (loop time).
         self._spacing: dict[str, float] = {}
         self._last_send: dict[str, float] = {}
@@ -136,7 +140,8 @@ class Dispatcher:
         now = _now()
         limit = limit or self._capacity
         async with self._runtime.db.transaction() as session:
-            claim = await OutboundRepository(session).claim_due(
+            claim = await claims.claim_due(
+                session,
                 now=now,
                 limit=limit,
                 lease_s=self._settings.lease_s,
@@ -179,7 +184,6 @@ class Dispatcher:
         at = max(loop.time(), self._last_send.get(message.phone_number_id, 0.0) + spacing)
         self._last_send[message.phone_number_id] = at
         if at > loop.time():
-            self.late += 1
             await asyncio.sleep(at - loop.time())
 
     async def _deliver(self, message: OutboundMessage) -> None:
@@ -206,7 +210,7 @@ class Dispatcher:
         """Hand the answer to a settle batch and wait until it is committed; a lost lease or a
         failed commit leaves the row to its lease (it is claimed again when that expires)."""
         future: asyncio.Future[OutboundMessage | None] = asyncio.get_running_loop().create_future()
-        self._pending.append((message, outcome, future))
+        self._pending.append((message, outcome, inject_headers(), future))
         if len(self._settlers) < _SETTLE_CONCURRENCY:
             settler = asyncio.create_task(self._settle_pending(), name="sender-settle")
             self._settlers.add(settler)
@@ -232,7 +236,7 @@ class Dispatcher:
                         results += await self._commit([item])
                     except Exception as exc:
                         results.append(exc)
-            for (_, _, future), result in zip(batch, results, strict=True):
+            for (*_, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue
                 if isinstance(result, Exception):
@@ -242,18 +246,17 @@ class Dispatcher:
             if self._runtime.relay is not None:
                 self._runtime.relay.notify()
 
-    async def _commit(
-        self, batch: list[tuple[OutboundMessage, SendOutcome, asyncio.Future[OutboundMessage | None]]]
-    ) -> list[OutboundMessage | Exception | None]:
+    async def _commit(self, batch: list[_Pending]) -> list[OutboundMessage | Exception | None]:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(3), reraise=True, wait=wait_exponential_jitter(multiplier=0.05, max=1.0)
         ):
             with attempt:
                 async with self._runtime.db.transaction() as session:
                     settlement = Settlement(session, self._outbox, self._settings, now=_now())
-                    results: list[OutboundMessage | Exception | None] = [
-                        await settlement.settle(message, outcome) for message, outcome, _ in batch
-                    ]
+                    items = [(message, outcome, headers) for message, outcome, headers, _ in batch]
+                    results: list[OutboundMessage | Exception | None] = list(
+                        await settlement.settle_many(items)
+                    )
                     await settlement.apply_effects()
                 tally = settlement.tally
                 self.sent += tally.sent

@@ -21,7 +21,7 @@ from tasklane_common.messaging import Consumer, HandlerContext
 from tasklane_common.messaging.contracts.agent import ReplyRequested
 from tasklane_common.messaging.contracts.gateway import MessageReceived, NumberConfigured, StatusReceived
 from tasklane_common.telemetry import inject_headers
-from tasklane_sender import kinds, numbers, pacing, tracking, windows
+from tasklane_sender import holds, kinds, numbers, tracking, windows
 from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.repository import OutboundRepository
 from tasklane_sender.settings import SenderSettings
@@ -160,7 +160,7 @@ def register_integrations(
         if await numbers.store(ctx.session, number, now=now):
             _after_commit(ctx.session, lambda: directory.forget(number.phone_number_id))
             # A newer configuration (a new token, say) is the fix a paused number waits for.
-            if number.state == "active" and await pacing.resume(ctx.session, number.phone_number_id, now=now):
+            if number.state == "active" and await holds.resume(ctx.session, number.phone_number_id, now=now):
                 log.warning("number_resumed", phone_number_id=number.phone_number_id, by="number_configured")
                 if wake_dispatcher is not None:
                     _after_commit(ctx.session, wake_dispatcher)

@@ -8,15 +8,20 @@ locks in the same order, so settles and claims never deadlock.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from opentelemetry import context as otel_context
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging import Outbox, deterministic_id
 from tasklane_common.messaging.contracts.sender import SenderAlert
-from tasklane_sender import pacing, templates, tracking, windows
+from tasklane_common.telemetry import extract_context
+from tasklane_sender import holds, pacing, templates, tracking, windows
 from tasklane_sender.errors import Action, backoff_s
 from tasklane_sender.graph import SendOutcome
 from tasklane_sender.repository import OutboundMessage, OutboundRepository
@@ -58,6 +63,16 @@ class Effects:
             self.numbers[phone_number_id] = effect
 
 
+@contextmanager
+def _traced(trace_headers: dict[str, Any]) -> Iterator[None]:
+    """Make the events emitted meanwhile join the trace of the send they settle."""
+    token = otel_context.attach(extract_context(trace_headers))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
 class Settlement:
     def __init__(
         self, session: AsyncSession, outbox: Outbox, settings: SenderSettings, *, now: datetime
@@ -69,6 +84,43 @@ class Settlement:
         self.now = now
         self.effects = Effects()
         self.tally = Tally()
+
+    async def settle_many(
+        self, items: Sequence[tuple[OutboundMessage, SendOutcome, dict[str, Any]]]
+    ) -> list[OutboundMessage | None]:
+        """``settle`` for a batch of answers, each with the trace context of its send. The common
+        case, accepted messages, takes a handful of statements for the whole batch (PostgreSQL)."""
+        results: list[OutboundMessage | None] = [None] * len(items)
+        bulk = [
+            i
+            for i, (message, outcome, _) in enumerate(items)
+            if outcome.verdict == "sent" and outcome.wamid is not None and message.kind != READ
+        ]
+        if self.repo.dialect != "postgresql":
+            bulk = []
+        if bulk:
+            marked = await self.repo.mark_sent_many(
+                [(items[i][0], items[i][1].wamid or "") for i in bulk], now=self.now
+            )
+            settled = [(i, marked[items[i][0].reply_id]) for i in bulk if items[i][0].reply_id in marked]
+            await tracking.emit_sent_many(
+                self.session, self.outbox, [(message, items[i][2]) for i, message in settled], at=self.now
+            )
+            early = await self.repo.claim_unknown_statuses_many([m.wamid for _, m in settled if m.wamid])
+            for i, message in settled:
+                self.tally.sent += 1
+                if message.wamid in early:
+                    with _traced(items[i][2]):
+                        message = await tracking.reconcile(
+                            self.session, self.outbox, message, now=self.now, early=early[message.wamid]
+                        )
+                results[i] = message
+        done = set(bulk)
+        for i, (message, outcome, trace_headers) in enumerate(items):
+            if i not in done:
+                with _traced(trace_headers):
+                    results[i] = await self.settle(message, outcome)
+        return results
 
     async def settle(self, message: OutboundMessage, outcome: SendOutcome) -> OutboundMessage | None:
         """Record ``outcome`` for ``message``; None when its lease was lost to another worker."""
@@ -192,13 +244,13 @@ class Settlement:
         for pnid in sorted(self.effects.numbers):
             effect = self.effects.numbers[pnid]
             if effect.action is Action.PAUSE:
-                if await pacing.pause(self.session, pnid, now=now, code=effect.code, reason=effect.reason):
+                if await holds.pause(self.session, pnid, now=now, code=effect.code, reason=effect.reason):
                     log.error(
                         "number_paused", phone_number_id=pnid, error_code=effect.code, reason=effect.reason
                     )
                     await self._alert("critical", "number_paused", pnid, effect)
             elif effect.action is Action.HOLD:
-                held = await pacing.hold(
+                held = await holds.hold(
                     self.session,
                     pnid,
                     now=now,
@@ -212,7 +264,7 @@ class Settlement:
                     )
                     await self._alert("warning", "number_held", pnid, effect)
             else:
-                until = await pacing.throttle(
+                until = await holds.throttle(
                     self.session,
                     pnid,
                     now=now,
@@ -225,7 +277,7 @@ class Settlement:
                     "number_throttled", phone_number_id=pnid, error_code=effect.code, until=until.isoformat()
                 )
         for pnid, to in sorted(self.effects.pairs):
-            until = await pacing.pair_strike(
+            until = await holds.pair_strike(
                 self.session,
                 pnid,
                 to,

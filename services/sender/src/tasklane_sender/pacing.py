@@ -16,9 +16,8 @@ Both run ``throughput_margin`` (2 %) below the configured limit: the time betwee
 Meta's clock varies by a few milliseconds per call, and without that slack two calls could reach
 Meta closer together than their slots were.
 
-Meta's own answers push the schedules back (``throttle``, ``pair_strike``, ``hold``), and an
-authentication or account error pauses the number (``pause``/``resume``). Every function takes
-the caller's session; the caller commits.
+Meta's own answers push these schedules back and may pause a number: see ``holds``. Every
+function takes the caller's session; the caller commits.
 """
 
 from __future__ import annotations
@@ -28,12 +27,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select, tuple_, update
+from sqlalchemy import bindparam, exists, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasklane_common.db.dialect import upsert_insert
-from tasklane_sender.errors import backoff_s, pair_backoff_s
 from tasklane_sender.settings import SenderSettings
 from tasklane_sender.tables import number_states, numbers, outbound_messages, recipient_pacing
 
@@ -250,161 +248,3 @@ async def ensure_pairs(session: AsyncSession, keys: Sequence[tuple[str, str]], n
             .values([{"phone_number_id": i, "to": to, "next_slot_at": now, "strikes": 0} for i, to in keys])
             .on_conflict_do_nothing()
         )
-
-
-async def _lock_number(session: AsyncSession, phone_number_id: str, now: datetime) -> Any:
-    await ensure_numbers(session, [phone_number_id], now)
-    s = number_states
-    return (
-        await session.execute(select(s).where(s.c.phone_number_id == phone_number_id).with_for_update())
-    ).one()
-
-
-async def throttle(
-    session: AsyncSession,
-    phone_number_id: str,
-    *,
-    now: datetime,
-    code: int | None,
-    reason: str,
-    initial_s: float,
-    max_s: float,
-) -> datetime:
-    """Meta says the number is over its throughput: push its schedule back, longer with each
-    refusal in a row. Returns when its next message may go."""
-    row = await _lock_number(session, phone_number_id, now)
-    recent = row.throttled_at is not None and now - aware(row.throttled_at) < STRIKES_FORGOTTEN_AFTER
-    strikes = (row.throttle_strikes if recent else 0) + 1
-    until = now + timedelta(seconds=backoff_s(strikes, initial=initial_s, maximum=max_s))
-    until = max(until, aware(row.next_slot_at))
-    await session.execute(
-        update(number_states)
-        .where(number_states.c.phone_number_id == phone_number_id)
-        .values(
-            next_slot_at=until,
-            throttle_strikes=strikes,
-            throttled_at=now,
-            hold_code=code,
-            hold_reason=reason,
-            updated_at=now,
-        )
-    )
-    return until
-
-
-async def hold(
-    session: AsyncSession, phone_number_id: str, *, now: datetime, wait_s: float, code: int, reason: str
-) -> bool:
-    """Stop the number's sending for ``wait_s`` (131048, 131064); True when it was not held yet."""
-    row = await _lock_number(session, phone_number_id, now)
-    until = now + timedelta(seconds=wait_s)
-    current = aware(row.next_slot_at)
-    fresh = not (row.hold_code == code and current > now + timedelta(seconds=wait_s / 2))
-    await session.execute(
-        update(number_states)
-        .where(number_states.c.phone_number_id == phone_number_id)
-        .values(next_slot_at=max(until, current), hold_code=code, hold_reason=reason, updated_at=now)
-    )
-    return fresh
-
-
-async def pair_strike(
-    session: AsyncSession,
-    phone_number_id: str,
-    to: str,
-    *,
-    now: datetime,
-    limits: Limits,
-    initial_s: float,
-    max_s: float,
-) -> datetime:
-    """Meta says this recipient got too many messages (131056): only this pair backs off, 4^X
-    seconds (X counts the refusals in a row). Returns when the recipient may get the next one."""
-    await ensure_pairs(session, [(phone_number_id, to)], now)
-    p = recipient_pacing
-    key = (p.c.phone_number_id == phone_number_id, p.c.to == to)
-    row = (await session.execute(select(p).where(*key).with_for_update())).one()
-    recent = row.struck_at is not None and now - aware(row.struck_at) < STRIKES_FORGOTTEN_AFTER
-    strike = row.strikes if recent else 0
-    until = now + timedelta(seconds=pair_backoff_s(strike, initial=initial_s, maximum=max_s))
-    # The claim lets a message go at next_slot_at - tolerance (the burst): make that ``until``.
-    next_slot = max(aware(row.next_slot_at), until + limits.pair_tolerance)
-    await session.execute(
-        update(p).where(*key).values(next_slot_at=next_slot, strikes=strike + 1, struck_at=now)
-    )
-    return until
-
-
-async def pause(
-    session: AsyncSession, phone_number_id: str, *, now: datetime, code: int | None, reason: str
-) -> bool:
-    """Stop all sending from the number until resumed; True when it was not paused yet."""
-    await ensure_numbers(session, [phone_number_id], now)
-    s = number_states
-    result = await session.execute(
-        update(s)
-        .where(s.c.phone_number_id == phone_number_id, s.c.paused_at.is_(None))
-        .values(paused_at=now, pause_code=code, pause_reason=reason, updated_at=now)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def resume(session: AsyncSession, phone_number_id: str, *, now: datetime) -> bool:
-    """Let a paused number send again (its waiting messages are due at once); True if it was paused."""
-    s = number_states
-    result = await session.execute(
-        update(s)
-        .where(s.c.phone_number_id == phone_number_id, s.c.paused_at.is_not(None))
-        .values(paused_at=None, pause_code=None, pause_reason=None, updated_at=now)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def known(session: AsyncSession, phone_number_id: str) -> bool:
-    """Whether the sender has seen this number (configured, or sent from)."""
-    for table in (number_states, numbers):
-        found = await session.execute(
-            select(table.c.phone_number_id).where(table.c.phone_number_id == phone_number_id)
-        )
-        if found.first() is not None:
-            return True
-    return False
-
-
-async def overview(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
-    """Every number the sender knows: configuration, pause, schedule and queue, for operators."""
-    s, n, t = number_states, numbers, outbound_messages
-    states = {r.phone_number_id: r for r in await session.execute(select(s))}
-    configured = {r.phone_number_id: r for r in await session.execute(select(n))}
-    pending: dict[str, int] = dict(
-        (
-            await session.execute(
-                select(t.c.phone_number_id, func.count())
-                .where(t.c.status.in_(("queued", "sending")))
-                .group_by(t.c.phone_number_id)
-            )
-        ).all()
-    )
-    out = []
-    for pnid in sorted(set(states) | set(configured) | set(pending)):
-        state, number = states.get(pnid), configured.get(pnid)
-        next_slot = aware(state.next_slot_at) if state is not None else None
-        if next_slot is not None and next_slot <= now + timedelta(seconds=HORIZON_S):
-            next_slot = None  # only its ordinary pacing
-        out.append(
-            {
-                "phone_number_id": pnid,
-                "state": number.state if number is not None else None,
-                "display_phone_number": number.display_phone_number if number is not None else None,
-                "throughput_per_s": number.throughput_per_s if number is not None else None,
-                "paused": state is not None and state.paused_at is not None,
-                "paused_at": aware(state.paused_at).isoformat() if state and state.paused_at else None,
-                "pause_code": state.pause_code if state is not None else None,
-                "pause_reason": state.pause_reason if state is not None else None,
-                "held_until": next_slot.isoformat() if next_slot else None,
-                "hold_code": state.hold_code if state and next_slot else None,
-                "hold_reason": state.hold_reason if state and next_slot else None,
-                "pending": pending.get(pnid, 0),
-            }
-        )
-    return out

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import Integer, Row, String, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.db.dialect import upsert_insert
 from tasklane_sender import pacing
-from tasklane_sender.pacing import Limits, aware
+from tasklane_sender.pacing import aware
 from tasklane_sender.tables import message_statuses, outbound_messages
 
 # Two-key advisory locks live apart from the one-key lock of migrations; "SEND" in ASCII.
@@ -61,15 +62,6 @@ class OutboundMessage:
             sent_at=aware(m["sent_at"]) if m["sent_at"] else None,
             trace_context=m["trace_context"],
         )
-
-
-@dataclass(frozen=True)
-class Claim:
-    messages: list[OutboundMessage]
-    # When a claim would find what this one had to leave for lack of budget (None: nothing).
-    retry_at: datetime | None
-    # Per phone number: the seconds between two of its slots.
-    spacing: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,97 +129,6 @@ class OutboundRepository:
         ).first()
         return OutboundMessage.from_row(row) if row else None
 
-    async def claim_due(
-        self,
-        *,
-        now: datetime,
-        limit: int,
-        lease_s: float,
-        limits: Limits,
-        skip_phone_number_ids: Collection[str] = (),
-    ) -> Claim:
-        """Take due messages for sending: queued ones whose time has come, and sending ones whose
-        lease expired (their sender died). Each claim counts as an attempt. ``SKIP LOCKED`` lets
-        several replicas claim side by side without ever taking the same row. Each message gets
-        its send-not-before slot from the shared schedules (``pacing``); one whose recipient is
-        over the pair rate stays queued until its slot; one whose number has no budget left in
-        this round is left for the next."""
-        t = outbound_messages
-        other = outbound_messages.alias("other")
-        # One message per recipient at a time, oldest first: nothing is claimed for a recipient
-        # while another replica holds a live lease on a message to them, or while an older
-        # message to them still waits (e.g. for its retry). Replies to one user leave in order,
-        # and a slow call can never let a second replica send the same recipient's next message.
-        ahead = (
-            select(other.c.reply_id)
-            .where(
-                other.c.phone_number_id == t.c.phone_number_id,
-                other.c.to == t.c.to,
-                other.c.reply_id != t.c.reply_id,
-                or_(
-                    and_(other.c.status == "sending", other.c.lease_until > now),
-                    and_(
-                        other.c.status.in_(("queued", "sending")),
-                        or_(
-                            other.c.created_at < t.c.created_at,
-                            and_(other.c.created_at == t.c.created_at, other.c.reply_id < t.c.reply_id),
-                        ),
-                    ),
-                ),
-            )
-            .exists()
-        )
-        query = select(t.c.reply_id, t.c.phone_number_id, t.c.to, t.c.kind).where(
-            t.c.status.in_(("queued", "sending")), t.c.next_attempt_at <= now, ~ahead, ~pacing.held(now)
-        )
-        if skip_phone_number_ids:
-            query = query.where(t.c.phone_number_id.not_in(list(skip_phone_number_ids)))
-        candidates = [
-            pacing.Candidate(r.reply_id, r.phone_number_id, r.to, r.kind)
-            for r in await self.session.execute(
-                query.order_by(t.c.next_attempt_at, t.c.created_at)
-                .limit(limit)
-                .with_for_update(of=t, skip_locked=True)
-            )
-        ]
-        if not candidates:
-            return Claim([], None)
-        plan = await pacing.Pacer(self.session, limits).plan(candidates, now)
-        if plan.deferred:
-            await self.session.execute(
-                update(t)
-                .where(t.c.reply_id == bindparam("b_id"))
-                .values(next_attempt_at=bindparam("b_at"), updated_at=now),
-                [{"b_id": reply_id, "b_at": at} for reply_id, at in plan.deferred.items()],
-            )
-        if not plan.slots:
-            return Claim([], plan.retry_at)
-        lease = now + timedelta(seconds=lease_s)
-        rows = (
-            await self.session.execute(
-                update(t)
-                .where(t.c.reply_id.in_(list(plan.slots)))
-                .values(
-                    status="sending",
-                    attempts=t.c.attempts + 1,
-                    lease_until=lease,
-                    next_attempt_at=lease,
-                    updated_at=now,
-                )
-                .returning(*t.c)
-            )
-        ).all()
-        claimed = {r.reply_id: OutboundMessage.from_row(r) for r in rows}
-        return Claim(
-            [
-                replace(claimed[c.reply_id], send_at=plan.slots[c.reply_id])
-                for c in candidates
-                if c.reply_id in claimed
-            ],
-            plan.retry_at,
-            plan.spacing,
-        )
-
     async def _settle(self, message: OutboundMessage, **values: Any) -> OutboundMessage | None:
         """Update a message this worker claimed, unless its lease was lost to another worker."""
         t = outbound_messages
@@ -258,6 +159,43 @@ class OutboundRepository:
             last_error=None,
             error_code=None,
         )
+
+    async def mark_sent_many(
+        self, sent: Sequence[tuple[OutboundMessage, str]], *, now: datetime
+    ) -> dict[str, OutboundMessage]:
+        """``mark_sent`` for many messages in two statements (PostgreSQL): their wamids' advisory
+        locks, taken in one order, and one UPDATE. By reply id; a message whose lease was lost is
+        missing."""
+        ordered = sorted(sent, key=lambda item: item[1])
+        t = outbound_messages
+        v = (
+            func.unnest(
+                bindparam("ids", [m.reply_id for m, _ in ordered], type_=ARRAY(String)),
+                bindparam("attempts", [m.attempts for m, _ in ordered], type_=ARRAY(Integer)),
+                bindparam("wamids", [w for _, w in ordered], type_=ARRAY(String)),
+            )
+            .table_valued("reply_id", "attempts", "wamid")
+            .render_derived(name="v")
+        )
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(_WAMID_LOCK_CLASS, func.hashtext(v.c.wamid)))
+        )
+        rows = await self.session.execute(
+            update(t)
+            .where(t.c.reply_id == v.c.reply_id, t.c.status == "sending", t.c.attempts == v.c.attempts)
+            .values(
+                status="sent",
+                wamid=v.c.wamid,
+                sent_at=now,
+                updated_at=now,
+                next_attempt_at=now,
+                lease_until=None,
+                last_error=None,
+                error_code=None,
+            )
+            .returning(*t.c)
+        )
+        return {r.reply_id: OutboundMessage.from_row(r) for r in rows}
 
     async def reschedule(
         self,
@@ -375,6 +313,22 @@ class OutboundRepository:
             )
         ).all()
         return [RecordedStatus(r.wamid, r.status, aware(r.status_at), r.errors or []) for r in rows]
+
+    async def claim_unknown_statuses_many(self, wamids: Sequence[str]) -> dict[str, list[RecordedStatus]]:
+        """``claim_unknown_statuses`` for many wamids in one statement, by wamid."""
+        t = message_statuses
+        rows = await self.session.execute(
+            update(t)
+            .where(t.c.wamid.in_(list(wamids)), t.c.known.is_(False))
+            .values(known=True)
+            .returning(t.c.wamid, t.c.status, t.c.status_at, t.c.errors)
+        )
+        found: dict[str, list[RecordedStatus]] = {}
+        for r in rows:
+            found.setdefault(r.wamid, []).append(
+                RecordedStatus(r.wamid, r.status, aware(r.status_at), r.errors or [])
+            )
+        return found
 
     async def set_status(
         self, reply_id: str, *, status: str, now: datetime, error: str | None = None, code: int | None = None

@@ -27,14 +27,15 @@ Event ids derive from (reply id, event type), so a replayed transition is dedupl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import get_logger
-from tasklane_common.messaging import Envelope, Outbox, deterministic_id
+from tasklane_common.messaging import Envelope, Outbox, deterministic_id, new_envelope
 from tasklane_common.messaging.contracts.sender import (
     MessageDelivered,
     MessageFailed,
@@ -42,7 +43,7 @@ from tasklane_common.messaging.contracts.sender import (
     MessageSent,
 )
 from tasklane_sender.errors import graph_reason
-from tasklane_sender.repository import OutboundMessage, OutboundRepository
+from tasklane_sender.repository import OutboundMessage, OutboundRepository, RecordedStatus
 
 log = get_logger(__name__)
 
@@ -180,12 +181,57 @@ async def record_status(
     return fresh
 
 
+async def emit_sent_many(
+    session: AsyncSession,
+    outbox: Outbox,
+    sent: Sequence[tuple[OutboundMessage, dict[str, Any]]],
+    *,
+    at: datetime,
+) -> None:
+    """``emit(..., "sent", ...)`` for many messages in one INSERT; each row carries the trace
+    context given with its message, as ``Outbox.add`` would have taken it from its span."""
+    rows = []
+    for message, trace_headers in sent:
+        event = MessageSent(
+            reply_id=message.reply_id,
+            wamid=message.wamid,
+            phone_number_id=message.phone_number_id,
+            to=message.to,
+            at=at,
+        )
+        envelope = new_envelope(
+            event,
+            producer=outbox.producer,
+            correlation_id=message.correlation_id,
+            causation_id=message.causation_id,
+            event_id=deterministic_id("sender", message.reply_id, event.event_type),
+        )
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "routing_key": envelope.type,
+                "body": envelope.to_bytes(),
+                "headers": trace_headers,
+                "created_at": datetime.now(UTC),
+            }
+        )
+    if rows:
+        await session.execute(outbox.table.insert().values(rows))
+
+
 async def reconcile(
-    session: AsyncSession, outbox: Outbox, message: OutboundMessage, *, now: datetime
+    session: AsyncSession,
+    outbox: Outbox,
+    message: OutboundMessage,
+    *,
+    now: datetime,
+    early: list[RecordedStatus] | None = None,
 ) -> OutboundMessage:
-    """Apply the statuses that arrived for ``message.wamid`` before it was stored."""
+    """Apply the statuses that arrived for ``message.wamid`` before it was stored (``early``:
+    those already claimed for it)."""
     assert message.wamid is not None
-    early = await OutboundRepository(session).claim_unknown_statuses(message.wamid)
+    if early is None:
+        early = await OutboundRepository(session).claim_unknown_statuses(message.wamid)
     early.sort(key=lambda s: (RANK.get(s.status, 5), s.status_at))
     for status in early:
         message = await apply_status(
