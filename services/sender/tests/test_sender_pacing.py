@@ -51,8 +51,13 @@ async def test_two_replicas_share_the_throughput_and_the_pair_rate(harness: Any)
         reply.payload["reply_id"]: 1 for reply in everything
     }
     assert sum(sent_by) == len(everything)
-    # The number's rate in every sliding second, and each pair's rate, as the simulator saw them.
-    assert most_in_one_second([m["received_monotonic"] for m in sent]) <= RATE
+    # The number's rate and each pair's rate, as the simulator saw them: its token buckets (Meta's
+    # model: the rate with one second of burst) were never overdrawn, and it refused nothing. A
+    # stricter "at most RATE in any sliding second" would fail on scheduling jitter alone: a
+    # replica stalled by a busy machine sends its overdue slots back to back.
+    times = sorted(m["received_monotonic"] for m in sent)
+    assert len(times) / (times[-1] - times[0] + 1.0) <= RATE
+    assert most_in_one_second(times) <= 2 * RATE
     assert harness.sim.limit_violations() == []
     assert harness.sim.limit_rejections() == {}
     # Each user's replies in the order they were requested.
