@@ -70,7 +70,10 @@ def create_app(
                 http = await stack.enter_async_context(
                     httpx.AsyncClient(
                         timeout=settings.request_timeout_s,
-                        limits=httpx.Limits(max_connections=settings.dispatch_batch),
+                        limits=httpx.Limits(
+                            max_connections=settings.graph_concurrency,
+                            max_keepalive_connections=settings.graph_concurrency,
+                        ),
                     )
                 )
             if settings.access_token is None:

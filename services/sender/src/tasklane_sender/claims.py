@@ -57,6 +57,9 @@ async def claim_due(
             other.c.phone_number_id == t.c.phone_number_id,
             other.c.to == t.c.to,
             other.c.reply_id != t.c.reply_id,
+            # Read receipts are not messages to the user: they neither wait for nor hold up the
+            # user's replies (a receipt stuck behind a paced reply would show no blue ticks).
+            other.c.kind != "read",
             or_(
                 and_(other.c.status == "sending", other.c.lease_until > now),
                 and_(
@@ -71,7 +74,10 @@ async def claim_due(
         .exists()
     )
     query = select(t.c.reply_id, t.c.phone_number_id, t.c.to, t.c.kind).where(
-        t.c.status.in_(("queued", "sending")), t.c.next_attempt_at <= now, ~ahead, ~pacing.held(now)
+        t.c.status.in_(("queued", "sending")),
+        t.c.next_attempt_at <= now,
+        or_(t.c.kind == "read", ~ahead),
+        ~pacing.held(now),
     )
     if skip_phone_number_ids:
         query = query.where(t.c.phone_number_id.not_in(list(skip_phone_number_ids)))

@@ -172,15 +172,18 @@ class Dispatcher:
 
     async def _wait_for_slot(self, message: OutboundMessage) -> None:
         """Sleep until the message's slot, and keep this replica's sends from one number at least
-        one interval apart: after a stall, the messages whose slots passed meanwhile leave at the
-        number's rate, not in a burst."""
+        half an interval apart: after a stall, the messages whose slots passed meanwhile catch up
+        at twice the number's rate, not in one burst. The shared slots already hold the rate over
+        time; catching up keeps a stall from costing throughput for good (measured: at 80 msg/s
+        on a busy machine, spacing a full interval reached only 95 % of the limit), and the extra
+        it sends over one second stays within the one second of burst Meta's limit allows."""
         if message.send_at is None:
             return
         delay = (message.send_at - _now()).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
         loop = asyncio.get_running_loop()
-        spacing = self._spacing.get(message.phone_number_id, 0.0)
+        spacing = self._spacing.get(message.phone_number_id, 0.0) / 2
         at = max(loop.time(), self._last_send.get(message.phone_number_id, 0.0) + spacing)
         self._last_send[message.phone_number_id] = at
         if at > loop.time():
@@ -245,6 +248,8 @@ class Dispatcher:
                     future.set_result(result)
             if self._runtime.relay is not None:
                 self._runtime.relay.notify()
+            # A settled message may free its recipient's next one: claim now, not at the poll.
+            self._wake.set()
 
     async def _commit(self, batch: list[_Pending]) -> list[OutboundMessage | Exception | None]:
         async for attempt in AsyncRetrying(
