@@ -226,6 +226,48 @@ async def test_an_app_cannot_inject_messages_for_another_apps_number(
     assert [e.payload["wamid"] for e in events] == [mine]
 
 
+async def test_a_number_sent_as_a_json_integer_is_still_owned_by_its_app(
+    gw: Gateway, queues: QueueWatcher
+) -> None:
+    # The parser reads 111 as the number "111": ownership must be checked on that same text.
+    secret_a, secret_b = "int-a-" + uuid.uuid4().hex, "int-b-" + uuid.uuid4().hex
+    app_a = await _app(gw, secret=secret_a)
+    await _app(gw, secret=secret_b)
+    pn_a = str(uuid.uuid4().int % 10**12)
+    await _number(gw, app_a, phone_number_id=pn_a)
+    await queues.take(AGENT_INBOUND.name)
+    payload = text_webhook(pn_a, _uid("wamid.int"), waba_id=_uid("w"))
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = int(pn_a)
+
+    response = await post_signed(gw, payload, secret_b)
+
+    assert response.status_code == 200
+    assert response.json()["foreign"] == 1
+    assert response.json()["messages"] == 0
+    assert await queues.take(AGENT_INBOUND.name) == []
+
+
+async def test_a_number_moved_on_another_replica_is_not_dropped_by_a_stale_copy(
+    gw: Gateway, module_run_id: str
+) -> None:
+    settings = real_settings(
+        GatewaySettings, module_run_id, "gateway", auth=AUTH, integrations_refresh_s=3600
+    )
+    secret_a, secret_b = "mv-a-" + uuid.uuid4().hex, "mv-b-" + uuid.uuid4().hex
+    app_a, app_b = await _app(gw, secret=secret_a), await _app(gw, secret=secret_b)
+    pn = (await _number(gw, app_a))["phone_number_id"]
+    async with admin_gateway(settings, BOX) as stale:
+        loaded = await post_signed(stale, text_webhook(pn, _uid("wamid.before")), secret_a)
+        assert loaded.json()["messages"] == 1
+        moved = await gw.client.patch(f"/api/gateway/numbers/{pn}", json={"app_id": app_b}, headers=ADMIN)
+        assert moved.status_code == 200, moved.text
+
+        response = await post_signed(stale, text_webhook(pn, _uid("wamid.after")), secret_b)
+
+    assert response.json()["foreign"] == 0
+    assert response.json()["messages"] == 1
+
+
 async def test_verify_tokens_per_app(gw: Gateway) -> None:
     token_a = "verify-a-" + uuid.uuid4().hex
     app_a, app_b = await _app(gw, token=token_a), await _app(gw, token="verify-b-" + uuid.uuid4().hex)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tasklane_common.errors import PublishError
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
-from tasklane_gateway.app_registry import AppRegistry, drop_foreign
+from tasklane_gateway.app_registry import AppRegistry, drop_foreign, find_foreign
 from tasklane_gateway.ingest import WebhookIngestor
 from tasklane_gateway.settings import GatewaySettings
 from tasklane_gateway.signature import SIGNATURE_HEADER
@@ -118,6 +118,10 @@ def router(
             raise HTTPException(status_code=400, detail="body is not JSON") from None
         if not isinstance(payload, dict):
             raise HTTPException(status_code=400, detail="body is not a JSON object")
+        if find_foreign(payload, signers, snapshot):
+            # Our copy may predate a number moving between apps on another replica: dropping is
+            # final (Meta gets a 200), so check against a fresh copy first. Signers stay as found.
+            snapshot = await registry.refreshed(snapshot)
         foreign = drop_foreign(payload, signers, snapshot)
         if foreign:
             # Signed by an app that does not own these numbers: not theirs to inject.

@@ -24,6 +24,7 @@ from tasklane_gateway.integrations import DEFAULT_APP_ID
 from tasklane_gateway.integrations_repository import IntegrationsRepository
 from tasklane_gateway.settings import GatewaySettings
 from tasklane_gateway.signature import signature_matches, token_matches
+from tasklane_gateway.untrusted import ident
 
 log = get_logger(__name__)
 
@@ -85,6 +86,15 @@ def drop_foreign(payload: dict[str, Any], signers: set[str], snapshot: Snapshot)
     sign this POST: an app cannot inject another app's messages or statuses. Returns the phone
     number (or WABA) ids dropped. Unregistered numbers pass (the zero-config case); odd shapes are
     left for the parser to tolerate."""
+    return _foreign(payload, signers, snapshot, remove=True)
+
+
+def find_foreign(payload: dict[str, Any], signers: set[str], snapshot: Snapshot) -> list[str]:
+    """What ``drop_foreign`` would drop, leaving ``payload`` untouched."""
+    return _foreign(payload, signers, snapshot, remove=False)
+
+
+def _foreign(payload: dict[str, Any], signers: set[str], snapshot: Snapshot, *, remove: bool) -> list[str]:
     dropped: list[str] = []
     entries = payload.get("entry")
     if not isinstance(entries, list):
@@ -92,18 +102,21 @@ def drop_foreign(payload: dict[str, Any], signers: set[str], snapshot: Snapshot)
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("changes"), list):
             continue
-        waba_id = entry.get("id") if isinstance(entry.get("id"), str) else None
+        # ident(), as the parser reads them: a JSON number 111 is the number "111" there, so it
+        # must be here too, or another app could sign it and have it taken as ours.
+        waba_id = ident(entry.get("id"))
         kept = []
         for change in entry["changes"]:
             value = change.get("value") if isinstance(change, dict) else None
             metadata = value.get("metadata") if isinstance(value, dict) else None
-            number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
-            owner = snapshot.owner(number if isinstance(number, str) else None, waba_id)
+            number = ident(metadata.get("phone_number_id")) if isinstance(metadata, dict) else None
+            owner = snapshot.owner(number, waba_id)
             if owner is not None and owner not in signers:
                 dropped.append(str(number or waba_id))
                 continue
             kept.append(change)
-        entry["changes"] = kept
+        if remove:
+            entry["changes"] = kept
     return dropped
 
 
@@ -123,6 +136,8 @@ class AppRegistry:
         self._next_load = 0.0
         self._lock = asyncio.Lock()
         self.last_error: str | None = None
+        self._reload_failed = False
+        self._unreadable = 0
 
     def _with_default(self, apps: dict[str, AppCredentials]) -> dict[str, AppCredentials]:
         return {**({DEFAULT_APP_ID: self._default} if self._default else {}), **apps}
@@ -138,7 +153,9 @@ class AppRegistry:
             "age_s": round(now - self._snapshot.loaded_at, 1) if self._loaded else None,
             "apps": len(self._snapshot.apps),
             "numbers": len(self._snapshot.number_apps),
-            "last_error": self.last_error,
+            # Served unauthenticated (webhook health): counts only, never an app id (the log has it).
+            "reload_failed": self._reload_failed,
+            "unreadable_secrets": self._unreadable,
         }
 
     async def snapshot(self) -> Snapshot:
@@ -146,6 +163,14 @@ class AppRegistry:
             return self._snapshot
         async with self._lock:
             if time.monotonic() >= self._next_load:
+                await self._reload()
+        return self._snapshot
+
+    async def refreshed(self, stale: Snapshot) -> Snapshot:
+        """A copy loaded after ``stale``, read now unless a concurrent call already did: before
+        dropping items as another app's, in case the number moved on another replica since."""
+        async with self._lock:
+            if self._snapshot is stale:
                 await self._reload()
         return self._snapshot
 
@@ -157,10 +182,13 @@ class AppRegistry:
                 number_rows = await repo.list_numbers()
         except (SQLAlchemyError, OSError) as exc:
             self.last_error = type(exc).__name__
+            self._reload_failed = True
             self._next_load = time.monotonic() + _RETRY_AFTER_FAILURE_S
             log.warning("integrations_reload_failed", error=self.last_error, kept_loaded=self._loaded)
             return
         self.last_error = None
+        self._reload_failed = False
+        self._unreadable = 0
         apps: dict[str, AppCredentials] = {}
         for row in app_rows:
             apps[row.app_id] = AppCredentials(
@@ -187,4 +215,5 @@ class AppRegistry:
             # Fail closed for this app only: its webhooks are refused until the key is fixed.
             log.error("app_secret_unreadable", app_id=app_id, field=what, error=str(exc))
             self.last_error = f"{what} of {app_id} unreadable"
+            self._unreadable += 1
             return None
