@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import get_logger
+from tasklane_common.messaging import deterministic_id
 from tasklane_gateway import contacts_repository as repo
 from tasklane_gateway.contacts_repository import Contact
 from tasklane_gateway.webhook import InboundMessage
@@ -159,26 +160,34 @@ class Lookup:
 
     async def register(self, identity: Identity, now: datetime) -> Contact:
         """Create the user for a first contact (or find the one a concurrent webhook created)."""
-        created = await repo.insert(
-            self._session,
-            phone_number_id=identity.phone_number_id,
-            wa_id=identity.wa_id,
-            bsuid=identity.bsuid,
-            username=identity.username,
-            profile_name=identity.profile_name,
-            source="auto",
-            now=now,
-            if_absent=True,
-        )
-        if created is None:
+        # Events naming the user are published before the commit: if the commit fails, Meta's
+        # retry must create the same id. Two replicas racing also compute the same id.
+        sender = identity.wa_id or identity.bsuid or ""
+        user_ids: list[str | None] = [deterministic_id("user", identity.phone_number_id, sender), None]
+        for user_id in user_ids:
+            created = await repo.insert(
+                self._session,
+                phone_number_id=identity.phone_number_id,
+                wa_id=identity.wa_id,
+                bsuid=identity.bsuid,
+                username=identity.username,
+                profile_name=identity.profile_name,
+                source="auto",
+                now=now,
+                if_absent=True,
+                user_id=user_id,
+            )
+            if created is not None:
+                log.info("user_registered", user_id=created.user_id, wa_id=identity.wa_id, source="auto")
+                break
             # A concurrent first contact won the insert (we waited for its commit): use its row.
-            winner = await repo.find(
+            created = await repo.find(
                 self._session, identity.phone_number_id, wa_id=identity.wa_id, bsuid=identity.bsuid
             )
-            assert winner is not None, "a conflicting user exists"
-            created = winner
-        else:
-            log.info("user_registered", user_id=created.user_id, wa_id=identity.wa_id, source="auto")
+            if created is not None:
+                break
+            # Neither: the id is held by a user that has since changed number; take a random one.
+        assert created is not None, "a conflicting user exists"
         self._remember(created)
         return created
 

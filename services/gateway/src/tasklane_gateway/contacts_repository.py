@@ -149,11 +149,12 @@ async def insert(
     source: str,
     now: datetime,
     if_absent: bool,
+    user_id: str | None = None,
 ) -> Contact | None:
-    """A new user. With ``if_absent``, None instead of an error when the wa_id or the business-
-    scoped id is taken (a concurrent first contact won)."""
+    """A new user (``user_id``, or a random one). With ``if_absent``, None instead of an error when
+    the id, the wa_id or the business-scoped id is taken (a concurrent first contact won)."""
     values = {
-        "user_id": str(uuid.uuid4()),
+        "user_id": user_id or str(uuid.uuid4()),
         "phone_number_id": phone_number_id,
         "wa_id": wa_id,
         "bsuid": bsuid,
