@@ -58,6 +58,9 @@ async def test_a_running_gateway_is_healthy_with_every_check_reported(gw: Gatewa
     assert checks["database"]["latency_ms"] >= 0
     assert checks["message_queue"]["connected"] is True
     assert checks["cache"]["integrations"]["loaded"] is True
+    # Unauthenticated: counts only, no error text naming an app.
+    assert checks["cache"]["integrations"]["unreadable_secrets"] == 0
+    assert "last_error" not in checks["cache"]["integrations"]
     for secret in (APP_SECRET, VERIFY_TOKEN, UNREACHABLE_GRAPH):
         assert secret not in response.text
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
+from tasklane_gateway.graph_probe import GraphProbe
 from tasklane_gateway.settings import GatewaySettings
 from tasklane_gateway.signature import expected_signature, signature_matches
 from tasklane_gateway.webhook import parse
@@ -101,3 +103,18 @@ def test_identifiers_that_cannot_be_meta_s_make_the_item_skipped() -> None:
 
     assert [m.wamid for m in parsed.messages] == ["wamid.ok"]
     assert parsed.skipped == 3
+
+
+async def test_the_probe_masks_the_token_before_cutting_a_long_graph_error() -> None:
+    # A token straddling the 300-character cut must not leave its head in the answer.
+    token = "EAAG" + "t" * 40
+    message = "x" * 290 + token
+
+    def graph(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"error": {"message": message, "code": 190}})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(graph)) as client:
+        result = await GraphProbe(client, GatewaySettings()).check("pn1", token)
+
+    assert "EAAG" not in str(result)
+    assert "***" in str(result)

@@ -84,7 +84,9 @@ class GraphProbe:
             }
         error = body.get("error") if isinstance(body, dict) else None
         error = error if isinstance(error, dict) else {}
-        message = str(error.get("message") or f"HTTP {response.status_code}")[:300].replace(token, "***")
+        message = str(error.get("message") or f"HTTP {response.status_code}")
+        # Mask before cutting: a token straddling the cut would otherwise leave its head visible.
+        message = (message.replace(token, "***") if token else message)[:300]
         return _failure(response.status_code, message, latency, code=error.get("code"))
 
     def _failed(self, breaker: _Breaker, phone_number_id: str) -> None:
