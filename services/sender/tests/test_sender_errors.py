@@ -290,6 +290,35 @@ async def test_a_spam_limit_holds_the_number_for_the_configured_wait(harness: An
     assert message.attempts == 2
 
 
+async def test_resuming_a_held_number_lifts_the_hold(harness: Any) -> None:
+    harness.sim.fail_next(1, 131048)
+    reply = harness.reply(harness.phone())
+    async with harness.start(spam_limit_wait_s=3600.0, auth=AUTH) as app:
+        await harness.publish(app, reply)
+
+        async def held_number() -> dict[str, Any] | None:
+            number: dict[str, Any] = (await numbers(app))[DEFAULT_PHONE_NUMBER_ID]
+            return number if number["held_until"] is not None else None
+
+        held = await wait_for(held_number)
+        await alerts(harness)  # drained: later tests look for their own
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {OPERATOR_KEY}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=headers) as client:
+            resumed = await client.post(f"/api/sender/numbers/{DEFAULT_PHONE_NUMBER_ID}/resume")
+        # Within the 10 s wait, not the hour's hold.
+        message = await harness.reaches(app, reply.payload["reply_id"], "sent")
+        after = (await numbers(app))[DEFAULT_PHONE_NUMBER_ID]
+
+    assert held["hold_code"] == 131048
+    assert held["held_until"] is not None
+    assert resumed.status_code == 200
+    assert resumed.json()["resumed"] is True
+    assert resumed.json()["hold_lifted"] is True
+    assert after["held_until"] is None
+    assert message.attempts == 2
+
+
 async def test_an_open_breaker_makes_no_calls_while_open(harness: Any) -> None:
     harness.sim.fail_next(2, None, status=503)
     first = harness.reply(harness.phone())

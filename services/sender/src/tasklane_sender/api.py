@@ -1,5 +1,5 @@
 """Operators' HTTP API: where a reply stands, the phone numbers (paused, held, breaker) and the
-circuit breakers; resuming a paused number."""
+circuit breakers; resuming a paused or held number. State changes are audited (``audit``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_sender import holds
+from tasklane_sender.audit import audited
 from tasklane_sender.repository import OutboundRepository
 
 log = get_logger(__name__)
@@ -25,7 +26,12 @@ def router(
     wake_dispatcher: Callable[[], None] = lambda: None,
 ) -> APIRouter:
     auth = ApiKeyAuth(runtime.settings.auth)
-    api = APIRouter(prefix="/api/sender", tags=["sender"], dependencies=[requires(auth, Role.OPERATOR)])
+    api = APIRouter(
+        prefix="/api/sender",
+        tags=["sender"],
+        # In this order: the role check first, so only admitted principals reach the audit.
+        dependencies=[requires(auth, Role.OPERATOR), audited(auth)],
+    )
 
     @api.get("/messages/{reply_id}")
     async def message(reply_id: str) -> dict[str, Any]:
@@ -67,17 +73,24 @@ def router(
 
     @api.post("/numbers/{phone_number_id}/resume")
     async def resume(phone_number_id: str) -> dict[str, Any]:
-        """Let a paused number send again (after fixing what paused it, e.g. a new access token).
-        Its waiting messages go out at once, within its limits. Resuming a number that is not
-        paused changes nothing."""
+        """Let a paused number send again (after fixing what paused it, e.g. a new access token),
+        and lift a hold (131048, 131064) or throttle early (Meta lifted it, say). Its waiting
+        messages go out at once, within its limits. Resuming a number that is neither paused nor
+        held changes nothing."""
         now = datetime.now(UTC)
         async with runtime.db.transaction() as session:
             if not await holds.known(session, phone_number_id):
                 raise HTTPException(status_code=404, detail="unknown phone number id")
-            resumed = await holds.resume(session, phone_number_id, now=now)
-        if resumed:
-            log.warning("number_resumed", phone_number_id=phone_number_id, by="operator")
+            unpaused = await holds.resume(session, phone_number_id, now=now)
+            unheld = await holds.lift_hold(session, phone_number_id, now=now)
+        if unpaused or unheld:
+            log.warning("number_resumed", phone_number_id=phone_number_id, paused=unpaused, held=unheld)
             wake_dispatcher()
-        return {"phone_number_id": phone_number_id, "resumed": resumed, "paused": False}
+        return {
+            "phone_number_id": phone_number_id,
+            "resumed": unpaused or unheld,
+            "hold_lifted": unheld,
+            "paused": False,
+        }
 
     return api

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from tasklane_common.auth import ApiKeyAuth
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
@@ -20,6 +21,7 @@ from tasklane_common.messaging.topology import (
 )
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_sender import api, handlers
+from tasklane_sender.audit import audited
 from tasklane_sender.dispatcher import Dispatcher
 from tasklane_sender.graph import GraphClient
 from tasklane_sender.numbers import NumberDirectory
@@ -95,6 +97,7 @@ def create_app(
     app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
-    app.include_router(dead_letters_router(runtime))
+    # The shared dead-letter API checks the role itself; the audit logs only requests that passed.
+    app.include_router(dead_letters_router(runtime), dependencies=[audited(ApiKeyAuth(settings.auth))])
     app.include_router(api.router(runtime, breaker_states, wake_dispatcher))
     return app

@@ -1,6 +1,7 @@
 """The worker that turns queued outbound messages into Graph API calls.
 
-One loop per replica, pipelined: while fewer than ``dispatch_batch`` messages are in flight it
+One loop per replica, pipelined: while fewer than ``dispatch_batch`` messages (capped, see
+``Dispatcher.__init__``) are in flight it
 claims due ones (``FOR UPDATE SKIP LOCKED``, so replicas never take the same row) in one
 transaction that also gives each its send-not-before slot from the shared pacing schedules
 (``pacing``), marks them ``sending`` with a lease and commits. Each claimed message then waits for
@@ -71,7 +72,11 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         # A new claim is worth a transaction once this much room is free (or nothing is in flight).
-        self._capacity = max(1, settings.dispatch_batch)
+        # Capped so that, even if every call takes request_timeout_s, the last message in flight
+        # gets its Graph API slot within half its lease (the other half covers its own call):
+        # the lease check in ``graph`` then only skips a call when things are slower still.
+        rounds = max(1, int(settings.lease_s / (2 * settings.request_timeout_s)))
+        self._capacity = max(1, min(settings.dispatch_batch, settings.graph_concurrency * rounds))
         self._min_claim = max(1, self._capacity // 4)
         self._pending: list[_Pending] = []
         self._settlers: set[asyncio.Task[None]] = set()
@@ -138,6 +143,8 @@ class Dispatcher:
         """Claim up to ``limit`` due messages and start sending each at its slot; returns how many
         were claimed and when budget this claim lacked returns (None: nothing was held back)."""
         now = _now()
+        # Taken before the claim, so that it is no later than the lease the claim writes.
+        deadline = asyncio.get_running_loop().time() + self._settings.lease_s
         limit = limit or self._capacity
         async with self._runtime.db.transaction() as session:
             claim = await claims.claim_due(
@@ -155,7 +162,8 @@ class Dispatcher:
             if ready.failure is not None:
                 self._start(self._settle(message, SendOutcome("failed", reason=ready.failure)))
             else:
-                self._start(self._deliver(replace(message, kind=ready.kind, content=ready.content)))
+                ready_message = replace(message, kind=ready.kind, content=ready.content)
+                self._start(self._deliver(ready_message, deadline))
         return len(claim.messages), claim.retry_at
 
     def _start(self, coro: object) -> None:
@@ -189,7 +197,7 @@ class Dispatcher:
         if at > loop.time():
             await asyncio.sleep(at - loop.time())
 
-    async def _deliver(self, message: OutboundMessage) -> None:
+    async def _deliver(self, message: OutboundMessage, deadline: float) -> None:
         await self._wait_for_slot(message)
         # Continues the conversation turn's trace: the Graph API call and the events it leads
         # to (message.sent/failed, through the outbox) belong to the user's message.
@@ -206,7 +214,7 @@ class Dispatcher:
                     "(the last one did not report back; it may have been delivered)",
                 )
             else:
-                outcome = await self.graph.send(message)
+                outcome = await self.graph.send(message, deadline=deadline)
             await self._settle(message, outcome)
 
     async def _settle(self, message: OutboundMessage, outcome: SendOutcome) -> None:

@@ -7,7 +7,9 @@ number's messages queued until it may close.
 
 An answer becomes a ``SendOutcome``: ``sent`` (with the wamid; None for a read receipt),
 ``error`` (Meta's code and the ``errors.Rule`` that says what follows), ``failed`` (nothing to
-retry: a 2xx that does not say what it accepted) or ``blocked`` (no call was made).
+retry: a 2xx that does not say what it accepted) or ``blocked`` (no call was made: an open
+breaker, or a lease too near its end to outlast the call, after which another replica could claim
+and send the same message).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ from tasklane_sender.settings import SenderSettings
 log = get_logger(__name__)
 
 Verdict = Literal["sent", "error", "failed", "blocked"]
+
+# Slack between the end of the longest call (``request_timeout_s``) and the lease's expiry, for
+# the settle commit and clock jitter: a call that might end later is not started.
+_LEASE_MARGIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,29 @@ class GraphClient:
         s = self._settings
         return f"{s.graph_base_url.rstrip('/')}/{s.graph_api_version}/{phone_number_id}/messages"
 
-    async def send(self, message: OutboundMessage) -> SendOutcome:
+    async def send(self, message: OutboundMessage, deadline: float | None = None) -> SendOutcome:
+        """``deadline``: when (event loop clock) the message's lease runs out. A call that could
+        still be in flight then is not made (see ``_LEASE_MARGIN_S``)."""
+        try:
+            headers = await self._headers_for(message.phone_number_id)
+        except SecretsError as exc:
+            # As if Meta refused the token: the number is not usable until it is configured again.
+            return SendOutcome("error", error_code=190, reason=str(exc), rule=PAUSE)
+        # Held around the breaker, not just the POST: the lease check below must come after the
+        # wait for a slot, and a skipped call must not count as a breaker's trial.
+        async with self._calls:
+            loop = asyncio.get_running_loop()
+            if deadline is not None and (
+                loop.time() + self._settings.request_timeout_s + _LEASE_MARGIN_S > deadline
+            ):
+                # Past its lease another replica may claim and send it too: back to the queue at
+                # once, not counting an attempt (no call was made).
+                return SendOutcome(
+                    "blocked", reason="lease would expire during the call", retry_at=datetime.now(UTC)
+                )
+            return await self._guarded(message, headers)
+
+    async def _guarded(self, message: OutboundMessage, headers: dict[str, str]) -> SendOutcome:
         breaker = self._breaker(message.phone_number_id)
         now = datetime.now(UTC)
         # pybreaker lets every caller through once the reset timeout has passed; only one trial
@@ -140,7 +168,7 @@ class GraphClient:
         breaker.trial_in_flight = trial
         try:
             with breaker.breaker.calling():
-                outcome = await self._post(message)
+                outcome = await self._post(message, headers)
                 if outcome.rule is not None and outcome.rule.outage:
                     raise _Outage(outcome)
         except pybreaker.CircuitBreakerError:
@@ -165,20 +193,14 @@ class GraphClient:
                 breaker.trial_in_flight = False
         return outcome
 
-    async def _post(self, message: OutboundMessage) -> SendOutcome:
+    async def _post(self, message: OutboundMessage, headers: dict[str, str]) -> SendOutcome:
         try:
-            headers = await self._headers_for(message.phone_number_id)
-        except SecretsError as exc:
-            # As if Meta refused the token: the number is not usable until it is configured again.
-            return SendOutcome("error", error_code=190, reason=str(exc), rule=PAUSE)
-        try:
-            async with self._calls:
-                response = await self._http.post(
-                    self.url(message.phone_number_id),
-                    json=kinds.request_body(message, now=datetime.now(UTC)),
-                    headers=headers,
-                    timeout=self._settings.request_timeout_s,
-                )
+            response = await self._http.post(
+                self.url(message.phone_number_id),
+                json=kinds.request_body(message, now=datetime.now(UTC)),
+                headers=headers,
+                timeout=self._settings.request_timeout_s,
+            )
         except httpx.TimeoutException as exc:
             return SendOutcome(
                 "error",

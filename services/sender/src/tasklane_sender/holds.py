@@ -138,6 +138,18 @@ async def resume(session: AsyncSession, phone_number_id: str, *, now: datetime) 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def lift_hold(session: AsyncSession, phone_number_id: str, *, now: datetime) -> bool:
+    """End a hold or throttle now (an operator's call, e.g. after Meta lifted a 131048 early): the
+    number's schedule restarts at ``now``. True if it was held."""
+    s = number_states
+    result = await session.execute(
+        update(s)
+        .where(s.c.phone_number_id == phone_number_id, s.c.hold_code.is_not(None), s.c.next_slot_at > now)
+        .values(next_slot_at=now, hold_code=None, hold_reason=None, throttle_strikes=0, updated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def known(session: AsyncSession, phone_number_id: str) -> bool:
     """Whether the sender has seen this number (configured, or sent from)."""
     for table in (number_states, numbers):

@@ -12,9 +12,9 @@ on one budget:
   A message whose pair slot lies in the future is not claimed: it stays queued with
   ``next_attempt_at`` = that slot. Read receipts are not messages to the user and skip it.
 
-Both run ``throughput_margin`` (2 %) below the configured limit: the time between the slot and
-Meta's clock varies by a few milliseconds per call, and without that slack two calls could reach
-Meta closer together than their slots were.
+Both run ``throughput_margin`` (1 % by default) below the configured limit: the time between the
+slot and Meta's clock varies by a few milliseconds per call, and without that slack two calls
+could reach Meta closer together than their slots were.
 
 Meta's own answers push these schedules back and may pause a number: see ``holds``. Every
 function takes the caller's session; the caller commits.
