@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.messaging.memory import InMemoryBroker
@@ -14,6 +15,7 @@ from tasklane_common.settings import ApiKey, AuthSettings, Role
 from tasklane_common.testing import memory_settings, running
 from tasklane_gateway.app import create_app
 from tasklane_gateway.settings import GatewaySettings
+from tasklane_gateway.tables import audit_log
 
 KEYS = {role: new_key() for role in Role}
 AUTH = AuthSettings(api_keys=[ApiKey(name=r, role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
@@ -37,8 +39,24 @@ async def test_gateway_dead_letters_are_for_operators_only(tmp_path: Path) -> No
                 assert (await client.post(REPLAY, headers=_bearer(Role.ANALYST))).status_code == 403
                 listed = await client.get(URL, headers=_bearer(Role.OPERATOR))
                 missing = await client.post(REPLAY, headers=_bearer(Role.OPERATOR))
+                async with app.state.runtime.db.read() as session:
+                    audited = (
+                        await session.execute(
+                            select(
+                                audit_log.c.actor,
+                                audit_log.c.action,
+                                audit_log.c.target_id,
+                                audit_log.c.outcome,
+                            )
+                        )
+                    ).all()
     finally:
         InMemoryBroker.forget(name)
     assert listed.status_code == 200
     assert listed.json() == {"items": [], "next_before": None}
     assert missing.status_code == 404
+    # Replays are admin actions: refused or attempted, each is in the audit log; reads are not.
+    assert sorted(tuple(r) for r in audited) == [
+        ("analyst", "dead_letter.replay", "1", "error 403"),
+        ("operator", "dead_letter.replay", "1", "error 404"),
+    ]

@@ -16,7 +16,7 @@ from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.secrets import SecretBox
-from tasklane_gateway import admin_api, api, health, mappings_api
+from tasklane_gateway import admin_api, api, audit, health, mappings_api
 from tasklane_gateway.app_registry import AppRegistry
 from tasklane_gateway.graph_probe import GraphProbe
 from tasklane_gateway.ingest import WebhookIngestor
@@ -92,7 +92,7 @@ def create_app(
     app.include_router(health_router(runtime))
     # Before the webhook router: its /whatsapp/{app_id} would otherwise take /whatsapp/health.
     app.include_router(health.router(monitor))
-    app.include_router(dead_letters_router(runtime))
+    app.include_router(dead_letters_router(runtime), dependencies=[audit.dead_letter_audit(runtime)])
     app.include_router(api.router(runtime, settings, registry, ingestor))
     app.include_router(mappings_api.router(runtime))
     app.include_router(

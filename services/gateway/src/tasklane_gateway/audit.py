@@ -7,14 +7,18 @@ that look like one are dropped here whatever the caller passes, as a last line o
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_common.auth import ApiKeyAuth
 from tasklane_common.logging import SECRET_KEYS
+from tasklane_common.runtime import ServiceRuntime
 from tasklane_gateway.tables import audit_log
 
 _MAX_DEPTH = 6
@@ -154,3 +158,41 @@ async def list_entries(
         for r in rows[:limit]
     ]
     return AuditPage(entries, entries[-1].id if len(rows) > limit else None)
+
+
+def dead_letter_audit(runtime: ServiceRuntime) -> Any:
+    """``Depends`` for the shared dead-letter router: a replay an operator made, or was refused,
+    is recorded here like every other admin action (the router itself, in tasklane_common, knows
+    no audit log). The router's own role check decides access."""
+    auth = ApiKeyAuth(runtime.settings.auth)
+
+    async def write(request: Request, actor: str, role: str, outcome: str) -> None:
+        letter = request.path_params.get("letter_id")
+        async with runtime.db.transaction() as session:
+            await record(
+                session,
+                actor=actor,
+                role=role,
+                action="dead_letter.replay",
+                target_type="dead_letter",
+                target_id=None if letter is None else str(letter),
+                outcome=outcome,
+            )
+
+    async def dependency(request: Request) -> AsyncIterator[None]:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            yield
+            return
+        try:
+            principal = auth.authenticate(request.headers.get("authorization"))
+        except HTTPException:
+            yield  # unauthenticated: the role check refuses it; there is no one to record
+            return
+        try:
+            yield
+        except HTTPException as exc:
+            await write(request, principal.name, str(principal.role), f"error {exc.status_code}")
+            raise
+        await write(request, principal.name, str(principal.role), "ok")
+
+    return Depends(dependency)
