@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
+from tasklane_common.secrets import KEY_ENV
 from tasklane_stack.embedded import embedded_stack
+from tasklane_stack.processes import DEV_SECRETS_KEY
 
 DEMO_USER = "15551230000"
 BANNER = """Tasklane — chatting as WhatsApp user +{user}
@@ -25,6 +28,9 @@ async def _read_line(prompt: str) -> str | None:
 
 async def run_demo(data_dir: Path) -> int:
     interactive = sys.stdin.isatty()
+    # The demo's own data is sealed with the local stack's development key (a deployment sets
+    # its own), so integrations work in the demo too and their secrets survive a restart.
+    os.environ.setdefault(KEY_ENV, DEV_SECRETS_KEY)
     async with embedded_stack(data_dir) as stack:
         if interactive:
             print(BANNER.format(user=DEMO_USER, data=data_dir))
