@@ -93,6 +93,7 @@ class Harness:
             "access_token": "sim-access-token",
             "backoff_initial_s": 0.02,
             "backoff_max_s": 0.2,
+            "ambiguous_retry_s": 0.2,
             "poll_interval_s": 0.1,
         }
         values.update(overrides)

@@ -50,6 +50,8 @@ class SendOutcome:
     retry_at: datetime | None = None
     # For "error": what the table of ``errors`` says follows.
     rule: Rule | None = None
+    # The request went out and no answer came back: Meta may have accepted it.
+    ambiguous: bool = False
 
 
 class _Outage(Exception):
@@ -206,6 +208,8 @@ class GraphClient:
                 "error",
                 reason=f"timeout calling the Graph API ({type(exc).__name__})",
                 rule=rule_for(None, None),
+                # A connect or pool timeout never reached Meta; a read timeout may have.
+                ambiguous=isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout),
             )
         except httpx.TransportError as exc:
             return SendOutcome(

@@ -142,6 +142,10 @@ class Settlement:
                         message, outcome, f"gave up after {message.attempts} attempts: {outcome.reason}"
                     )
                 delay = backoff_s(message.attempts, initial=s.backoff_initial_s, maximum=s.backoff_max_s)
+                if outcome.ambiguous:
+                    # Meta may have accepted it: give its `sent` status (which names the reply)
+                    # time to arrive and settle the message before it is sent a second time.
+                    delay = max(delay, s.ambiguous_retry_s)
                 log.info(
                     "send_retry_scheduled",
                     reply_id=message.reply_id,

@@ -29,6 +29,10 @@ class SenderSettings(ServiceSettings):
     max_attempts: int = 5
     backoff_initial_s: float = 1.0
     backoff_max_s: float = 300.0
+    # After a call that timed out waiting for its answer (Meta may have accepted the message), the
+    # retry waits at least this long, so that the `sent` status, which carries the reply id,
+    # settles the message first instead of a second copy going out.
+    ambiguous_retry_s: float = Field(default=10.0, ge=0)
     # Per phone number id: consecutive outage-type failures that open the circuit, and how long
     # it stays open before one trial call.
     breaker_fail_max: int = 5

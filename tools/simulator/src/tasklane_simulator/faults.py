@@ -26,7 +26,8 @@ WINDOW = "131047"
 UNDELIVERABLE = "131026"
 AUTH = "190"
 # In draw order; the order is part of what a seed reproduces.
-SEND_FAULTS = (SERVER_ERROR, TIMEOUT, THROUGHPUT, PAIR, WINDOW, UNDELIVERABLE, AUTH)
+LOST_ANSWER = "lost_answer"
+SEND_FAULTS = (SERVER_ERROR, TIMEOUT, THROUGHPUT, PAIR, WINDOW, UNDELIVERABLE, AUTH, LOST_ANSWER)
 READ_FAULTS = frozenset({SERVER_ERROR, TIMEOUT, THROUGHPUT, AUTH})
 
 SKIP_DELIVERED = "skip_delivered"
@@ -57,11 +58,12 @@ class Fault:
     """What to do instead of (or after) accepting a call.
 
     ``action``: ``answer`` (``http_status`` with ``body``, a JSON dict or text), ``timeout``
-    (hang, then fail without answering) or ``async_fail`` (accept, then a ``failed`` status
-    with ``code``)."""
+    (hang, then fail without answering), ``async_fail`` (accept, then a ``failed`` status
+    with ``code``) or ``lost_answer`` (accept, then hang and fail like a timeout: the message
+    goes out but its sender never learns the wamid)."""
 
     label: str
-    action: Literal["answer", "timeout", "async_fail"]
+    action: Literal["answer", "timeout", "async_fail", "lost_answer"]
     http_status: int | None = None
     body: Any = None
     code: int | None = None
@@ -84,6 +86,8 @@ def _fault_of(kind: str, label: str, rng: random.Random) -> Fault:
         return Fault(label, "timeout")
     if kind == UNDELIVERABLE:
         return Fault(label, "async_fail", code=131026)
+    if kind == LOST_ANSWER:
+        return Fault(label, "lost_answer")
     if kind == SERVER_ERROR:
         status, body = rng.choice(_SERVER_ERRORS)
         if isinstance(body, str) and body.startswith("json:"):

@@ -225,6 +225,9 @@ class WhatsAppSimulator:
         if isinstance(request, MarkRead):
             attempt.accepted(None, None)
             return GraphAnswer(200, {"success": True})
+        if fault is not None and fault.action == "lost_answer":
+            self._accept(number, request, body, attempt, fault)
+            return GraphAnswer(504, "Gateway Timeout", hang_s=self.faults.timeout_s)
         return self._accept(number, request, body, attempt, fault)
 
     def _accept(
@@ -236,7 +239,7 @@ class WhatsAppSimulator:
         fault: Fault | None,
     ) -> GraphAnswer:
         wamid = payloads.new_wamid()
-        async_error = fault.code if fault is not None else None
+        async_error = fault.code if fault is not None and fault.action == "async_fail" else None
         attempt.accepted(wamid, fault, async_error)
         self._state.sent.append(
             {
