@@ -105,8 +105,7 @@ class BatchConsumer(ConsumerBase):
                 try:
                     valid.append((delivery, Envelope.from_bytes(delivery.body)))
                 except PermanentError as exc:
-                    log.error("message_dead_lettered", consumer=self.name, reason=str(exc))
-                    await settle(delivery.dead_letter(str(exc)), consumer=self.name, what="dead_letter")
+                    await self._dead_letter(delivery, str(exc))
             if valid:
                 await self._process_valid(valid)
         finally:
@@ -168,14 +167,7 @@ class BatchConsumer(ConsumerBase):
             try:
                 fresh = await self._run([envelope])
             except PermanentError as exc:
-                log.error(
-                    "message_dead_lettered",
-                    consumer=self.name,
-                    event_id=envelope.id,
-                    type=envelope.type,
-                    reason=str(exc),
-                )
-                await settle(delivery.dead_letter(str(exc)), consumer=self.name, what="dead_letter")
+                await self._dead_letter(delivery, str(exc), event_id=envelope.id, type=envelope.type)
                 continue
             except Exception as exc:
                 log.warning(

@@ -116,8 +116,7 @@ class Consumer(ConsumerBase):
         try:
             envelope = Envelope.from_bytes(delivery.body)
         except PermanentError as exc:
-            log.error("message_dead_lettered", consumer=self.name, reason=str(exc))
-            await settle(delivery.dead_letter(str(exc)), consumer=self.name, what="dead_letter")
+            await self._dead_letter(delivery, str(exc))
             return
         route = self._routes.get(envelope.type, self._fallback)
         if route is None:
@@ -146,14 +145,7 @@ class Consumer(ConsumerBase):
                 duplicate = await self._run(envelope, route, payload)
             except PermanentError as exc:
                 span.record_exception(exc)
-                log.error(
-                    "message_dead_lettered",
-                    consumer=self.name,
-                    event_id=envelope.id,
-                    type=envelope.type,
-                    reason=str(exc),
-                )
-                await settle(delivery.dead_letter(str(exc)), consumer=self.name, what="dead_letter")
+                await self._dead_letter(delivery, str(exc), event_id=envelope.id, type=envelope.type)
                 return
             except Exception as exc:
                 span.record_exception(exc)

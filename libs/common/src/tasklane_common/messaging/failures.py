@@ -142,6 +142,11 @@ class ConsumerBase:
     async def drain(self, timeout: float) -> bool:
         return await self._in_flight.wait_idle(timeout)
 
+    async def _dead_letter(self, delivery: Delivery, reason: str, **context: object) -> None:
+        """Give up on a delivery for good: to the dead-letter queue with ``reason``, logged."""
+        log.error("message_dead_lettered", consumer=self.name, reason=reason, **context)
+        await settle(delivery.dead_letter(reason), consumer=self.name, what="dead_letter")
+
     def _retrying(self) -> AsyncRetrying:
         """In-process retries of one handling: a few, quick, never for PermanentError."""
         return AsyncRetrying(
