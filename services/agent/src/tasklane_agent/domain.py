@@ -1,31 +1,77 @@
-"""The task domain, as the rest of the agent sees it (rows are mapped to these by the repository)."""
+"""The agent's domain, as the rest of the agent sees it (rows are mapped to these by repositories).
+
+An *organisation* is the business phone number users write to ("the users mapped to the same
+integration"): projects are shared within it, teammates are found in it by name.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.priority import Priority
 
 Status = Literal["open", "done"]
 Role = Literal["user", "assistant"]
+PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 
 
 @dataclass(frozen=True)
 class Task:
     id: str
-    user_id: str
+    user_id: str  # the owner: who created it
     title: str
     status: Status
     priority: Priority
-    # UTC. For a date-only deadline: 00:00 of that day in the user's timezone, due_has_time False.
+    # UTC. For a date-only deadline: 00:00 of that day in the owner's timezone, due_has_time False.
     due_at: datetime | None
     due_has_time: bool
     source_wamid: str | None
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None = None
+    org_id: str | None = None
+    project_id: str | None = None
+    assignee_id: str | None = None
+    # Recurrence.to_rule() text: completing the task schedules the next occurrence.
+    recurrence: str | None = None
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    id: str
+    org_id: str
+    owner_id: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A user as the agent knows them: where to reach them, how to talk to them."""
+
+    user_id: str
+    org_id: str
+    address: str  # wa_id, or the business-scoped user id of a user who hides their number
+    name: str | None
+    lang: Lang
+    lang_source: str  # country | detected | user
+    timezone: str
+    timezone_source: str  # country | default | user
+
+
+@dataclass(frozen=True)
+class Progress:
+    project: Project
+    done: int
+    open: int
+    overdue: int
+    next_due: Task | None
+    members: tuple[Profile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,3 +85,15 @@ class Turn:
     text: str
     intent: str | None
     created_at: datetime
+
+
+@dataclass
+class ConversationState:
+    """What the next message may refer to: the last list shown, the tasks just talked about, a
+    question waiting for an answer, and the before-images of the last change (for "undo")."""
+
+    user_id: str
+    last_list: list[str] = field(default_factory=list)
+    focus: list[str] = field(default_factory=list)
+    pending: dict[str, object] | None = None
+    last_action: dict[str, object] | None = None

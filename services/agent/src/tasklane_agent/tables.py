@@ -1,8 +1,19 @@
-"""The agent schema: users' tasks, the recent conversation, and the inbox/outbox."""
+"""The agent schema: tasks and projects, who users are, the conversation, and the inbox/outbox."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Index, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from tasklane_common.db import service_metadata
 from tasklane_common.messaging import dead_letters_table, inbox_table, outbox_table
@@ -26,9 +37,57 @@ tasks = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("org_id", String(200), nullable=True),
+    Column("project_id", String(36), nullable=True),
+    Column("assignee_id", String(200), nullable=True),
+    Column("recurrence", String(200), nullable=True),
+    # Deleted tasks are kept (hidden) so that "undo" can bring them back.
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("status IN ('open', 'done')", name="status"),
     CheckConstraint("priority IN ('low', 'normal', 'high')", name="priority"),
     Index(None, "user_id", "status"),
+    Index(None, "assignee_id"),
+    Index(None, "project_id"),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(200), nullable=False),
+    Column("owner_id", String(200), nullable=False),
+    Column("name", Text, nullable=False),
+    # Lower case without accents: "website relaunch" finds "Website Relaunch" once per organisation.
+    Column("name_key", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_id", "name_key"),
+)
+
+project_members = Table(
+    "project_members",
+    metadata,
+    Column("project_id", String(36), primary_key=True),
+    Column("user_id", String(200), primary_key=True),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Index(None, "user_id"),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("user_id", String(200), primary_key=True),
+    Column("org_id", String(200), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("name_key", Text, nullable=True),
+    Column("lang", String(5), nullable=False),
+    Column("lang_source", String(10), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("timezone_source", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "org_id", "name_key"),
 )
 
 # Recent memory of each conversation. Both turns of one exchange carry the user's wamid.
@@ -44,6 +103,18 @@ conversation_turns = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("role IN ('user', 'assistant')", name="role"),
     Index(None, "user_id", "created_at"),
+)
+
+# What the next message may refer to (see domain.ConversationState); one row per user.
+conversation_state = Table(
+    "conversation_state",
+    metadata,
+    Column("user_id", String(200), primary_key=True),
+    Column("last_list", JSON, nullable=False),
+    Column("focus", JSON, nullable=False),
+    Column("pending", JSON, nullable=True),
+    Column("last_action", JSON, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 inbox = inbox_table(metadata)

@@ -48,3 +48,48 @@ class AgentReplied(Event):
     intent: str
     engine: str
     processing_ms: float
+
+
+class TaskUpdated(Event):
+    """A task changed: ``changes`` names each field that moved, with its new value."""
+
+    event_type = "task.updated"
+
+    task_id: str
+    user_id: str
+    actor_id: str | None = None
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskCompleted(Event):
+    event_type = "task.completed"
+
+    task_id: str
+    user_id: str
+    actor_id: str | None = None
+    next_task_id: str | None = None  # the next occurrence of a recurring task
+
+
+class TaskDeleted(Event):
+    event_type = "task.deleted"
+
+    task_id: str
+    user_id: str
+    actor_id: str | None = None
+
+
+class ProjectCreated(Event):
+    event_type = "project.created"
+
+    project_id: str
+    org_id: str
+    owner_id: str
+    name: str
+
+
+class ProjectMemberAdded(Event):
+    event_type = "project.member_added"
+
+    project_id: str
+    user_id: str
+    actor_id: str | None = None

@@ -1,0 +1,170 @@
+"""What a message asks for, as data: the contract between the parsers and the engines.
+
+The rule parser (:mod:`tasklane_agent.nlu.parse`) turns one message into one ``Command``; the
+rules engine carries it out on the user's workspace. Commands hold what the user *said* (a
+teammate's name, a project name, a list position), never resolved ids: resolving is the engine's
+job, with the user's visibility and conversation memory at hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tasklane_agent.nlu.dates import DueDate
+from tasklane_agent.nlu.language import Lang
+from tasklane_agent.nlu.priority import Priority
+
+Scope = Literal["open", "today", "tomorrow", "week", "overdue", "done", "all"]
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """Which task a change is about. Nothing set means the task last referred to."""
+
+    number: int | None = None  # position in the last list shown ("#3", "the third one")
+    query: str | None = None  # words of its title ("the presentation task" -> "presentation")
+    pronoun: bool = False  # "it", "that", "eso", "isso"
+
+
+@dataclass(frozen=True)
+class CreateTask:
+    title: str
+    priority: Priority | None = None
+    due: DueDate | None = None
+    project: str | None = None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True)
+class ListTasks:
+    scope: Scope = "open"
+    priority: Priority | None = None
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateTask:
+    ref: TaskRef
+    priority: Priority | None = None
+    due: DueDate | None = None
+    clear_due: bool = False
+    title: str | None = None
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class CompleteTask:
+    ref: TaskRef
+
+
+@dataclass(frozen=True)
+class ReopenTask:
+    ref: TaskRef
+
+
+@dataclass(frozen=True)
+class DeleteTask:
+    ref: TaskRef
+
+
+@dataclass(frozen=True)
+class AssignTask:
+    ref: TaskRef
+    assignee: str
+
+
+@dataclass(frozen=True)
+class Undo:
+    pass
+
+
+@dataclass(frozen=True)
+class CreateProject:
+    name: str
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    name: str | None = None  # None: every project of the user
+
+
+@dataclass(frozen=True)
+class ListProjects:
+    pass
+
+
+@dataclass(frozen=True)
+class AddMember:
+    project: str | None
+    member: str
+
+
+@dataclass(frozen=True)
+class SetTimezone:
+    zone: str  # an IANA name when the parser could resolve it, the user's words otherwise
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    lang: Lang
+
+
+@dataclass(frozen=True)
+class Answer:
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Choose:
+    index: int  # 1-based, a bare number after a list of choices
+
+
+@dataclass(frozen=True)
+class Greeting:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Thanks:
+    pass
+
+
+@dataclass(frozen=True)
+class Unknown:
+    mentions_date: bool = False
+
+
+Command = (
+    CreateTask
+    | ListTasks
+    | UpdateTask
+    | CompleteTask
+    | ReopenTask
+    | DeleteTask
+    | AssignTask
+    | Undo
+    | CreateProject
+    | ProjectStatus
+    | ListProjects
+    | AddMember
+    | SetTimezone
+    | SetLanguage
+    | Answer
+    | Choose
+    | Greeting
+    | Help
+    | Thanks
+    | Unknown
+)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    command: Command
+    lang: Lang

@@ -1,0 +1,131 @@
+"""Who a user is to the agent: their organisation, name, language and timezone.
+
+A profile is created from the first message and refreshed by later ones. Until the user says
+otherwise, the timezone comes from the phone number's country (and area, where a country spans
+several zones: phonenumbers knows which) and the language from the country too; what the user
+writes then moves the language, and "set my timezone to ..." pins the zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezones
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasklane_agent.domain import Profile
+from tasklane_agent.names import name_key
+from tasklane_agent.nlu.language import Lang
+from tasklane_agent.tables import profiles
+from tasklane_common.db.dialect import upsert_insert
+
+_SPANISH = frozenset(
+    ["ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY", "SV", "NI", "CR", "PA", "UY", "PR", "GQ"]
+)  # fmt: skip
+_PORTUGUESE = frozenset(["BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"])
+UNKNOWN_ZONE = "Etc/Unknown"
+
+
+def from_phone(address: str, default_timezone: str) -> tuple[Lang, str, str]:
+    """(language, timezone, timezone source) guessed from a wa_id such as ``34600111222``."""
+    try:
+        number = phonenumbers.parse("+" + address.lstrip("+"))
+    except phonenumbers.NumberParseException:
+        return "en", default_timezone, "default"
+    region = phonenumbers.region_code_for_number(number) or ""
+    lang: Lang = "es" if region in _SPANISH else "pt" if region in _PORTUGUESE else "en"
+    zones = [z for z in phone_timezones.time_zones_for_number(number) if z != UNKNOWN_ZONE]
+    # Several zones (a US number without a known area): the first is as good a guess as any,
+    # and the user can say "set my timezone to ...".
+    if zones:
+        return lang, zones[0], "country"
+    return lang, default_timezone, "default"
+
+
+def _profile(row: Any) -> Profile:
+    return Profile(
+        user_id=row.user_id,
+        org_id=row.org_id,
+        address=row.address,
+        name=row.name,
+        lang=row.lang,
+        lang_source=row.lang_source,
+        timezone=row.timezone,
+        timezone_source=row.timezone_source,
+    )
+
+
+class ProfileRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: str) -> Profile | None:
+        row = (await self.session.execute(select(profiles).where(profiles.c.user_id == user_id))).first()
+        return _profile(row) if row is not None else None
+
+    async def meet(
+        self,
+        *,
+        user_id: str,
+        org_id: str,
+        address: str,
+        name: str | None,
+        default_timezone: str,
+        now: datetime,
+    ) -> Profile:
+        """The user's profile, created from their phone number on first contact; the address,
+        organisation and display name follow what WhatsApp tells us now."""
+        lang, zone, zone_source = from_phone(address, default_timezone)
+        at = now.astimezone(UTC)
+        insert = upsert_insert(self.session, profiles).values(
+            user_id=user_id,
+            org_id=org_id,
+            address=address,
+            name=name,
+            name_key=name_key(name) if name else None,
+            lang=lang,
+            lang_source="country",
+            timezone=zone,
+            timezone_source=zone_source,
+            created_at=at,
+            updated_at=at,
+        )
+        refresh: dict[str, Any] = {"org_id": org_id, "address": address, "updated_at": at}
+        if name:
+            refresh.update(name=name, name_key=name_key(name))
+        await self.session.execute(insert.on_conflict_do_update(index_elements=["user_id"], set_=refresh))
+        profile = await self.get(user_id)
+        assert profile is not None
+        return profile
+
+    async def update(self, user_id: str, now: datetime, **values: str) -> None:
+        await self.session.execute(
+            profiles.update()
+            .where(profiles.c.user_id == user_id)
+            .values(**values, updated_at=now.astimezone(UTC))
+        )
+
+    async def in_org_named(self, org_id: str, name: str) -> list[Profile]:
+        """Teammates whose display name is ``name`` or starts with it as a word ("Ana" → "Ana Souza")."""
+        key = name_key(name)
+        if not key:
+            return []
+        rows = await self.session.execute(
+            select(profiles)
+            .where(
+                profiles.c.org_id == org_id,
+                (profiles.c.name_key == key) | profiles.c.name_key.startswith(key + " ", autoescape=True),
+            )
+            .order_by(profiles.c.name_key, profiles.c.user_id)
+            .limit(10)
+        )
+        return [_profile(r) for r in rows]
+
+    async def many(self, user_ids: list[str]) -> dict[str, Profile]:
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(select(profiles).where(profiles.c.user_id.in_(user_ids)))
+        return {r.user_id: _profile(r) for r in rows}

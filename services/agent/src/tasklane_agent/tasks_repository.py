@@ -1,0 +1,135 @@
+"""Persistence of tasks. Callers own the transaction; nothing commits here.
+
+Every read takes a *visibility* clause (``TaskScope``): a user sees the tasks they own, the ones
+assigned to them, and those of the projects they are a member of. The clause is built once, by
+the workspace, so no query can forget it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasklane_agent.domain import Task
+from tasklane_agent.nlu.priority import Priority
+from tasklane_agent.rows import task_of, task_values, utc
+from tasklane_agent.tables import project_members, tasks
+
+
+@dataclass(frozen=True)
+class TaskScope:
+    """Whose tasks a query may see: one user's (with their projects'), or everyone's (admin API)."""
+
+    user_id: str | None
+    org_id: str | None = None
+
+    def clause(self) -> ColumnElement[bool]:
+        if self.user_id is None:
+            return tasks.c.org_id == self.org_id if self.org_id is not None else true()
+        member_of = select(project_members.c.project_id).where(project_members.c.user_id == self.user_id)
+        return or_(
+            tasks.c.user_id == self.user_id,
+            tasks.c.assignee_id == self.user_id,
+            tasks.c.project_id.in_(member_of),
+        )
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    status: str | None = "open"  # open | done | None (both)
+    due_from: datetime | None = None  # inclusive, UTC
+    due_before: datetime | None = None  # exclusive, UTC
+    priority: Priority | None = None
+    project_id: str | None = None
+    owner_id: str | None = None
+    assignee_id: str | None = None
+    title_words: tuple[str, ...] = ()  # every word must appear in the title (case-insensitive)
+    limit: int = 50
+    offset: int = 0
+
+
+def _conditions(scope: TaskScope, f: TaskFilter) -> list[ColumnElement[bool]]:
+    where = [scope.clause(), tasks.c.deleted_at.is_(None)]
+    if f.status is not None:
+        where.append(tasks.c.status == f.status)
+    if f.due_from is not None:
+        where.append(tasks.c.due_at >= utc(f.due_from))
+    if f.due_before is not None:
+        where.append(tasks.c.due_at < utc(f.due_before))
+    if f.priority is not None:
+        where.append(tasks.c.priority == f.priority)
+    if f.project_id is not None:
+        where.append(tasks.c.project_id == f.project_id)
+    if f.owner_id is not None:
+        where.append(tasks.c.user_id == f.owner_id)
+    if f.assignee_id is not None:
+        where.append(tasks.c.assignee_id == f.assignee_id)
+    for word in f.title_words:
+        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(func.lower(tasks.c.title).like(f"%{escaped}%", escape="\\"))
+    return where
+
+
+class TaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def insert(self, task: Task) -> Task:
+        await self.session.execute(tasks.insert().values(**task_values(task)))
+        return task
+
+    async def save(self, task: Task) -> Task:
+        values = task_values(task)
+        del values["id"]
+        await self.session.execute(tasks.update().where(tasks.c.id == task.id).values(**values))
+        return task
+
+    async def get(self, task_id: str, scope: TaskScope, *, deleted: bool = False) -> Task | None:
+        where = and_(tasks.c.id == task_id, scope.clause())
+        if not deleted:
+            where = and_(where, tasks.c.deleted_at.is_(None))
+        row = (await self.session.execute(select(tasks).where(where))).first()
+        return task_of(row) if row is not None else None
+
+    async def get_many(self, task_ids: list[str], scope: TaskScope) -> list[Task]:
+        """The visible, undeleted tasks among ``task_ids``, in the order given."""
+        if not task_ids:
+            return []
+        rows = await self.session.execute(
+            select(tasks).where(tasks.c.id.in_(task_ids), scope.clause(), tasks.c.deleted_at.is_(None))
+        )
+        found = {r.id: task_of(r) for r in rows}
+        return [found[i] for i in task_ids if i in found]
+
+    async def query(self, scope: TaskScope, f: TaskFilter) -> list[Task]:
+        """Dated tasks first by due date, then undated ones by creation; done ones newest first."""
+        order = (
+            [tasks.c.completed_at.desc()]
+            if f.status == "done"
+            else [case((tasks.c.due_at.is_(None), 1), else_=0), tasks.c.due_at, tasks.c.created_at]
+        )
+        rows = await self.session.execute(
+            select(tasks)
+            .where(*_conditions(scope, f))
+            .order_by(*order, tasks.c.id)
+            .limit(f.limit)
+            .offset(f.offset)
+        )
+        return [task_of(r) for r in rows]
+
+    async def count(self, scope: TaskScope, f: TaskFilter) -> int:
+        total = await self.session.execute(
+            select(func.count()).select_from(tasks).where(*_conditions(scope, f))
+        )
+        return int(total.scalar_one())
+
+    async def counts_by_status(self, project_id: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(tasks.c.status, func.count())
+            .where(tasks.c.project_id == project_id, tasks.c.deleted_at.is_(None))
+            .group_by(tasks.c.status)
+        )
+        return {status: int(n) for status, n in rows.all()}
