@@ -408,7 +408,12 @@ class Workspace:
                 Notice(
                     assignee,
                     "notice_assigned",
-                    {"who": self.actor.name if self.actor else "", "task_id": assigned.id},
+                    {
+                        "who": self.actor.name if self.actor else "",
+                        "title": assigned.title,
+                        "due_at": assigned.due_at.isoformat() if assigned.due_at else None,
+                        "due_has_time": assigned.due_has_time,
+                    },
                 )
             )
         return assigned
