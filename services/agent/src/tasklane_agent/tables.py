@@ -121,3 +121,23 @@ inbox = inbox_table(metadata)
 # What this service's consumers could not handle, until replayed (tasklane_common.messaging.deadletters).
 dead_letters = dead_letters_table(metadata)
 outbox = outbox_table(metadata)
+
+# Reminders of task deadlines (see ``reminders``): ids derive from (task, kind, fire_at), so
+# planning the same deadline again finds the row it made, and a sent one is never made again.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("task_id", String(36), nullable=False),
+    Column("user_id", String(200), nullable=False),  # who is reminded: the task's owner
+    Column("kind", String(10), nullable=False),
+    Column("fire_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("due_at", DateTime(timezone=True), nullable=False),  # the deadline it reminds of
+    Column("status", String(10), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("kind IN ('due', 'lead')", name="kind"),
+    CheckConstraint("status IN ('pending', 'sent', 'cancelled')", name="status"),
+    Index(None, "status", "fire_at"),
+    Index(None, "task_id"),
+)
