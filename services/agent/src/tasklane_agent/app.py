@@ -29,7 +29,7 @@ def create_app(
     """``clock`` returns the current time (timezone-aware); tests pin it to resolve dates."""
     settings = settings or AgentSettings()
     runtime = ServiceRuntime("agent", settings, metadata, migrations=MIGRATIONS)
-    handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock)
+    handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: None)
 
     app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.priority import Priority
@@ -95,5 +95,5 @@ class ConversationState:
     user_id: str
     last_list: list[str] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)
-    pending: dict[str, object] | None = None
-    last_action: dict[str, object] | None = None
+    pending: dict[str, Any] | None = None
+    last_action: dict[str, Any] | None = None

@@ -22,7 +22,11 @@ def render_notice(notice: Notice, now: datetime) -> str:
         due_at = params.pop("due_at", None)
         has_time = bool(params.pop("due_has_time", False))
         tz = ZoneInfo(notice.to.timezone)
-        due = format_due(datetime.fromisoformat(str(due_at)), has_time, tz, now, notice.to.lang) if due_at else ""
+        due = (
+            format_due(datetime.fromisoformat(str(due_at)), has_time, tz, now, notice.to.lang)
+            if due_at
+            else ""
+        )
         params["due"] = f" — {due}" if due else ""
     params["who"] = params.get("who") or "A teammate"
     return t(notice.to.lang, notice.key, **params)

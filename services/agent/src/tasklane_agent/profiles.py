@@ -23,7 +23,8 @@ from tasklane_agent.tables import profiles
 from tasklane_common.db.dialect import upsert_insert
 
 _SPANISH = frozenset(
-    ["ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY", "SV", "NI", "CR", "PA", "UY", "PR", "GQ"]
+    {"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY", "SV", "NI", "CR",
+     "PA", "UY", "PR", "GQ"}
 )  # fmt: skip
 _PORTUGUESE = frozenset(["BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"])
 UNKNOWN_ZONE = "Etc/Unknown"

@@ -1,115 +1,78 @@
-"""The agent's words: short WhatsApp-style texts. Pure functions of their inputs.
+"""Rendering tasks, lists and project progress as short WhatsApp texts, in the user's language.
 
-Dates are rendered in the user's timezone as "Fri 27 Nov" (plus ", 15:00" when a time was given,
-plus the year when it is not the current one), with English names whatever the process locale.
+Titles are shown in *bold* (asterisks inside a title are dropped so they cannot end the bold early);
+dates through ``i18n.format_due`` in the user's timezone. A body never exceeds WhatsApp's 4096.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from tasklane_agent.domain import Task
+from tasklane_agent.domain import Progress, Task
+from tasklane_agent.engines.base import Context
+from tasklane_agent.i18n import format_due, t
+from tasklane_agent.nlu.recurrence import Recurrence
+from tasklane_agent.workspace import is_overdue
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# WhatsApp caps a text body at 4096 characters.
 MAX_BODY = 4096
 
-EXAMPLES = (
-    "• add task buy milk tomorrow\n"
-    "• create a task to review the quarterly reports by Friday\n"
-    "• remind me to call the dentist on the 5th at 3pm\n"
-    "• what are my tasks?"
-)
-HELP = "I'm Tasklane, your to-do list on WhatsApp. I can create tasks and list them. Try:\n" + EXAMPLES
 
-
-def format_due(due_at: datetime, has_time: bool, tz: ZoneInfo, now: datetime) -> str:
-    """ "Fri 27 Nov" or "Thu 26 Nov, 15:00" in ``tz``; the year is added when it differs from now's."""
-    local = due_at.astimezone(tz)
-    text = f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
-    if local.year != now.astimezone(tz).year:
-        text += f" {local.year}"
-    if has_time:
-        text += f", {local:%H:%M}"
-    return text
-
-
-def _is_overdue(task: Task, tz: ZoneInfo, now: datetime) -> bool:
-    if task.due_at is None:
-        return False
-    if task.due_has_time:
-        return task.due_at < now
-    # A date-only deadline lasts the whole day, in the user's timezone.
-    return task.due_at.astimezone(tz).date() + timedelta(days=1) <= now.astimezone(tz).date()
-
-
-def _bold(title: str) -> str:
-    # Asterisks inside the title would end WhatsApp's bold early.
+def bold(title: str) -> str:
     return "*" + title.replace("*", "") + "*"
 
 
-def _priority_note(task: Task) -> str:
-    return f" ({task.priority} priority)" if task.priority != "normal" else ""
-
-
-def task_created(task: Task, tz: ZoneInfo, now: datetime, *, recurring: bool = False) -> str:
-    text = f"✅ Task created: {_bold(task.title)}"
-    if task.due_at is not None:
-        text += f" — due {format_due(task.due_at, task.due_has_time, tz, now)}"
-    text += _priority_note(task)
-    if recurring:
-        text += "\nRepeating tasks aren't supported yet, so I set it for the first date only."
-    return text
-
-
-def task_list(tasks: Sequence[Task], total: int, tz: ZoneInfo, now: datetime) -> str:
-    if not tasks:
-        return "You have no open tasks. Try:\n• add task buy milk tomorrow"
-    lines = [f"Your open tasks ({total}):"]
-    for number, task in enumerate(tasks, start=1):
-        line = f"{number}. {task.title}{_priority_note(task)}"
-        if task.due_at is not None:
-            line += f" — due {format_due(task.due_at, task.due_has_time, tz, now)}"
-            if _is_overdue(task, tz, now):
-                line += " (overdue)"
-        lines.append(line)
-    if total > len(tasks):
-        lines.append(f"…and {total - len(tasks)} more.")
-    text = "\n".join(lines)
+def cut(text: str) -> str:
     return text if len(text) <= MAX_BODY else text[: MAX_BODY - 1] + "…"
 
 
-def missing_title() -> str:
-    return "What's the task? Send it with the command, for example:\n• add task buy milk tomorrow"
+def due_note(ctx: Context, task: Task) -> str:
+    """ "due Fri 27 Nov" (plus "overdue") or empty."""
+    if task.due_at is None:
+        return ""
+    note = t(ctx.lang, "due", when=format_due(task.due_at, task.due_has_time, ctx.tz, ctx.now, ctx.lang))
+    if is_overdue(task, ctx.now, ctx.tz):
+        note += " " + t(ctx.lang, "overdue_mark")
+    return note
 
 
-def greeting(name: str | None) -> str:
-    hello = f"Hi {name}! 👋" if name else "Hi! 👋"
-    return f"{hello} {HELP}"
+def describe(ctx: Context, task: Task) -> str:
+    """ "*title* — due Fri 27 Nov (high priority) 🔁 every Monday" """
+    text = bold(task.title)
+    note = due_note(ctx, task)
+    if note:
+        text += " — " + note
+    if task.priority != "normal":
+        text += " " + t(ctx.lang, f"priority_{task.priority}_mark")
+    if task.recurrence:
+        text += " 🔁 " + Recurrence.from_rule(task.recurrence).describe(ctx.lang)
+    if task.status == "done":
+        text += " ✔️"
+    return text
 
 
-def thanks() -> str:
-    return "You're welcome! Send *what are my tasks?* any time to see your list."
+def numbered(ctx: Context, tasks: Sequence[Task], start: int = 1) -> str:
+    return "\n".join(f"{n}. {describe(ctx, task)}" for n, task in enumerate(tasks, start=start))
 
 
-def fallback(text: str, *, mentions_date: bool) -> str:
-    if mentions_date:
-        suggestion = text.strip()[:200]
-        return (
-            "I'm not sure what to do with that. To save it as a task, send:\n"
-            f"• add task {suggestion}\n"
-            "Or send *help* to see what I can do."
-        )
-    return "Sorry, I didn't get that. I can create tasks and list them. Try:\n" + EXAMPLES
+def task_list(ctx: Context, heading: str, tasks: Sequence[Task], total: int) -> str:
+    lines = [f"{heading} ({total}):", numbered(ctx, tasks)]
+    if total > len(tasks):
+        lines.append(t(ctx.lang, "and_more", n=total - len(tasks)))
+    return cut("\n".join(lines))
 
 
-def unsupported_message(message_type: str) -> str:
-    kind = f"{message_type.replace('_', ' ')} messages" if message_type else "these messages"
-    return (
-        f"Thanks! I can't read {kind} yet, only text for now. Try:\n"
-        "• add task buy milk tomorrow\n"
-        "• what are my tasks?"
-    )
+def progress(ctx: Context, p: Progress) -> str:
+    lines = [
+        t(ctx.lang, "progress_head", project=p.project.name),
+        t(ctx.lang, "progress_counts", done=p.done, open=p.open, overdue=p.overdue),
+    ]
+    total = p.done + p.open
+    if total:
+        lines.append(f"{'▰' * round(10 * p.done / total)}{'▱' * (10 - round(10 * p.done / total))} "
+                     f"{round(100 * p.done / total)}%")  # fmt: skip
+    if p.next_due is not None:
+        lines.append(t(ctx.lang, "progress_next", task=describe(ctx, p.next_due)))
+    names = [m.name for m in p.members if m.name]
+    if len(names) > 1:
+        lines.append(t(ctx.lang, "progress_members", names=", ".join(names)))
+    return cut("\n".join(lines))

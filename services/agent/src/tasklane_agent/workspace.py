@@ -128,6 +128,11 @@ class Workspace:
         return self.actor.user_id if self.actor else None
 
     @property
+    def seed(self) -> str:
+        """What ids made in this workspace derive from (the inbound message's envelope id)."""
+        return self._seed
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.actor.timezone if self.actor else "UTC")
 

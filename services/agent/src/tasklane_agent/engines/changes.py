@@ -1,0 +1,219 @@
+"""The rules engine's actions on tasks, projects and settings, each with its short reply.
+
+An update waits as a JSON-ready ``params`` dict (it may sit in ``state.pending`` while the user
+picks a task), so dates travel as ISO strings here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tasklane_agent import replies
+from tasklane_agent.domain import Task
+from tasklane_agent.engines.base import Context, Outgoing
+from tasklane_agent.engines.resolve import confirm
+from tasklane_agent.i18n import t
+from tasklane_agent.nlu import commands as c
+from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.workspace import UNSET, NotFound, TaskChanges
+
+
+def _remember(ctx: Context, focus: list[str]) -> None:
+    ctx.state.focus = focus
+    if ctx.workspace.effects.before:
+        ctx.state.last_action = {"before": ctx.workspace.effects.before}
+
+
+async def _project_id(ctx: Context, name: str, notes: list[str]) -> str:
+    """The project called ``name``, created when there is none yet (adding to it is not destructive)."""
+    found = await ctx.workspace.find_projects(name)
+    if found:
+        return found[0].id
+    project = await ctx.workspace.create_project(name)
+    notes.append(t(ctx.lang, "project_created_too", project=replies.bold(project.name)))
+    return project.id
+
+
+async def _teammate_id(ctx: Context, name: str, notes: list[str]) -> str | None:
+    mates = [m for m in await ctx.workspace.teammates_named(name) if m.user_id != ctx.profile.user_id]
+    if len(mates) == 1:
+        return mates[0].user_id
+    notes.append(t(ctx.lang, "no_teammate" if not mates else "many_teammates", name=name))
+    return None
+
+
+async def summary(ctx: Context, task: Task) -> str:
+    """One line on where the user stands after a change."""
+    tz = ctx.tz
+    today = datetime.combine(ctx.now.date(), time(), tzinfo=tz)
+    week_end = (today + timedelta(days=7 - today.weekday())).astimezone(UTC)
+    if task.priority == "high":
+        n = await ctx.workspace.count_tasks(TaskFilter(priority="high", due_before=week_end))
+        undated = await ctx.workspace.count_tasks(TaskFilter(priority="high"))
+        return t(ctx.lang, "summary_high_week", n=n) if n else t(ctx.lang, "summary_high", n=undated)
+    if task.due_at is not None and task.due_at < (today + timedelta(days=1)).astimezone(UTC):
+        n = await ctx.workspace.count_tasks(
+            TaskFilter(due_before=(today + timedelta(days=1)).astimezone(UTC))
+        )
+        return t(ctx.lang, "summary_today", n=n)
+    return t(ctx.lang, "summary_open", n=await ctx.workspace.count_tasks(TaskFilter()))
+
+
+async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
+    if not command.title:
+        return [Outgoing(t(ctx.lang, "missing_title"))]
+    notes: list[str] = []
+    project_id = await _project_id(ctx, command.project, notes) if command.project else None
+    assignee_id = await _teammate_id(ctx, command.assignee, notes) if command.assignee else None
+    due = command.due
+    task = await ctx.workspace.create_task(
+        command.title,
+        priority=command.priority or "normal",
+        due_at=due.at if due else None,
+        due_has_time=bool(due and due.has_time),
+        recurrence=due.recurrence.to_rule() if due and due.recurrence else None,
+        project_id=project_id,
+        assignee_id=assignee_id,
+    )
+    _remember(ctx, [task.id])
+    lines = [t(ctx.lang, "created", task=replies.describe(ctx, task))]
+    if project_id:
+        project = await ctx.workspace.project(project_id)
+        lines.append(t(ctx.lang, "in_project", project=replies.bold(project.name)))
+    if assignee_id:
+        mate = await ctx.workspace.profiles.get(assignee_id)
+        lines.append(t(ctx.lang, "assigned_to", name=mate.name if mate and mate.name else "?"))
+    lines.extend(notes)
+    lines.append(await summary(ctx, task))
+    return [Outgoing("\n".join(lines))]
+
+
+def update_params(command: c.UpdateTask) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if command.priority:
+        params["priority"] = command.priority
+    if command.title:
+        params["title"] = command.title
+    if command.project:
+        params["project"] = command.project
+    if command.clear_due:
+        params["due_at"] = None
+    elif command.due is not None:
+        params["due_at"] = command.due.at.isoformat()
+        params["due_has_time"] = command.due.has_time
+        if command.due.recurrence is not None:
+            params["recurrence"] = command.due.recurrence.to_rule()
+    return params
+
+
+async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> list[Outgoing]:
+    ws, lang = ctx.workspace, ctx.lang
+    if verb == "complete":
+        done, following = await ws.complete_task(task.id)
+        _remember(ctx, [done.id])
+        lines = [t(lang, "completed", title=replies.bold(done.title))]
+        if following is not None:
+            lines.append(t(lang, "next_occurrence", task=replies.describe(ctx, following)))
+        lines.append(await summary(ctx, done))
+        return [Outgoing("\n".join(lines))]
+    if verb == "reopen":
+        reopened = await ws.reopen_task(task.id)
+        _remember(ctx, [reopened.id])
+        return [Outgoing(t(lang, "reopened", task=replies.describe(ctx, reopened)))]
+    if verb == "delete":
+        question = t(lang, "confirm_delete", title=replies.bold(task.title))
+        return [confirm(ctx, question, {"verb": "delete", "task_ids": [task.id]})]
+    notes: list[str] = []
+    if verb == "assign":
+        mate = await _teammate_id(ctx, str(params["name"]), notes)
+        if mate is None:
+            return [Outgoing("\n".join(notes))]
+        updated = await ws.update_task(task.id, TaskChanges(assignee_id=mate))
+        _remember(ctx, [updated.id])
+        return [Outgoing(t(lang, "assigned", title=replies.bold(updated.title), name=params["name"]))]
+    changes = TaskChanges(
+        title=params.get("title"),
+        priority=params.get("priority"),
+        due_at=_due(params),
+        due_has_time=bool(params.get("due_has_time")),
+        recurrence=params.get("recurrence", UNSET),
+        project_id=await _project_id(ctx, params["project"], notes) if params.get("project") else UNSET,
+    )
+    updated = await ws.update_task(task.id, changes)
+    _remember(ctx, [updated.id])
+    lines = [t(lang, "updated", task=replies.describe(ctx, updated)), *notes, await summary(ctx, updated)]
+    return [Outgoing("\n".join(lines))]
+
+
+def _due(params: dict[str, Any]) -> datetime | None:
+    if "due_at" not in params:
+        return UNSET  # type: ignore[no-any-return]
+    value = params["due_at"]
+    return datetime.fromisoformat(value) if value else None
+
+
+async def undo(ctx: Context) -> Outgoing:
+    last = ctx.state.last_action
+    if not last or not last.get("before"):
+        return Outgoing(t(ctx.lang, "nothing_to_undo"))
+    restored = await ctx.workspace.undo(dict(last["before"]))
+    ctx.state.last_action = None
+    ctx.state.focus = [x.id for x in restored if x.deleted_at is None]
+    if not restored:
+        return Outgoing(t(ctx.lang, "nothing_to_undo"))
+    shown = [x for x in restored if x.deleted_at is None]
+    text = t(ctx.lang, "undone")
+    if shown:
+        text += "\n" + replies.numbered(ctx, shown)
+    return Outgoing(text)
+
+
+async def create_project(ctx: Context, name: str) -> Outgoing:
+    existing = await ctx.workspace.find_projects(name)
+    if existing and existing[0].name.casefold() == name.casefold():
+        return Outgoing(t(ctx.lang, "project_exists", project=replies.bold(existing[0].name)))
+    project = await ctx.workspace.create_project(name)
+    return Outgoing(t(ctx.lang, "project_created", project=replies.bold(project.name)))
+
+
+async def project_status(ctx: Context, name: str | None) -> Outgoing:
+    if name is None:
+        projects = await ctx.workspace.list_projects()
+        if not projects:
+            return Outgoing(t(ctx.lang, "no_projects"))
+        parts = [replies.progress(ctx, await ctx.workspace.progress(p.id)) for p in projects[:5]]
+        return Outgoing(replies.cut("\n\n".join(parts)))
+    found = await ctx.workspace.find_projects(name)
+    if not found:
+        return Outgoing(t(ctx.lang, "no_project", project=name))
+    return Outgoing(replies.progress(ctx, await ctx.workspace.progress(found[0].id)))
+
+
+async def add_member(ctx: Context, project: str | None, member: str) -> Outgoing:
+    if not project:
+        return Outgoing(t(ctx.lang, "which_project"))
+    found = await ctx.workspace.find_projects(project)
+    if not found:
+        return Outgoing(t(ctx.lang, "no_project", project=project))
+    notes: list[str] = []
+    mate_id = await _teammate_id(ctx, member, notes)
+    if mate_id is None:
+        return Outgoing("\n".join(notes))
+    mate = await ctx.workspace.profiles.get(mate_id)
+    if mate is None:
+        raise NotFound("teammate vanished")
+    added = await ctx.workspace.add_member(found[0].id, mate)
+    key = "member_added" if added else "member_already"
+    return Outgoing(t(ctx.lang, key, name=mate.name or member, project=replies.bold(found[0].name)))
+
+
+async def set_timezone(ctx: Context, zone: str) -> Outgoing:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return Outgoing(t(ctx.lang, "unknown_timezone", zone=zone[:60]))
+    await ctx.workspace.profiles.update(ctx.profile.user_id, ctx.now, timezone=zone, timezone_source="user")
+    local = ctx.now.astimezone(ZoneInfo(zone))
+    return Outgoing(t(ctx.lang, "timezone_set", zone=zone, time=f"{local:%H:%M}"))

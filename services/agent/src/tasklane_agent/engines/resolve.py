@@ -1,0 +1,84 @@
+"""Which task a message means, and the questions asked when it is not clear.
+
+A reference is a list position ("#3" in the last list shown), words of a title ("the presentation
+task"), or nothing/a pronoun ("finished it": the task last talked about). One match is used; several
+are offered as a WhatsApp list (or buttons) and the action waits in ``state.pending`` until the
+user picks; none gets a clear answer. Destructive actions are never applied to a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tasklane_agent import replies
+from tasklane_agent.domain import Task
+from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
+from tasklane_agent.i18n import t
+from tasklane_agent.nlu.commands import TaskRef
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Either the task, or the message to send instead (a question or "not found")."""
+
+    task: Task | None
+    reply: Outgoing | None = None
+
+
+def action(verb: str, **params: Any) -> dict[str, Any]:
+    """A JSON-ready action that can wait in ``state.pending`` for a choice or a confirmation."""
+    return {"verb": verb, "params": params}
+
+
+async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: bool = False) -> Resolved:
+    """The task ``ref`` names. ``done`` looks among completed tasks first (for "reopen")."""
+    ws = ctx.workspace
+    if ref.number is not None:
+        if not 1 <= ref.number <= len(ctx.state.last_list):
+            return Resolved(None, Outgoing(t(ctx.lang, "no_such_number", number=ref.number)))
+        found = await ws.tasks_by_id([ctx.state.last_list[ref.number - 1]])
+        if not found:
+            return Resolved(None, Outgoing(t(ctx.lang, "task_gone")))
+        return Resolved(found[0])
+    if ref.query:
+        statuses = ("done", "open") if done else ("open", "done")
+        for status in statuses:
+            matches = await ws.find_tasks(ref.query, status=status, limit=MAX_ROWS)
+            if len(matches) == 1:
+                return Resolved(matches[0])
+            if matches:
+                return Resolved(None, choose(ctx, matches, pending))
+        return Resolved(None, Outgoing(t(ctx.lang, "not_found", query=ref.query)))
+    focus = await ws.tasks_by_id(ctx.state.focus[:1])
+    if focus:
+        return Resolved(focus[0])
+    return Resolved(None, Outgoing(t(ctx.lang, "which_task")))
+
+
+def choose(ctx: Context, tasks: list[Task], pending: dict[str, Any]) -> Outgoing:
+    """Ask which of ``tasks`` was meant; the action waits in the conversation state."""
+    token = ctx.workspace.seed[:8]
+    ctx.state.pending = {"kind": "choose", "token": token, "task_ids": [x.id for x in tasks], **pending}
+    ctx.state.last_list = [x.id for x in tasks]
+    text = t(ctx.lang, "which_one")
+    if len(tasks) <= MAX_BUTTONS:
+        buttons = tuple(Button(f"pick:{token}:{task.id}", task.title) for task in tasks)
+        return Outgoing(text + "\n" + replies.numbered(ctx, tasks), buttons=buttons)
+    rows = tuple(
+        Row(f"pick:{token}:{task.id}", task.title, replies.due_note(ctx, task)) for task in tasks[:MAX_ROWS]
+    )
+    return Outgoing(text, rows=rows, list_button=t(ctx.lang, "choose_button"))
+
+
+def confirm(ctx: Context, question: str, pending: dict[str, Any]) -> Outgoing:
+    """Yes/No buttons; the action waits in the conversation state."""
+    token = ctx.workspace.seed[:8]
+    ctx.state.pending = {"kind": "confirm", "token": token, **pending}
+    return Outgoing(
+        question,
+        buttons=(
+            Button(f"confirm:{token}:yes", t(ctx.lang, "yes")),
+            Button(f"confirm:{token}:no", t(ctx.lang, "no")),
+        ),
+    )

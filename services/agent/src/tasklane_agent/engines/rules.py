@@ -1,0 +1,224 @@
+"""The offline engine: one parsed command, carried out on the user's workspace, one short reply.
+
+Reading is :mod:`tasklane_agent.nlu` (pure, deterministic); this module decides what to do with
+what was read, using the conversation state: a click or a yes/no answers the pending question, a
+bare number picks from the last choice offered, anything else starts afresh. Every change leaves
+its before-images in ``state.last_action`` so "undo" can put them back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from tasklane_agent import replies
+from tasklane_agent.engines import changes
+from tasklane_agent.engines.base import Context, EngineReply, Outgoing
+from tasklane_agent.engines.resolve import action, confirm, resolve
+from tasklane_agent.i18n import t
+from tasklane_agent.nlu import commands as c
+from tasklane_agent.nlu.parse import understand
+from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.workspace import WorkspaceError, is_overdue
+
+
+class RulesEngine:
+    name = "rules"
+
+    def __init__(self, *, list_limit: int = 20) -> None:
+        self.list_limit = list_limit
+
+    async def respond(self, ctx: Context) -> EngineReply:
+        try:
+            return await self._respond(ctx)
+        except WorkspaceError as exc:
+            return EngineReply("error", [Outgoing(t(ctx.lang, f"error_{exc.code}"))], self.name)
+
+    async def _respond(self, ctx: Context) -> EngineReply:
+        if ctx.choice_id:
+            answered = await self._clicked(ctx, ctx.choice_id)
+            if answered is not None:
+                return answered
+        command = understand(ctx.text, ctx.now, ctx.lang).command
+        pending = ctx.state.pending
+        ctx.state.pending = None
+        if pending is not None:
+            if isinstance(command, c.Answer) and pending.get("kind") == "confirm":
+                return await self._answer(ctx, pending, command.yes)
+            if isinstance(command, c.Choose) and pending.get("kind") == "choose":
+                ids = list(pending.get("task_ids", []))
+                if 1 <= command.index <= len(ids):
+                    return await self._apply(ctx, pending, ids[command.index - 1])
+        if isinstance(command, c.Choose):
+            # "3" alone, with no question pending: say what can be done with the third task.
+            return self._reply("choose", [Outgoing(t(ctx.lang, "number_alone", n=command.index))])
+        return await self._dispatch(ctx, command)
+
+    def _reply(self, intent: str, messages: list[Outgoing]) -> EngineReply:
+        return EngineReply(intent, messages, self.name)
+
+    # ------------------------------------------------------------------ pending questions
+
+    async def _clicked(self, ctx: Context, choice_id: str) -> EngineReply | None:
+        """A button or list row we sent; None when it is not ours (the text is read instead)."""
+        pending = ctx.state.pending
+        parts = choice_id.split(":")
+        if parts[0] not in ("confirm", "pick") or pending is None:
+            return None
+        ctx.state.pending = None
+        if parts[0] == "confirm" and pending.get("kind") == "confirm":
+            return await self._answer(ctx, pending, parts[-1] == "yes")
+        if (
+            parts[0] == "pick"
+            and pending.get("kind") == "choose"
+            and parts[-1] in pending.get("task_ids", [])
+        ):
+            return await self._apply(ctx, pending, parts[-1])
+        return self._reply("stale_choice", [Outgoing(t(ctx.lang, "stale_choice"))])
+
+    async def _answer(self, ctx: Context, pending: dict[str, Any], yes: bool) -> EngineReply:
+        if not yes:
+            return self._reply("cancelled", [Outgoing(t(ctx.lang, "cancelled"))])
+        if pending.get("verb") == "delete":
+            deleted = []
+            for task_id in pending.get("task_ids", []):
+                deleted.append(await ctx.workspace.delete_task(task_id))
+            self._changed(ctx, [x.id for x in deleted])
+            titles = ", ".join(replies.bold(x.title) for x in deleted)
+            return self._reply("delete_task", [Outgoing(t(ctx.lang, "deleted", titles=titles))])
+        return self._reply("cancelled", [Outgoing(t(ctx.lang, "stale_choice"))])
+
+    async def _apply(self, ctx: Context, pending: dict[str, Any], task_id: str) -> EngineReply:
+        """Carry out a waiting action on the task the user picked."""
+        verb, params = pending.get("verb", ""), dict(pending.get("params", {}))
+        found = await ctx.workspace.tasks_by_id([task_id])
+        task = found[0] if found else None
+        if task is None:
+            return self._reply("stale_choice", [Outgoing(t(ctx.lang, "task_gone"))])
+        if verb == "delete":
+            question = t(ctx.lang, "confirm_delete", title=replies.bold(task.title))
+            return self._reply(
+                "delete_task", [confirm(ctx, question, action("delete") | {"task_ids": [task.id]})]
+            )
+        reply = await changes.apply(ctx, verb, params, task)
+        return self._reply(verb, reply)
+
+    def _changed(self, ctx: Context, focus: list[str]) -> None:
+        ctx.state.focus = focus
+        if ctx.workspace.effects.before:
+            ctx.state.last_action = {"before": ctx.workspace.effects.before}
+
+    # ------------------------------------------------------------------ commands
+
+    async def _dispatch(self, ctx: Context, command: c.Command) -> EngineReply:
+        lang = ctx.lang
+        match command:
+            case c.CreateTask():
+                return self._reply("create_task", await changes.create(ctx, command))
+            case c.ListTasks():
+                return self._reply("list_tasks", [await self._list(ctx, command)])
+            case c.CompleteTask(ref=ref):
+                return await self._on_task(ctx, ref, "complete", {})
+            case c.ReopenTask(ref=ref):
+                return await self._on_task(ctx, ref, "reopen", {}, done=True)
+            case c.UpdateTask(ref=ref):
+                params = changes.update_params(command)
+                if not params:
+                    return self._reply("update_task", [Outgoing(t(lang, "what_change"))])
+                return await self._on_task(ctx, ref, "update", params)
+            case c.AssignTask(ref=ref, assignee=who):
+                return await self._on_task(ctx, ref, "assign", {"name": who})
+            case c.DeleteTask(ref=ref):
+                return await self._on_task(ctx, ref, "delete", {})
+            case c.Undo():
+                return self._reply("undo", [await changes.undo(ctx)])
+            case c.CreateProject(name=name):
+                return self._reply("create_project", [await changes.create_project(ctx, name)])
+            case c.ProjectStatus(name=name):
+                return self._reply("project_status", [await changes.project_status(ctx, name)])
+            case c.ListProjects():
+                return self._reply("list_projects", [await changes.project_status(ctx, None)])
+            case c.AddMember(project=project, member=member):
+                return self._reply("add_member", [await changes.add_member(ctx, project, member)])
+            case c.SetTimezone(zone=zone):
+                return self._reply("set_timezone", [await changes.set_timezone(ctx, zone)])
+            case c.SetLanguage(lang=new):
+                await ctx.workspace.profiles.update(
+                    ctx.profile.user_id, ctx.now, lang=new, lang_source="user"
+                )
+                return self._reply("set_language", [Outgoing(t(new, "language_set"))])
+            case c.Answer():
+                return self._reply("answer", [Outgoing(t(lang, "nothing_pending"))])
+            case c.Greeting():
+                name = ctx.profile.name
+                hello = t(lang, "hello_name", name=name) if name else t(lang, "hello")
+                return self._reply("greeting", [Outgoing(hello + " " + t(lang, "help"))])
+            case c.Help():
+                return self._reply("help", [Outgoing(t(lang, "help"))])
+            case c.Thanks():
+                return self._reply("thanks", [Outgoing(t(lang, "thanks"))])
+            case c.Unknown(mentions_date=dated):
+                key = "fallback_dated" if dated else "fallback"
+                return self._reply("unknown", [Outgoing(t(lang, key, text=ctx.text.strip()[:200]))])
+        return self._reply("unknown", [Outgoing(t(lang, "fallback", text=""))])
+
+    async def _on_task(
+        self, ctx: Context, ref: c.TaskRef, verb: str, params: dict[str, Any], *, done: bool = False
+    ) -> EngineReply:
+        found = await resolve(ctx, ref, action(verb, **params), done=done)
+        if found.task is None:
+            assert found.reply is not None
+            return self._reply(f"{verb}_task", [found.reply])
+        return await self._apply(ctx, action(verb, **params), found.task.id)
+
+    async def _list(self, ctx: Context, command: c.ListTasks) -> Outgoing:
+        lang, tz = ctx.lang, ctx.tz
+        today = datetime.combine(ctx.now.date(), time(), tzinfo=tz)
+        status: str | None = "open"
+        due_from = due_before = None
+        if command.scope == "today":
+            due_from, due_before = today, today + timedelta(days=1)
+        elif command.scope == "tomorrow":
+            due_from, due_before = today + timedelta(days=1), today + timedelta(days=2)
+        elif command.scope == "week":
+            due_from, due_before = today, today + timedelta(days=7 - today.weekday())
+        elif command.scope == "overdue":
+            due_before = ctx.now
+        elif command.scope == "done":
+            status = "done"
+        elif command.scope == "all":
+            status = None
+        project_id = None
+        if command.project:
+            projects = await ctx.workspace.find_projects(command.project)
+            if not projects:
+                return Outgoing(t(lang, "no_project", project=command.project))
+            project_id = projects[0].id
+        f = TaskFilter(
+            status=status,
+            due_from=due_from.astimezone(UTC) if due_from else None,
+            due_before=due_before.astimezone(UTC) if due_before else None,
+            priority=command.priority,
+            project_id=project_id,
+            limit=self.list_limit if command.scope != "overdue" else 500,
+        )
+        tasks = await ctx.workspace.list_tasks(f)
+        total = await ctx.workspace.count_tasks(f)
+        if command.scope == "overdue":
+            tasks = [x for x in tasks if is_overdue(x, ctx.now, tz)]
+            total, tasks = len(tasks), tasks[: self.list_limit]
+        ctx.state.last_list = [x.id for x in tasks]
+        ctx.state.focus = []
+        heading = t(lang, f"list_{command.scope}")
+        if command.priority:
+            heading += " · " + t(lang, f"priority_{command.priority}_mark").strip("()")
+        if command.project and project_id:
+            heading += " · " + command.project
+        if not tasks:
+            return Outgoing(t(lang, f"empty_{command.scope}") + "\n" + t(lang, "empty_hint"))
+        text = replies.task_list(ctx, heading, tasks, total)
+        if command.scope in ("today", "open") and not command.priority:
+            late = [x for x in tasks if is_overdue(x, ctx.now, tz)]
+            if late and command.scope == "open":
+                text += "\n" + t(lang, "overdue_count", n=len(late))
+        return Outgoing(text)

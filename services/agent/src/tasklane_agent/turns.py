@@ -1,0 +1,142 @@
+"""One conversation turn: a user's message in; the replies, the changes and their events out.
+
+Everything happens in the caller's transaction (the consumer's, with its inbox claim): the
+profile, the engine's work on the workspace, the conversation memory, and the outbox rows. Ids
+derive from ``turn_id`` (the inbound envelope's id), so a replay cannot create anything twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasklane_agent.domain import Role
+from tasklane_agent.effects import Publish, publish_effects
+from tasklane_agent.engines.base import Context, Engine, EngineReply, Outgoing
+from tasklane_agent.engines.rules import RulesEngine
+from tasklane_agent.i18n import t
+from tasklane_agent.memory import ConversationRepository
+from tasklane_agent.nlu.language import detect
+from tasklane_agent.outgoing import as_message
+from tasklane_agent.profiles import ProfileRepository
+from tasklane_agent.reminders import ReminderPlanner
+from tasklane_agent.settings import AgentSettings
+from tasklane_agent.workspace import Workspace
+from tasklane_common.errors import PermanentError
+from tasklane_common.messaging import deterministic_id
+from tasklane_common.messaging.contracts.agent import AgentReplied, ReplyRequested
+from tasklane_common.messaging.contracts.gateway import MessageReceived
+
+# Messages the engines read: typed text, and taps on the buttons and lists they sent.
+READABLE = frozenset({"text", "interactive", "button"})
+HISTORY_TURNS = 10
+
+
+@dataclass
+class TurnResult:
+    intent: str
+    engine: str
+    replies: list[ReplyRequested] = field(default_factory=list)
+    processing_ms: float = 0.0
+
+
+async def take_turn(
+    session: AsyncSession,
+    settings: AgentSettings,
+    event: MessageReceived,
+    *,
+    turn_id: str,
+    now: datetime,
+    publish: Publish,
+    engine: Engine | None = None,
+    wants_history: bool = False,
+) -> TurnResult:
+    started = time.perf_counter()
+    address = event.wa_id or event.bsuid
+    if address is None:
+        raise PermanentError("message.received without wa_id or bsuid: no address to reply to")
+    profiles = ProfileRepository(session)
+    profile = await profiles.meet(
+        user_id=event.user_id,
+        org_id=event.phone_number_id,
+        address=address,
+        name=event.profile_name,
+        default_timezone=settings.default_timezone,
+        now=now,
+    )
+    text = (event.text or "").strip()
+    lang = detect(text, profile.lang) if text and event.message_type == "text" else profile.lang
+    if lang != profile.lang and profile.lang_source != "user":
+        await profiles.update(profile.user_id, now, lang=lang, lang_source="detected")
+    local_now = now.astimezone(ZoneInfo(profile.timezone))
+    memory = ConversationRepository(session)
+    state = await memory.state(profile.user_id)
+    workspace = Workspace(
+        session, profile, now=now, seed=turn_id, planner=ReminderPlanner(session, settings.reminders)
+    )
+    if event.message_type in READABLE:
+        context = Context(
+            workspace=workspace,
+            profile=profile,
+            state=state,
+            now=local_now,
+            text=text,
+            lang=lang,
+            choice_id=event.reply_id,
+            history=await memory.recent(profile.user_id, limit=HISTORY_TURNS) if wants_history else (),
+        )
+        reply = await (engine or RulesEngine(list_limit=settings.list_limit)).respond(context)
+    else:
+        reply = EngineReply("unsupported_message_type", [Outgoing(t(lang, "unsupported"))], "rules")
+    await memory.save_state(state, now)
+
+    said = text if event.message_type in READABLE else f"[{event.message_type}]"
+    answer = "\n\n".join(m.text for m in reply.messages)
+    turns: tuple[tuple[Role, str], ...] = (("user", said), ("assistant", answer))
+    for role, words in turns:
+        await memory.record(
+            turn_id=deterministic_id("turn", turn_id, role),
+            user_id=profile.user_id,
+            wamid=event.wamid,
+            role=role,
+            text=words,
+            intent=reply.intent,
+            at=now,
+        )
+    result = TurnResult(reply.intent, reply.engine)
+    for number, message in enumerate(reply.messages):
+        # The first reply keeps the id it always had, so a replay from before this version matches.
+        reply_id = (
+            deterministic_id("reply", turn_id)
+            if number == 0
+            else deterministic_id("reply", turn_id, str(number))
+        )
+        kind, content = as_message(message)
+        requested = ReplyRequested(
+            reply_id=reply_id,
+            phone_number_id=event.phone_number_id,
+            to=address,
+            user_id=profile.user_id,
+            kind=kind,
+            content=content,
+            in_reply_to=event.wamid,
+        )
+        await publish(requested, reply_id)
+        result.replies.append(requested)
+    await publish_effects(workspace.effects, publish, seed=turn_id, now=now)
+    result.processing_ms = round((time.perf_counter() - started) * 1000, 3)
+    await publish(
+        AgentReplied(
+            user_id=profile.user_id,
+            in_reply_to=event.wamid,
+            intent=reply.intent,
+            engine=reply.engine,
+            processing_ms=result.processing_ms,
+        ),
+        deterministic_id("agent.replied", turn_id),
+    )
+    return result
