@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_agent.domain import Project
@@ -109,3 +109,44 @@ class ProjectRepository:
     async def delete(self, project_id: str) -> None:
         await self.session.execute(project_members.delete().where(project_members.c.project_id == project_id))
         await self.session.execute(projects.delete().where(projects.c.id == project_id))
+
+    # ------------------------------------------------------------------ admin listing (REST API)
+
+    def _listed(self, org_id: str | None, member: str | None) -> Select[tuple[str]]:
+        query = select(projects.c.id)
+        if org_id is not None:
+            query = query.where(projects.c.org_id == org_id)
+        if member is not None:
+            query = query.where(
+                projects.c.id.in_(
+                    select(project_members.c.project_id).where(project_members.c.user_id == member)
+                )
+            )
+        return query
+
+    async def page(self, org_id: str | None, member: str | None, *, limit: int, offset: int) -> list[Project]:
+        """Projects of ``org_id`` (any when None) that ``member`` belongs to (any when None), by name."""
+        ids = self._listed(org_id, member)
+        rows = await self.session.execute(
+            select(projects)
+            .where(projects.c.id.in_(ids))
+            .order_by(projects.c.name_key, projects.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [project_of(r) for r in rows]
+
+    async def count(self, org_id: str | None, member: str | None) -> int:
+        found = await self.session.execute(
+            select(func.count()).select_from(self._listed(org_id, member).subquery())
+        )
+        return int(found.scalar_one())
+
+    async def remove_member(self, project_id: str, user_id: str) -> bool:
+        """True when ``user_id`` was a member."""
+        result = await self.session.execute(
+            project_members.delete().where(
+                project_members.c.project_id == project_id, project_members.c.user_id == user_id
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

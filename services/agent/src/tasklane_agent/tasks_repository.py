@@ -8,14 +8,14 @@ the workspace, so no query can forget it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_agent.domain import Task
 from tasklane_agent.nlu.priority import Priority
-from tasklane_agent.rows import task_of, task_values, utc
+from tasklane_agent.rows import task_of, task_values, utc, utc_required
 from tasklane_agent.tables import project_members, tasks
 
 
@@ -49,6 +49,24 @@ class TaskFilter:
     title_words: tuple[str, ...] = ()  # every word must appear in the title (case-insensitive)
     limit: int = 50
     offset: int = 0
+    # With ``as_of``: True keeps only the tasks overdue then (``overdue_clause``), False drops them.
+    overdue: bool | None = None
+    as_of: datetime | None = None
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """Open and past due at ``now``: a timed deadline once passed; a date-only one (stored at 00:00
+    of its day in the owner's timezone) once that day is over, a day later (an hour off on the
+    days clocks change: SQL does not know the owner's zone)."""
+    at = utc_required(now)
+    return and_(
+        tasks.c.status == "open",
+        tasks.c.due_at.is_not(None),
+        or_(
+            and_(tasks.c.due_has_time.is_(True), tasks.c.due_at < at),
+            and_(tasks.c.due_has_time.is_(False), tasks.c.due_at <= at - timedelta(days=1)),
+        ),
+    )
 
 
 def _conditions(scope: TaskScope, f: TaskFilter) -> list[ColumnElement[bool]]:
@@ -70,6 +88,9 @@ def _conditions(scope: TaskScope, f: TaskFilter) -> list[ColumnElement[bool]]:
     for word in f.title_words:
         escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append(func.lower(tasks.c.title).like(f"%{escaped}%", escape="\\"))
+    if f.overdue is not None and f.as_of is not None:
+        late = overdue_clause(f.as_of)
+        where.append(late if f.overdue else not_(late))
     return where
 
 

@@ -516,6 +516,65 @@ class Workspace:
             members=tuple(members.values()),
         )
 
+    # ------------------------------------------------------------------ REST API (H4): admin tools
+    # Used by ``tasklane_agent.api``; they keep to the actor's visibility like every tool above.
+
+    async def replayed_task(self) -> Task | None:
+        """The task the next ``create_task`` here would make, when a workspace with the same seed
+        made it already (a retried API request with the same ``Idempotency-Key``), deleted or not."""
+        task_id = deterministic_id("task", self._seed, str(self._ids + 1))
+        return await self.tasks.get(task_id, self.scope, deleted=True)
+
+    async def projects_page(
+        self, *, member: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[Project], int]:
+        """A page of the projects in reach (those of ``member`` only, when given) and their total.
+        A user only ever reaches their own projects."""
+        member = self.actor_id or member
+        found = await self.projects.page(self.org_id, member, limit=limit, offset=offset)
+        return found, await self.projects.count(self.org_id, member)
+
+    async def rename_project(self, project_id: str, name: str) -> Project:
+        project = await self.project(project_id)
+        self._may_manage(project)
+        name = " ".join(name.split())[:200]
+        if not name_key(name):
+            raise WorkspaceError("a project needs a name")
+        taken = await self.projects.by_name(project.org_id, name)
+        if taken is not None and taken.id != project.id:
+            raise Conflict(f"a project named {name!r} exists already")
+        await self.projects.rename(project.id, name, self.now)
+        return dataclasses.replace(project, name=name, updated_at=self.now)
+
+    async def delete_project(self, project_id: str, *, unlink_open: bool = False) -> list[Task]:
+        """Delete a project; its tasks stay, unlinked (each one a ``task.updated``). A project with
+        open tasks is only deleted with ``unlink_open``: they would silently lose their project."""
+        project = await self.project(project_id)
+        self._may_manage(project)
+        still_open = (await self.tasks.counts_by_status(project.id)).get("open", 0)
+        if still_open and not unlink_open:
+            raise Conflict(f"the project has {still_open} open task(s); finish or move them first")
+        unlinked: list[Task] = []
+        linked = TaskFilter(status=None, project_id=project.id, limit=200)
+        while batch := await self.tasks.query(TaskScope(None, project.org_id), linked):
+            for task in batch:
+                unlinked.append(await self.update_task(task.id, TaskChanges(project_id=None)))
+        await self.projects.delete(project.id)
+        return unlinked
+
+    async def remove_member(self, project_id: str, user_id: str) -> bool:
+        """True when ``user_id`` was a member. Their tasks stay theirs (and assigned ones assigned)."""
+        project = await self.project(project_id)
+        if user_id == project.owner_id:
+            raise Conflict("the project's owner cannot leave it")
+        if self.actor is not None and user_id != self.actor.user_id:
+            self._may_manage(project)
+        return await self.projects.remove_member(project.id, user_id)
+
+    def _may_manage(self, project: Project) -> None:
+        if self.actor is not None and project.owner_id != self.actor.user_id:
+            raise Forbidden("only the project's owner can do this")
+
 
 def _overdue(task: Task, now: datetime, tz: ZoneInfo) -> bool:
     if task.due_at is None or task.status != "open":
