@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tasklane_agent import handlers
+from tasklane_agent.reminder_worker import with_reminders
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import metadata
 from tasklane_common.dead_letters_api import dead_letters_router
@@ -31,7 +32,9 @@ def create_app(
     runtime = ServiceRuntime("agent", settings, metadata, migrations=MIGRATIONS)
     handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: None)
 
-    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=runtime.lifespan)
+    # Reminders run inside the runtime's lifespan: after migrations, stopped before its last flush.
+    lifespan = with_reminders(runtime, settings.reminders, clock or system_clock)
+    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(dead_letters_router(runtime))
