@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tasklane_agent import replies
 from tasklane_agent.domain import Profile, Project, Task
 from tasklane_agent.engines.base import Context
 from tasklane_agent.engines.tool_schemas import CLEARABLE, PRIORITIES, SCOPES, TOOLS
@@ -46,10 +47,11 @@ class ArgError(ValueError):
 
 @dataclass(frozen=True)
 class Change:
-    """Something a tool changed, kept for a summary if the model cannot finish its answer."""
+    """Something a tool changed, as a line of the i18n catalogue (the rules engine's own words),
+    for the summary sent when the model cannot finish its answer."""
 
-    kind: str  # created | completed | updated | reopened | undone | project | member | timezone
-    subject: str
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
 
 
 def _text(args: dict[str, Any], key: str, *, required: bool = False) -> str | None:
@@ -220,15 +222,18 @@ class Toolbox:
     def _shown(self, tasks: list[Task]) -> None:
         self.ctx.state.last_list = [t.id for t in tasks]
 
-    def _touched(self, kind: str, *tasks: Task) -> None:
-        """Remember the change: focus (most recent first), and the before-images for "undo"."""
+    def _touched(self, change: Change | None, *tasks: Task) -> None:
+        """Remember a change: focus (most recent first), and the before-images for "undo"."""
         state = self.ctx.state
         ids = [t.id for t in tasks]
         state.focus = (ids + [i for i in state.focus if i not in ids])[:FOCUS_SIZE]
         if self.ws.effects.before:
             state.last_action = {"before": dict(self.ws.effects.before)}
-        if tasks:
-            self.changes.append(Change(kind, ", ".join(t.title for t in tasks[:3])))
+        if change is not None:
+            self.changes.append(change)
+
+    def _line(self, task: Task) -> str:
+        return replies.describe(self.ctx, task)
 
     # ------------------------------------------------------------------ the tools
 
@@ -287,7 +292,7 @@ class Toolbox:
             project_id=project.id if project else None,
             assignee_id=assignee.user_id if assignee else None,
         )
-        self._touched("created", task)
+        self._touched(Change("created", {"task": self._line(task)}), task)
         return {"created": (await self.describe([task]))[0]}
 
     async def _update_task(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -308,12 +313,12 @@ class Toolbox:
             changes["project_id"] = (await self.project(name)).id
         if name := _text(args, "assignee"):
             changes["assignee_id"] = (await self.teammate(name)).user_id
-        for field in map(str, clear):
-            changes[_CLEARED.get(field, field)] = None
+        for name in map(str, clear):
+            changes[_CLEARED.get(name, name)] = None
         if not changes:
             raise ArgError("nothing to change")
         updated = await self.ws.update_task(task.id, TaskChanges(**changes))
-        self._touched("updated", updated)
+        self._touched(Change("updated", {"task": self._line(updated)}), updated)
         return {"updated": (await self.describe([updated]))[0]}
 
     async def _complete_task(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -321,7 +326,7 @@ class Toolbox:
         if task.status == "done":
             return {"already_done": (await self.describe([task]))[0]}
         done, following = await self.ws.complete_task(task.id)
-        self._touched("completed", done)
+        self._touched(Change("completed", {"title": replies.bold(done.title)}), done)
         if following is not None:
             self.ctx.state.focus.insert(1, following.id)
         result: dict[str, Any] = {"completed": (await self.describe([done]))[0]}
@@ -334,7 +339,7 @@ class Toolbox:
         if task.status == "open":
             return {"already_open": (await self.describe([task]))[0]}
         reopened = await self.ws.reopen_task(task.id)
-        self._touched("reopened", reopened)
+        self._touched(Change("reopened", {"task": self._line(reopened)}), reopened)
         return {"reopened": (await self.describe([reopened]))[0]}
 
     async def _delete_task(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -354,12 +359,12 @@ class Toolbox:
         if not isinstance(before, dict) or not before:
             raise WorkspaceError("there is nothing to undo")
         restored = await self.ws.undo(before)
-        self._touched("undone", *restored)
+        self._touched(Change("undone") if restored else None, *restored)
         return {"restored": await self.describe([t for t in restored if t.deleted_at is None])}
 
     async def _create_project(self, args: dict[str, Any]) -> dict[str, Any]:
         project = await self.ws.create_project(_text(args, "name", required=True) or "")
-        self.changes.append(Change("project", project.name))
+        self.changes.append(Change("project_created", {"project": replies.bold(project.name)}))
         return {"created_project": project.name}
 
     async def _project_status(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -385,7 +390,9 @@ class Toolbox:
         member = await self.teammate(_text(args, "member", required=True) or "")
         added = await self.ws.add_member(project.id, member)
         if added:
-            self.changes.append(Change("member", f"{member.name} → {project.name}"))
+            self.changes.append(
+                Change("member_added", {"name": member.name or "", "project": replies.bold(project.name)})
+            )
         return {"added": added, "member": member.name, "project": project.name}
 
     async def _set_timezone(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -399,7 +406,8 @@ class Toolbox:
         await self.ws.profiles.update(
             self.ws.actor.user_id, self.ctx.now, timezone=zone, timezone_source="user"
         )
-        self.changes.append(Change("timezone", zone))
+        local = self.ctx.now.astimezone(ZoneInfo(zone))
+        self.changes.append(Change("timezone_set", {"zone": zone, "time": local.strftime("%H:%M")}))
         return {"timezone": zone}
 
 
