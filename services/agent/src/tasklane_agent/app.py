@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tasklane_agent import handlers
+from tasklane_agent.api import tasks_api_router
 from tasklane_agent.reminder_worker import with_reminders
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import metadata
@@ -38,4 +39,5 @@ def create_app(
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(dead_letters_router(runtime))
+    app.include_router(tasks_api_router(runtime, settings, clock))
     return app
