@@ -1,0 +1,299 @@
+"""The date grammar of Spanish and Portuguese: one engine, one table of patterns per language.
+
+The two languages say dates the same way ("el viernes a las 3 de la tarde", "na sexta às 3 da
+tarde"), so ``dates_es`` and ``dates_pt`` only list their words and patterns (a ``Grammar``) and
+this module does the rest:
+
+1. fold the text (lower case, no accents) so "miércoles"/"miercoles" and "Mañana"/"manana" match;
+2. collect every candidate: dates ("el viernes", "5 de diciembre"), clock times ("a las 3"),
+   parts of the day ("por la tarde"), repeating phrases ("todos los lunes");
+3. keep the longest of overlapping candidates, so "de la mañana" (a time) beats "mañana"
+   (tomorrow) and "pasado mañana" beats "mañana";
+4. chain candidates separated only by blanks or commas ("mañana a las 3", "a las 3 el viernes",
+   "hoje à noite") and read the first chain as one date and time.
+
+Guards keep common words from becoming dates: a weekday written with a capital and used as a
+name ("llamar a Domingo", "ligar para o Sábado Bar"), Portuguese ordinals ("a segunda versão"), a
+bare hour or day number followed by a noun ("a las 5 personas", "el 5 que falta").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from tasklane_agent.nlu.dates_common import (
+    DAYPART_HOURS,
+    Folded,
+    Hit,
+    dated,
+    day_of_month,
+    end_of,
+    shifted,
+    time_only,
+    weekday_after,
+    weekday_of_next_week,
+    weekend,
+)
+from tasklane_agent.nlu.dates_repeat import find_repeats
+from tasklane_agent.nlu.dates_words import DAYPARTS, MONTHS, UNITS, number, weekday
+from tasklane_agent.nlu.language import Lang
+from tasklane_agent.nlu.recurrence import Recurrence, add_months
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The patterns of one language, as regex sources over folded text (see ``dates_es``)."""
+
+    lang: Lang
+    today: str
+    tomorrow: str
+    after_tomorrow: str
+    today_part: str  # "esta noche": group part
+    weekday: str  # groups: this, next, next2, nextweek, wd
+    weekend: str  # groups: next, next2
+    end_of: str  # groups: unit/unitw, next/next2/nextw/nextw2
+    next_period: str  # groups: unit/unit2
+    relative: str  # groups: n, unit, half
+    day_number: str  # groups: d, dia (day said as "día N")
+    day_month: str  # groups: d, mon, y/y2
+    clock: str  # groups: lead, h, sep, m, hs, ampm, frac, minus, part
+    named_clock: str  # group named
+    daypart: str  # group part
+    filler: str
+    follow_ok: frozenset[str]  # words that may follow a bare hour or day number
+    name_preps: frozenset[str]  # "a Domingo": a capitalised weekday after these is a name
+    ordinal_nouns: str = r"(?!)"  # nouns after which a weekday word is an ordinal
+    named_times: dict[str, time] = field(default_factory=dict)
+    compiled: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sources = {k: v for k, v in vars(self).items() if isinstance(v, str) and k != "lang"}
+        object.__setattr__(self, "compiled", {k: re.compile(v) for k, v in sources.items()})
+
+
+@dataclass(frozen=True)
+class _Cand:
+    start: int
+    end: int
+    rank: int = 0  # how specific a date is: an explicit day beats a weekday beats "tomorrow"
+    day: date | None = None
+    at: time | None = None  # a resolved time ("en 2 horas")
+    clock: tuple[int, int, bool] | None = None  # hour, minute, already 24-hour
+    part: str | None = None  # a part of the day (DAYPART_HOURS key)
+    recurrence: Recurrence | None = None
+
+
+_FRACTIONS = {"media": 30, "meia": 30, "cuarto": 15, "quinze": 15}
+_GAP = re.compile(r"[\s,]*")
+_WORD_AFTER = re.compile(r"\s*([a-z]+)")
+_CAPITALISED_AFTER = re.compile(r"\s+[A-ZÁÉÍÓÚÂÊÔÃÕÇÑ]")
+
+
+def _g(m: re.Match[str], *names: str) -> str | None:
+    """The first of these groups that the pattern has and matched."""
+    for name in names:
+        if name in m.re.groupindex and m.group(name):
+            return m.group(name)
+    return None
+
+
+def _follow_ok(grammar: Grammar, text: str, end: int) -> bool:
+    """Whether what follows a bare number lets it be a date or time ("a las 5 personas": no)."""
+    word = _WORD_AFTER.match(text, end)
+    if word is None:
+        return True
+    return word.group(1) in grammar.follow_ok or bool(grammar.compiled["weekday"].match(text, word.start(1)))
+
+
+def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetime) -> list[_Cand]:
+    c = grammar.compiled
+    today = now.date()
+    out: list[_Cand] = []
+    for key, offset in (("today", 0), ("tomorrow", 1), ("after_tomorrow", 2)):
+        out += [_Cand(m.start(), m.end(), 1, today + timedelta(days=offset)) for m in c[key].finditer(f)]
+    for m in c["today_part"].finditer(f):
+        out.append(_Cand(m.start(), m.end(), 1, today, part=DAYPARTS[grammar.lang][m.group("part")]))
+    for m in c["weekday"].finditer(f):
+        if _is_name(grammar, m, f, original, folded):
+            continue
+        wd = weekday(m.group("wd"), grammar.lang)
+        if m.group("nextweek"):
+            day = weekday_of_next_week(today, wd)
+        else:
+            day = weekday_after(today, wd, include_today=bool(m.group("this")))
+        out.append(_Cand(m.start(), m.end(), 2, day))
+    for m in c["weekend"].finditer(f):
+        out.append(_Cand(m.start(), m.end(), 2, weekend(today, following=bool(_g(m, "next", "next2")))))
+    for m in c["end_of"].finditer(f):
+        unit = {"mes": "month", "ano": "year", "dia": "day", "semana": "week"}[_g(m, "unit", "unitw") or ""]
+        following = bool(_g(m, "next", "next2", "nextw", "nextw2"))
+        out.append(_Cand(m.start(), m.end(), 2, end_of(unit, today, following=following)))
+    for m in c["next_period"].finditer(f):
+        period = _g(m, "unit", "unit2")
+        if period == "semana":
+            day = today + timedelta(weeks=1)
+        elif period == "mes":
+            day = date(*add_months(today.year, today.month, 1), 1)
+        else:
+            day = date(today.year + 1, 1, 1)
+        out.append(_Cand(m.start(), m.end(), 2, day))
+    for m in c["relative"].finditer(f):
+        amount = 30 if m.group("half") else number(m.group("n"), grammar.lang)
+        if amount:
+            day, at = shifted(now, amount, "minute" if m.group("half") else UNITS[m.group("unit")])
+            out.append(_Cand(m.start(), m.end(), 2, day, at=at))
+    for m in c["day_number"].finditer(f):
+        d = number(m.group("d"), grammar.lang) or 0
+        if (_g(m, "dia", "dia2") or _follow_ok(grammar, f, m.end())) and (found := day_of_month(today, d)):
+            out.append(_Cand(m.start(), m.end(), 3, found))
+    months = MONTHS[grammar.lang]
+    for m in c["day_month"].finditer(f):
+        found = _date(today, _g(m, "y", "y2"), months[m.group("mon")], m.group("d"), grammar.lang)
+        if found:
+            out.append(_Cand(m.start(), m.end(), 3, found))
+    for m in _NUMERIC.finditer(f):
+        month = int(_g(m, "m", "m2", "m3") or 0)
+        found = _date(today, _g(m, "y", "y2", "y3"), month, _g(m, "d", "d2", "d3"), grammar.lang)
+        if found:
+            out.append(_Cand(m.start(), m.end(), 3, found))
+    return out
+
+
+# Day-first numeric dates: 15/12, 15/12/2026, 15.12.2026, 15-12-2026, and ISO 2026-12-15.
+_NUMERIC = re.compile(
+    r"(?<![\d/])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])"
+    r"|(?<![\d.-])(?P<d2>\d{1,2})[.-](?P<m2>\d{1,2})[.-](?P<y2>\d{4})(?![\d.-])"
+    r"|\b(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})\b"
+)
+
+
+def _date(today: date, year: str | None, month: int, day: str | None, lang: Lang) -> date | None:
+    """A date from its matched parts; a month or day out of range is no date."""
+    if not 1 <= month <= 12:
+        return None
+    return dated(today, int(year) if year else None, month, number(day or "", lang) or 0)
+
+
+def _is_name(grammar: Grammar, m: re.Match[str], f: str, original: str, folded: Folded) -> bool:
+    """ "llamar a Domingo", "ligar para o Sábado Bar", "a segunda versão": not weekdays."""
+    if grammar.compiled["ordinal_nouns"].match(f, m.end()):
+        return True
+    start, end = folded.span(m.start("wd"), m.end("wd"), original)
+    if not original[start : start + 1].isupper():
+        return False
+    if _CAPITALISED_AFTER.match(original, end):
+        return True  # "Sábado Bar", "Domingo Pérez"
+    if not original[:start].strip(" ¡¿\"'"):
+        return False  # the first word of the message
+    words = re.findall(r"[a-z]+", f[: m.start("wd")])
+    modified = m.group("this") or m.group("next") or m.group("next2") or m.group("nextweek")
+    return not modified and bool(words) and words[-1] in grammar.name_preps
+
+
+def _times(grammar: Grammar, f: str) -> list[_Cand]:
+    c = grammar.compiled
+    parts = DAYPARTS[grammar.lang]
+    out: list[_Cand] = []
+    for m in c["clock"].finditer(f):
+        lead, h_text, sep, minutes = m.group("lead"), m.group("h"), m.group("sep"), m.group("m")
+        hour = number(h_text, grammar.lang)
+        ampm, part = m.group("ampm"), m.group("part")
+        if hour is None or (sep == ":" and minutes is None) or (not h_text.isdigit() and not lead):
+            continue
+        if not (lead or minutes or sep or ampm or part):
+            continue  # "2 horas", "3": a number, not a time
+        if lead == "a" and hour != 1:
+            continue  # Portuguese "à 1"/"à uma" only; "a 3" is not a time
+        bare = not (minutes or sep or ampm or part or m.group("hs") or m.group("frac") or _g(m, "minus"))
+        if bare and not _follow_ok(grammar, f, m.end()):
+            continue
+        minute = int(minutes or 0) + {"media": 30, "meia": 30, "cuarto": 15, "quinze": 15}.get(
+            m.group("frac") or "", 0
+        )
+        if _g(m, "minus"):
+            hour, minute = (hour - 1) % 24, 45
+        if ampm:
+            if not 1 <= hour <= 12:
+                continue
+            out.append(
+                _Cand(m.start(), m.end(), clock=(hour % 12 + (12 if ampm == "p" else 0), minute, True))
+            )
+            continue
+        if hour > 23 or minute > 59:
+            continue
+        explicit = bool(sep) or hour > 12 or hour == 0
+        out.append(_Cand(m.start(), m.end(), clock=(hour, minute, explicit), part=parts.get(part or "")))
+    for m in c["named_clock"].finditer(f):
+        named = grammar.named_times[re.sub(r"[-\s]", "", m.group("named"))]
+        out.append(_Cand(m.start(), m.end(), clock=(named.hour, named.minute, True)))
+    for m in c["daypart"].finditer(f):
+        out.append(_Cand(m.start(), m.end(), part=parts[m.group("part")]))
+    return out
+
+
+def _hour(clock: tuple[int, int, bool], part: str | None) -> time:
+    """A clock reading made 24-hour with the part of the day said next to it."""
+    hour, minute, explicit = clock
+    if explicit:
+        return time(hour, minute)
+    if part == "afternoon" and hour < 12:
+        hour += 12
+    elif part in ("evening", "night", "tonight"):
+        hour = 0 if hour == 12 else hour + 12 if hour >= 6 else hour
+    elif part is None and 1 <= hour <= 7:
+        hour += 12  # "a las 3": a task at 3 is in the afternoon
+    return time(hour % 24, minute)
+
+
+def _resolve(chain: list[_Cand], now: datetime) -> tuple[date, time | None, Recurrence | None] | None:
+    clocks = [c for c in chain if c.clock]
+    part = next((c.part for c in chain if c.part), None)
+    dates = [c for c in chain if c.day is not None]
+    repeat = next((c.recurrence for c in chain if c.recurrence), None)
+    at: time | None = None
+    if clocks:
+        clock = clocks[0]
+        at = _hour(clock.clock, clock.part or part) if clock.clock else None
+    elif part:
+        at = time(DAYPART_HOURS[part])
+    if repeat is not None:
+        return now.date(), at or repeat.at, repeat
+    if dates:
+        best = max(dates, key=lambda c: c.rank)  # max keeps the first of equals
+        return best.day or now.date(), at or best.at, None
+    if at is None:
+        return None
+    return time_only(now, at), at, None
+
+
+def find(text: str, now: datetime, grammar: Grammar) -> Hit | None:
+    """The first Spanish/Portuguese date phrase of ``text``, its span widened over filler."""
+    folded = Folded.of(text)
+    f = folded.text
+    cands = _dates(grammar, f, text, folded, now) + _times(grammar, f)
+    cands += [_Cand(r.start, r.end, recurrence=r.recurrence) for r in find_repeats(f, grammar.lang)]
+    kept: list[_Cand] = []
+    for cand in sorted(cands, key=lambda c: (c.start - c.end, c.start)):
+        if all(cand.end <= k.start or cand.start >= k.end for k in kept):
+            kept.append(cand)
+    kept.sort(key=lambda c: c.start)
+    index = 0
+    while index < len(kept):
+        chain = [kept[index]]
+        index += 1
+        while index < len(kept) and _GAP.fullmatch(f, chain[-1].end, kept[index].start):
+            chain.append(kept[index])
+            index += 1
+        resolved = _resolve(chain, now)
+        if resolved is None:
+            continue
+        day, at, repeat = resolved
+        start, end = chain[0].start, chain[-1].end
+        filler = grammar.compiled["filler"].search(f, 0, start)
+        if filler:
+            start = filler.start()
+        start, end = folded.span(start, end, text)
+        return Hit(start, end, day, at, repeat)
+    return None
