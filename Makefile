@@ -2,7 +2,8 @@
 #   make demo   chat with the assistant: four services in one process, SQLite, no servers
 #   make test   lint, type-check and the whole suite on the local RabbitMQ and PostgreSQL
 #   make run    the four services + the WhatsApp simulator as separate processes (make stop)
-#   make bench  webhook throughput and end-to-end latency against a `make run` stack
+#   make bench  offline-engine speed, then webhook throughput and end-to-end latency against a
+#               `make run` stack (make bench-agent: the offline engine alone, no stack needed)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,7 +14,7 @@ N ?= 2000
 CONCURRENCY ?= 32
 RATE ?=
 
-.PHONY: demo test lint typecheck pytest run stop bench sync clean
+.PHONY: demo test lint typecheck pytest run stop bench bench-agent sync clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -49,6 +50,9 @@ stop: $(VENV_STAMP)
 
 bench: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack bench --messages $(N) --concurrency $(CONCURRENCY) $(if $(RATE),--rate $(RATE))
+
+bench-agent: $(VENV_STAMP)
+	@$(UV) run --no-sync python -m tasklane_stack bench --agent-only
 
 clean:
 	rm -rf .tools .tasklane .run .pytest_cache .mypy_cache .ruff_cache

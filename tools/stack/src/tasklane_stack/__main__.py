@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         help="throughput limits (msg/s) to measure the sender at, comma-separated; empty to skip",
     )
     bench.add_argument("--sender-messages", type=int, default=2000)
+    bench.add_argument(
+        "--agent-users", type=int, default=20, help="simulated users of the offline-engine benchmark; 0 to skip"
+    )
+    bench.add_argument("--agent-only", action="store_true", help="only the offline-engine part (no stack needed)")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -41,9 +45,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return stop_all()
     from tasklane_stack.bench import run_bench
+    from tasklane_stack.bench_agent import run_agent_bench
     from tasklane_stack.bench_sender import run_sender_bench
 
-    code = asyncio.run(run_bench(args.messages, args.concurrency, args.output, args.rate))
+    code = asyncio.run(run_agent_bench(args.agent_users, args.output)) if args.agent_users else 0
+    if args.agent_only:
+        return code
+    code = max(code, asyncio.run(run_bench(args.messages, args.concurrency, args.output, args.rate)))
     limits = [int(x) for x in args.sender_limits.split(",") if x.strip()]
     if limits:
         code = max(code, asyncio.run(run_sender_bench(args.sender_messages, limits, args.output)))
