@@ -309,7 +309,8 @@ async def test_an_injected_model_cannot_touch_another_users_tasks_and_only_propo
         )  # fmt: skip
     assert (await env.task(mine.id)).deleted_at is None
     # The reply asks; the rules engine deletes only on "yes".
-    (message,) = reply.messages
+    (message,) = reply.messages  # the model's "all deleted" is not shown: the question is ours
+    assert message.text == "Delete *Mallory's own task*?"
     assert [b.id.split(":")[-1] for b in message.buttons] == ["yes", "no"]
     state = await env.state(attacker)
     assert state.pending is not None

@@ -137,17 +137,20 @@ class LlmEngine:
             if not text and not toolbox.changes and not toolbox.to_delete:
                 raise LlmBadResponse("the model answered with no text")
         except (LlmError, EngineUnavailable) as exc:
-            if not toolbox.changes:
+            effects = context.workspace.effects
+            # The workspace's own record too: a tool that wrote and then failed left no Change.
+            if not (toolbox.changes or effects.before or effects.events):
                 _restore_state(context.state, saved)
                 raise EngineUnavailable(str(exc)) from exc
             # Falling back now would do it all again: report what is done instead.
             log.warning("llm_failed_after_changes", reason=str(exc), changes=len(toolbox.changes))
             text = ""
         if not text:
-            text = "\n".join(t(context.lang, c.key, **c.params) for c in toolbox.changes)
+            lines = [t(context.lang, c.key, **c.params) for c in toolbox.changes]
+            text = "\n".join(lines) if lines or toolbox.to_delete else t(context.lang, "error_invalid")
         return EngineReply(
-            intent=",".join(dict.fromkeys(toolbox.used)) or "chat",
-            messages=[self._outgoing(context, toolbox, text)],
+            intent=toolbox.intent(),
+            messages=self._outgoing(context, toolbox, text),
             engine=self.name,
         )
 
@@ -212,25 +215,33 @@ class LlmEngine:
         """What "#2" and "it" point at, from the conversation state (visible tasks only)."""
         toolbox = Toolbox(ctx)
         lines = []
-        shown = await ctx.workspace.tasks_by_id(ctx.state.last_list)
-        if shown and len(shown) == len(ctx.state.last_list):
+        found = {x.id: x for x in await ctx.workspace.tasks_by_id(ctx.state.last_list)}
+        if found:
             lines.append("\nThe last list shown to the user (numbers refer to it):")
-            lines.extend(_json_line(item) for item in await toolbox.describe(shown, numbered=True))
+            for number, task_id in enumerate(ctx.state.last_list, start=1):
+                if task_id in found:
+                    item = (await toolbox.describe([found[task_id]]))[0]
+                    lines.append(_json_line({"n": number, **item}))
         focus = await ctx.workspace.tasks_by_id(ctx.state.focus[:1])
         if focus:
             lines.append('\nThe task last talked about ("it", "that"):')
             lines.append(_json_line((await toolbox.describe(focus))[0]))
         return "\n".join(lines)
 
-    def _outgoing(self, ctx: Context, toolbox: Toolbox, text: str) -> Outgoing:
-        if toolbox.to_delete:
-            if not text:
-                titles = ", ".join(replies.bold(x.title) for x in toolbox.to_delete)
-                text = t(ctx.lang, "confirm_delete", title=titles)
-            question = text if len(text) <= MAX_BUTTON_BODY else text[: MAX_BUTTON_BODY - 1] + "…"
-            # The same pending action the rules engine makes, so its button handling applies.
-            return confirm(ctx, question, action("delete") | {"task_ids": [x.id for x in toolbox.to_delete]})
-        return Outgoing(replies.cut(text))
+    def _outgoing(self, ctx: Context, toolbox: Toolbox, text: str) -> list[Outgoing]:
+        """The model's answer; a proposed deletion is asked in our words, with the buttons.
+
+        The model's text may be wrong about a deletion ("all deleted!"): the question that decides
+        is ours. The model's text is kept only when it reports other changes too."""
+        if not toolbox.to_delete:
+            return [Outgoing(replies.cut(text))]
+        messages = [Outgoing(replies.cut(text))] if text and toolbox.changes else []
+        titles = ", ".join(replies.bold(x.title) for x in toolbox.to_delete)
+        question = replies.cut(t(ctx.lang, "confirm_delete", title=titles))[:MAX_BUTTON_BODY]
+        # The same pending action the rules engine makes, so its button handling applies.
+        ids = [x.id for x in toolbox.to_delete]
+        messages.append(confirm(ctx, question, action("delete") | {"task_ids": ids}))
+        return messages
 
 
 def _json_line(item: dict[str, Any]) -> str:

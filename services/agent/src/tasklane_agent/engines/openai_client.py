@@ -107,7 +107,8 @@ class ChatClient:
                 )
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise LlmUnavailable(f"no answer within {limit:g}s ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            # Connection errors, and a malformed URL in the settings: either way no answer comes.
             raise LlmUnavailable(f"cannot reach the model ({type(exc).__name__})") from None
         status = response.status_code
         if status == 429 or status >= 500:

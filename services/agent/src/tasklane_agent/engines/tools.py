@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 LIST_LIMIT = 20
 FOCUS_SIZE = 10
+_READING = frozenset({"list_tasks", "find_tasks", "project_status"})
 __all__ = ["TOOLS", "ArgError", "Change", "Toolbox"]
 
 
@@ -97,6 +98,13 @@ class Toolbox:
             "add_member": self._add_member,
             "set_timezone": self._set_timezone,
         }
+
+    def intent(self) -> str:
+        """What the message was about, for the turn's record: the first tool that acts, else the
+        first one called (a single name: the column holds 50 characters)."""
+        acting = [n for n in self.used if n not in _READING and n in self._handlers]
+        known = [n for n in self.used if n in self._handlers]
+        return (acting or known or ["chat"])[0]
 
     async def run(self, name: str, arguments: str) -> str:
         """The JSON result of one tool call (an ``error`` object when it cannot be carried out)."""
