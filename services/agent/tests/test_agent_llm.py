@@ -69,13 +69,13 @@ class OfflineStub:
 class Env:
     db: Database
 
-    async def user(self, name: str = "Ana") -> Profile:
+    async def user(self, name: str = "Ana", *, org: str = ORG) -> Profile:
         user_id = f"u-{uuid.uuid4().hex[:8]}"
         async with self.db.transaction() as session:
             repo = ProfileRepository(session)
             await repo.meet(
                 user_id=user_id,
-                org_id=ORG,
+                org_id=org,
                 address="44770090" + str(uuid.uuid4().int)[:4],
                 name=name,
                 default_timezone="UTC",
@@ -262,6 +262,44 @@ async def test_complete_number_one_of_the_last_list_and_raise_number_two(
     assert state.focus[:2] == [second.id, first.id]
     assert state.last_action is not None
     assert set(state.last_action["before"]) == {first.id, second.id}
+
+
+async def test_projects_teammates_undo_and_timezone_through_tools(
+    env: Env, fake: FakeOpenAI, http: httpx.AsyncClient
+) -> None:
+    ana, ben = await env.user("Ana"), await env.user(f"Ben {uuid.uuid4().hex[:6]}")
+    outsider = await env.user(f"Zed {uuid.uuid4().hex[:6]}", org="another-business")
+    router, _ = _router(fake, http)
+    project = f"Website {uuid.uuid4().hex[:6]}"
+    fake.answer(
+        calls(
+            ("create_project", {"name": project}),
+            ("add_member", {"project": project, "member": ben.name}),
+            ("add_member", {"project": project, "member": outsider.name}),
+            ("create_task", {"title": "Design the logo", "project": project, "assignee": ben.name}),
+            ("project_status", {"project": project}),
+        ),
+        text("Project ready."),
+    )
+    await env.say(router, ana, "set up the website project with Ben")
+
+    results = _tool_results(fake.requests[1].body)
+    assert results[0] == {"created_project": project}
+    assert results[1] == {"added": True, "member": ben.name, "project": project}
+    assert results[2]["error"] == "not_found"  # another business's user is nobody here
+    created = results[3]["created"]
+    assert (created["project"], created["assignee"]) == (project, ben.name)
+    status = results[4]["projects"][0]
+    assert (status["open"], status["done"], sorted(status["members"])) == (1, 0, sorted(["Ana", ben.name]))
+
+    fake.answer(calls(("undo", {}), ("set_timezone", {"zone": "America/Sao_Paulo"})), text("Undone."))
+    await env.say(router, ana, "undo that, and I'm in São Paulo now")
+    assert (await env.task(created["id"])).deleted_at is not None
+    assert _tool_results(fake.requests[3].body)[1] == {"timezone": "America/Sao_Paulo"}
+    async with env.db.read() as session:
+        moved = await ProfileRepository(session).get(ana.user_id)
+    assert moved is not None
+    assert (moved.timezone, moved.timezone_source) == ("America/Sao_Paulo", "user")
 
 
 # ---------------------------------------------------------------------- a model that obeys an attacker
