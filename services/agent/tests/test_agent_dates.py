@@ -1,4 +1,8 @@
-"""Due dates found inside sentences, against a pinned "now" (Wed 25 Nov 2026, 09:00)."""
+"""English due dates found inside sentences, against a pinned "now" (Wed 25 Nov 2026, 09:00).
+
+Every case runs in three timezones: the result must be the user's local date and time, in the
+timezone of "now", and cutting the span out must leave a clean task title.
+"""
 
 from __future__ import annotations
 
@@ -7,75 +11,153 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasklane_agent.nlu import Intent, find_due, understand
+from tasklane_agent.nlu.dates import DueDate, find_due
 
-NOW_UTC = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
-NOW_SAO_PAULO = datetime(2026, 11, 25, 9, 0, tzinfo=SAO_PAULO)
+ZONES = [ZoneInfo("Europe/Madrid"), ZoneInfo("America/New_York"), ZoneInfo("America/Sao_Paulo")]
+NOWS = [datetime(2026, 11, 25, 9, 0, tzinfo=zone) for zone in ZONES]
+NOW = NOWS[0]
+ZONE_IDS = ["Madrid", "New_York", "Sao_Paulo"]
 
-# (phrase as said after a task, expected local date, expected local time or None for date-only)
-CASES: list[tuple[str, str, str | None]] = [
-    ("by Friday", "2026-11-27", None),
-    ("Friday", "2026-11-27", None),
-    ("by Fri", "2026-11-27", None),
-    ("next Friday", "2026-12-04", None),
-    ("today", "2026-11-25", None),
-    ("tomorrow", "2026-11-26", None),
-    ("due tomorrow", "2026-11-26", None),
-    ("tomorrow at 3pm", "2026-11-26", "15:00"),
-    ("the day after tomorrow", "2026-11-27", None),
-    ("day after tomorrow at 10am", "2026-11-27", "10:00"),
-    ("in 3 days", "2026-11-28", None),
-    ("in 2 weeks", "2026-12-09", None),
-    ("next week", "2026-12-02", None),
-    ("in an hour", "2026-11-25", "10:00"),
-    ("in 30 minutes", "2026-11-25", "09:30"),
-    ("end of month", "2026-11-30", None),
-    ("by the end of the week", "2026-11-27", None),
-    ("end of next week", "2026-12-04", None),
-    ("by the end of the year", "2026-12-31", None),
-    ("on the 5th", "2026-12-05", None),
-    ("on the 28th", "2026-11-28", None),
-    ("on the 1st of December", "2026-12-01", None),
-    ("on the 21st at 10am", "2026-12-21", "10:00"),
-    ("at 3pm on the 5th", "2026-12-05", "15:00"),
-    ("on 12/15", "2026-12-15", None),
-    ("on 15/12", "2026-12-15", None),
-    ("by 2026-12-15", "2026-12-15", None),
-    ("on Dec 3", "2026-12-03", None),
-    ("on 3rd March at 9:30", "2027-03-03", "09:30"),
-    ("tonight at 8", "2026-11-25", "20:00"),
-    ("tonight", "2026-11-25", "20:00"),
-    ("this evening", "2026-11-25", "19:00"),
-    ("tomorrow morning", "2026-11-26", "09:00"),
-    ("Thursday noon", "2026-11-26", "12:00"),
-    ("monday at 10:30", "2026-11-30", "10:30"),
-    ("at 5pm", "2026-11-25", "17:00"),
+
+def title_without(text: str, due: DueDate) -> str:
+    """What a caller keeps as the task title once the date phrase is cut out."""
+    return " ".join(f"{text[: due.start]} {text[due.end :]}".split())
+
+
+def expect(due: DueDate | None, now: datetime, when: str) -> DueDate:
+    """``when`` is "YYYY-MM-DD" for a date-only due, "YYYY-MM-DD HH:MM" with a time."""
+    assert due is not None
+    day, _, clock = when.partition(" ")
+    assert due.at.tzinfo is now.tzinfo
+    assert due.at.date() == date.fromisoformat(day)
+    assert due.at.time() == (time.fromisoformat(clock) if clock else time(0))
+    assert due.has_time is bool(clock)
+    return due
+
+
+# (what follows "call the bank", expected local due)
+CASES: list[tuple[str, str]] = [
+    ("by Friday", "2026-11-27"),
+    ("Friday", "2026-11-27"),
+    ("by Fri", "2026-11-27"),
+    ("next Friday", "2026-12-04"),
+    ("today", "2026-11-25"),
+    ("tomorrow", "2026-11-26"),
+    ("due tomorrow", "2026-11-26"),
+    ("tomorrow at 3pm", "2026-11-26 15:00"),
+    ("the day after tomorrow", "2026-11-27"),
+    ("day after tomorrow at 10am", "2026-11-27 10:00"),
+    ("in 3 days", "2026-11-28"),
+    ("in 2 weeks", "2026-12-09"),
+    ("next week", "2026-12-02"),
+    ("next month", "2026-12-01"),
+    ("in an hour", "2026-11-25 10:00"),
+    ("in 30 minutes", "2026-11-25 09:30"),
+    ("end of month", "2026-11-30"),
+    ("by the end of the week", "2026-11-27"),
+    ("end of next week", "2026-12-04"),
+    ("by the end of the year", "2026-12-31"),
+    ("this weekend", "2026-11-28"),
+    ("next weekend", "2026-12-05"),
+    ("eod", "2026-11-25"),
+    ("by end of day", "2026-11-25"),
+    ("on the 5th", "2026-12-05"),
+    ("on the 28th", "2026-11-28"),
+    ("before the 20th", "2026-12-20"),
+    ("on the 1st of December", "2026-12-01"),
+    ("3rd of December", "2026-12-03"),
+    ("on the 5th of next month", "2026-12-05"),
+    ("on the 21st at 10am", "2026-12-21 10:00"),
+    ("at 3pm on the 5th", "2026-12-05 15:00"),
+    ("on 12/15", "2026-12-15"),
+    ("on 15/12", "2026-12-15"),
+    ("by 2026-12-15", "2026-12-15"),
+    ("on Dec 3", "2026-12-03"),
+    ("Dec 3rd", "2026-12-03"),
+    ("on 3rd March at 9:30", "2027-03-03 09:30"),
+    ("tonight at 8", "2026-11-25 20:00"),
+    ("tonight", "2026-11-25 20:00"),
+    ("this evening", "2026-11-25 19:00"),
+    ("tomorrow morning", "2026-11-26 09:00"),
+    ("in the morning", "2026-11-25 09:00"),
+    ("Thursday noon", "2026-11-26 12:00"),
+    ("monday at 10:30", "2026-11-30 10:30"),
+    ("at 5pm", "2026-11-25 17:00"),
+    ("at noon", "2026-11-25 12:00"),
+    ("at 3", "2026-11-25 15:00"),
+    ("at 9 tomorrow", "2026-11-26 09:00"),
     # A time that has passed today means tomorrow.
-    ("at 8am", "2026-11-26", "08:00"),
-    ("eod", "2026-11-25", None),
+    ("at 8am", "2026-11-26 08:00"),
 ]
 
 
-def _expect(local: datetime, day: str, at: str | None) -> None:
-    assert local.date() == date.fromisoformat(day)
-    assert local.time() == (time.fromisoformat(at) if at else time(0))
-
-
-@pytest.mark.parametrize(("phrase", "day", "at"), CASES, ids=[c[0] for c in CASES])
-@pytest.mark.parametrize("now", [NOW_UTC, NOW_SAO_PAULO], ids=["UTC", "Sao_Paulo"])
+@pytest.mark.parametrize(("phrase", "when"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("now", NOWS, ids=ZONE_IDS)
 def test_date_phrases_resolve_in_the_users_timezone_and_leave_a_clean_title(
-    now: datetime, phrase: str, day: str, at: str | None
+    now: datetime, phrase: str, when: str
 ) -> None:
-    understood = understand(f"add task call the bank {phrase}", now)
-    assert understood.intent is Intent.CREATE_TASK
-    assert understood.task is not None
-    assert understood.task.title == "call the bank"
-    due = understood.task.due
-    assert due is not None
-    assert due.at.tzinfo == now.tzinfo
-    assert due.has_time is (at is not None)
-    _expect(due.at, day, at)
+    text = f"call the bank {phrase}"
+    due = expect(find_due(text, now), now, when)
+    assert due.recurrence is None
+    assert due.phrase == phrase
+    assert title_without(text, due) == "call the bank"
+
+
+# (sentence, first occurrence, stored rule, title left)
+REPEATING: list[tuple[str, str, str, str]] = [
+    (
+        "water the plants every Monday at 9am",
+        "2026-11-30 09:00",
+        "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;AT=09:00",
+        "water the plants",
+    ),
+    ("water the plants every other day", "2026-11-25", "FREQ=DAILY;INTERVAL=2", "water the plants"),
+    ("pay rent on the 1st of every month", "2026-12-01", "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1", "pay rent"),
+    (
+        "stand-up every weekday at 9:30",
+        "2026-11-25 09:30",
+        "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;AT=09:30",
+        "stand-up",
+    ),
+    ("take pills every day at 8pm", "2026-11-25 20:00", "FREQ=DAILY;INTERVAL=1;AT=20:00", "take pills"),
+    ("water the plants daily", "2026-11-25", "FREQ=DAILY;INTERVAL=1", "water the plants"),
+    ("back up the laptop weekly", "2026-11-25", "FREQ=WEEKLY;INTERVAL=1;BYDAY=WE", "back up the laptop"),
+    ("review the budget every 2 weeks", "2026-11-25", "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE", "review the budget"),
+    ("pay rent every month on the 15th", "2026-12-15", "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=15", "pay rent"),
+    (
+        "renew the domain every year on March 3",
+        "2027-03-03",
+        "FREQ=YEARLY;INTERVAL=1;BYMONTH=3;BYMONTHDAY=3",
+        "renew the domain",
+    ),
+    (
+        "gym every Mon, Wed and Fri at 7am",
+        "2026-11-27 07:00",
+        "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,WE,FR;AT=07:00",
+        "gym",
+    ),
+    ("team lunch every other Friday", "2026-11-27", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "team lunch"),
+    ("yoga on Tuesdays", "2026-12-01", "FREQ=WEEKLY;INTERVAL=1;BYDAY=TU", "yoga"),
+    ("check the mail every morning", "2026-11-25 09:00", "FREQ=DAILY;INTERVAL=1;AT=09:00", "check the mail"),
+    (
+        "send invoices monthly on the 31st",
+        "2026-11-30",
+        "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=31",
+        "send invoices",
+    ),
+    ("pay rent every month", "2026-11-25", "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=25", "pay rent"),
+]
+
+
+@pytest.mark.parametrize(("text", "first", "rule", "title"), REPEATING, ids=[c[0] for c in REPEATING])
+def test_repeating_phrases_give_their_first_occurrence_and_rule(
+    text: str, first: str, rule: str, title: str
+) -> None:
+    due = expect(find_due(text, NOW), NOW, first)
+    assert due.recurrence is not None
+    assert due.recurring
+    assert due.recurrence.to_rule() == rule
+    assert title_without(text, due) == title
 
 
 @pytest.mark.parametrize(
@@ -93,68 +175,58 @@ def test_date_phrases_resolve_in_the_users_timezone_and_leave_a_clean_title(
         "take a week off",
         "read the 5th chapter",
         "wed invitation cards",
+        "write the weekly report",
+        "prepare the daily standup notes",
+        "look at 3 options",
+        "good morning team",
     ],
 )
 def test_sentences_without_a_date_get_none(text: str) -> None:
-    assert find_due(text, NOW_UTC) is None
+    assert find_due(text, NOW) is None
 
 
 def test_a_name_that_is_a_month_does_not_hide_the_real_date() -> None:
-    due = find_due("Meeting with Jan on Thursday", NOW_UTC)
-    assert due is not None
-    assert due.at.date() == date(2026, 11, 26)
+    due = expect(find_due("Meeting with Jan on Thursday", NOW), NOW, "2026-11-26")
     assert due.phrase == "on Thursday"
 
 
 def test_a_weekday_means_the_next_one_strictly_after_today() -> None:
     friday = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    by_friday = find_due("by Friday", friday)
-    this_friday = find_due("this Friday", friday)
-    today = find_due("today", friday)
-    assert by_friday is not None
-    assert by_friday.at.date() == date(2026, 12, 4)
-    assert this_friday is not None
-    assert this_friday.at.date() == date(2026, 11, 27)
-    assert today is not None
-    assert today.at.date() == date(2026, 11, 27)
+    expect(find_due("by Friday", friday), friday, "2026-12-04")
+    expect(find_due("this Friday", friday), friday, "2026-11-27")
+    expect(find_due("today", friday), friday, "2026-11-27")
 
 
-def test_end_of_the_week_on_a_weekend_is_sunday() -> None:
+def test_end_of_the_week_and_this_weekend_said_on_a_saturday() -> None:
     saturday = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-    due = find_due("end of the week", saturday)
-    assert due is not None
-    assert due.at.date() == date(2026, 11, 29)
+    expect(find_due("end of the week", saturday), saturday, "2026-11-29")
+    expect(find_due("this weekend", saturday), saturday, "2026-11-28")
 
 
 def test_the_31st_skips_months_without_one() -> None:
-    due = find_due("pay on the 31st", NOW_UTC)
-    assert due is not None
-    assert due.at.date() == date(2026, 12, 31)
+    expect(find_due("pay on the 31st", NOW), NOW, "2026-12-31")
 
 
 def test_tomorrow_is_the_users_tomorrow_not_utcs() -> None:
     # 01:00 UTC on Thursday is still Wednesday 22:00 in Sao Paulo.
-    late_evening = datetime(2026, 11, 26, 1, 0, tzinfo=UTC).astimezone(SAO_PAULO)
+    sao_paulo = ZoneInfo("America/Sao_Paulo")
+    late_evening = datetime(2026, 11, 26, 1, 0, tzinfo=UTC).astimezone(sao_paulo)
     due = find_due("call mom tomorrow at 3pm", late_evening)
     assert due is not None
-    assert due.at == datetime(2026, 11, 26, 15, 0, tzinfo=SAO_PAULO)
+    assert due.at == datetime(2026, 11, 26, 15, 0, tzinfo=sao_paulo)
     assert due.at.astimezone(UTC) == datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
-    assert find_due("call mom tomorrow", NOW_UTC.replace(day=26, hour=1)) is not None
-
-
-def test_recurring_phrases_resolve_their_first_occurrence_and_say_so() -> None:
-    due = find_due("water the plants every Monday at 9am", NOW_UTC)
-    assert due is not None
-    assert due.recurring
-    assert due.phrase == "every Monday at 9am"
-    _expect(due.at, "2026-11-30", "09:00")
 
 
 def test_span_covers_the_phrase_and_its_filler_words() -> None:
     text = "review the quarterly reports by Friday please"
-    due = find_due(text, NOW_UTC)
+    due = find_due(text, NOW)
     assert due is not None
     assert text[due.start : due.end] == "by Friday" == due.phrase
+    assert title_without(text, due) == "review the quarterly reports please"
+
+
+def test_english_is_the_default_language() -> None:
+    assert find_due("call the bank tomorrow", NOW) == find_due("call the bank tomorrow", NOW, "en")
 
 
 def test_now_must_be_timezone_aware() -> None:

@@ -36,7 +36,9 @@ _WEEKDAY_ABBREVIATIONS = {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "
 _DATE_PREPOSITIONS = {"by", "on", "in", "due", "until", "till", "til", "before", "during", "for",
                       "next", "this", "every", "from", "of", "early", "late", "mid", "end"}  # fmt: skip
 # Filler that belongs to a date phrase and goes with it when it is cut out of a title.
-_FILLER = re.compile(r"(?:\b(?:due|by|on|in|at|before|until|till|for)\s+)+$", re.IGNORECASE)
+_FILLER = re.compile(
+    r"(?:\b(?:due|by|on|in|at|before|until|till|for|(?:in|at|during|by|on)\s+the)\s+)+$", re.IGNORECASE
+)
 
 # ---------------------------------------------------------------- times next to a date phrase
 
@@ -175,6 +177,9 @@ _BARE_DURATION = re.compile(
     re.IGNORECASE,
 )
 _AMBIGUOUS_WORDS = set(MONTHS) | _WEEKDAY_ABBREVIATIONS
+# parsedatetime reads these alone as times ("team lunch" -> 12:00, "good morning" -> 09:00).
+_TIME_OF_DAY_WORDS = {"breakfast", "lunch", "dinner", "morning", "afternoon", "evening", "night", "noon"}
+_TIME_OF_DAY_PREPOSITIONS = _DATE_PREPOSITIONS | {"at", "after", "the", "around", "tomorrow", "today"}
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -187,6 +192,8 @@ def _rejected_span(text: str, start: int, end: int, flags: Any) -> tuple[int, in
     """None if the match looks like a real date; else the part of it to hide before retrying."""
     phrase = text[start:end]
     if not flags.accuracy or _BARE_NUMBER.match(phrase) or _BARE_DURATION.match(phrase):
+        return start, end
+    if phrase.lower() in _TIME_OF_DAY_WORDS and _word_before(text, start) not in _TIME_OF_DAY_PREPOSITIONS:
         return start, end
     first = _WORD.match(phrase)
     # "Ask May about...", "buy sun cream", "Meeting with Jan on Thursday": a month name or a

@@ -83,6 +83,7 @@ class _Cand:
     clock: tuple[int, int, bool] | None = None  # hour, minute, already 24-hour
     part: str | None = None  # a part of the day (DAYPART_HOURS key)
     recurrence: Recurrence | None = None
+    weak: bool = False  # a time only when chained to a date
 
 
 _FRACTIONS = {"media": 30, "meia": 30, "cuarto": 15, "quinze": 15}
@@ -207,8 +208,9 @@ def _times(grammar: Grammar, f: str) -> list[_Cand]:
         if lead == "a" and hour != 1:
             continue  # Portuguese "à 1"/"à uma" only; "a 3" is not a time
         bare = not (minutes or sep or ampm or part or m.group("hs") or m.group("frac") or _g(m, "minus"))
-        if bare and not _follow_ok(grammar, f, m.end()):
-            continue
+        # "a las 5 personas" is no time, but "mañana a las 3 llamar a Ana" is: such a bare hour
+        # only counts next to a date.
+        weak = bare and not _follow_ok(grammar, f, m.end())
         minute = int(minutes or 0) + {"media": 30, "meia": 30, "cuarto": 15, "quinze": 15}.get(
             m.group("frac") or "", 0
         )
@@ -224,7 +226,9 @@ def _times(grammar: Grammar, f: str) -> list[_Cand]:
         if hour > 23 or minute > 59:
             continue
         explicit = bool(sep) or hour > 12 or hour == 0
-        out.append(_Cand(m.start(), m.end(), clock=(hour, minute, explicit), part=parts.get(part or "")))
+        out.append(
+            _Cand(m.start(), m.end(), clock=(hour, minute, explicit), part=parts.get(part or ""), weak=weak)
+        )
     for m in c["named_clock"].finditer(f):
         named = grammar.named_times[re.sub(r"[-\s]", "", m.group("named"))]
         out.append(_Cand(m.start(), m.end(), clock=(named.hour, named.minute, True)))
@@ -248,6 +252,8 @@ def _hour(clock: tuple[int, int, bool], part: str | None) -> time:
 
 
 def _resolve(chain: list[_Cand], now: datetime) -> tuple[date, time | None, Recurrence | None] | None:
+    if all(c.day is None and c.recurrence is None for c in chain):
+        chain = [c for c in chain if not c.weak]
     clocks = [c for c in chain if c.clock]
     part = next((c.part for c in chain if c.part), None)
     dates = [c for c in chain if c.day is not None]

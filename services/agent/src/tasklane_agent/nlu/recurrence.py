@@ -100,7 +100,7 @@ class Recurrence:
             return cls(
                 freq=freq,
                 interval=int(fields.get("INTERVAL", "1")),
-                weekdays=tuple(sorted(set(days))),
+                weekdays=tuple(sorted(days)),
                 monthday=int(fields["BYMONTHDAY"]) if "BYMONTHDAY" in fields else None,
                 at=at,
                 month=int(fields["BYMONTH"]) if "BYMONTH" in fields else None,
