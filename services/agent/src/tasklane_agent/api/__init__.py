@@ -40,7 +40,8 @@ def tasks_api_router(
     units = Units(runtime, settings, clock or _system_clock)
     # Checks nothing (auth.require does): it shows the bearer scheme in the OpenAPI document.
     bearer = Security(HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>"))
-    api = APIRouter(prefix="/api/v1", dependencies=[bearer])
+    # The prefix is the inner routers': audit lines then name each route by its full path.
+    api = APIRouter(dependencies=[bearer])
     api.include_router(tasks_router(units, read, write, route_class))
     api.include_router(projects_router(units, read, write, route_class))
     return api

@@ -45,7 +45,7 @@ async def _profile(work: Work, user_id: str, org_id: str | None = None) -> Profi
 
 def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRouter:
     """``read``/``write``: the dependencies admitting readers (analyst up) and writers (operator up)."""
-    api = APIRouter(tags=["projects"], route_class=route_class)
+    api = APIRouter(prefix="/api/v1", tags=["projects"], route_class=route_class)
 
     @api.get(
         "/projects",

@@ -46,7 +46,7 @@ async def _check_project(ws: Workspace, project_id: str | None, org_id: str | No
 
 def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRouter:
     """``read``/``write``: the dependencies admitting readers (analyst up) and writers (operator up)."""
-    api = APIRouter(tags=["tasks"], route_class=route_class)
+    api = APIRouter(prefix="/api/v1", tags=["tasks"], route_class=route_class)
 
     @api.get(
         "/tasks",
@@ -107,7 +107,8 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
     async def create_task(
         body: TaskCreate,
         response: Response,
-        principal: Annotated[Principal, write],
+        # A default rather than Annotated: ``write`` is local, and annotations are strings here.
+        principal: Principal = write,
         idempotency_key: Annotated[
             str | None,
             Header(
