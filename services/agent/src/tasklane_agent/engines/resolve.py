@@ -53,6 +53,11 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
     focus = await ws.tasks_by_id(ctx.state.focus[:1])
     if focus:
         return Resolved(focus[0])
+    # "make it high priority" right after a list of one: that one.
+    if len(ctx.state.last_list) == 1:
+        only = await ws.tasks_by_id(ctx.state.last_list)
+        if only:
+            return Resolved(only[0])
     return Resolved(None, Outgoing(t(ctx.lang, "which_task")))
 
 

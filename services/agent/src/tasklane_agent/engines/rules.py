@@ -101,7 +101,7 @@ class RulesEngine:
                 "delete_task", [confirm(ctx, question, action("delete") | {"task_ids": [task.id]})]
             )
         reply = await changes.apply(ctx, verb, params, task)
-        return self._reply(verb, reply)
+        return self._reply(f"{verb}_task", reply)
 
     def _changed(self, ctx: Context, focus: list[str]) -> None:
         ctx.state.focus = focus
@@ -215,7 +215,9 @@ class RulesEngine:
         if command.project and project_id:
             heading += " · " + command.project
         if not tasks:
-            return Outgoing(t(lang, f"empty_{command.scope}") + "\n" + t(lang, "empty_hint"))
+            empty = t(lang, f"empty_{command.scope}")
+            hint = command.scope in ("open", "all", "today") and not (command.priority or command.project)
+            return Outgoing(empty + "\n" + t(lang, "empty_hint") if hint else empty)
         text = replies.task_list(ctx, heading, tasks, total)
         if command.scope in ("today", "open") and not command.priority:
             late = [x for x in tasks if is_overdue(x, ctx.now, tz)]

@@ -27,7 +27,11 @@ _MONTHS = {
 
 
 def t(lang: Lang | str, key: str, **params: object) -> str:
-    template = CATALOGUES.get(lang, en.MESSAGES).get(key) or en.MESSAGES[key]
+    """The ``key`` message in ``lang``; with ``n == 1`` its ``_one`` form when there is one."""
+    catalogue = CATALOGUES.get(lang, en.MESSAGES)
+    if params.get("n") == 1 and f"{key}_one" in en.MESSAGES:
+        key = f"{key}_one"
+    template = catalogue.get(key) or en.MESSAGES[key]
     return template.format(**params) if params else template
 
 

@@ -99,4 +99,10 @@ MESSAGES: dict[str, str] = {
     "error_not_found": "I couldn't find that.",
     "error_forbidden": "Only the task's owner can do that.",
     "error_conflict": "That already exists.",
+    "summary_high_week_one": "You now have 1 high priority task due this week.",
+    "summary_high_one": "You now have 1 high priority task.",
+    "summary_today_one": "You have 1 task due by today.",
+    "summary_open_one": "You have 1 open task.",
+    "and_more_one": "…and 1 more.",
+    "overdue_count_one": "⚠️ 1 overdue.",
 }

@@ -99,4 +99,10 @@ MESSAGES: dict[str, str] = {
     "error_not_found": "No lo encontré.",
     "error_forbidden": "Solo quien creó la tarea puede hacer eso.",
     "error_conflict": "Eso ya existe.",
+    "summary_high_week_one": "Ahora tienes 1 tarea de prioridad alta esta semana.",
+    "summary_high_one": "Ahora tienes 1 tarea de prioridad alta.",
+    "summary_today_one": "Tienes 1 tarea para hoy.",
+    "summary_open_one": "Tienes 1 tarea pendiente.",
+    "and_more_one": "…y 1 más.",
+    "overdue_count_one": "⚠️ 1 vencida.",
 }

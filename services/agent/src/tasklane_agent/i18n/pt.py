@@ -99,4 +99,10 @@ MESSAGES: dict[str, str] = {
     "error_not_found": "Não encontrei.",
     "error_forbidden": "Só quem criou a tarefa pode fazer isso.",
     "error_conflict": "Isso já existe.",
+    "summary_high_week_one": "Agora você tem 1 tarefa de prioridade alta nesta semana.",
+    "summary_high_one": "Agora você tem 1 tarefa de prioridade alta.",
+    "summary_today_one": "Você tem 1 tarefa para hoje.",
+    "summary_open_one": "Você tem 1 tarefa em aberto.",
+    "and_more_one": "…e mais 1.",
+    "overdue_count_one": "⚠️ 1 atrasada.",
 }
