@@ -34,6 +34,7 @@ from tasklane_agent.engines.tools import TOOLS
 from tasklane_agent.memory import ConversationRepository
 from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.settings import LlmSettings
+from tasklane_agent.tasks_repository import TaskFilter
 from tasklane_agent.workspace import Workspace
 from tasklane_common.db import Database
 from tasklane_common.db.migrations import upgrade
@@ -98,6 +99,11 @@ class Env:
             found = await ws.tasks.get(task_id, ws.scope, deleted=True)
         assert found is not None
         return found
+
+    async def open_tasks(self, user: Profile) -> list[Task]:
+        async with self.db.read() as session:
+            ws = Workspace(session, user, now=NOW, seed="read")
+            return await ws.list_tasks(TaskFilter())
 
     async def state(self, user: Profile) -> ConversationState:
         async with self.db.read() as session:
@@ -519,3 +525,39 @@ def test_tool_arguments_given_as_an_object_are_read_as_json() -> None:
     assert parsed.tool_calls[0].id == "call_0"
     with pytest.raises(LlmBadResponse):
         parse_completion({"choices": []})
+
+
+# ---------------------------------------------------------------------- with the real offline engine
+
+
+async def test_the_rules_engine_deletes_on_yes_and_answers_when_the_endpoint_is_down(
+    env: Env, fake: FakeOpenAI, http: httpx.AsyncClient
+) -> None:
+    from tasklane_agent.engines.rules import RulesEngine
+
+    ana = await env.user()
+    tapped, typed = await env.tasks(ana, "Old draft", "Older draft")
+    router = build_router(_settings(fake, breaker_fail_max=1), http, RulesEngine())
+
+    fake.answer(calls(("delete_task", {"task": tapped.id})), text("Delete it?"))
+    asked = await env.say(router, ana, "delete the old draft")
+    buttons = asked.messages[-1].buttons
+    requests = len(fake.requests)
+    answered = await env.say(router, ana, "Yes", choice_id=buttons[0].id)
+    assert answered.engine == "rules"
+    assert len(fake.requests) == requests  # the tap is the rules engine's business
+    assert (await env.task(tapped.id)).deleted_at is not None
+
+    fake.answer(calls(("delete_task", {"task": typed.id})), text("Delete it?"))
+    await env.say(router, ana, "and the older one")
+    requests = len(fake.requests)
+    answered = await env.say(router, ana, "yes")
+    assert answered.engine == "rules"
+    assert len(fake.requests) == requests
+    assert (await env.task(typed.id)).deleted_at is not None
+
+    await fake.stop()
+    offline = await env.say(router, ana, "add task buy milk tomorrow")
+    assert offline.engine == "rules"
+    assert router.state()["breaker"] == pybreaker.STATE_OPEN
+    assert any(task.title == "buy milk" for task in await env.open_tasks(ana))
