@@ -296,7 +296,8 @@ async def test_projects_teammates_undo_and_timezone_through_tools(
     created = results[3]["created"]
     assert (created["project"], created["assignee"]) == (project, ben.name)
     status = results[4]["projects"][0]
-    assert (status["open"], status["done"], sorted(status["members"])) == (1, 0, sorted(["Ana", ben.name]))
+    members = sorted(["Ana", str(ben.name)])
+    assert (status["open"], status["done"], sorted(status["members"])) == (1, 0, members)
 
     fake.answer(calls(("undo", {}), ("set_timezone", {"zone": "America/Sao_Paulo"})), text("Undone."))
     await env.say(router, ana, "undo that, and I'm in São Paulo now")
