@@ -97,6 +97,9 @@ ES_CASES: list[tuple[str, str]] = [
     ("a las 11 el viernes", "2026-11-27 11:00"),
     ("esta noche a las 9", "2026-11-25 21:00"),
     ("el lunes 30 de noviembre", "2026-11-30"),
+    ("el lunes 30", "2026-11-30"),
+    ("el viernes 27 a las 10", "2026-11-27 10:00"),
+    ("esta noche a las 12", "2026-11-26 00:00"),
 ]
 
 # (what follows "ligar pro banco", expected local due)
@@ -150,6 +153,8 @@ PT_CASES: list[tuple[str, str]] = [
     ("amanhã às 10h", "2026-11-26 10:00"),
     ("sexta às 9h", "2026-11-27 09:00"),
     ("às 14h, sexta", "2026-11-27 14:00"),
+    ("sexta, dia 27", "2026-11-27"),
+    ("na segunda 30 às 9h", "2026-11-30 09:00"),
 ]
 
 
@@ -345,6 +350,7 @@ def test_sentences_without_a_date_get_none(lang: Lang, text: str) -> None:
         ),
         ("es", "Pagar la luz antes del 20, sin falta", "antes del 20", "Pagar la luz , sin falta"),
         ("es", "MAÑANA A LAS 3 llamar a Ana", "MAÑANA A LAS 3", "llamar a Ana"),
+        ("es", "el viernes 5 personas al teatro", "el viernes", "5 personas al teatro"),
         ("pt", "pagar a conta até dia 20 sem falta", "até dia 20", "pagar a conta sem falta"),
         (
             "pt",

@@ -37,6 +37,8 @@ GRAMMAR = Grammar(
         r"\b(?:(?P<this>este)\s+|(?:el\s+)?(?P<next>proximo)\s+|el\s+)?"
         rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+viene|proximo))?"
         r"(?:\s+(?P<nextweek>de\s+la\s+(?:proxima\s+semana|semana\s+que\s+viene)))?\b"
+        # "el lunes 30", "sexta 27": the day number decides.
+        r"(?:,?\s+(?P<dn>3[01]|[12]\d|0?[1-9])\b(?![:/.,]?\d|\s*%|\s+de\s))?"
     ),
     weekend=(
         r"\b(?:(?:este|el|(?P<next>proximo))\s+)?(?:fin\s+de\s+semana|finde)"

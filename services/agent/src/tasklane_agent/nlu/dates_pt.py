@@ -38,6 +38,8 @@ GRAMMAR = Grammar(
         r"|(?:(?:na|no|a|o)\s+)?(?P<next>proxima|proximo)\s+|(?:na|no|a|o|em)\s+)?"
         rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+vem|proxima|proximo))?"
         r"(?:\s+(?P<nextweek>da\s+(?:proxima\s+semana|semana\s+que\s+vem)))?\b"
+        # "el lunes 30", "sexta 27": the day number decides.
+        r"(?:,?\s+(?P<dn>3[01]|[12]\d|0?[1-9])\b(?![:/.,]?\d|\s*%|\s+de\s))?"
     ),
     weekend=(
         r"\b(?:(?:este|neste|esse|nesse|no|o|(?:no\s+|o\s+)?(?P<next>proximo))\s+)?fim\s+de\s+semana"

@@ -124,7 +124,13 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
             day = weekday_of_next_week(today, wd)
         else:
             day = weekday_after(today, wd, include_today=bool(m.group("this")))
-        out.append(_Cand(m.start(), m.end(), 2, day))
+        end, dn = m.end(), m.group("dn")
+        if dn and _follow_ok(grammar, f, end) and (numbered := day_of_month(today, int(dn))):
+            out.append(_Cand(m.start(), end, 3, numbered))
+            continue
+        if dn:
+            end = len(f[: m.start("dn")].rstrip(" ,"))  # "el viernes 5 personas": just the weekday
+        out.append(_Cand(m.start(), end, 2, day))
     for m in c["weekend"].finditer(f):
         out.append(_Cand(m.start(), m.end(), 2, weekend(today, following=bool(_g(m, "next", "next2")))))
     for m in c["end_of"].finditer(f):
@@ -268,7 +274,10 @@ def _resolve(chain: list[_Cand], now: datetime) -> tuple[date, time | None, Recu
         return now.date(), at or repeat.at, repeat
     if dates:
         best = max(dates, key=lambda c: c.rank)  # max keeps the first of equals
-        return best.day or now.date(), at or best.at, None
+        day = best.day or now.date()
+        if at is not None and part in ("evening", "night") and at.hour < 6:
+            day += timedelta(days=1)  # "esta noche a las 12" is midnight at the end of today
+        return day, at or best.at, None
     if at is None:
         return None
     return time_only(now, at), at, None
