@@ -234,6 +234,9 @@ def with_reminders(runtime: ServiceRuntime, settings: ReminderSettings, clock: C
                 clock=clock,
                 notify=relay.notify if relay is not None else None,
             )
+            state = getattr(app, "state", None)
+            if state is not None:
+                state.reminder_worker = worker  # for health pages and tests: what it has sent
             if settings.enabled:
                 worker.start()
             try:
