@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from tasklane_agent.app import create_app
-from tasklane_agent.repository import ConversationRepository
+from tasklane_agent.memory import ConversationRepository
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import outbox, tasks
 from tasklane_common.messaging import Envelope, deterministic_id, new_envelope
@@ -147,7 +147,8 @@ async def test_a_task_request_creates_the_task_and_confirms_it_once(agent: Agent
     assert row.title == "review the quarterly reports"
     assert row.status == "open"
     assert row.priority == "normal"
-    assert row.due_at == datetime(2026, 11, 27, tzinfo=UTC)
+    # A Brazilian number: the user's day starts at 00:00 in Sao Paulo, 03:00 UTC.
+    assert row.due_at == datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
     assert row.due_has_time is False
     assert row.source_wamid == sent.payload["wamid"]
 
@@ -175,7 +176,7 @@ async def test_listing_shows_the_users_open_tasks_with_their_dates(agent: Agent)
     await agent.runtime.publish([asked])
     reply = await _reply_to(agent, asked)
     assert reply.payload["content"]["body"] == (
-        "Your open tasks (2):\n1. review the quarterly reports — due Fri 27 Nov\n2. buy milk"
+        "Your open tasks (2):\n1. *review the quarterly reports* — due Fri 27 Nov\n2. *buy milk*"
     )
 
     async with agent.runtime.db.read() as session:
@@ -204,7 +205,8 @@ async def test_task_created_and_agent_replied_are_published_for_analytics(agent:
     created = by_type["task.created"].payload
     assert created["title"] == "call mom"
     assert created["priority"] == "high"
-    assert created["due_at"].startswith("2026-11-26T15:00:00")
+    # 3pm in Sao Paulo (the number's country) is 18:00 UTC.
+    assert created["due_at"].startswith("2026-11-26T18:00:00")
     replied = by_type["agent.replied"].payload
     assert (replied["intent"], replied["engine"], replied["in_reply_to"]) == (
         "create_task",
@@ -217,10 +219,10 @@ async def test_task_created_and_agent_replied_are_published_for_analytics(agent:
 
 async def test_non_text_messages_get_a_polite_answer_and_no_task(agent: Agent) -> None:
     user = f"user-{uuid.uuid4().hex[:8]}"
-    sent = _message(user, None, message_type="image", wa_id="5511999990004")
+    sent = _message(user, None, message_type="image", wa_id="447700900004")
     await agent.runtime.publish([sent])
     reply = await _reply_to(agent, sent)
-    assert "only text" in reply.payload["content"]["body"]
+    assert "only read text" in reply.payload["content"]["body"]
     assert await _user_tasks(agent, user) == []
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import FastAPI
+import httpx
+from fastapi import APIRouter, FastAPI
 
 from tasklane_agent import handlers
 from tasklane_agent.api import tasks_api_router
+from tasklane_agent.engines.router import EngineRouter, build_router
+from tasklane_agent.engines.rules import RulesEngine
 from tasklane_agent.reminder_worker import with_reminders
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import metadata
@@ -31,13 +35,38 @@ def create_app(
     """``clock`` returns the current time (timezone-aware); tests pin it to resolve dates."""
     settings = settings or AgentSettings()
     runtime = ServiceRuntime("agent", settings, metadata, migrations=MIGRATIONS)
-    handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: None)
+    # One router per process: its LLM breaker must see every message to count failures.
+    http = httpx.AsyncClient() if settings.llm.url else None
+    router = build_router(settings.llm, http, RulesEngine(list_limit=settings.list_limit))
+    handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: router)
 
     # Reminders run inside the runtime's lifespan: after migrations, stopped before its last flush.
-    lifespan = with_reminders(runtime, settings.reminders, clock or system_clock)
+    with_worker = with_reminders(runtime, settings.reminders, clock or system_clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            async with with_worker(app):
+                yield
+        finally:
+            if http is not None:
+                await http.aclose()
+
     app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.engine = router
     app.include_router(health_router(runtime))
+    app.include_router(_engine_health(router))
     app.include_router(dead_letters_router(runtime))
     app.include_router(tasks_api_router(runtime, settings, clock))
     return app
+
+
+def _engine_health(router: EngineRouter) -> APIRouter:
+    health = APIRouter(tags=["health"])
+
+    @health.get("/health/engine", summary="Which engine answers, and the LLM breaker's state")
+    async def engine() -> dict[str, object]:
+        return router.state()
+
+    return health

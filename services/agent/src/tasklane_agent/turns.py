@@ -76,7 +76,12 @@ async def take_turn(
     memory = ConversationRepository(session)
     state = await memory.state(profile.user_id)
     workspace = Workspace(
-        session, profile, now=now, seed=turn_id, planner=ReminderPlanner(session, settings.reminders)
+        session,
+        profile,
+        now=now,
+        seed=turn_id,
+        planner=ReminderPlanner(session, settings.reminders),
+        source_wamid=event.wamid,
     )
     if event.message_type in READABLE:
         context = Context(

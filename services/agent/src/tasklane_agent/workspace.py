@@ -107,8 +107,11 @@ class Workspace:
         seed: str,
         org_id: str | None = None,
         planner: ReminderPlanner | None = None,
+        source_wamid: str | None = None,
     ) -> None:
-        """``actor`` None is the admin API: every task of ``org_id`` (or all)."""
+        """``actor`` None is the admin API: every task of ``org_id`` (or all). ``source_wamid`` is
+        the WhatsApp message that asked for what is created here."""
+        self.source_wamid = source_wamid
         self.actor = actor
         self.org_id = actor.org_id if actor is not None else org_id
         self.now = now.astimezone(UTC)
@@ -193,7 +196,7 @@ class Workspace:
             priority=priority,
             due_at=utc(due_at),
             due_has_time=due_has_time and due_at is not None,
-            source_wamid=source_wamid,
+            source_wamid=source_wamid or self.source_wamid,
             created_at=self.now,
             updated_at=self.now,
             org_id=self.org_id,
