@@ -198,6 +198,10 @@ async def test_bad_input_is_refused_with_a_clear_message(api: Api) -> None:
             "before",
         ),
         ("GET", f"{create}?status=closed", None, 422, "status"),
+        # What the database would refuse with an error (a NUL) or zones overflow on (year 1).
+        ("POST", create, {"user_id": ana, "title": "a\u0000b"}, 422, "NUL"),
+        ("POST", create, {"user_id": ana, "title": "x", "due_at": "0001-01-01T00:00:00+05:00"}, 422, "1970"),
+        ("GET", "/api/v1/tasks/%00", None, 422, "task_id"),
     ]
     failures = []
     for method, path, body, status, says in cases:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from tasklane_agent.api.errors import documented
+from tasklane_agent.api.params import Limit, MemberFilter, Offset, OrgFilter, ProjectId, UserId
 from tasklane_agent.api.schemas import (
     Membership,
     ProjectCreate,
@@ -25,10 +26,6 @@ from tasklane_agent.api.unit import Units, Work
 from tasklane_agent.domain import Profile
 from tasklane_agent.tasks_repository import TaskFilter
 from tasklane_agent.workspace import NotFound
-
-ProjectId = Annotated[str, Path(min_length=1, max_length=64, description="A project id.")]
-UserId = Annotated[str, Path(min_length=1, max_length=200, description="A user id.")]
-Id = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
 def location(project_id: str) -> str:
@@ -55,10 +52,10 @@ def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> AP
         responses=documented(422),
     )
     async def list_projects(
-        org_id: Id = None,
-        member: Annotated[str | None, Query(min_length=1, max_length=200, description="A user id.")] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        org_id: OrgFilter = None,
+        member: MemberFilter = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> ProjectPage:
         """By name; those of ``org_id`` and with ``member`` among their members, when given."""
         async with units.read(org_id) as ws:

@@ -7,10 +7,18 @@ refuse unknown fields, so a misspelt ``due_date`` is an error rather than silent
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from tasklane_agent.domain import Profile, Progress, Project, Task
 from tasklane_agent.nlu.priority import Priority
@@ -18,6 +26,17 @@ from tasklane_agent.nlu.recurrence import Recurrence
 from tasklane_agent.workspace import MAX_TITLE
 
 ID_MAX = 200  # the widest id column (user and org ids); task and project ids are 36
+# Deadlines outside these years are typos, and near year 1 or 9999 converting zones overflows.
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def in_supported_range(at: datetime) -> datetime:
+    if not EARLIEST <= at <= LATEST:
+        raise ValueError("must be between 1970 and 2200")
+    return at
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(in_supported_range)]
 
 
 def is_overdue_at(task: Task, now: datetime) -> bool:
@@ -38,6 +57,14 @@ def canonical_rule(rule: str | None) -> str | None:
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        # PostgreSQL refuses a NUL in text: without this, a 500 for plainly bad input.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
 
 
 # ------------------------------------------------------------------ tasks
@@ -98,7 +125,7 @@ class Completion(BaseModel):
 class _Schedule(_Body):
     """The fields that say when a task is due, shared by creation and change."""
 
-    due_at: AwareDatetime | None = Field(
+    due_at: Instant | None = Field(
         default=None,
         description="ISO-8601 with an offset. With due_has_time false only its date counts: the "
         "deadline is that day in the owner's timezone.",

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Header, HTTPException, Response
 
 from tasklane_agent.api.due import Schedule, owner_zone, schedule
 from tasklane_agent.api.errors import documented
+from tasklane_agent.api.params import (
+    AssigneeFilter,
+    DueAfter,
+    DueBefore,
+    Limit,
+    Offset,
+    OrgFilter,
+    Overdue,
+    OwnerFilter,
+    ProjectFilter,
+    TaskId,
+    Words,
+)
 from tasklane_agent.api.schemas import Completion, TaskCreate, TaskOut, TaskPage, TaskPatch
 from tasklane_agent.api.unit import Units
 from tasklane_agent.domain import Task
@@ -22,14 +34,6 @@ from tasklane_agent.tasks_repository import TaskFilter
 from tasklane_agent.workspace import Conflict, NotFound, TaskChanges, Workspace, WorkspaceError
 from tasklane_common.auth import Principal
 from tasklane_common.messaging import deterministic_id
-
-TaskId = Annotated[str, Path(min_length=1, max_length=64, description="A task id.")]
-Id = Annotated[str | None, Query(min_length=1, max_length=200)]
-DueAfter = Annotated[AwareDatetime | None, Query(description="Inclusive; ISO-8601 with an offset.")]
-DueBefore = Annotated[AwareDatetime | None, Query(description="Exclusive; ISO-8601 with an offset.")]
-Overdue = Annotated[bool | None, Query(description="true: only overdue tasks; false: no overdue task.")]
-Words = Annotated[str | None, Query(max_length=200, description="Words the title contains (any case).")]
-MAX_PAGE = 200
 
 
 def location(task_id: str) -> str:
@@ -56,18 +60,18 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
         responses=documented(422),
     )
     async def list_tasks(
-        user_id: Annotated[str | None, Query(min_length=1, max_length=200, description="Owner.")] = None,
-        assignee_id: Id = None,
-        org_id: Id = None,
+        user_id: OwnerFilter = None,
+        assignee_id: AssigneeFilter = None,
+        org_id: OrgFilter = None,
         status: Literal["open", "done", "all"] = "open",
         priority: Priority | None = None,
-        project_id: Id = None,
+        project_id: ProjectFilter = None,
         due_after: DueAfter = None,
         due_before: DueBefore = None,
         overdue: Overdue = None,
         q: Words = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> TaskPage:
         """Tasks by due date (undated last; done ones most recently completed first). A ``+`` in
         an offset must be sent as ``%2B`` in a query string."""
