@@ -2,9 +2,9 @@
 
 The model reads the conversation and calls the tools of ``tools`` (the same ``Workspace`` methods
 the rules engine uses); their results go back to it until it answers in text, at most
-``max_tool_rounds`` times. Its answer is sent as it is (cut to WhatsApp's limits), with Yes/No
-buttons when it proposed a deletion: deleting is never a tool, only a question the rules engine
-settles when the user taps a button.
+``max_tool_rounds`` times. Its answer is sent as it is (cut to WhatsApp's limits). Deleting is
+never carried out by a tool: ``delete_task`` only makes the engine ask "Delete ...?" in its own
+words with Yes/No buttons, and the rules engine deletes when the user taps Yes.
 
 When the model cannot be used (endpoint down, too slow, breaker open, unusable answer) the engine
 raises ``EngineUnavailable`` and the router asks the offline engine instead. That is only safe
@@ -125,7 +125,7 @@ class LlmEngine:
         }
 
     async def respond(self, context: Context) -> EngineReply:
-        saved = _copy_state(context.state)
+        saved = copy.deepcopy(context.state)
         # A new message abandons whatever question was pending (the router sends answers to it
         # to the rules engine, which asked it).
         context.state.pending = None
@@ -237,7 +237,9 @@ class LlmEngine:
             return [Outgoing(replies.cut(text))]
         messages = [Outgoing(replies.cut(text))] if text and toolbox.changes else []
         titles = ", ".join(replies.bold(x.title) for x in toolbox.to_delete)
-        question = replies.cut(t(ctx.lang, "confirm_delete", title=titles))[:MAX_BUTTON_BODY]
+        question = t(ctx.lang, "confirm_delete", title=titles)
+        if len(question) > MAX_BUTTON_BODY:
+            question = question[: MAX_BUTTON_BODY - 1] + "…"
         # The same pending action the rules engine makes, so its button handling applies.
         ids = [x.id for x in toolbox.to_delete]
         messages.append(confirm(ctx, question, action("delete") | {"task_ids": ids}))
@@ -246,10 +248,6 @@ class LlmEngine:
 
 def _json_line(item: dict[str, Any]) -> str:
     return json.dumps(item, ensure_ascii=False)
-
-
-def _copy_state(state: ConversationState) -> ConversationState:
-    return copy.deepcopy(state)
 
 
 def _restore_state(state: ConversationState, saved: ConversationState) -> None:

@@ -1,6 +1,7 @@
 """The tools offered to the model, as JSON schemas of the OpenAI chat-completions API.
 
-Kept apart from their execution (``tools``) so the contract with the model reads in one place.
+Kept apart from their execution (``tools``) so the contract with the model reads in one place,
+with the checks of what the model sends back.
 Arguments are strings, numbers and enums only: small local models follow flat schemas best, and
 no argument can name a user (see ``tools`` for why that matters).
 """
@@ -110,3 +111,30 @@ TOOLS: list[dict[str, Any]] = [
         "zone",
     ),
 ]
+
+
+# ---------------------------------------------------------------------- reading the arguments
+
+
+class ArgError(ValueError):
+    """An argument the model got wrong; it is told so and may try again."""
+
+
+def text_arg(args: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = args.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ArgError(f"{key} is required")
+        return None
+    if not isinstance(value, str):
+        raise ArgError(f"{key} must be a string")
+    return value.strip()
+
+
+def choice_arg(args: dict[str, Any], key: str, options: tuple[str, ...]) -> Any:
+    value = args.get(key)
+    if value is None or value == "":
+        return None
+    if value not in options:
+        raise ArgError(f"{key} must be one of {', '.join(options)}")
+    return value

@@ -26,7 +26,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tasklane_agent import replies
 from tasklane_agent.domain import Profile, Project, Task
 from tasklane_agent.engines.base import Context
-from tasklane_agent.engines.tool_schemas import CLEARABLE, PRIORITIES, SCOPES, TOOLS
+from tasklane_agent.engines.tool_schemas import (
+    CLEARABLE,
+    PRIORITIES,
+    SCOPES,
+    TOOLS,
+    ArgError,
+    choice_arg,
+    text_arg,
+)
 from tasklane_agent.names import name_key
 from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.recurrence import Recurrence
@@ -42,10 +50,6 @@ _READING = frozenset({"list_tasks", "find_tasks", "project_status"})
 __all__ = ["TOOLS", "ArgError", "Change", "Toolbox"]
 
 
-class ArgError(ValueError):
-    """An argument the model got wrong; it is told so and may try again."""
-
-
 @dataclass(frozen=True)
 class Change:
     """Something a tool changed, as a line of the i18n catalogue (the rules engine's own words),
@@ -53,26 +57,6 @@ class Change:
 
     key: str
     params: dict[str, str] = field(default_factory=dict)
-
-
-def _text(args: dict[str, Any], key: str, *, required: bool = False) -> str | None:
-    value = args.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ArgError(f"{key} is required")
-        return None
-    if not isinstance(value, str):
-        raise ArgError(f"{key} must be a string")
-    return value.strip()
-
-
-def _choice(args: dict[str, Any], key: str, options: tuple[str, ...]) -> Any:
-    value = args.get(key)
-    if value is None or value == "":
-        return None
-    if value not in options:
-        raise ArgError(f"{key} must be one of {', '.join(options)}")
-    return value
 
 
 class Toolbox:
@@ -84,19 +68,9 @@ class Toolbox:
         self.changes: list[Change] = []
         self.used: list[str] = []
         self.to_delete: list[Task] = []
+        # Each tool is the method of its name: ``list_tasks`` -> ``_list_tasks``.
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]] = {
-            "list_tasks": self._list_tasks,
-            "find_tasks": self._find_tasks,
-            "create_task": self._create_task,
-            "update_task": self._update_task,
-            "complete_task": self._complete_task,
-            "reopen_task": self._reopen_task,
-            "delete_task": self._delete_task,
-            "undo": self._undo,
-            "create_project": self._create_project,
-            "project_status": self._project_status,
-            "add_member": self._add_member,
-            "set_timezone": self._set_timezone,
+            tool["function"]["name"]: getattr(self, "_" + tool["function"]["name"]) for tool in TOOLS
         }
 
     def intent(self) -> str:
@@ -246,20 +220,21 @@ class Toolbox:
     # ------------------------------------------------------------------ the tools
 
     async def _list_tasks(self, args: dict[str, Any]) -> dict[str, Any]:
-        scope = _choice(args, "scope", SCOPES) or "open"
-        project = await self.project(name) if (name := _text(args, "project")) else None
-        query = _text(args, "query")
+        scope = choice_arg(args, "scope", SCOPES) or "open"
+        project = await self.project(name) if (name := text_arg(args, "project")) else None
+        query = text_arg(args, "query")
         today = self.ctx.now.date()
 
         def midnight(days: int) -> datetime:
             return datetime.combine(today + timedelta(days=days), time(), self.ctx.tz)
 
-        window = {"today": (0, 1), "tomorrow": (1, 2), "week": (0, 7)}.get(scope)
+        # "week" runs to the end of Sunday, as the rules engine reads "this week".
+        window = {"today": (0, 1), "tomorrow": (1, 2), "week": (0, 7 - today.weekday())}.get(scope)
         f = TaskFilter(
             status={"done": "done", "all": None}.get(scope, "open"),
             due_from=midnight(window[0]) if window else None,
             due_before=midnight(window[1]) if window else (self.ctx.now if scope == "overdue" else None),
-            priority=_choice(args, "priority", PRIORITIES),
+            priority=choice_arg(args, "priority", PRIORITIES),
             project_id=project.id if project else None,
             title_words=tuple(name_key(query).split()) if query else (),
             limit=LIST_LIMIT if scope != "overdue" else 500,
@@ -274,26 +249,26 @@ class Toolbox:
         return {"tasks": await self.describe(tasks, numbered=True), "total": total}
 
     async def _find_tasks(self, args: dict[str, Any]) -> dict[str, Any]:
-        query = _text(args, "query", required=True) or ""
+        query = text_arg(args, "query", required=True) or ""
         status = None if args.get("include_done") is True else "open"
         tasks = await self.ws.find_tasks(query, status=status, limit=LIST_LIMIT)
         self._shown(tasks)
         return {"tasks": await self.describe(tasks, numbered=True)}
 
     async def _create_task(self, args: dict[str, Any]) -> dict[str, Any]:
-        title = _text(args, "title", required=True) or ""
-        due_at, has_time = self.due(text) if (text := _text(args, "due")) else (None, False)
+        title = text_arg(args, "title", required=True) or ""
+        due_at, has_time = self.due(text) if (text := text_arg(args, "due")) else (None, False)
         rule = None
-        if text := _text(args, "recurrence"):
+        if text := text_arg(args, "recurrence"):
             recurrence, first, first_has_time = self.recurrence(text)
             rule = recurrence.to_rule()
             if due_at is None:
                 due_at, has_time = first, first_has_time
-        project = await self.project(name) if (name := _text(args, "project")) else None
-        assignee = await self.teammate(name) if (name := _text(args, "assignee")) else None
+        project = await self.project(name) if (name := text_arg(args, "project")) else None
+        assignee = await self.teammate(name) if (name := text_arg(args, "assignee")) else None
         task = await self.ws.create_task(
             title,
-            priority=_choice(args, "priority", PRIORITIES) or "normal",
+            priority=choice_arg(args, "priority", PRIORITIES) or "normal",
             due_at=due_at,
             due_has_time=has_time,
             recurrence=rule,
@@ -309,17 +284,17 @@ class Toolbox:
         if not isinstance(clear, list) or any(c not in CLEARABLE for c in clear):
             raise ArgError(f"clear must be a list of {', '.join(CLEARABLE)}")
         changes: dict[str, Any] = {}
-        if title := _text(args, "title"):
+        if title := text_arg(args, "title"):
             changes["title"] = title
-        if priority := _choice(args, "priority", PRIORITIES):
+        if priority := choice_arg(args, "priority", PRIORITIES):
             changes["priority"] = priority
-        if text := _text(args, "due"):
+        if text := text_arg(args, "due"):
             changes["due_at"], changes["due_has_time"] = self.due(text)
-        if text := _text(args, "recurrence"):
+        if text := text_arg(args, "recurrence"):
             changes["recurrence"] = self.recurrence(text)[0].to_rule()
-        if name := _text(args, "project"):
+        if name := text_arg(args, "project"):
             changes["project_id"] = (await self.project(name)).id
-        if name := _text(args, "assignee"):
+        if name := text_arg(args, "assignee"):
             changes["assignee_id"] = (await self.teammate(name)).user_id
         for name in map(str, clear):
             changes[_CLEARED.get(name, name)] = None
@@ -371,12 +346,12 @@ class Toolbox:
         return {"restored": await self.describe([t for t in restored if t.deleted_at is None])}
 
     async def _create_project(self, args: dict[str, Any]) -> dict[str, Any]:
-        project = await self.ws.create_project(_text(args, "name", required=True) or "")
+        project = await self.ws.create_project(text_arg(args, "name", required=True) or "")
         self.changes.append(Change("project_created", {"project": replies.bold(project.name)}))
         return {"created_project": project.name}
 
     async def _project_status(self, args: dict[str, Any]) -> dict[str, Any]:
-        name = _text(args, "project")
+        name = text_arg(args, "project")
         projects = [await self.project(name)] if name else await self.ws.list_projects(limit=10)
         out = []
         for project in projects:
@@ -394,8 +369,8 @@ class Toolbox:
         return {"projects": out}
 
     async def _add_member(self, args: dict[str, Any]) -> dict[str, Any]:
-        project = await self.project(_text(args, "project", required=True) or "")
-        member = await self.teammate(_text(args, "member", required=True) or "")
+        project = await self.project(text_arg(args, "project", required=True) or "")
+        member = await self.teammate(text_arg(args, "member", required=True) or "")
         added = await self.ws.add_member(project.id, member)
         if added:
             self.changes.append(
@@ -404,7 +379,7 @@ class Toolbox:
         return {"added": added, "member": member.name, "project": project.name}
 
     async def _set_timezone(self, args: dict[str, Any]) -> dict[str, Any]:
-        zone = _text(args, "zone", required=True) or ""
+        zone = text_arg(args, "zone", required=True) or ""
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
