@@ -146,6 +146,19 @@ REPEATING: list[tuple[str, str, str, str]] = [
         "send invoices",
     ),
     ("pay rent every month", "2026-11-25", "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=25", "pay rent"),
+    ("read every night at 10", "2026-11-25 22:00", "FREQ=DAILY;INTERVAL=1;AT=22:00", "read"),
+    (
+        "at 9am every Monday plan the week",
+        "2026-11-30 09:00",
+        "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;AT=09:00",
+        "plan the week",
+    ),
+    (
+        "stretch every weekend morning",
+        "2026-11-28 09:00",
+        "FREQ=WEEKLY;INTERVAL=1;BYDAY=SA,SU;AT=09:00",
+        "stretch",
+    ),
 ]
 
 

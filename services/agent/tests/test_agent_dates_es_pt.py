@@ -180,6 +180,10 @@ def test_portuguese_date_phrases(now: datetime, phrase: str, when: str) -> None:
 
 # (language, sentence, first occurrence, stored rule, title left)
 REPEATING: list[tuple[Lang, str, str, str, str]] = [
+    ("es", "leer todas las noches a las 10", "2026-11-25 22:00", "FREQ=DAILY;INTERVAL=1;AT=22:00", "leer"),
+    ("es", "limpiar los fines de semana", "2026-11-28", "FREQ=WEEKLY;INTERVAL=1;BYDAY=SA,SU", "limpiar"),
+    ("pt", "ler todas as noites às 10", "2026-11-25 22:00", "FREQ=DAILY;INTERVAL=1;AT=22:00", "ler"),
+    ("pt", "feira aos sábados", "2026-11-28", "FREQ=WEEKLY;INTERVAL=1;BYDAY=SA", "feira"),
     (
         "es",
         "regar las plantas cada lunes",

@@ -36,6 +36,7 @@ class RepeatHit:
     start: int  # in the folded text
     end: int
     recurrence: Recurrence
+    part: str | None = None  # "every night": a bare hour said next to it is in the evening
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,15 @@ _EN_DATE_TAIL = (
     rf"|(?:the\s+)?(?P<md2>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon2>{_EN_MONTH})))?"
 )
 _EN = r"\b(?:every|each)\s+"
+_EN_PART = r"(?:\s+(?P<part>morning|afternoon|evening|night)\b)?"
 _EN_N = rf"(?:(?P<n>{_EN_NUM})\s+)?"
 EN: list[_Pattern] = _compile([
     (_EN + _EN_N + r"days?\b", "daily", (), 0),
     (r"\b(?:daily|everyday)\b" + _EN_ADVERB_END, "daily", (), 1),
-    (_EN + r"(?:weekday|work\s*day|working\s+day|business\s+day)\b|\bon\s+weekdays\b"
-     r"|\b(?:from\s+)?monday\s+(?:to|through|thru|-)\s+friday\b", "weekly", WEEKDAYS_MON_FRI, 1),
-    (_EN + r"weekend\b|\bon\s+weekends\b", "weekly", _WEEKEND, 1),
-    (_EN + rf"(?:(?P<n>other)\s+)?{_EN_DAYS}(?:\s+(?P<part>morning|afternoon|evening|night))?\b",
+    (r"(?:" + _EN + r"(?:weekday|work\s*day|working\s+day|business\s+day)|\bon\s+weekdays"
+     r"|\b(?:from\s+)?monday\s+(?:to|through|thru|-)\s+friday)\b" + _EN_PART, "weekly", WEEKDAYS_MON_FRI, 1),
+    (r"(?:" + _EN + r"weekend|\bon\s+weekends)\b" + _EN_PART, "weekly", _WEEKEND, 1),
+    (_EN + rf"(?:(?P<n>other)\s+)?{_EN_DAYS}\b" + _EN_PART,
      "weekly", (), 0),
     (r"\bon\s+(?P<days>(?:mon|tues|wednes|thurs|fri|satur|sun)days"
      r"(?:\s*(?:,|and|&)\s*(?:mon|tues|wednes|thurs|fri|satur|sun)days)*)\b", "weekly", (), 1),
@@ -110,7 +112,7 @@ ES: list[_Pattern] = _compile([
     (r"\bdia\s+(?:si\s*,?\s+dia\s+no|por\s+medio)\b", "daily", (), 2),
     (r"\b(?:de\s+lunes\s+a\s+viernes|entre\s+semana|(?:todos\s+los\s+|cada\s+)?dias?\s+"
      r"(?:laborables?|habiles?|de\s+semana))\b", "weekly", WEEKDAYS_MON_FRI, 1),
-    (r"\b(?:todos\s+los|cada)\s+fines?\s+de\s+semana\b", "weekly", _WEEKEND, 1),
+    (r"\b(?:todos\s+los|cada|los)\s+fines?\s+de\s+semana\b", "weekly", _WEEKEND, 1),
     (rf"\b(?:todos\s+los|cada|los)\s+{_ES_DAYS}\b", "weekly", (), 1),
     (rf"\b(?:cada\s+{_ES_N}semanas?|todas\s+las\s+semanas|semanalmente)\b(?:\s*,?\s*(?:el|los)\s+{_ES_DAYS}\b)?",
      "weekly", (), 0),
@@ -172,7 +174,8 @@ def find_repeats(folded: str, lang: Lang) -> list[RepeatHit]:
                 continue
             if lang == "pt" and _group(m, "days") and _PT_ORDINAL_NOUNS.match(folded, m.end()):
                 continue
-            hits.append(RepeatHit(m.start(), m.end(), recurrence))
+            part = _group(m, "part")
+            hits.append(RepeatHit(m.start(), m.end(), recurrence, DAYPARTS[lang][part] if part else None))
     return hits
 
 

@@ -288,7 +288,9 @@ def find(text: str, now: datetime, grammar: Grammar) -> Hit | None:
     folded = Folded.of(text)
     f = folded.text
     cands = _dates(grammar, f, text, folded, now) + _times(grammar, f)
-    cands += [_Cand(r.start, r.end, recurrence=r.recurrence) for r in find_repeats(f, grammar.lang)]
+    cands += [
+        _Cand(r.start, r.end, part=r.part, recurrence=r.recurrence) for r in find_repeats(f, grammar.lang)
+    ]
     kept: list[_Cand] = []
     for cand in sorted(cands, key=lambda c: (c.start - c.end, c.start)):
         if all(cand.end <= k.start or cand.start >= k.end for k in kept):
