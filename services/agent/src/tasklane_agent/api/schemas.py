@@ -131,7 +131,9 @@ class _Schedule(_Body):
         "deadline is that day in the owner's timezone.",
     )
     due_has_time: bool = Field(
-        default=True, description="False: a date-only deadline (the day of due_at, whatever its time)."
+        default=True,
+        description="True (the default): due_at is the deadline itself. False: a date-only deadline, "
+        "the day due_at names, whatever its time.",
     )
     recurrence: str | None = Field(
         default=None,

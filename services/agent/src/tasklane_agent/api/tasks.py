@@ -124,7 +124,12 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
         ] = None,
     ) -> TaskOut:
         """For ``user_id`` (who must have written to the assistant: they have a profile), in their
-        organisation. An assignee is told on WhatsApp, as when a teammate assigns a task there."""
+        organisation. An assignee is told on WhatsApp, as when a teammate assigns a task there.
+
+        With an ``Idempotency-Key`` (scoped to the API key's name) the task's id derives from the
+        key: a retry returns the task the first request made (200, ``Idempotent-Replayed: true``).
+        409: the key was used for another owner, its task was deleted since, or the retry raced
+        the first request (retry again)."""
         # Per principal: two tools picking the same key do not get each other's tasks.
         key = idempotency_key
         seed = deterministic_id("api.tasks.create", principal.name, key) if key else None
