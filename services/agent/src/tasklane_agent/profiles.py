@@ -30,17 +30,31 @@ _PORTUGUESE = frozenset(["BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"])
 UNKNOWN_ZONE = "Etc/Unknown"
 
 
+# The zone most of a country's people live in, by calling code: used when the number's own area
+# spans several zones (a Spanish mobile: Madrid or the Canaries) or is not assigned yet.
+_MAIN_ZONE = {
+    1: "America/New_York", 7: "Europe/Moscow", 34: "Europe/Madrid", 44: "Europe/London",
+    49: "Europe/Berlin", 52: "America/Mexico_City", 54: "America/Argentina/Buenos_Aires",
+    55: "America/Sao_Paulo", 56: "America/Santiago", 57: "America/Bogota", 61: "Australia/Sydney",
+    62: "Asia/Jakarta", 351: "Europe/Lisbon", 593: "America/Guayaquil",
+}  # fmt: skip
+
+
 def from_phone(address: str, default_timezone: str) -> tuple[Lang, str, str]:
     """(language, timezone, timezone source) guessed from a wa_id such as ``34600111222``."""
     try:
         number = phonenumbers.parse("+" + address.lstrip("+"))
     except phonenumbers.NumberParseException:
         return "en", default_timezone, "default"
-    region = phonenumbers.region_code_for_number(number) or ""
+    code = number.country_code or 0
+    region = phonenumbers.region_code_for_number(number) or phonenumbers.region_code_for_country_code(code)
     lang: Lang = "es" if region in _SPANISH else "pt" if region in _PORTUGUESE else "en"
     zones = [z for z in phone_timezones.time_zones_for_number(number) if z != UNKNOWN_ZONE]
-    # Several zones (a US number without a known area): the first is as good a guess as any,
-    # and the user can say "set my timezone to ...".
+    main = _MAIN_ZONE.get(code)
+    if len(zones) == 1:
+        return lang, zones[0], "country"
+    if main is not None and (not zones or main in zones):
+        return lang, main, "country"
     if zones:
         return lang, zones[0], "country"
     return lang, default_timezone, "default"

@@ -74,6 +74,8 @@ def _drop_reason(row: Any, task: Task | None, owner: Profile | None, now: dateti
         return "task_closed"
     if task.due_at is None or task.due_at != utc_required(row.due_at):
         return "deadline_moved"
+    if row.user_id != (task.assignee_id or task.user_id):
+        return "reassigned"  # planned for someone else, before the task changed hands
     if owner is None:
         return "no_profile"  # nobody to send it to (a task made through the API for a stranger)
     if row.kind == "lead" and task.due_at <= now:

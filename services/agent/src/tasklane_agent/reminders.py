@@ -110,7 +110,7 @@ class ReminderPlanner:
             insert = upsert_insert(self.session, reminders).values(
                 id=r.id,
                 task_id=task.id,
-                user_id=task.user_id,
+                user_id=task.assignee_id or task.user_id,
                 kind=r.kind,
                 fire_at=r.fire_at,
                 due_at=r.due_at,
@@ -122,7 +122,7 @@ class ReminderPlanner:
             await self.session.execute(
                 insert.on_conflict_do_update(
                     index_elements=["id"],
-                    set_={"status": "pending"},
-                    where=reminders.c.status == "cancelled",
+                    set_={"status": "pending", "user_id": task.assignee_id or task.user_id},
+                    where=reminders.c.status != "sent",
                 )
             )

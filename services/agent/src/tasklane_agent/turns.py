@@ -7,6 +7,7 @@ derive from ``turn_id`` (the inbound envelope's id), so a replay cannot create a
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,7 @@ from tasklane_agent.outgoing import as_message
 from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.reminders import ReminderPlanner
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.workspace import Workspace
+from tasklane_agent.workspace import Effects, Workspace, WorkspaceError
 from tasklane_common.errors import PermanentError
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.messaging.contracts.agent import AgentReplied, ReplyRequested
@@ -42,6 +43,19 @@ class TurnResult:
     engine: str
     replies: list[ReplyRequested] = field(default_factory=list)
     processing_ms: float = 0.0
+
+
+async def _respond(session: AsyncSession, engine: Engine, context: Context) -> EngineReply:
+    """The engine's answer. A refused change (``WorkspaceError``) undoes all the engine wrote for
+    this message, its events and its memory updates, so nothing half-done is committed."""
+    saved = copy.deepcopy(context.state)
+    try:
+        async with session.begin_nested():
+            return await engine.respond(context)
+    except WorkspaceError as exc:
+        context.workspace.effects = Effects()
+        context.state.__dict__.update(saved.__dict__)
+        return EngineReply("error", [Outgoing(t(context.lang, f"error_{exc.code}"))], engine.name)
 
 
 async def take_turn(
@@ -94,7 +108,7 @@ async def take_turn(
             choice_id=event.reply_id,
             history=await memory.recent(profile.user_id, limit=HISTORY_TURNS) if wants_history else (),
         )
-        reply = await (engine or RulesEngine(list_limit=settings.list_limit)).respond(context)
+        reply = await _respond(session, engine or RulesEngine(list_limit=settings.list_limit), context)
     else:
         reply = EngineReply("unsupported_message_type", [Outgoing(t(lang, "unsupported"))], "rules")
     await memory.save_state(state, now)

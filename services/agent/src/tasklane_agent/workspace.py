@@ -157,6 +157,8 @@ class Workspace:
     async def _replan(self, task: Task) -> None:
         if self.planner is None:
             return
+        # The owner's zone: a date-only deadline is stored as 00:00 of the day in it. The
+        # reminder itself goes to whoever does the task (its assignee, or its owner).
         owner = self.actor if self.actor and self.actor.user_id == task.user_id else None
         owner = owner or await self.profiles.get(task.user_id)
         await self.planner.plan(task, owner.timezone if owner else "UTC")
@@ -188,6 +190,8 @@ class Workspace:
         if recurrence is not None:
             Recurrence.from_rule(recurrence)  # refuses a malformed rule before it is stored
         project = await self._project_for_task(project_id)
+        if assignee_id is not None:
+            await self._teammate(assignee_id)  # refused before anything is written
         task = Task(
             id=self._new_id("task"),
             user_id=owner,
@@ -251,6 +255,8 @@ class Workspace:
 
     async def update_task(self, task_id: str, changes: TaskChanges) -> Task:
         task = await self.task(task_id)
+        if changes.assignee_id not in (UNSET, None):
+            await self._teammate(changes.assignee_id, task.org_id)  # refused before anything is written
         self._remember(task)
         updated = task
         moved: dict[str, Any] = {}
@@ -401,12 +407,14 @@ class Workspace:
             restored.append(back)
         return restored
 
+    async def _teammate(self, user_id: str, org_id: str | None = None) -> Profile:
+        found = await self.profiles.get(user_id)
+        if found is None or found.org_id != (org_id or self.org_id):
+            raise NotFound("no such teammate in your organisation")
+        return found
+
     async def _assign(self, task: Task, assignee_id: str | None) -> Task:
-        assignee = None
-        if assignee_id is not None:
-            assignee = await self.profiles.get(assignee_id)
-            if assignee is None or assignee.org_id != task.org_id:
-                raise NotFound("no such teammate in your organisation")
+        assignee = await self._teammate(assignee_id, task.org_id) if assignee_id is not None else None
         assigned = dataclasses.replace(task, assignee_id=assignee_id, updated_at=self.now)
         await self.tasks.save(assigned)
         if task.project_id and assignee_id:

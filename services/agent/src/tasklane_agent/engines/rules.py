@@ -19,7 +19,7 @@ from tasklane_agent.i18n import t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.nlu.parse import understand
 from tasklane_agent.tasks_repository import TaskFilter
-from tasklane_agent.workspace import WorkspaceError, is_overdue
+from tasklane_agent.workspace import is_overdue
 
 
 class RulesEngine:
@@ -29,12 +29,7 @@ class RulesEngine:
         self.list_limit = list_limit
 
     async def respond(self, ctx: Context) -> EngineReply:
-        try:
-            return await self._respond(ctx)
-        except WorkspaceError as exc:
-            return EngineReply("error", [Outgoing(t(ctx.lang, f"error_{exc.code}"))], self.name)
-
-    async def _respond(self, ctx: Context) -> EngineReply:
+        """Raises ``WorkspaceError`` for a refused change; the caller rolls its writes back."""
         if ctx.choice_id:
             answered = await self._clicked(ctx, ctx.choice_id)
             if answered is not None:

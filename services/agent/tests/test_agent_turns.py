@@ -1,0 +1,159 @@
+"""One turn on the real PostgreSQL: a refused change commits nothing, users get their country's
+timezone and language, and what the next message may refer to survives a restart."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from tasklane_agent.app import MIGRATIONS
+from tasklane_agent.engines.base import Context, EngineReply
+from tasklane_agent.memory import ConversationRepository
+from tasklane_agent.profiles import ProfileRepository
+from tasklane_agent.settings import AgentSettings
+from tasklane_agent.tables import metadata
+from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.turns import take_turn
+from tasklane_agent.workspace import NotFound, Workspace
+from tasklane_common.db import Database
+from tasklane_common.db.migrations import upgrade
+from tasklane_common.messaging import deterministic_id
+from tasklane_common.messaging.contracts.agent import ReplyRequested
+from tasklane_common.messaging.contracts.gateway import MessageReceived
+from tasklane_common.messaging.envelope import Event
+from tasklane_common.settings import DatabaseSettings, LoggingSettings
+from tasklane_common.testing import database_url
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+async def db() -> AsyncIterator[Database]:
+    schema = f"t{uuid.uuid4().hex[:10]}_agent"
+    database = Database(
+        DatabaseSettings(url=SecretStr(database_url()), schema_name=schema),
+        logical_schema=metadata.schema or "",
+    )
+    await upgrade(database, MIGRATIONS)
+    try:
+        yield database
+    finally:
+        async with database.engine.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await database.dispose()
+
+
+SETTINGS = AgentSettings(logging=LoggingSettings(level="WARNING"))
+
+
+async def _say(db: Database, phone: str, text: str, engine: Any = None) -> tuple[list[Event], Any]:
+    published: list[Event] = []
+
+    async def publish(event: Event, event_id: str) -> None:
+        published.append(event)
+
+    wamid = f"wamid.{uuid.uuid4().hex}"
+    event = MessageReceived(
+        wamid=wamid,
+        phone_number_id="pn-turns",
+        user_id=f"user-{phone}",
+        wa_id=phone,
+        profile_name="Ana",
+        message_type="text",
+        text=text,
+        sent_at=NOW,
+        received_at=NOW,
+    )
+    async with db.transaction() as session:
+        result = await take_turn(
+            session,
+            SETTINGS,
+            event,
+            turn_id=deterministic_id("message.received", wamid),
+            now=NOW,
+            publish=publish,
+            engine=engine,
+        )
+    return published, result
+
+
+def _texts(events: list[Event]) -> str:
+    replies = [e for e in events if isinstance(e, ReplyRequested)]
+    return "\n".join(str(r.content.get("body", "")) for r in replies)
+
+
+class HalfDoneEngine:
+    """Creates a task, then hits a refusal: as if a tool failed midway."""
+
+    name = "half-done"
+
+    async def respond(self, context: Context) -> EngineReply:
+        await context.workspace.create_task("written before the refusal")
+        context.state.last_list = ["nothing"]
+        raise NotFound("no such teammate in your organisation")
+
+
+async def test_a_refused_change_commits_nothing_of_the_turn(db: Database) -> None:
+    phone = "447700900501"
+    events, result = await _say(db, phone, "anything", engine=HalfDoneEngine())
+    assert result.intent == "error"
+    assert "couldn't find" in _texts(events)
+    assert not [e for e in events if e.event_type == "task.created"]
+    async with db.read() as session:
+        profile = await ProfileRepository(session).get(f"user-{phone}")
+        assert profile is not None
+        workspace = Workspace(session, profile, now=NOW, seed="check")
+        assert await workspace.list_tasks(TaskFilter(status=None)) == []
+        assert (await ConversationRepository(session).state(profile.user_id)).last_list == []
+
+
+@pytest.mark.parametrize(
+    ("phone", "zone", "lang", "reply"),
+    [
+        ("447700900502", "Europe/London", "en", "Your open tasks"),
+        ("34600111502", "Europe/Madrid", "es", "Tus tareas"),
+        ("5511988880502", "America/Sao_Paulo", "pt", "Suas tarefas"),
+        ("12125550502", "America/New_York", "en", "Your open tasks"),
+    ],
+)
+async def test_a_new_user_gets_their_countrys_timezone_and_language(
+    db: Database, phone: str, zone: str, lang: str, reply: str
+) -> None:
+    events, _ = await _say(db, phone, "#1")  # says nothing about the language
+    events, _ = await _say(
+        db, phone, {"en": "add task x", "es": "nueva tarea x", "pt": "nova tarefa x"}[lang]
+    )
+    events, _ = await _say(db, phone, {"en": "my tasks", "es": "mis tareas", "pt": "minhas tarefas"}[lang])
+    assert reply in _texts(events)
+    async with db.read() as session:
+        profile = await ProfileRepository(session).get(f"user-{phone}")
+    assert profile is not None and (profile.timezone, profile.lang) == (zone, lang)
+
+
+async def test_writing_in_another_language_switches_the_replies(db: Database) -> None:
+    phone = "447700900503"
+    await _say(db, phone, "add task buy milk tomorrow")
+    events, _ = await _say(db, phone, "¿qué tengo para mañana?")
+    assert "Para mañana" in _texts(events)
+    events, _ = await _say(db, phone, "what's due tomorrow?")
+    assert "Due tomorrow" in _texts(events)
+
+
+async def test_the_last_list_and_focus_survive_a_restart(db: Database) -> None:
+    phone = "447700900504"
+    await _say(db, phone, "add task first thing")
+    await _say(db, phone, "add task second thing")
+    listing, _ = await _say(db, phone, "my tasks")
+    [line] = [x for x in _texts(listing).splitlines() if "second thing" in x]
+    # A new process: nothing in memory, only what the schema holds.
+    events, _ = await _say(db, phone, f"done with #{line.split('.')[0]}")
+    assert "second thing" in _texts(events)
+    events, _ = await _say(db, phone, "undo")
+    assert "second thing" in _texts(events)
+    events, _ = await _say(db, phone, "delete it")
+    assert "Delete *second thing*?" in _texts(events)
