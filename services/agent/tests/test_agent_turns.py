@@ -132,7 +132,8 @@ async def test_a_new_user_gets_their_countrys_timezone_and_language(
     assert reply in _texts(events)
     async with db.read() as session:
         profile = await ProfileRepository(session).get(f"user-{phone}")
-    assert profile is not None and (profile.timezone, profile.lang) == (zone, lang)
+    assert profile is not None
+    assert (profile.timezone, profile.lang) == (zone, lang)
 
 
 async def test_writing_in_another_language_switches_the_replies(db: Database) -> None:
