@@ -9,9 +9,11 @@ end the task store must hold exactly what the script says. A failure prints the 
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -406,8 +408,18 @@ async def play(agent: Agent, script: Script) -> Played:
     return played
 
 
+def test_the_suite_covers_each_language() -> None:
+    languages = Counter(s.id.split("-")[0] for s in SCRIPTS)
+    assert len(SCRIPTS) >= 150
+    assert languages["en"] >= 100
+    assert languages["es"] >= 25
+    assert languages["pt"] >= 25
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.id for s in SCRIPTS])
 async def test_conversation(agent: Agent, script: Script) -> None:
     played = await play(agent, script)
+    if os.environ.get("CONVERSATION_TRANSCRIPTS"):  # to read what passing conversations said, with -s
+        print("\n" + played.report())
     if played.problems:
         pytest.fail(played.report(), pytrace=False)
