@@ -57,7 +57,7 @@ _MARKERS: dict[Lang, tuple[str, str]] = {
     ),
 }
 # "it's important", "es importante", "é urgente": the copula goes with the marker.
-_COPULA = r"(?:(?:it'?s|this\s+is|its|very|es|esto\s+es|muy|e|isso\s+e|eh|muito)\s+)?"
+_COPULA = r"(?<!\w)(?:(?:it'?s|this\s+is|its|very|es|esto\s+es|muy|e|isso\s+e|eh|muito)\s+)?"
 
 
 def _edge_patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
@@ -107,7 +107,7 @@ def extract_priority(text: str, lang: Lang = "en") -> tuple[str, Priority | None
 
 
 def priority_of_adjective(word: str | None) -> Priority | None:
-    """The priority of an adjective in "create an urgent task ..." (kept for the legacy reader)."""
+    """The priority of an adjective in "create an urgent task ...", "una tarea urgente"."""
     if word is None:
         return None
     plain = re.sub(r"[\s-]+", " ", fold(word)).strip()

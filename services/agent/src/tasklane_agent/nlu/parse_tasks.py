@@ -1,0 +1,369 @@
+"""Reading task commands with one language's :class:`~tasklane_agent.nlu.parse_common.Grammar`:
+lists, changes to existing tasks, and new tasks.
+
+Safety choices (a change touches data the user may not mean to touch):
+- a change names its task by list number, pronoun or a few title words; anything broader ("all my
+  tasks", "every user's"), a question ("is it done?"), or a phrase holding a date ("complete the
+  report by Friday" is a new task, not a completion) is not a reference and the change is dropped;
+- weak verbs ("change", "move", "set") only update a task named by words when a link word joins
+  the new date ("move the report *to* Monday"): "change the oil tomorrow" is a new task;
+- a message without a command word becomes a task only when it holds a date and does not start
+  with a question word, a pronoun or another command's verb ("pay the electricity bill in 2 weeks").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from tasklane_agent.nlu.commands import (
+    AssignTask,
+    Command,
+    CompleteTask,
+    CreateTask,
+    DeleteTask,
+    ListTasks,
+    ReopenTask,
+    Scope,
+    TaskRef,
+    UpdateTask,
+)
+from tasklane_agent.nlu.language import fold
+from tasklane_agent.nlu.parse_common import (
+    LEVELS,
+    Grammar,
+    Message,
+    Patterns,
+    blank,
+    clean_name,
+    clean_project,
+    clean_title,
+    due_in,
+    parse_ref,
+    peel,
+    squash,
+)
+from tasklane_agent.nlu.priority import Priority, extract_priority, priority_of_adjective
+
+_TOKEN = re.compile(r"[\w#@-]+")
+_QUOTED = re.compile(r"(?<!\w)[\"'](?P<title>[^\"]{2,}?)[\"'](?!\w)")
+_LIST_HIGH = re.compile(r"\b(?:urgent|important|urgentes?|importantes?|prioritari[ao]s?|high|alta|altas)\b")
+_LIST_LOW = re.compile(r"\b(?:low|baja|bajas|baixa|baixas)\b")
+_PROJECT_WORD = re.compile(r"\b(?:project|proyecto|projeto)s?\b")
+_LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")
+
+
+def _match(patterns: Patterns, text: str) -> re.Match[str] | None:
+    for pattern in patterns:
+        m = pattern.fullmatch(text)
+        if m:
+            return m
+    return None
+
+
+def _group(m: re.Match[str], name: str) -> str | None:
+    return m.groupdict().get(name)
+
+
+# ---------------------------------------------------------------- lists
+
+
+def list_tasks(g: Grammar, msg: Message) -> ListTasks | None:
+    """ "my tasks", "what's overdue?", "tasks in Website Relaunch": a request made only of list words."""
+    original = msg.text[msg.start : msg.end]
+    original, priority = extract_priority(original, g.lex.lang)
+    text = fold(original)
+    if priority is None and _LIST_HIGH.search(text):
+        priority = "high"
+    elif priority is None and _LIST_LOW.search(text):
+        priority = "low"
+    for pattern in (_LIST_HIGH, _LIST_LOW):
+        for m in pattern.finditer(text):
+            text = blank(text, *m.span())
+    scope: Scope | None = None
+    for pattern, name in g.list_scopes:
+        for m in pattern.finditer(text):
+            scope = scope or name  # type: ignore[assignment]  # names are Scope literals
+            text = blank(text, *m.span())
+    project, text = _list_project(g, text, original)
+    tokens = set(_TOKEN.findall(text))
+    if tokens - g.list_vocabulary:
+        return None
+    if not (tokens & g.list_triggers or scope or project or priority) or (not tokens and not scope):
+        return None
+    return ListTasks(scope=scope or "open", priority=priority, project=project)
+
+
+def _list_project(g: Grammar, text: str, original: str) -> tuple[str | None, str]:
+    """The project a list asks about ("in Website Relaunch", "Website Relaunch tasks"), if any."""
+    vocabulary = g.list_vocabulary
+    # Each preposition in turn ("what's on my agenda for Website Relaunch": not "my agenda").
+    m = g.list_project.search(text)
+    while m:
+        lo, hi = m.span("project")
+        start, _ = peel(text[lo:hi], (g.lex.project_lead,), ())
+        first = text[lo + start : hi].split()[:1]
+        if first and first[0] not in vocabulary:
+            name = clean_project(g.lex, text[lo:hi], original[lo:hi])
+            return name, blank(text, m.start(), m.end())
+        m = g.list_project.search(text, m.start() + 1)
+    tokens = list(_TOKEN.finditer(text))
+    for i, token in enumerate(tokens):
+        if token.group() not in g.list_nouns_after_project:
+            continue
+        j = i
+        while j > 0 and (tokens[j - 1].group() == "project" or tokens[j - 1].group() not in vocabulary):
+            j -= 1
+        if any(t.group() != "project" for t in tokens[j:i]):
+            lo, hi = tokens[j].start(), tokens[i - 1].end()
+            return clean_project(g.lex, text[lo:hi], original[lo:hi]), blank(text, lo, hi)
+    return None, text
+
+
+# ---------------------------------------------------------------- changes to existing tasks
+
+
+def _ref(g: Grammar, msg: Message, m: re.Match[str], now: datetime) -> TaskRef | None:
+    """The reference captured as ``ref`` (with a clitic pronoun on the verb as a fallback)."""
+    folded = _group(m, "ref") or ""
+    original = msg.original(m, "ref") if folded else ""
+    # "reopen file the taxes, i forgot a form": what follows a comma is a remark.
+    if "," in folded:
+        folded, original = folded[: folded.index(",")], original[: folded.index(",")]
+    ref = parse_ref(g.lex, folded, original, (g.change_lead, g.change_trail))
+    if ref is None:
+        return None
+    if ref == TaskRef() and _group(m, "cl"):
+        return TaskRef(pronoun=True)
+    # "complete the report by Friday", "delete tomorrow's meeting": a date in a reference means
+    # the message is about something else (a new task, usually).
+    if ref.query is not None and due_in(original, now, g.lex.lang) is not None:
+        return None
+    return ref
+
+
+def changes(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """Reopen, complete, delete or assign one task."""
+    plain = msg.plain
+    for patterns, make in (
+        (g.reopen, ReopenTask),
+        (g.complete, CompleteTask),
+        (g.delete, DeleteTask),
+    ):
+        m = _match(patterns, plain)
+        if m is None:
+            continue
+        ref = _ref(g, msg, m, now)
+        if ref is None or (make is DeleteTask and _deletes_too_much(m, ref)):
+            return None
+        return make(ref)
+    m = _match(g.assign, plain)
+    if m:
+        ref = _ref(g, msg, m, now)
+        who = clean_name(g.lex, m.group("who"), msg.original(m, "who"))
+        # "move #2 to Friday" is a date, not a teammate called Friday.
+        if who is not None and due_in(who, now, g.lex.lang) is not None:
+            return None
+        if ref is not None and who is not None:
+            return AssignTask(ref, who)
+    return None
+
+
+def _deletes_too_much(m: re.Match[str], ref: TaskRef) -> bool:
+    # "delete <nothing>" needs a clitic ("bórrala"); "delete the project X" is not a task.
+    if ref == TaskRef() and not _group(m, "cl"):
+        return True
+    return bool(ref.query and _PROJECT_WORD.search(fold(ref.query)))
+
+
+def clear_due(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
+    m = _match(g.clear_due, msg.plain)
+    if m is None:
+        return None
+    ref = _ref(g, msg, m, now)
+    return UpdateTask(ref, clear_due=True) if ref is not None else None
+
+
+def rename(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
+    m = _match(g.rename, msg.plain)
+    if m is None:
+        return None
+    ref = _ref(g, msg, m, now)
+    title = clean_title(g.lex, msg.original(m, "title"))
+    return UpdateTask(ref, title=title) if ref is not None and title else None
+
+
+def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
+    """ "make it high priority and due next Friday", "push the report deadline to Monday"."""
+    verb = g.update_verb.match(msg.plain)
+    if verb is None:
+        return None
+    lo = msg.start + verb.end()
+    original = msg.text[lo : msg.end]
+    text = fold(original)
+    priority: Priority | None = "high" if _group(verb, "up") else "low" if _group(verb, "down") else None
+    project = None
+    m = g.update_project.search(text)
+    if m:
+        project = clean_project(g.lex, m.group("project"), original[m.start("project") : m.end("project")])
+        original, text = blank(original, *m.span()), blank(text, *m.span())
+    for joiner in list(g.change_joiner.finditer(text)):
+        original, text = blank(original, *joiner.span()), blank(text, *joiner.span())
+    clear = g.update_clear.search(text)
+    if clear:
+        original, text = blank(original, *clear.span()), blank(text, *clear.span())
+    due = due_in(original, now, g.lex.lang)
+    linked = False
+    if due is not None:
+        before = text[: due.start].split()[-1:]
+        linked = bool(set(before) & g.lex.date_links or fold(due.phrase).split()[0] in g.lex.date_links)
+        original, text = blank(original, due.start, due.end), blank(text, due.start, due.end)
+    original, said = extract_priority(original, g.lex.lang)
+    text = fold(original)
+    level = g.update_level.search(text)
+    if level:
+        original, text = blank(original, *level.span()), blank(text, *level.span())
+    # What was said outright beats the verb's default ("bump it to low" is low).
+    priority = said or (LEVELS[level.group("lvl")] if level else None) or priority
+    into = g.update_into.search(text) if priority is None and due is None and project is None else None
+    if into:
+        # "put #1 in kitchen reno": a project without its keyword, only for a task named by number
+        # or pronoun (checked below).
+        project = clean_project(
+            g.lex, into.group("project"), original[into.start("project") : into.end("project")]
+        )
+        original, text = blank(original, *into.span()), blank(text, *into.span())
+    if priority is None and due is None and project is None and not clear:
+        return None
+    ref = parse_ref(g.lex, text, original, (g.change_lead, g.change_trail))
+    if ref is None or (into and ref.query is not None):
+        return None
+    if ref == TaskRef() and _group(verb, "cl"):
+        ref = TaskRef(pronoun=True)
+    # A task named by words after a weak verb: only with a link word before the date and an
+    # article before the words ("move the report to Monday", not "change the oil tomorrow").
+    weak = not (_group(verb, "strong") or _group(verb, "up") or _group(verb, "down"))
+    named = ref.query is not None
+    if named and weak and (not g.lex.definite.match(squash(text)) or (due is not None and not linked)):
+        return None
+    return UpdateTask(ref, priority=priority, due=due, clear_due=bool(clear), project=project)
+
+
+# ---------------------------------------------------------------- new tasks
+
+
+def draft(
+    g: Grammar,
+    msg: Message,
+    lo: int,
+    hi: int,
+    now: datetime,
+    *,
+    adjective: str | None = None,
+    who: str | None = None,
+    project: str | None = None,
+    cut: tuple[int, int] | None = None,
+) -> CreateTask:
+    """A task from ``msg.text[lo:hi]``: its date, priority, project and assignee cut from the title.
+
+    ``cut`` is a span of the message already read by the caller ("to the X project").
+    """
+    original = msg.text[lo:hi]
+    if cut is not None:
+        original = blank(original, cut[0] - lo, cut[1] - lo)
+    text = fold(original)
+    title: str | None = None
+    quoted = _QUOTED.search(text)
+    if quoted:
+        title = squash(original[quoted.start("title") : quoted.end("title")])
+        original, text = blank(original, *quoted.span()), blank(text, *quoted.span())
+    due = due_in(original, now, g.lex.lang)
+    if due is not None:
+        original, text = blank(original, due.start, due.end), blank(text, due.start, due.end)
+    m = g.task_project.search(text) if project is None else None
+    if m and m.group("project"):
+        lo_p, hi_p = m.span("project")
+        project = clean_project(g.lex, text[lo_p:hi_p], original[lo_p:hi_p])
+        original, text = blank(original, *m.span("cut")), blank(text, *m.span("cut"))
+    elif m and m.group("hashtag"):
+        project = m.group("hashtag")
+        original, text = blank(original, *m.span("tag")), blank(text, *m.span("tag"))
+    m = g.task_assignee.search(text) if who is None else None
+    if m:
+        group = "who" if m.group("who") else "handle"
+        who = clean_name(g.lex, m.group(group), original[m.start(group) : m.end(group)])
+        if who is not None:
+            span = m.span("cut") if group == "who" else m.span("at")
+            original, text = blank(original, *span), blank(text, *span)
+    original, priority = extract_priority(original, g.lex.lang)
+    priority = priority or priority_of_adjective(adjective) or ("high" if msg.bangs else None)
+    return CreateTask(
+        title=title if title is not None else clean_title(g.lex, original),
+        priority=priority,
+        due=due,
+        project=project,
+        assignee=who,
+    )
+
+
+def _target_project(g: Grammar, folded: str, original: str) -> tuple[bool, str | None]:
+    """Whether "add X to <target>" adds a task, and to which project (None: the user's list)."""
+    if _LIST_TARGET.search(folded):
+        return True, None
+    if _PROJECT_WORD.search(folded):
+        return True, clean_project(g.lex, folded, original)
+    # "add fix the footer to Website Relaunch": English title-case names of two to four words.
+    # One capitalised word is as often a person ("add send the contract to Ana") and stays in the
+    # title; in Spanish and Portuguese a project needs its keyword.
+    parts = original.split()
+    if g.lex.lang == "en" and 2 <= len(parts) <= 4 and all(p[:1].isupper() for p in parts):
+        return True, clean_project(g.lex, folded, original)
+    return False, None
+
+
+def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
+    """A task asked for with a command word: "create a task to ...", "remind me to ...", "add X to
+    the Y project"."""
+    plain = msg.plain
+    for pattern in g.create_whole:
+        m = pattern.fullmatch(plain)
+        if m is None:
+            continue
+        adds, project = _target_project(g, m.group("target"), msg.original(m, "target"))
+        if adds:
+            cut = (msg.start + m.start("cut"), msg.start + m.end("cut"))
+            return draft(g, msg, msg.start + m.start("body"), msg.end, now, project=project, cut=cut)
+    for pattern in g.create_prefix:
+        m = pattern.match(plain)
+        if m is None:
+            continue
+        who = project = None
+        if _group(m, "who"):
+            who = clean_name(g.lex, m.group("who"), msg.original(m, "who"))
+            if who is None:
+                continue
+        if _group(m, "project"):
+            adds, project = _target_project(g, m.group("project"), msg.original(m, "project"))
+            if not adds and not project:
+                project = clean_project(g.lex, m.group("project"), msg.original(m, "project"))
+        return draft(
+            g, msg, msg.start + m.end(), msg.end, now, adjective=_group(m, "adj"), who=who, project=project
+        )
+    return None
+
+
+def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
+    """A task written without a command word: an instruction with a date ("pay rent on the 1st")."""
+    if msg.question or len(msg.plain.split()) < 2:
+        return None
+    unmarked, _ = extract_priority(msg.text[msg.start : msg.end], g.lex.lang)
+    first = fold(unmarked).split()[:1]
+    if not first or first[0] in g.implicit_block:
+        return None
+    task = draft(g, msg, msg.start, msg.end, now)
+    title_words = fold(task.title).split()
+    if task.due is None or not title_words or title_words[0] in g.implicit_block:
+        return None
+    if not re.search(r"[a-z]", fold(task.title)):
+        return None
+    return task
