@@ -4,8 +4,19 @@ A script is a WhatsApp conversation with a pinned clock and timezone: who writes
 for shared projects, teammates of the same organisation), what exists before it starts, each
 message (or button press) with the key facts its reply must show, and the end state of the task
 store. Keys are checked strictly, so a typo in a script (or a key that TOML attached to the table
-above it) fails loudly instead of silently checking nothing. ``conversations/README`` is this
-module's docstring: see the field lists below.
+above it) fails loudly instead of silently checking nothing.
+
+Format (one ``[[conversation]]`` table each; times are the user's local wall clock):
+  id, now, tz (pinned; else from the phone), country (GB/US/ES/MX/AR/CO/BR/PT), name,
+  users = [{name, country}] teammates, given_projects = [{name, owner, members}],
+  given = [{title, due, priority, status, project, assignee, owner}], no_tasks, not_notified,
+  profile = {timezone, lang} (a string or the acceptable values);
+  [[conversation.turn]]: say | press (a button or list row of the last reply), from, at | advance,
+  expect / expect_any / not_expect (case-insensitive substrings), buttons, options, interactive;
+  [[conversation.tasks]] the visible tasks exactly, [[conversation.task]] at least these:
+  title, due ("2026-11-27", "2026-11-27T15:00", "none", or a list), priority, status ("any"),
+  project, assignee ("none"), recurring, of (a teammate's view);
+  [[conversation.project]] name, members; [[conversation.notified]] to, expect.
 """
 
 from __future__ import annotations
