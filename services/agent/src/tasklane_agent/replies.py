@@ -62,11 +62,13 @@ def task_list(ctx: Context, heading: str, tasks: Sequence[Task], total: int) -> 
 
 
 def progress(ctx: Context, p: Progress) -> str:
+    total = p.done + p.open
     lines = [
         t(ctx.lang, "progress_head", project=p.project.name),
-        t(ctx.lang, "progress_counts", done=p.done, open=p.open, overdue=p.overdue),
+        t(ctx.lang, "progress_counts", done=p.done, open=p.open, overdue=p.overdue)
+        if total
+        else t(ctx.lang, "progress_empty", name=p.project.name),
     ]
-    total = p.done + p.open
     if total:
         lines.append(f"{'▰' * round(10 * p.done / total)}{'▱' * (10 - round(10 * p.done / total))} "
                      f"{round(100 * p.done / total)}%")  # fmt: skip

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from tasklane_agent.domain import Project, Task
+from tasklane_agent.names import name_key
 
 
 def utc(at: datetime | None) -> datetime | None:
@@ -44,6 +45,7 @@ def task_values(task: Task) -> dict[str, Any]:
         "id": task.id,
         "user_id": task.user_id,
         "title": task.title,
+        "title_key": name_key(task.title),
         "status": task.status,
         "priority": task.priority,
         "due_at": utc(task.due_at),

@@ -27,6 +27,8 @@ tasks = Table(
     Column("id", String(36), primary_key=True),
     Column("user_id", String(200), nullable=False),
     Column("title", Text, nullable=False),
+    # The title folded (names.name_key): what searches compare against, accents and case aside.
+    Column("title_key", Text, nullable=False),
     Column("status", String(10), nullable=False),
     Column("priority", String(10), nullable=False),
     # Always UTC. A date-only deadline is stored as 00:00 of that day in the user's timezone,

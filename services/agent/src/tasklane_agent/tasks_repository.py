@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_agent.domain import Task
+from tasklane_agent.names import name_key
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.rows import task_of, task_values, utc, utc_required
 from tasklane_agent.tables import project_members, tasks
@@ -46,7 +47,7 @@ class TaskFilter:
     project_id: str | None = None
     owner_id: str | None = None
     assignee_id: str | None = None
-    title_words: tuple[str, ...] = ()  # every word must appear in the title (case-insensitive)
+    title_words: tuple[str, ...] = ()  # every word must appear in the title (case and accents aside)
     limit: int = 50
     offset: int = 0
     # With ``as_of``: True keeps only the tasks overdue then (``overdue_clause``), False drops them.
@@ -86,8 +87,9 @@ def _conditions(scope: TaskScope, f: TaskFilter) -> list[ColumnElement[bool]]:
     if f.assignee_id is not None:
         where.append(tasks.c.assignee_id == f.assignee_id)
     for word in f.title_words:
-        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(func.lower(tasks.c.title).like(f"%{escaped}%", escape="\\"))
+        key = name_key(word)
+        if key:
+            where.append(tasks.c.title_key.contains(key, autoescape=True))
     if f.overdue is not None and f.as_of is not None:
         late = overdue_clause(f.as_of)
         where.append(late if f.overdue else not_(late))

@@ -371,12 +371,17 @@ class Workspace:
         await self._replan(reopened)
         return reopened
 
+    async def may_delete(self, task: Task) -> bool:
+        """Only a task's owner, or the owner of its project, may delete it (admins may)."""
+        if self.actor is None or task.user_id == self.actor.user_id:
+            return True
+        project = await self.projects.get(task.project_id) if task.project_id else None
+        return project is not None and project.owner_id == self.actor.user_id
+
     async def delete_task(self, task_id: str) -> Task:
         task = await self.task(task_id)
-        if self.actor is not None and task.user_id != self.actor.user_id:
-            project = await self.projects.get(task.project_id) if task.project_id else None
-            if project is None or project.owner_id != self.actor.user_id:
-                raise Forbidden("only the task's owner (or its project's owner) can delete it")
+        if not await self.may_delete(task):
+            raise Forbidden("only the task's owner (or its project's owner) can delete it")
         self._remember(task)
         deleted = dataclasses.replace(task, deleted_at=self.now, updated_at=self.now)
         await self.tasks.save(deleted)

@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tasklane_agent import replies
-from tasklane_agent.domain import Task
-from tasklane_agent.engines.base import Context, Outgoing
+from tasklane_agent.domain import Profile, Task
+from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
 from tasklane_agent.engines.resolve import confirm
 from tasklane_agent.i18n import t
 from tasklane_agent.nlu import commands as c
@@ -37,11 +37,39 @@ async def _project_id(ctx: Context, name: str, notes: list[str]) -> str:
 
 
 async def _teammate_id(ctx: Context, name: str, notes: list[str]) -> str | None:
-    mates = [m for m in await ctx.workspace.teammates_named(name) if m.user_id != ctx.profile.user_id]
+    mates = await _teammates(ctx, name)
     if len(mates) == 1:
         return mates[0].user_id
     notes.append(t(ctx.lang, "no_teammate" if not mates else "many_teammates", name=name))
     return None
+
+
+async def _teammates(ctx: Context, name: str) -> list[Profile]:
+    return [m for m in await ctx.workspace.teammates_named(name) if m.user_id != ctx.profile.user_id]
+
+
+def ask_who(ctx: Context, mates: list[Profile], task: Task) -> Outgoing:
+    """Several teammates answer to the name: buttons (or a list) of their full names."""
+    token = ctx.workspace.seed[:8]
+    ctx.state.pending = {"kind": "choose_person", "token": token, "task_id": task.id,
+                         "people": [m.user_id for m in mates[:MAX_ROWS]]}  # fmt: skip
+    question = t(ctx.lang, "which_person", title=replies.bold(task.title))
+    if len(mates) <= MAX_BUTTONS:
+        return Outgoing(
+            question, buttons=tuple(Button(f"who:{token}:{m.user_id}", m.name or "?") for m in mates)
+        )
+    rows = tuple(Row(f"who:{token}:{m.user_id}", m.name or "?") for m in mates[:MAX_ROWS])
+    return Outgoing(question, rows=rows, list_button=t(ctx.lang, "choose_button"))
+
+
+async def assign_to(ctx: Context, task_id: str, user_id: str) -> Outgoing:
+    """Assign the task to the teammate picked from ``ask_who``."""
+    updated = await ctx.workspace.update_task(task_id, TaskChanges(assignee_id=user_id))
+    _remember(ctx, [updated.id])
+    mate = await ctx.workspace.profiles.get(user_id)
+    return Outgoing(
+        t(ctx.lang, "assigned", title=replies.bold(updated.title), name=mate.name if mate else "?")
+    )
 
 
 async def summary(ctx: Context, task: Task) -> str:
@@ -66,7 +94,10 @@ async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
         return [Outgoing(t(ctx.lang, "missing_title"))]
     notes: list[str] = []
     project_id = await _project_id(ctx, command.project, notes) if command.project else None
-    assignee_id = await _teammate_id(ctx, command.assignee, notes) if command.assignee else None
+    mates = await _teammates(ctx, command.assignee) if command.assignee else []
+    assignee_id = mates[0].user_id if len(mates) == 1 else None
+    if command.assignee and not mates:
+        notes.append(t(ctx.lang, "no_teammate", name=command.assignee))
     due = command.due
     task = await ctx.workspace.create_task(
         command.title,
@@ -87,7 +118,10 @@ async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
         lines.append(t(ctx.lang, "assigned_to", name=mate.name if mate and mate.name else "?"))
     lines.extend(notes)
     lines.append(await summary(ctx, task))
-    return [Outgoing("\n".join(lines))]
+    created = [Outgoing("\n".join(lines))]
+    if len(mates) > 1:
+        created.append(ask_who(ctx, mates, task))
+    return created
 
 
 def update_params(command: c.UpdateTask) -> dict[str, Any]:
@@ -123,16 +157,18 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
         _remember(ctx, [reopened.id])
         return [Outgoing(t(lang, "reopened", task=replies.describe(ctx, reopened)))]
     if verb == "delete":
+        if not await ws.may_delete(task):
+            return [Outgoing(t(lang, "error_forbidden"))]
         question = t(lang, "confirm_delete", title=replies.bold(task.title))
         return [confirm(ctx, question, {"verb": "delete", "task_ids": [task.id]})]
     notes: list[str] = []
     if verb == "assign":
-        mate = await _teammate_id(ctx, str(params["name"]), notes)
-        if mate is None:
-            return [Outgoing("\n".join(notes))]
-        updated = await ws.update_task(task.id, TaskChanges(assignee_id=mate))
-        _remember(ctx, [updated.id])
-        return [Outgoing(t(lang, "assigned", title=replies.bold(updated.title), name=params["name"]))]
+        mates = await _teammates(ctx, str(params["name"]))
+        if len(mates) > 1:
+            return [ask_who(ctx, mates, task)]
+        if not mates:
+            return [Outgoing(t(lang, "no_teammate", name=params["name"]))]
+        return [await assign_to(ctx, task.id, mates[0].user_id)]
     changes = TaskChanges(
         title=params.get("title"),
         priority=params.get("priority"),
@@ -143,7 +179,11 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
     )
     updated = await ws.update_task(task.id, changes)
     _remember(ctx, [updated.id])
-    lines = [t(lang, "updated", task=replies.describe(ctx, updated)), *notes, await summary(ctx, updated)]
+    lines = [t(lang, "updated", task=replies.describe(ctx, updated)), *notes]
+    if params.get("project") and updated.project_id:
+        project = await ws.project(updated.project_id)
+        lines.append(t(lang, "in_project", project=replies.bold(project.name)))
+    lines.append(await summary(ctx, updated))
     return [Outgoing("\n".join(lines))]
 
 
@@ -175,7 +215,7 @@ async def create_project(ctx: Context, name: str) -> Outgoing:
     if existing and existing[0].name.casefold() == name.casefold():
         return Outgoing(t(ctx.lang, "project_exists", project=replies.bold(existing[0].name)))
     project = await ctx.workspace.create_project(name)
-    return Outgoing(t(ctx.lang, "project_created", project=replies.bold(project.name)))
+    return Outgoing(t(ctx.lang, "project_created", project=replies.bold(project.name), name=project.name))
 
 
 async def project_status(ctx: Context, name: str | None) -> Outgoing:

@@ -71,7 +71,7 @@ def _answers_offline_question(context: Context) -> bool:
     if context.choice_id:
         return True
     pending = context.state.pending
-    if not pending or pending.get("kind") not in ("confirm", "choose"):
+    if not pending or pending.get("kind") not in ("confirm", "choose", "choose_person"):
         return False
     # Imported here: the parser is only needed while a question is pending.
     from tasklane_agent.nlu import commands

@@ -44,6 +44,11 @@ class RulesEngine:
                 ids = list(pending.get("task_ids", []))
                 if 1 <= command.index <= len(ids):
                     return await self._apply(ctx, pending, ids[command.index - 1])
+            if isinstance(command, c.Choose) and pending.get("kind") == "choose_person":
+                people = list(pending.get("people", []))
+                if 1 <= command.index <= len(people):
+                    reply = await changes.assign_to(ctx, str(pending["task_id"]), people[command.index - 1])
+                    return self._reply("assign_task", [reply])
         if isinstance(command, c.Choose):
             # "3" alone, with no question pending: say what can be done with the third task.
             return self._reply("choose", [Outgoing(t(ctx.lang, "number_alone", n=command.index))])
@@ -58,9 +63,16 @@ class RulesEngine:
         """A button or list row we sent; None when it is not ours (the text is read instead)."""
         pending = ctx.state.pending
         parts = choice_id.split(":")
-        if parts[0] not in ("confirm", "pick") or pending is None:
+        if parts[0] not in ("confirm", "pick", "who") or pending is None:
             return None
         ctx.state.pending = None
+        if (
+            parts[0] == "who"
+            and pending.get("kind") == "choose_person"
+            and parts[-1] in pending.get("people", [])
+        ):
+            reply = await changes.assign_to(ctx, str(pending["task_id"]), parts[-1])
+            return self._reply("assign_task", [reply])
         if parts[0] == "confirm" and pending.get("kind") == "confirm":
             return await self._answer(ctx, pending, parts[-1] == "yes")
         if (
@@ -183,12 +195,12 @@ class RulesEngine:
             status = "done"
         elif command.scope == "all":
             status = None
-        project_id = None
+        project_id = project_name = None
         if command.project:
             projects = await ctx.workspace.find_projects(command.project)
             if not projects:
                 return Outgoing(t(lang, "no_project", project=command.project))
-            project_id = projects[0].id
+            project_id, project_name = projects[0].id, projects[0].name
         f = TaskFilter(
             status=status,
             due_from=due_from.astimezone(UTC) if due_from else None,
@@ -207,8 +219,8 @@ class RulesEngine:
         heading = t(lang, f"list_{command.scope}")
         if command.priority:
             heading += " · " + t(lang, f"priority_{command.priority}_mark").strip("()")
-        if command.project and project_id:
-            heading += " · " + command.project
+        if project_name:
+            heading += " · " + project_name
         if not tasks:
             empty = t(lang, f"empty_{command.scope}")
             hint = command.scope in ("open", "all", "today") and not (command.priority or command.project)
