@@ -67,7 +67,7 @@ relatorios preciso esquece anota depois
 # in both lists would score for both; drop the shared ones so only distinctive words count.
 _SHARED = _ES & _PT
 _LEXICON: dict[Lang, frozenset[str]] = {"en": _EN, "es": _ES - _SHARED, "pt": _PT - _SHARED}
-_WORD = re.compile(r"[a-z']+")
+_WORD = re.compile(r"[a-z]+")
 # Letters and endings only one of the two Iberian languages uses.
 _ES_MARKS = re.compile(r"[ñ¿¡]|ci[oó]n(?:es)?\b")
 _PT_MARKS = re.compile(r"[ãõç]|ç[ãa]o\b|ções\b|\bvocê\b|\bé\b")
@@ -97,7 +97,7 @@ def fold(text: str) -> str:
 def scores(text: str) -> dict[Lang, int]:
     """How many distinctive words (and marks) of each language ``text`` holds."""
     lowered = text.lower()
-    words = _WORD.findall(fold(text))
+    words = _WORD.findall(fold(text).replace("'", " "))
     result: dict[Lang, int] = {lang: sum(w in _LEXICON[lang] for w in words) for lang in LANGS}
     # One point for the marks, however many: "ação ação" is no surer than "ação".
     result["es"] += 1 if _ES_MARKS.search(lowered) else 0

@@ -105,7 +105,10 @@ GRAMMAR = Grammar(
         r"(?:\s+(?:of|to|on|in)\s+(?P<project>.+))?",
         rf"share\s+(?P<project>.+?)\s+with\s+{_WHO}",
     ),
-    undo=compile_all(r"(?:undo|revert|reverse)\s+(?:that|it|this|the last (?:one|thing|change|action)|last)"),
+    undo=compile_all(
+        r"(?:undo|revert|reverse)\s+(?:that|it|this|last|(?:the|my)\s+(?:last\s+)?(?:one|thing|change|action|"
+        r"delete|deletion|completion|rename|edit|update))"
+    ),
     clear_due=compile_all(
         r"(?:remove|clear|delete|drop|take off|get rid of|unset|erase)\s+(?:the\s+)?(?:due\s+date|deadline|"
         r"date|due)\s*(?:(?:from|of|on|for)\s+(?P<ref>.+))?",
@@ -210,7 +213,7 @@ GRAMMAR = Grammar(
         r"|\bsaying\b)?\s*",
         rf"(?:new\s+)?{_TASK}\s*[:\-\u2013\u2014]\s*",
         r"(?:remind\s+me|remind\s+us|reminde?\s+me|rmind me|don'?t\s+(?:let\s+me\s+)?forget|remember|"
-        r"note to self|reminder)\b(?:\s+(?:to|about|that|of))?\s*[:\-]?\s*",
+        r"note to self|reminder)\b(?:\s+(?:to|about|that|of)\b)?\s*[:\-]?\s*",
         r"(?:i\s+)?(?:need|have|got|must|should)\s+to\s+|(?:i\s+)?(?:gotta|must)\s+",
         rf"(?:ask|tell|get|remind)\s+{_WHO1}\s+to\s+",
         r"add\s+(?:to|on)\s+(?:my\s+)?(?:list|tasks|to-?do(?:\s+list)?)\s*[:\-]?\s*",
@@ -237,8 +240,8 @@ GRAMMAR = Grammar(
         should shall have has had i im i'm ive i've ill i'll id i'd me my mine we our us you your u he she
         they it its it's this that there these those the a an no not dont don't nope yes yeah ok okay
         thanks thank lol haha hmm see talk bye good great nice sorry if maybe and but or so because
-        also please hi hello hey done finished completed delete remove erase scrap trash drop cancel
-        kill mark move push postpone delay reschedule rename reassign assign reopen set change update
-        edit show list ignore forget disregard undo tell give happy merry"""
+        also please hi hello hey done finished completed delete remove erase scrap trash kill mark
+        push postpone delay reschedule rename reassign assign reopen update edit list ignore forget
+        disregard undo tell happy merry"""
     ),
 )

@@ -218,7 +218,7 @@ GRAMMAR = Grammar(
         r"(?:nueva\s+)?(?:tarea|pendiente|recordatorio)\s*[:\-\u2013\u2014]\s*",
         r"(?:recuerdame|recordarme|recuerdeme|recordame|acuerdame|acordame|acuerdate de|no me dejes olvidar"
         r"|no olvides|no olvidar|"
-        r"que no se me olvide|recordatorio)\b(?:\s+(?:que|de|sobre))?\s*[:\-]?\s*",
+        r"que no se me olvide|recordatorio)\b(?:\s+(?:que|de|sobre)\b)?\s*[:\-]?\s*",
         r"(?:tengo que|tenemos que|necesito|hay que|debo|debemos)\s+",
         rf"(?:pidele|pide|pedile|dile|decile)\s+a\s+{_WHO1}\s+que\s+",
         r"(?:agrega|anade|anota|apunta|pon)\s+(?:en|a)\s+(?:mi\s+)?(?:lista|tareas|pendientes)\s*[:\-]?\s*",

@@ -219,7 +219,7 @@ GRAMMAR = Grammar(
         r"(?:me\s+lembra|me\s+lembre|me\s+lembrar|lembra\s+(?:de\s+)?me|lembre-me|lembra-me|lembrem-me"
         r"|lembrete|"
         r"nao\s+me\s+deixa\s+esquecer|nao\s+esquece|nao\s+esquecer|me\s+avisa|me\s+avise)\b"
-        r"(?:\s+(?:de|que|do|da|sobre|pra|para))?\s*[:\-]?\s*",
+        r"(?:\s+(?:de|que|do|da|sobre|pra|para)\b)?\s*[:\-]?\s*",
         r"(?:tenho que|temos que|preciso|precisamos|tenho de|devo|vou ter que)\s+(?:de\s+)?",
         rf"(?:pede|peca|pedir|fala|diz|avisa)\s+(?:pro|pra|para o|para a|ao|a|o)\s+{_WHO1}\s+(?:pra\s+"
         rf"|para\s+|que\s+)?",

@@ -41,177 +41,77 @@ _COURTESY = (
     r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|por favor|porfa|gracias|obrigad[oa]|valeu|pf|pfv))*"
 )
 
-_YES = (
-    words("""
-yes yess yesss yep yup yeah yea ya y sure ok okay okey oki okie k kk alright fine confirm confirmed
-correct right exactly absolutely definitely si claro dale vale va venga perfecto hazlo adelante
-confirmo correcto exacto sim pode beleza blz isso certo confirma bora manda fechado
-""")
-    + "|"
-    + "|".join(
-        (
-            r"go ahead",
-            r"do it",
-            r"ok do it",
-            r"yes do it",
-            r"please do",
-            r"of course",
-            r"that'?s right",
-            r"yes please",
-            r"sounds good",
-            r"all right",
-            r"de acuerdo",
-            r"por supuesto",
-            r"si,? claro",
-            r"claro que si",
-            r"adelante con eso",
-            r"pode sim",
-            r"isso mesmo",
-            r"manda ver",
-            r"com certeza",
-            r"claro que sim",
-            r"pode fazer",
-            r"faz isso",
-            r"sim,? pode",
-            r"ok,? pode",
-            r"pode ser",
-            r"ok,? dale",
-            r"si,? hazlo",
-            r"yes,? go ahead",
-            r"y(?:es)? sure",
-        )
-    )
+
+def _either(single_words: str, phrases: str) -> str:
+    """An alternation of whitespace-separated words and of " | "-separated regex phrases."""
+    parts = [re.sub(r"\s*\n\s*", "", p.strip()) for p in phrases.split(" | ")]
+    return "|".join([words(single_words)] * bool(single_words.split()) + parts)
+
+
+_YES = _either(
+    """yes yess yesss yep yup yeah yea ya y sure ok okay okey oki okie k kk alright fine confirm
+    confirmed correct right exactly absolutely definitely si claro dale vale va venga perfecto hazlo
+    adelante confirmo correcto exacto sim pode beleza blz isso certo confirma bora manda fechado""",
+    r"""go ahead | do it | ok do it | yes do it | please do | of course | that'?s right | yes please
+    | sounds good | all right | y(?:es)? sure | yes,? go ahead | de acuerdo | por supuesto | si,? claro
+    | claro que si | si,? hazlo | ok,? dale | pode sim | isso mesmo | manda ver | com certeza
+    | claro que sim | pode fazer | faz isso | sim,? pode | ok,? pode | pode ser""",
 )
-_NO = (
-    words("""
-no nope nah n cancel stop abort nevermind nvm negative cancela cancelar dejalo olvidalo nao
-esquece deixa nada negativo para
-""")
-    + "|"
-    + "|".join(
-        (
-            r"not now",
-            r"cancel (?:it|that)",
-            r"don'?t",
-            r"do not",
-            r"never mind",
-            r"forget it",
-            r"no thanks",
-            r"no thank you",
-            r"no,? (?:don'?t|cancel|stop)",
-            r"mejor no",
-            r"ni hablar",
-            r"no,? gracias",
-            r"no lo hagas",
-            r"deixa pra la",
-            r"melhor nao",
-            r"nao,? obrigad[oa]",
-            r"nao precisa",
-            r"nao faz",
-            r"cancela isso",
-            r"no,? cancela",
-        )
-    )
+_NO = _either(
+    """no nope nah n cancel stop abort nevermind nvm negative cancela cancelar dejalo olvidalo nao
+    esquece deixa nada negativo para""",
+    r"""not now | cancel (?:it|that) | don'?t | do not | never mind | forget it | no thanks
+    | no thank you | no,? (?:don'?t|cancel|stop) | mejor no | ni hablar | no,? gracias | no lo hagas
+    | no,? cancela | deixa pra la | melhor nao | nao,? obrigad[oa] | nao precisa | nao faz
+    | cancela isso""",
 )
-_THANKS = (
-    words("""
-thanks thank thx ty tysm cheers great perfect awesome nice cool excellent brilliant lovely
-gracias genial perfecto excelente buenisimo chevere obrigado obrigada brigado brigada valeu vlw
-perfeito otimo show top massa maravilha
-""")
-    + "|"
-    + "|".join(
-        (
-            r"thank you(?: so much| very much)?",
-            r"thanks(?: a lot| so much| a million)?",
-            r"got it",
-            r"ok,? thanks",
-            r"great,? thanks",
-            r"many thanks",
-            r"muchas gracias",
-            r"mil gracias",
-            r"muito obrigad[oa]",
-            r"valeu mesmo",
-            r"ok,? gracias",
-            r"ok,? obrigad[oa]",
-            r"de nada",
-        )
-    )
+_THANKS = _either(
+    """thanks thank thx ty tysm cheers great perfect awesome nice cool excellent brilliant lovely
+    gracias genial perfecto excelente buenisimo chevere obrigado obrigada brigado brigada valeu vlw
+    perfeito otimo show top massa maravilha""",
+    # Goodbyes are acknowledgements too: "see you tomorrow" is not a list of tomorrow's tasks.
+    r"""thank you(?: so much| very much)? | thanks(?: a lot| so much| a million)? | got it
+    | ok,? thanks | great,? thanks | many thanks | muchas gracias | mil gracias | muito obrigad[oa]
+    | valeu mesmo | ok,? gracias | ok,? obrigad[oa] | de nada
+    | (?:see you|see ya|cya|bye|goodbye|talk (?:to you )?later|ttyl|hasta (?:luego|manana|pronto)
+    |nos vemos|chao|adios|ate (?:amanha|mais|logo)|tchau|falou)(?: (?:tomorrow|later|soon|then|manana))?""",
 )
-_GREETING = (
-    words("""
-hi hii hiii hello helo hey heyy hiya heya yo howdy greetings morning hola buenas buenos ola oi
-oie opa salve
-""")
-    + "|"
-    + "|".join(
-        (
-            r"good (?:morning|afternoon|evening|day)",
-            r"hi there",
-            r"hello there",
-            r"hey there",
-            r"how are you",
-            r"how'?s it going",
-            r"how are things",
-            r"what'?s up",
-            r"sup",
-            r"buenos dias",
-            r"buenas (?:tardes|noches)",
-            r"que tal",
-            r"como estas",
-            r"como va todo",
-            r"hola,? (?:que tal|como estas)",
-            r"bom dia",
-            r"boa (?:tarde|noite)",
-            r"e ai",
-            r"eai",
-            r"tudo (?:bem|bom|certo)",
-            r"como vai",
-            r"oi,? tudo (?:bem|bom)",
-            r"ola,? tudo bem",
-        )
-    )
+_GREETING = _either(
+    """hi hii hiii hello helo hey heyy hiya heya yo howdy greetings morning hola buenas buenos ola oi
+    oie opa salve""",
+    r"""good (?:morning|afternoon|evening|day) | hi there | hello there | hey there | how are you
+    | how'?s it going | how is it going | how are things | what'?s up | sup | buenos dias
+    | buenas (?:tardes|noches) | que tal | como estas | como va todo | hola,? (?:que tal|como estas)
+    | bom dia | boa (?:tarde|noite) | e ai | eai | tudo (?:bem|bom|certo) | como vai
+    | oi,? tudo (?:bem|bom) | ola,? tudo bem""",
 )
-_HELP = (
-    words("""
-help menu commands start options instructions ayuda comandos instrucciones ajuda socorro opcoes
-""")
-    + "|"
-    + "|".join(
-        (
-            r"help me",
-            r"/?start",
-            r"/help",
-            r"\?+",
-            r"what can you do",
-            r"what do you do",
-            r"how does (?:this|it) work",
-            r"how do i use (?:this|you|it)",
-            r"who are you",
-            r"what are you",
-            r"what can i (?:do|say|ask)",
-            r"que puedes hacer",
-            r"que haces",
-            r"como funciona(?:s)?",
-            r"como te uso",
-            r"quien eres",
-            r"o que (?:voce|vc) (?:faz|pode fazer|sabe fazer)",
-            r"como (?:funciona|te uso|usar)",
-            r"quem e voce",
-            r"me ajuda",
-        )
-    )
+_HELP = _either(
+    "help menu commands start options instructions ayuda comandos instrucciones ajuda socorro opcoes",
+    r"""help me | /?start | /help | \?+ | what can you do | what do you do | how does (?:this|it) work
+    | how do i use (?:this|you|it) | who are you | what are you | what is this | what can i (?:do|say|ask)
+    | que puedes hacer | que haces | como funciona(?:s)? | como te uso | quien eres
+    | o que (?:voce|vc) (?:faz|pode fazer|sabe fazer) | como (?:funciona|te uso|usar) | quem e voce
+    | me ajuda""",
 )
-_UNDO = r"undo(?: (?:that|it|this|the last (?:one|thing|change|action)))?|revert(?: that| it)?|" \
-    r"take (?:that|it) back|oops,? undo(?: that)?|deshacer|deshaz(?:lo)?(?: eso)?|revierte(?:lo)?|" \
-    r"desfaz(?:er)?(?: isso)?|desfaca(?: isso)?|volta atras"  # fmt: skip
-_DONE = r"done|all done|finished|completed|it'?s done|that'?s done|listo|hecho|hecha|terminado|" \
-    r"terminada|ya esta|ya lo hice|completado|feito|feita|pronto|pronta|concluido|concluida|ja fiz|" \
-    r"terminei|conclui|acabei|termine|acabe"  # fmt: skip
-_NOT_DONE = r"not done(?: yet)?|(?:it'?s|it is) not done(?: yet)?|not finished(?: yet)?|" \
-    r"(?:todavia|aun) no(?: esta)?(?: hecha| lista| terminada)?|no esta (?:hecha|lista|terminada)|" \
-    r"ainda nao(?: terminei| acabei| esta pronta| esta feita)?|" \
-    r"nao (?:esta|ta) (?:pronta|feita|pronto|feito)"  # fmt: skip
+_UNDO = _either(
+    "undo revert deshacer deshaz deshazlo revierte reviertelo desfaz desfazer desfaca",
+    r"""undo (?:that|it|this|the last (?:one|thing|change|action)) | revert (?:that|it)
+    | take (?:that|it) back | oops,? undo(?: that)? | deshaz eso | desfaz isso | desfaca isso
+    | volta atras""",
+)
+_DONE = _either(
+    """done finished completed listo hecho hecha terminado terminada completado feito feita pronto pronta
+    concluido concluida terminei conclui acabei termine acabe""",
+    r"""all done | it'?s done | that'?s done | i(?:'?ve| have)? finished | i'?m done | i am done
+    | i'?m finished | done it | did it | ya esta | ya lo hice | ja fiz""",
+)
+_NOT_DONE = _either(
+    "",
+    r"""not done(?: yet)? | (?:it'?s|it is) not done(?: yet)? | not finished(?: yet)? | not yet
+    | (?:todavia|aun) no(?: esta)?(?: hecha| lista| terminada)? | no esta (?:hecha|lista|terminada)
+    | ainda nao(?: terminei| acabei| esta pronta| esta feita)?
+    | nao (?:esta|ta) (?:pronta|feita|pronto|feito)""",
+)
 
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,

@@ -50,6 +50,7 @@ _QUOTED = re.compile(r"(?<!\w)[\"'](?P<title>[^\"]{2,}?)[\"'](?!\w)")
 _LIST_HIGH = re.compile(r"\b(?:urgent|important|urgentes?|importantes?|prioritari[ao]s?|high|alta|altas)\b")
 _LIST_LOW = re.compile(r"\b(?:low|baja|bajas|baixa|baixas)\b")
 _PROJECT_WORD = re.compile(r"\b(?:project|proyecto|projeto)s?\b")
+_ABOUT_TASKS = re.compile(r"\b(?:tasks|tareas|tarefas|todos|to-dos|all my|todas mis|todas as minhas)\b")
 _LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")
 
 
@@ -89,7 +90,9 @@ def list_tasks(g: Grammar, msg: Message) -> ListTasks | None:
     tokens = set(_TOKEN.findall(text))
     if tokens - g.list_vocabulary:
         return None
-    if not (tokens & g.list_triggers or scope or project or priority) or (not tokens and not scope):
+    triggered = bool(tokens & g.list_triggers)
+    # A project or a priority needs a list word with it: "i'm in a meeting" is not a list.
+    if not (triggered or scope or (priority and tokens)) or (project and not triggered):
         return None
     return ListTasks(scope=scope or "open", priority=priority, project=project)
 
@@ -114,7 +117,9 @@ def _list_project(g: Grammar, text: str, original: str) -> tuple[str | None, str
         j = i
         while j > 0 and (tokens[j - 1].group() == "project" or tokens[j - 1].group() not in vocabulary):
             j -= 1
-        if any(t.group() != "project" for t in tokens[j:i]):
+        # The name must sit right before the noun ("remove all tasks" is not project "remove").
+        gap = text[tokens[i - 1].end() : token.start()] if i else ""
+        if gap.strip() == "" and len(gap) == 1 and any(t.group() != "project" for t in tokens[j:i]):
             lo, hi = tokens[j].start(), tokens[i - 1].end()
             return clean_project(g.lex, text[lo:hi], original[lo:hi]), blank(text, lo, hi)
     return None, text
@@ -357,12 +362,15 @@ def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | Non
     if msg.question or len(msg.plain.split()) < 2:
         return None
     unmarked, _ = extract_priority(msg.text[msg.start : msg.end], g.lex.lang)
-    first = fold(unmarked).split()[:1]
+    first = re.findall(r"[\w']+", fold(unmarked))[:1]
     if not first or first[0] in g.implicit_block:
         return None
     task = draft(g, msg, msg.start, msg.end, now)
     title_words = fold(task.title).split()
     if task.due is None or not title_words or title_words[0] in g.implicit_block:
+        return None
+    # "move all my tasks to Friday" that no change could read is not a new task either.
+    if _ABOUT_TASKS.search(fold(task.title)):
         return None
     if not re.search(r"[a-z]", fold(task.title)):
         return None
