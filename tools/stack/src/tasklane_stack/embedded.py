@@ -42,7 +42,7 @@ class EmbeddedStack:
         self.apps = apps
         self.simulator = simulator
 
-    async def chat(self, text: str, *, from_: str, name: str = "You", timeout: float = 15.0) -> list[str]:
+    async def chat(self, text: str, *, from_: str, name: str = "Alex", timeout: float = 15.0) -> list[str]:
         """Send ``text`` as a WhatsApp user and return the bodies of the replies it produced."""
         before = len(self.simulator.sent_messages(to=from_))
         result = await self.simulator.inject_text(from_, text, name=name)
@@ -57,8 +57,17 @@ def _body(message: dict[str, Any]) -> str:
     if body.get("type") == "text":
         return str(body["text"]["body"])
     if body.get("type") == "interactive":
+        # Buttons and list rows shown as the words to type: "yes", or the row's number.
         interactive = body["interactive"]
-        return str(interactive.get("body", {}).get("text", ""))
+        text = str(interactive.get("body", {}).get("text", ""))
+        action = interactive.get("action", {})
+        buttons = [b.get("reply", {}).get("title", "") for b in action.get("buttons", [])]
+        if buttons:
+            text += "\n" + "  ".join(f"[{title}]" for title in buttons)
+        rows = [r for section in action.get("sections", []) for r in section.get("rows", [])]
+        for number, row in enumerate(rows, 1):
+            text += f"\n  {number}) {row.get('title', '')}"
+        return text
     return str(body)
 
 
