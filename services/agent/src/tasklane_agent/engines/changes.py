@@ -20,7 +20,8 @@ from tasklane_agent.tasks_repository import TaskFilter
 from tasklane_agent.workspace import UNSET, NotFound, TaskChanges
 
 
-def _remember(ctx: Context, focus: list[str]) -> None:
+def remember(ctx: Context, focus: list[str]) -> None:
+    """What the next message's "it" means, and what "undo" puts back."""
     ctx.state.focus = focus
     if ctx.workspace.effects.before:
         ctx.state.last_action = {"before": ctx.workspace.effects.before}
@@ -65,7 +66,7 @@ def ask_who(ctx: Context, mates: list[Profile], task: Task) -> Outgoing:
 async def assign_to(ctx: Context, task_id: str, user_id: str) -> Outgoing:
     """Assign the task to the teammate picked from ``ask_who``."""
     updated = await ctx.workspace.update_task(task_id, TaskChanges(assignee_id=user_id))
-    _remember(ctx, [updated.id])
+    remember(ctx, [updated.id])
     mate = await ctx.workspace.profiles.get(user_id)
     return Outgoing(
         t(ctx.lang, "assigned", title=replies.bold(updated.title), name=mate.name if mate else "?")
@@ -108,7 +109,7 @@ async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
         project_id=project_id,
         assignee_id=assignee_id,
     )
-    _remember(ctx, [task.id])
+    remember(ctx, [task.id])
     lines = [t(ctx.lang, "created", task=replies.describe(ctx, task))]
     if project_id:
         project = await ctx.workspace.project(project_id)
@@ -146,7 +147,7 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
     ws, lang = ctx.workspace, ctx.lang
     if verb == "complete":
         done, following = await ws.complete_task(task.id)
-        _remember(ctx, [done.id])
+        remember(ctx, [done.id])
         lines = [t(lang, "completed", title=replies.bold(done.title))]
         if following is not None:
             lines.append(t(lang, "next_occurrence", task=replies.describe(ctx, following)))
@@ -154,7 +155,7 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
         return [Outgoing("\n".join(lines))]
     if verb == "reopen":
         reopened = await ws.reopen_task(task.id)
-        _remember(ctx, [reopened.id])
+        remember(ctx, [reopened.id])
         return [Outgoing(t(lang, "reopened", task=replies.describe(ctx, reopened)))]
     if verb == "delete":
         if not await ws.may_delete(task):
@@ -178,7 +179,7 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
         project_id=await _project_id(ctx, params["project"], notes) if params.get("project") else UNSET,
     )
     updated = await ws.update_task(task.id, changes)
-    _remember(ctx, [updated.id])
+    remember(ctx, [updated.id])
     lines = [t(lang, "updated", task=replies.describe(ctx, updated)), *notes]
     if params.get("project") and updated.project_id:
         project = await ws.project(updated.project_id)

@@ -90,7 +90,7 @@ class RulesEngine:
             deleted = []
             for task_id in pending.get("task_ids", []):
                 deleted.append(await ctx.workspace.delete_task(task_id))
-            self._changed(ctx, [x.id for x in deleted])
+            changes.remember(ctx, [x.id for x in deleted])
             titles = ", ".join(replies.bold(x.title) for x in deleted)
             return self._reply("delete_task", [Outgoing(t(ctx.lang, "deleted", titles=titles))])
         return self._reply("cancelled", [Outgoing(t(ctx.lang, "stale_choice"))])
@@ -109,11 +109,6 @@ class RulesEngine:
             )
         reply = await changes.apply(ctx, verb, params, task)
         return self._reply(f"{verb}_task", reply)
-
-    def _changed(self, ctx: Context, focus: list[str]) -> None:
-        ctx.state.focus = focus
-        if ctx.workspace.effects.before:
-            ctx.state.last_action = {"before": ctx.workspace.effects.before}
 
     # ------------------------------------------------------------------ commands
 
