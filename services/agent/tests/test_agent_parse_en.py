@@ -338,6 +338,11 @@ NOT_UNDERSTOOD = cases(
     ("delete all my tasks", Unknown()),
     ("mark everything as done", Unknown()),
     ("delete", Unknown()),
+    # One command changes one task: several are not guessed at.
+    ("delete 1, 2 and 3", Unknown()),
+    ("mark 1 and 2 as done", Unknown()),
+    ("don't delete #3", Unknown()),
+    ("i'm not done", Unknown()),
     # Questions and chat are not commands.
     ("is the report done?", Unknown()),
     ("what's the weather like tomorrow?", Unknown(mentions_date=True)),
@@ -358,6 +363,21 @@ def test_the_answer_keeps_the_language_asked_for() -> None:
     # An English user's "sí" is a yes, answered in English; a whole Spanish sentence switches.
     assert understand("sí", NOW, "en").lang == "en"
     assert read("crea una tarea para pagar la luz mañana", NOW, "en").lang == "es"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "phrase"),
+    [
+        ("hey, remind me to call mom tomorrow", "en", "tomorrow"),
+        ("push the report deadline to Monday", "en", "Monday"),
+        ("muda a 2 pra amanhã às 10h", "pt", "pra amanhã às 10h"),
+        ("recuérdame llamar al dentista mañana por la mañana", "es", "mañana por la mañana"),
+    ],
+)
+def test_due_spans_are_offsets_in_the_message(text: str, lang: Lang, phrase: str) -> None:
+    due = getattr(understand(text, NOW, lang).command, "due", None)
+    assert due is not None
+    assert text[due.start : due.end] == phrase
 
 
 def test_now_must_be_aware() -> None:

@@ -74,6 +74,8 @@ _INJECTION = re.compile(
     r"|\b(?:todos\s+los|todos\s+os|otros|outros)\s+usuarios\b|\bdeveloper\s+mode\b"
     r"|\bact\s+as\s+(?:an?\s+)?admin"
 )
+# "delete 1, 2 and 3" is several tasks, not a first clause "delete 1" and a remark.
+_NUMBER_LIST = re.compile(r"\d\s*,\s*#?\d")
 _NOT_A_PROJECT = bag("it things everything all projects them you we todo tudo todos eso isso") | {
     "my projects",
     "all projects",
@@ -197,7 +199,7 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     found = _steps(g, msg, now)
     if found is None and implicit:
         found = parse_tasks.implicit_create(g, msg, now)
-    if found is None and "," in msg.plain:
+    if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
         # "weekly report done, sorry it's late", "oops not yet, reopen it": one clause is the
         # request, the other a remark. The first clause, then the last.
         start, end = msg.start, msg.end

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tasklane_agent.nlu.commands import TaskRef
@@ -114,6 +114,13 @@ def due_in(text: str, now: datetime, lang: Lang) -> DueDate | None:
     return find_due(text, now, lang)
 
 
+def shifted(due: DueDate | None, offset: int) -> DueDate | None:
+    """``due`` found in a part of the message starting at ``offset``, with spans in the message."""
+    if due is None or offset == 0:
+        return due
+    return replace(due, start=due.start + offset, end=due.end + offset)
+
+
 def blank(text: str, start: int, end: int) -> str:
     """``text`` with ``[start, end)`` replaced by spaces: later offsets stay valid."""
     return text[:start] + " " * (end - start) + text[end:]
@@ -150,6 +157,7 @@ _BROAD = re.compile(
     r"anything|something|nothing|algo|nada|alguma|algum|alguna|"
     r"instructions?|instrucciones|instrucoes|prompt|system)\b"
 )
+_SEVERAL = re.compile(r"#?\d+\s*(?:,|&|\+|\band\b|\by\b|\be\b)\s*(?:(?:la|el|a|o|the)\s+)?#?\d+")
 _NUMBER = re.compile(r"#?\s*(?P<n>\d{1,3})(?:st|nd|rd|th|º|ª|o|a)?")
 _EDGE_LEAD = re.compile(r"[\s,.;:!?'\"()\-\u2013\u2014]+")
 _EDGE_TRAIL = re.compile(r"[\s,.;:!?'\"()\-\u2013\u2014]+$")
@@ -194,6 +202,9 @@ def parse_ref(
     plain = squash(folded)
     if not plain:
         return TaskRef()
+    # "1, 2 and 3", "la 2 y la 3": one command changes one task; several are not guessed at.
+    if _SEVERAL.search(plain):
+        return None
     if lex.pronoun.fullmatch(plain):
         return TaskRef(pronoun=True)
     if _BROAD.search(plain):
@@ -213,8 +224,8 @@ def parse_ref(
         return TaskRef(number=int(number.group("n")))
     if core in lex.ordinals:
         return TaskRef(number=lex.ordinals[core])
-    first = core.split()[0]
-    if first in lex.question_words or len(core.split()) > MAX_QUERY_WORDS or not re.search(r"[a-z]", core):
+    first = re.findall(r"[a-z]+", core)[:1] or [""]
+    if first[0] in lex.question_words or len(core.split()) > MAX_QUERY_WORDS or not re.search(r"[a-z]", core):
         return None
     return TaskRef(query=squash(original[start:end]))
 

@@ -136,6 +136,7 @@ GRAMMAR = Grammar(
     complete=compile_all(
         rf"(?:mark|set|flag|tick|check|cross)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+)?{_DONE}",
         r"(?:tick|check|cross)\s+off\s+(?P<ref>.+)",
+        rf"(?:mark|set)\s+(?:as\s+)?{_DONE}\s+(?P<ref>.+)",
         r"(?:tick|check|cross)\s+(?P<ref>.+?)\s+off",
         r"(?:i(?:'ve|ve| have)?\s+)?(?:just\s+|already\s+|finally\s+)?(?:finished|finshed|completed"
         r"|done with|"

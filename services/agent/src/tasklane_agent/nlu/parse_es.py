@@ -44,7 +44,7 @@ LEXICON = Lexicon(
         "que como cuando donde quien cual cuales por porque es esta estan hay tengo tu yo usted"
     ),
     name_lead=re.compile(r"(?:(?:a|al|para)\s+|@)"),
-    self_words=bag("mi yo mismo misma") | {"mi mismo", "mi misma"},
+    self_words=bag("mi yo me mismo misma") | {"mi mismo", "mi misma"},
     title_lead=re.compile(r"(?:que|de|para|a|y|luego|tambien)(?:\s+|$)"),
     title_trail=re.compile(
         r"(?:^|\s+)(?:para|el|la|los|las|en|a|de|y|antes|hasta|por|al|del|con|es|que|porfa|por favor)$"
@@ -92,6 +92,7 @@ GRAMMAR = Grammar(
         r"(?:como|que tal)\s+(?:va|van|vamos con|vamos en|anda|andan|avanza|avanzamos con"
         r"|sigue)\s+(?P<name>.+)",
         r"(?:como|que tal)\s+(?:esta|estan)\s+(?P<name>(?:el\s+)?proyecto\s+.+)",
+        r"que tal\s+(?P<name>(?:el\s+)?proyecto\s+.+)",
         r"(?:cual es el\s+|dame el\s+)?(?:estado|progreso|avance|status)\s+(?:del|de la|de"
         r"|en)\s+(?P<name>.+)",
         r"(?:como|que tal)\s+(?:van|estan|andan)\s+(?:mis|los|nuestros)\s+proyectos|(?:estado|progreso"
@@ -138,6 +139,8 @@ GRAMMAR = Grammar(
         rf"(?:completa|completar|termina|terminar|finaliza|finalizar|cierra|cerrar){_CL}\s*(?P<ref>.*)",
         rf"(?P<ref>.+?)\s+(?:ya\s+)?(?:esta\s+|estan\s+)?{_DONE}(?:\s+ya)?",
         rf"{_DONE}\s+(?P<ref>.+)",
+        rf"(?:marca|marcar|pon|poner|da|dar){_CL}\s+(?:como|por)\s+{_DONE}\s*(?P<ref>.*)",
+        r"(?P<ref>.+?)\s+ya\s+esta",
     ),
     delete=compile_all(
         r"(?:borra|borrar|elimina|eliminar|quita|quitar|suprime|suprimir|cancela|cancelar|descarta|descartar|"
@@ -146,6 +149,8 @@ GRAMMAR = Grammar(
     assign=compile_all(
         r"(?:asigna|asignar|asignale|reasigna|reasignar|dale|pasale|pasa|pasar|da|delega|delegar|encarga|"
         rf"encargale){_CL}(?:\s+(?P<ref>.*?))?\s+(?:a|al|para)\s+{_WHO}",
+        # "asígnamela", "pásamela": to me, the task last referred to.
+        r"(?:asigna|pasa|da)(?P<who>me)(?P<cl>la|lo)(?:\s+(?P<ref>.+))?",
     ),
     update_verb=re.compile(
         r"(?:(?P<up>prioriza|priorizar)|(?P<down>despriorizar)|(?P<strong>pospon|posponer|pospone|"

@@ -135,6 +135,7 @@ GRAMMAR = Grammar(
         r"completar)\s*(?P<ref>.*)",
         rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|ta\s+|foi\s+)?{_DONE}(?:\s+ja)?",
         rf"{_DONE}\s+(?P<ref>.+)",
+        rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
     ),
     delete=compile_all(
         r"(?:apaga|apagar|apague|exclui|excluir|exclua|deleta|deletar|delete|remove|remover|remova|tira"

@@ -83,7 +83,8 @@ _GREETING = _either(
     | how'?s it going | how is it going | how are things | what'?s up | sup | buenos dias
     | buenas (?:tardes|noches) | que tal | como estas | como va todo | hola,? (?:que tal|como estas)
     | bom dia | boa (?:tarde|noite) | e ai | eai | tudo (?:bem|bom|certo) | como vai
-    | oi,? tudo (?:bem|bom) | ola,? tudo bem""",
+    | oi,? tudo (?:bem|bom) | ola,? tudo bem | como (?:vao|estao|andam) as coisas | como vai tudo
+    | como van las cosas""",
 )
 _HELP = _either(
     "help menu commands start options instructions ayuda comandos instrucciones ajuda socorro opcoes",
@@ -152,6 +153,8 @@ LANGUAGE_NAMES: dict[str, Lang] = {
 }  # fmt: skip
 _LANG_NAME = words(" ".join(k for k in LANGUAGE_NAMES if len(k) > 2))
 _SET_LANGUAGE = re.compile(
+    r"(?:(?:change|set|switch|cambia|pon|muda|troca|mude)\s+(?:the\s+|my\s+|el\s+|mi\s+|o\s+|meu\s+)?"
+    r"(?:language|idioma|lingua)\s+(?:to\s+|a\s+|al\s+|para\s+|pra\s+|em\s+|en\s+)?)?"
     r"(?:(?:please\s+)?(?:can|could) you\s+|(?:do\s+)?you\s+|(?:puedes|podrias)\s+|(?:voce|vc)\s+"
     r"|(?:pode)\s+)?"
     r"(?:(?:speak|talk|reply|answer|write|respond|switch|change|go|text)(?:\s+(?:to|with|back))?(?:\s+me)?"

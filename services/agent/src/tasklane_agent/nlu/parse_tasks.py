@@ -41,6 +41,7 @@ from tasklane_agent.nlu.parse_common import (
     due_in,
     parse_ref,
     peel,
+    shifted,
     squash,
 )
 from tasklane_agent.nlu.priority import Priority, extract_priority, priority_of_adjective
@@ -50,6 +51,9 @@ _QUOTED = re.compile(r"(?<!\w)[\"'](?P<title>[^\"]{2,}?)[\"'](?!\w)")
 _LIST_HIGH = re.compile(r"\b(?:urgent|important|urgentes?|importantes?|prioritari[ao]s?|high|alta|altas)\b")
 _LIST_LOW = re.compile(r"\b(?:low|baja|bajas|baixa|baixas)\b")
 _PROJECT_WORD = re.compile(r"\b(?:project|proyecto|projeto)s?\b")
+_LEADING_NUMBER = re.compile(
+    r"\s*(?:(?:the|la|el|a|o|task|tarea|tarefa|number|numero|no)\s+)*#?\d{1,3}(?![\d:/.]|\s*(?:am|pm|h\b|st|nd|rd|th))"
+)
 _ABOUT_TASKS = re.compile(r"\b(?:tasks|tareas|tarefas|todos|to-dos|all my|todas mis|todas as minhas)\b")
 _LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")
 
@@ -132,8 +136,9 @@ def _ref(g: Grammar, msg: Message, m: re.Match[str], now: datetime) -> TaskRef |
     """The reference captured as ``ref`` (with a clitic pronoun on the verb as a fallback)."""
     folded = _group(m, "ref") or ""
     original = msg.original(m, "ref") if folded else ""
-    # "reopen file the taxes, i forgot a form": what follows a comma is a remark.
-    if "," in folded:
+    # "reopen file the taxes, i forgot a form": what follows a comma is a remark (but "1, 2 and 3"
+    # are several tasks, refused by parse_ref).
+    if "," in folded and not re.search(r",\s*#?\d", folded):
         folded, original = folded[: folded.index(",")], original[: folded.index(",")]
     ref = parse_ref(g.lex, folded, original, (g.change_lead, g.change_trail))
     if ref is None:
@@ -217,7 +222,9 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     clear = g.update_clear.search(text)
     if clear:
         original, text = blank(original, *clear.span()), blank(text, *clear.span())
-    due = due_in(original, now, g.lex.lang)
+    # "coloca a 1 pra amanhã": the task's number is not a time ("a 1" would read as 1 o'clock).
+    number = _LEADING_NUMBER.match(text)
+    due = due_in(blank(original, *number.span()) if number else original, now, g.lex.lang)
     linked = False
     if due is not None:
         before = text[: due.start].split()[-1:]
@@ -251,6 +258,7 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     named = ref.query is not None
     if named and weak and (not g.lex.definite.match(squash(text)) or (due is not None and not linked)):
         return None
+    due = shifted(due, lo)
     return UpdateTask(ref, priority=priority, due=due, clear_due=bool(clear), project=project)
 
 
@@ -305,7 +313,7 @@ def draft(
     return CreateTask(
         title=title if title is not None else clean_title(g.lex, original),
         priority=priority,
-        due=due,
+        due=shifted(due, lo),
         project=project,
         assignee=who,
     )
