@@ -214,6 +214,8 @@ CHANGES = cases(
     ("reopen #4", ReopenTask(num(4))),
     ("not done yet", ReopenTask(IT)),
     ("oops not yet, reopen it", ReopenTask(IT)),
+    ("no, move it to friday", UpdateTask(IT, due="2026-11-27")),
+    ("ok, delete it", DeleteTask(IT)),
     ("reopen file the taxes, i forgot a form", ReopenTask(q("file the taxes"))),
     ("#2 is not done", ReopenTask(num(2))),
     ("make it high priority and due next Friday", UpdateTask(IT, priority="high", due="2026-12-04")),

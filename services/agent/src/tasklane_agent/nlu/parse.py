@@ -20,7 +20,9 @@ specific than later ones:
    I finished?" falls through);
 9. task lists (a request made only of list words); then other updates (priority, date, project);
 10. a task written without a command word (an instruction holding a date);
-11. ``Unknown``, saying whether the message held a date (the engine can then suggest a task).
+11. a message in clauses ("weekly report done, sorry it's late"): steps 4-9 on its first clause,
+    then on its last;
+12. ``Unknown``, saying whether the message held a date (the engine can then suggest a task).
 
 When the user's language reads nothing, the other two grammars get a go (without step 10, whose
 dates are the least certain): bilingual users mix ("ok, delete #3"), and short messages keep the
@@ -130,7 +132,7 @@ def _projects(g: Grammar, msg: Message, now: datetime) -> Command | None:
 
 
 def _add_member(g: Grammar, msg: Message, now: datetime) -> Command | None:
-    """ "add Ana to the Website Relaunch project", "share Website Relaunch with Ben"."""
+    """Inviting a teammate: "add Ana to the Website Relaunch project", "share X with Ben"."""
     for pattern in g.add_member:
         m = pattern.fullmatch(msg.plain)
         if not m:
@@ -200,17 +202,25 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     if found is None and implicit:
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
-        # "weekly report done, sorry it's late", "oops not yet, reopen it": one clause is the
-        # request, the other a remark. The first clause, then the last.
-        start, end = msg.start, msg.end
-        cuts = [i for i, ch in enumerate(msg.plain) if ch == ","]
-        for lo, hi in ((start, start + cuts[0]), (start + cuts[-1] + 1, end)):
+        found = _clauses(g, msg, now)
+    return found
+
+
+def _clauses(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """A message in two clauses ("weekly report done, sorry it's late", "no, move it to friday"):
+    one is the request, the other a remark. A command in the first clause, then in the last, then
+    small talk."""
+    start, end = msg.start, msg.end
+    cuts = [i for i, ch in enumerate(msg.plain) if ch == ","]
+    windows = ((start, start + cuts[0]), (start + cuts[-1] + 1, end))
+    for reader in (_steps, lambda g, msg, now: small_talk(msg.plain)):
+        for lo, hi in windows:
             msg.start, msg.end = lo, hi
             msg.strip(g.polite_prefix, g.polite_suffix)
-            found = small_talk(msg.plain) or _steps(g, msg, now) if msg.plain else None
+            found = reader(g, msg, now) if msg.plain else None
             if found is not None:
-                break
-    return found
+                return found
+    return None
 
 
 def _steps(g: Grammar, msg: Message, now: datetime) -> Command | None:

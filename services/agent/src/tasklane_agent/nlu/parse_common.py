@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from tasklane_agent.nlu.commands import TaskRef
+from tasklane_agent.nlu.commands import Scope, TaskRef
 from tasklane_agent.nlu.dates import DueDate, find_due
 from tasklane_agent.nlu.language import Lang, fold
 from tasklane_agent.nlu.priority import Priority
@@ -251,7 +251,7 @@ def clean_name(lex: Lexicon, folded: str, original: str, *, max_words: int = 3) 
 
 
 def looks_like_person(original: str) -> bool:
-    """ "Ana", "Ben Ross": capitalised words, as typed; "milk" or "design logo" are not."""
+    """Whether ``original`` is capitalised like a name ("Ana", "Ben Ross"; not "milk", "design logo")."""
     parts = original.split()
     return 0 < len(parts) <= 3 and all(p[:1].isupper() and p.isalpha() for p in parts)
 
@@ -305,7 +305,7 @@ class Grammar:
     # lists
     list_vocabulary: frozenset[str]  # words a list request may consist of
     list_triggers: frozenset[str]  # at least one must be present (a noun, "what", "show")
-    list_scopes: tuple[tuple[re.Pattern[str], str], ...]  # search, in precedence order
+    list_scopes: tuple[tuple[re.Pattern[str], Scope], ...]  # search, in precedence order
     list_project: re.Pattern[str]  # search: "in Website Relaunch", "del proyecto X" (group project)
     list_nouns_after_project: frozenset[str]  # "Website Relaunch tasks" (English word order)
     # creating tasks

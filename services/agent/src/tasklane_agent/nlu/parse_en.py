@@ -179,7 +179,7 @@ GRAMMAR = Grammar(
     list_vocabulary=bag(
         """what whats s is are am do does did i have got has show me list see view display get give check
         tell read my the all of any anything something tasks task taks todos todo to-do to-dos items
-        stuff things pending open remaining left current on in for due again there now can you we our
+        stuff things pending open remaining left current on in for due again there now can we our
         us that which ones one up coming outstanding agenda plate so far yet still need be doing lately
         recently whole entire to ve d ll re m t this please pls let know lemme gimme show's gonna
         doing list's every which shwo sho next"""

@@ -74,7 +74,7 @@ def _group(m: re.Match[str], name: str) -> str | None:
 
 
 def list_tasks(g: Grammar, msg: Message) -> ListTasks | None:
-    """ "my tasks", "what's overdue?", "tasks in Website Relaunch": a request made only of list words."""
+    """A request made only of list words: "my tasks", "what's overdue?", "tasks in Website Relaunch"."""
     original = msg.text[msg.start : msg.end]
     original, priority = extract_priority(original, g.lex.lang)
     text = fold(original)
@@ -88,7 +88,7 @@ def list_tasks(g: Grammar, msg: Message) -> ListTasks | None:
     scope: Scope | None = None
     for pattern, name in g.list_scopes:
         for m in pattern.finditer(text):
-            scope = scope or name  # type: ignore[assignment]  # names are Scope literals
+            scope = scope or name
             text = blank(text, *m.span())
     project, text = _list_project(g, text, original)
     tokens = set(_TOKEN.findall(text))
@@ -204,7 +204,7 @@ def rename(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
 
 
 def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
-    """ "make it high priority and due next Friday", "push the report deadline to Monday"."""
+    """Other changes: "make it high priority and due next Friday", "push the report deadline to Monday"."""
     verb = g.update_verb.match(msg.plain)
     if verb is None:
         return None

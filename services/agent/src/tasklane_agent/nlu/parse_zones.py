@@ -89,7 +89,7 @@ _OFFSET = re.compile(r"(?:utc|gmt)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?00)?")
 
 
 def _key(text: str) -> str:
-    """ "São Paulo", "sao_paulo", "SaoPaulo" -> "saopaulo"."""
+    """A comparison key: "São Paulo", "sao_paulo" and "SaoPaulo" all give "saopaulo"."""
     return re.sub(r"[\s_\-.']+", "", fold(text))
 
 
