@@ -66,7 +66,16 @@ def test_the_table_has_every_action_in_three_languages() -> None:
 
 
 @pytest.mark.parametrize(("action", "lang", "text"), EXAMPLES, ids=[f"{a}-{lang}" for a, lang, _ in EXAMPLES])
-def test_each_example_means_its_action(action: str, lang: str, text: str) -> None:
-    assert detect(text, "en") == lang or len(text.split()) <= 2
-    command = understand(text, NOW, lang).command  # type: ignore[arg-type]
-    assert isinstance(command, _expected(action)), command
+def test_each_example_means_its_action_whatever_the_users_language(action: str, lang: str, text: str) -> None:
+    for default in ("en", "es", "pt"):
+        understood = understand(text, NOW, detect(text, default))  # type: ignore[arg-type]
+        assert isinstance(understood.command, _expected(action)), (default, understood.command)
+        if default == lang:
+            assert understood.lang == lang
+
+
+@pytest.mark.parametrize(("action", "lang", "text"), [e for e in EXAMPLES if len(e[2].split()) >= 4])
+def test_a_sentence_in_another_language_switches_the_replies(action: str, lang: str, text: str) -> None:
+    understood = understand(text, NOW, detect(text, "en"))
+    expected = "en" if action == "language" and lang == "es" else lang  # "en inglés por favor"
+    assert understood.lang == expected or isinstance(understood.command, c.SetLanguage)

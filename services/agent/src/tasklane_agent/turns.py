@@ -84,8 +84,6 @@ async def take_turn(
     )
     text = (event.text or "").strip()
     lang = detect(text, profile.lang) if text and event.message_type == "text" else profile.lang
-    if lang != profile.lang and profile.lang_source != "user":
-        await profiles.update(profile.user_id, now, lang=lang, lang_source="detected")
     local_now = now.astimezone(ZoneInfo(profile.timezone))
     memory = ConversationRepository(session)
     state = await memory.state(profile.user_id)
@@ -109,8 +107,13 @@ async def take_turn(
             history=await memory.recent(profile.user_id, limit=HISTORY_TURNS) if wants_history else (),
         )
         reply = await _respond(session, engine or RulesEngine(list_limit=settings.list_limit), context)
+        # The engine may have found the message in another language than detected (only that
+        # language's phrasing made sense of it): later replies follow, unless the user chose one.
+        lang = context.lang
     else:
         reply = EngineReply("unsupported_message_type", [Outgoing(t(lang, "unsupported"))], "rules")
+    if lang != profile.lang and profile.lang_source != "user" and reply.intent != "set_language":
+        await profiles.update(profile.user_id, now, lang=lang, lang_source="detected")
     await memory.save_state(state, now)
 
     said = text if event.message_type in READABLE else f"[{event.message_type}]"

@@ -34,7 +34,8 @@ class RulesEngine:
             answered = await self._clicked(ctx, ctx.choice_id)
             if answered is not None:
                 return answered
-        command = understand(ctx.text, ctx.now, ctx.lang).command
+        understood = understand(ctx.text, ctx.now, ctx.lang)
+        command, ctx.lang = understood.command, understood.lang
         pending = ctx.state.pending
         ctx.state.pending = None
         if pending is not None:

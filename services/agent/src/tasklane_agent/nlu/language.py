@@ -50,7 +50,7 @@ mueve mover asigna asignar ayuda llamar reunion hacer zona horaria espanol ingle
 vencido vencida vencidas vencidos pendientes cuando donde cual cuales como buenos
 buenas dias tardes noches deshacer deshaz quita quitar cuanto estoy soy yo nosotros ellos
 hazlo llamada pospon en lo le les renombra informe informes recuerdame necesito olvides apunta
-anota luego
+anota luego noche enviar parche
 """)
 _PT = _bag("""
 o os um uma uns umas da dos das na nas pra pro com meu minha meus minhas voce vc e
@@ -61,7 +61,7 @@ obrigada valeu oi ola sim nao pode coloca muda mudar adia adiar atribui atribuir
 reuniao fazer fuso horario portugues espanhol ingles atrasado atrasada atrasadas atrasados ate
 ja quando onde qual quais como bom boa noite desfaz desfazer tira tirar quanto estou
 sou eu eles faz fala em num numa pelo pela ao aos seu sua ele ela conta pendente pendentes relatorio
-relatorios preciso esquece anota depois
+relatorios preciso esquece anota depois feira
 """)
 # "como", "ingles", "portugues", "ajuda"/"ayuda" are close enough across es/pt that a word present
 # in both lists would score for both; drop the shared ones so only distinctive words count.
@@ -70,7 +70,7 @@ _LEXICON: dict[Lang, frozenset[str]] = {"en": _EN, "es": _ES - _SHARED, "pt": _P
 _WORD = re.compile(r"[a-z]+")
 # Letters and endings only one of the two Iberian languages uses.
 _ES_MARKS = re.compile(r"[ñ¿¡]|ci[oó]n(?:es)?\b")
-_PT_MARKS = re.compile(r"[ãõç]|ç[ãa]o\b|ções\b|\bvocê\b|\bé\b")
+_PT_MARKS = re.compile(r"[ãõç]|ç[ãa]o\b|ções\b|\bvocê\b|\bé\b|\bàs?\b")
 
 
 @cache

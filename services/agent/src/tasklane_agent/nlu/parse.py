@@ -241,7 +241,8 @@ def understand(text: str, now: datetime, lang: Lang) -> Understanding:
             if other != lang:
                 command = _read(GRAMMARS[other], text, now, implicit=False)
                 if command is not None:
-                    break
+                    # Only that language's words make sense of it: it is the message's language.
+                    return Understanding(command, other)
     if command is None:
         command = Unknown(mentions_date=due_in(text, now, lang) is not None)
     return Understanding(command, lang)
