@@ -245,3 +245,24 @@ def test_english_is_the_default_language() -> None:
 def test_now_must_be_timezone_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         find_due("tomorrow", datetime(2026, 11, 25, 9, 0))
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "at", "phrase"),
+    [
+        ("buy milk tomorow pls", "2026-11-26", None, "tomorow"),
+        ("email john tmrw 9am", "2026-11-26", "09:00", "tmrw 9am"),
+        ("call mum 2moro at 5", "2026-11-26", "17:00", "2moro at 5"),
+        ("ship the fix tonite", "2026-11-25", "20:00", "tonite"),
+        ("pay rent tommorow", "2026-11-26", None, "tommorow"),
+    ],
+)
+def test_misspelt_date_words_are_read_and_cut_from_the_title(
+    text: str, day: str, at: str | None, phrase: str
+) -> None:
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    due = find_due(text, now)
+    assert due is not None
+    assert due.at.date().isoformat() == day
+    assert (due.at.strftime("%H:%M") if due.has_time else None) == at
+    assert text[due.start : due.end] == phrase

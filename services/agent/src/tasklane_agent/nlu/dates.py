@@ -43,6 +43,7 @@ Resolution choices (documented because users will see them):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 
@@ -71,12 +72,50 @@ class DueDate:
         return self.recurrence is not None
 
 
+# How people type "tomorrow" and "tonight" on a phone; read as the words they mean.
+_MISSPELT = {
+    **dict.fromkeys(("tomorow", "tommorow", "tommorrow", "tomorro", "tomorrw", "tmrw", "tmr", "tmrow",
+                     "tmrrw", "2moro", "2morow", "2morrow", "2mrw"), "tomorrow"),
+    **dict.fromkeys(("tonite", "2nite", "tonigth"), "tonight"),
+    "2day": "today",
+    "tdy": "today",
+}  # fmt: skip
+_MISSPELT_WORD = re.compile(
+    r"\b(?:" + "|".join(sorted(_MISSPELT, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+
+
+def _respell(text: str) -> tuple[str, list[int]]:
+    """``text`` with misspelt date words corrected, and for each of its characters the offset of
+    the character it came from (``text`` itself, unchanged, when nothing was misspelt)."""
+    if not _MISSPELT_WORD.search(text):
+        return text, []
+    parts: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for m in _MISSPELT_WORD.finditer(text):
+        parts.append(text[last : m.start()])
+        origin.extend(range(last, m.start()))
+        word = _MISSPELT[m.group().lower()]
+        parts.append(word)
+        # Every character of the correction maps into the typed word (its last one at most).
+        origin.extend(min(m.start() + i, m.end() - 1) for i in range(len(word)))
+        last = m.end()
+    parts.append(text[last:])
+    origin.extend(range(last, len(text)))
+    return "".join(parts), origin
+
+
 def find_due(text: str, now: datetime, lang: Lang = "en") -> DueDate | None:
     """The first date/time phrase in ``text`` resolved against ``now`` (aware, user's timezone)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (in the user's timezone)")
     if lang == "en":
-        hit = dates_en.find(text, now)
+        fixed, origin = _respell(text)
+        hit = dates_en.find(fixed, now)
+        if hit is not None and fixed is not text:
+            # Back to offsets in what the user typed, so the misspelt word leaves the title too.
+            hit = replace(hit, start=origin[hit.start], end=origin[hit.end - 1] + 1)
     else:
         hit = dates_romance.find(text, now, dates_es.GRAMMAR if lang == "es" else dates_pt.GRAMMAR)
     if hit is None:
