@@ -109,6 +109,9 @@ class RulesEngine:
                 "delete_task", [confirm(ctx, question, action("delete") | {"task_ids": [task.id]})]
             )
         reply = await changes.apply(ctx, verb, params, task)
+        if ctx.state.last_action is not None:
+            # "and 3 too" repeats this on another task.
+            ctx.state.last_action.update(verb=verb, params=params)
         return self._reply(f"{verb}_task", reply)
 
     # ------------------------------------------------------------------ commands
@@ -133,6 +136,15 @@ class RulesEngine:
                 return await self._on_task(ctx, ref, "assign", {"name": who})
             case c.DeleteTask(ref=ref):
                 return await self._on_task(ctx, ref, "delete", {})
+            case c.Again(ref=ref):
+                last = ctx.state.last_action or {}
+                if not last.get("verb"):
+                    assert ref.number is not None
+                    return self._reply("again", [Outgoing(t(lang, "number_alone", n=ref.number))])
+                verb = str(last["verb"])
+                return await self._on_task(
+                    ctx, ref, verb, dict(last.get("params") or {}), done=verb == "reopen"
+                )
             case c.Undo():
                 return self._reply("undo", [await changes.undo(ctx)])
             case c.CreateProject(name=name):

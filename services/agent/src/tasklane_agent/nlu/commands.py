@@ -80,6 +80,13 @@ class Undo:
 
 
 @dataclass(frozen=True)
+class Again:
+    """The last change, on another task: "and 3 too", "same for #4", "y la 3 también"."""
+
+    ref: TaskRef
+
+
+@dataclass(frozen=True)
 class CreateProject:
     name: str
 
@@ -149,6 +156,7 @@ Command = (
     | DeleteTask
     | AssignTask
     | Undo
+    | Again
     | CreateProject
     | ProjectStatus
     | ListProjects

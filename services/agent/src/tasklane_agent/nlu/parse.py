@@ -38,12 +38,14 @@ from datetime import datetime
 from tasklane_agent.nlu import parse_en, parse_es, parse_pt, parse_tasks
 from tasklane_agent.nlu.commands import (
     AddMember,
+    Again,
     Command,
     CreateProject,
     Help,
     ListProjects,
     ProjectStatus,
     SetTimezone,
+    TaskRef,
     Thanks,
     Understanding,
     Undo,
@@ -231,10 +233,42 @@ def _steps(g: Grammar, msg: Message, now: datetime) -> Command | None:
     return None
 
 
+# "and 3 too", "same for #4", "y la 3 también", "e a 3 também": the last change, on another task.
+_AGAIN = {
+    "en": re.compile(
+        r"^(?:(?:and|also|plus|now)\s+(?:#|no\.?\s*|number\s+)?(?P<a>\d{1,3})(?:\s+(?:too|as well|also))?"
+        r"|(?:same|ditto|the same)\s+(?:for|with)\s+(?:#|number\s+)?(?P<b>\d{1,3})"
+        r"|#?(?P<c>\d{1,3})\s+(?:too|as well))\s*[.!]*$"
+    ),
+    "es": re.compile(
+        r"^(?:(?:y|tambien)\s+(?:la|el|con la|con el)?\s*#?(?P<a>\d{1,3})(?:\s+tambien)?"
+        r"|lo mismo (?:con|para) (?:la|el)?\s*#?(?P<b>\d{1,3})"
+        r"|(?:la|el)?\s*#?(?P<c>\d{1,3})\s+tambien)\s*[.!]*$"
+    ),
+    "pt": re.compile(
+        r"^(?:(?:e|tambem)\s+(?:a|o|com a|com o)?\s*#?(?P<a>\d{1,3})(?:\s+tambem)?"
+        r"|o mesmo (?:com|pra|para) (?:a|o)?\s*#?(?P<b>\d{1,3})"
+        r"|(?:a|o)?\s*#?(?P<c>\d{1,3})\s+tambem)\s*[.!]*$"
+    ),
+}
+
+
+def _again(text: str, lang: Lang) -> Again | None:
+    plain = " ".join(fold(text).split())
+    for tongue in (lang, *(other for other in LANGS if other != lang)):
+        m = _AGAIN[tongue].match(plain)
+        if m:
+            return Again(TaskRef(number=int(m.group("a") or m.group("b") or m.group("c"))))
+    return None
+
+
 def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     """Read ``text`` in ``lang``. ``now`` is aware, in the user's timezone."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (in the user's timezone)")
+    again = _again(text, lang)
+    if again is not None:
+        return Understanding(again, lang)
     command = _read(GRAMMARS[lang], text, now)
     if command is None and not _INJECTION.search(fold(text)):
         for other in LANGS:
