@@ -25,7 +25,9 @@ def test_dates_render_in_the_users_timezone() -> None:
     assert format_due(next_year, True, ZoneInfo("UTC"), NOW) == "Wed 3 Mar 2027, 09:30"
 
 
-@pytest.mark.parametrize(("lang", "expected"), [("en", "Fri 27 Nov"), ("es", "vie 27 nov"), ("pt", "sex 27 nov")])
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("en", "Fri 27 Nov"), ("es", "vie 27 nov"), ("pt", "sex 27 nov")]
+)
 def test_dates_render_in_the_users_language(lang: str, expected: str) -> None:
     assert format_due(datetime(2026, 11, 27, tzinfo=UTC), False, ZoneInfo("UTC"), NOW, lang) == expected
 
@@ -54,16 +56,21 @@ def test_buttons_keep_whatsapps_limits_and_unique_titles() -> None:
             ),
         )
     )
-    assert kind == "interactive" and content["type"] == "button"
+    assert kind == "interactive"
+    assert content["type"] == "button"
     assert len(content["body"]["text"]) == 1024
     titles = [b["reply"]["title"] for b in content["action"]["buttons"]]
-    assert all(len(x) <= 20 for x in titles) and len(set(titles)) == 2
+    assert all(len(x) <= 20 for x in titles)
+    assert len(set(titles)) == 2
 
 
 def test_a_list_keeps_row_limits() -> None:
-    rows = tuple(Row(f"pick:{n}", f"task number {n} with a long title", "due Fri 27 Nov" * 10) for n in range(12))
+    rows = tuple(
+        Row(f"pick:{n}", f"task number {n} with a long title", "due Fri 27 Nov" * 10) for n in range(12)
+    )
     kind, content = as_message(Outgoing("Which one?", rows=rows, list_button="Choose a task please"))
-    assert kind == "interactive" and content["type"] == "list"
+    assert kind == "interactive"
+    assert content["type"] == "list"
     sent = content["action"]["sections"][0]["rows"]
     assert len(sent) == 10
     assert all(len(r["title"]) <= 24 and len(r["description"]) <= 72 for r in sent)
@@ -72,4 +79,5 @@ def test_a_list_keeps_row_limits() -> None:
 
 def test_plain_text_is_cut_at_4096() -> None:
     kind, content = as_message(Outgoing("y" * 5000))
-    assert kind == "text" and len(content["body"]) == 4096
+    assert kind == "text"
+    assert len(content["body"]) == 4096

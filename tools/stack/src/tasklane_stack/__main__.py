@@ -27,9 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument("--sender-messages", type=int, default=2000)
     bench.add_argument(
-        "--agent-users", type=int, default=20, help="simulated users of the offline-engine benchmark; 0 to skip"
+        "--agent-users", type=int, default=20, help="simulated users of the offline-engine part; 0 skips it"
     )
-    bench.add_argument("--agent-only", action="store_true", help="only the offline-engine part (no stack needed)")
+    bench.add_argument(
+        "--agent-only", action="store_true", help="only the offline-engine part (needs no running stack)"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "demo":

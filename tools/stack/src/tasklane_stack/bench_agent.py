@@ -151,6 +151,10 @@ async def run_agent_bench(users: int, output: Path) -> int:
         "| full turn CPU ms/msg | machine |\n"
         "|---|---|---|---|---|---|---|\n"
     )
+    _append(output, header, line)
+    return 0
+
+
+def _append(output: Path, header: str, line: str) -> None:
     text = output.read_text() if output.exists() else "# Performance\n"
     output.write_text(_with_row(text, header, line))
-    return 0
