@@ -8,7 +8,6 @@ they are committed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -21,21 +20,12 @@ from tasklane_common.messaging import Consumer, HandlerContext
 from tasklane_common.messaging.contracts.agent import ReplyRequested
 from tasklane_common.messaging.contracts.gateway import MessageReceived, NumberConfigured, StatusReceived
 from tasklane_common.telemetry import inject_headers
-from tasklane_sender import holds, kinds, numbers, tracking, windows
+from tasklane_sender import holds, kinds, numbers, recipients, tracking, windows
 from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.repository import OutboundRepository
 from tasklane_sender.settings import SenderSettings
 
 log = get_logger(__name__)
-
-_PHONE = re.compile(r"\+?[0-9]{6,15}")
-
-
-def _digits(phone: str) -> str:
-    """The E.164 digits of ``phone``, or "" when it is not a phone number (a username-based id
-    such as "US.1349120865530" must never be turned into one)."""
-    compact = phone.replace(" ", "").replace("-", "")
-    return compact.lstrip("+") if _PHONE.fullmatch(compact) else ""
 
 
 def _after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
@@ -54,9 +44,12 @@ def register(
 ) -> None:
     @replies.on(ReplyRequested)
     async def queue_reply(ctx: HandlerContext, reply: ReplyRequested) -> None:
-        to = _digits(reply.to)
-        if not 6 <= len(to) <= 15:
-            raise PermanentError(f"reply {reply.reply_id}: 'to' is not a phone number")
+        # A user who hides their number is addressed by their business-scoped id (recipients).
+        to = recipients.normalise(reply.to)
+        if to is None:
+            raise PermanentError(
+                f"reply {reply.reply_id}: 'to' is not a phone number nor a business-scoped user id"
+            )
         if not reply.kind:
             raise PermanentError(f"reply {reply.reply_id}: no message kind")
         try:

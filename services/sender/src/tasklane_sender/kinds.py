@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from tasklane_sender import recipients
 from tasklane_sender.repository import OutboundMessage
 
 TEXT_MAX = 4096
@@ -318,10 +319,13 @@ def request_body(message: OutboundMessage, *, now: datetime) -> dict[str, Any]:
             body["typing_indicator"] = dict(TYPING_INDICATOR)
         return body
     payload: Any = content["contacts"] if message.kind == "contacts" else content
+    # A user known only by their business-scoped id is addressed by ``recipient`` (Meta: ``to``
+    # wins when both are given, so exactly one goes); a phone number by ``to``, as always.
+    address = {"recipient": message.to} if recipients.is_bsuid(message.to) else {"to": f"+{message.to}"}
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": f"+{message.to}",
+        **address,
         "type": message.kind,
         message.kind: payload,
         # Echoed by Meta in every status of this message: it names the row even when the answer

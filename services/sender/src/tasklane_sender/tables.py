@@ -32,8 +32,9 @@ outbound_messages = Table(
     Column("causation_id", String(200)),
     Column("user_id", String(200), nullable=False),
     Column("phone_number_id", String(64), nullable=False),
-    # Digits only; the Graph API call adds the "+".
-    Column("to", String(32), nullable=False),
+    # The recipient (``recipients``): a phone number's digits (the Graph API call adds the "+"),
+    # or the business-scoped user id of a user who hides their number.
+    Column("to", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("content", JSON, nullable=False),
     # queued | sending | sent | delivered | read | failed
@@ -138,7 +139,8 @@ recipient_pacing = Table(
     "recipient_pacing",
     metadata,
     Column("phone_number_id", String(64), primary_key=True),
-    Column("to", String(32), primary_key=True),
+    # The recipient exactly as outbound_messages.to names it (digits or business-scoped id).
+    Column("to", String(200), primary_key=True),
     Column("next_slot_at", DateTime(timezone=True), nullable=False),
     # X of Meta's 4^X seconds after consecutive 131056 answers; forgotten after a quiet minute.
     Column("strikes", Integer, nullable=False),

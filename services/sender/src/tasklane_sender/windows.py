@@ -33,7 +33,7 @@ from tasklane_common.db.dialect import upsert_insert
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.messaging.contracts.gateway import MessageReceived
-from tasklane_sender import kinds, templates
+from tasklane_sender import kinds, recipients, templates
 from tasklane_sender.repository import OutboundMessage, OutboundRepository
 from tasklane_sender.settings import SenderSettings
 from tasklane_sender.tables import numbers, outbound_messages, windows
@@ -51,7 +51,6 @@ ALWAYS_ALLOWED = frozenset({templates.TEMPLATE, kinds.READ})
 # User "messages" that are not the user writing: no window, nothing to mark read.
 NOT_FROM_USER = frozenset({"system"})
 NOTHING_TO_READ = frozenset({"system", "reaction"})
-_RECIPIENT_WIDTH = 32
 
 
 @dataclass(frozen=True)
@@ -68,15 +67,6 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def recipient_of(event: MessageReceived) -> str | None:
-    """The user as outbound messages address them: digits of the phone number, else the
-    business-scoped id (a user known only by it still gets receipts)."""
-    digits = (event.wa_id or "").lstrip("+")
-    if digits.isdigit() and 6 <= len(digits) <= 15:
-        return digits
-    return event.bsuid or None
-
-
 # ---- inbound ---------------------------------------------------------------------------------
 
 
@@ -90,15 +80,24 @@ async def record_inbound(
     trace_context: dict[str, str] | None,
     now: datetime,
 ) -> bool:
-    """Open (or extend) the window and queue the read receipt; True if a receipt was queued."""
-    recipient = recipient_of(event)
-    if recipient is None or event.message_type in NOT_FROM_USER:
+    """Open (or extend) the window and queue the read receipt; True if a receipt was queued.
+
+    The window is kept under every address of the writer (their number's digits and their
+    business-scoped id, whichever Meta sent): ``prepare`` looks it up by the address a reply
+    names, and a reply, notice or reminder may name the user either way."""
+    addresses = recipients.of_inbound(event)
+    if not addresses or event.message_type in NOT_FROM_USER:
         return False
     insert = upsert_insert(session, windows).values(
-        phone_number_id=event.phone_number_id,
-        wa_id=recipient,
-        last_inbound_at=event.sent_at,
-        updated_at=now,
+        [
+            {
+                "phone_number_id": event.phone_number_id,
+                "wa_id": address,
+                "last_inbound_at": event.sent_at,
+                "updated_at": now,
+            }
+            for address in addresses
+        ]
     )
     await session.execute(
         insert.on_conflict_do_update(
@@ -123,9 +122,9 @@ async def record_inbound(
         causation_id=causation_id,
         user_id=event.user_id,
         phone_number_id=event.phone_number_id,
-        # A receipt names no recipient in its request; this only orders it among the user's
-        # messages (a business-scoped id may be longer than the column).
-        to=recipient[:_RECIPIENT_WIDTH],
+        # A receipt names no recipient in its request; this orders it among the messages to the
+        # address replies default to (the agent's ``wa_id or bsuid``).
+        to=addresses[0],
         kind=kinds.READ,
         content=content,
         now=now,
