@@ -55,3 +55,32 @@ async def test_only_rows_past_retention_are_pruned_in_batches(monkeypatch: pytes
     finally:
         await db.dispose()
         await cleanup_run(rid)
+
+
+async def test_a_rule_with_a_condition_keeps_old_rows_that_do_not_meet_it() -> None:
+    rid = new_run_id()
+    metadata = service_metadata("notes")
+    inbox = inbox_table(metadata)
+    db = Database(
+        DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{rid}_notes"), logical_schema="notes"
+    )
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{rid}_notes"'))
+            await conn.run_sync(metadata.create_all)
+        async with db.transaction() as s:
+            old = now - timedelta(days=40)
+            keys = [(c, f"{c}{i}") for c in "kp" for i in (1, 2, 3)]
+            rows = [{"consumer": c, "event_id": e, "processed_at": old} for c, e in keys]
+            await s.execute(inbox.insert(), rows)
+        # As a pending reminder must be: old, yet kept.
+        rule = RetentionRule(
+            inbox, inbox.c.processed_at, inbox.c.event_id, timedelta(days=30), only=inbox.c.consumer == "p"
+        )
+        assert await Pruner(db, [rule], interval_s=3600).prune(now) == 3
+        async with db.read() as s:
+            assert set((await s.execute(select(inbox.c.consumer))).scalars()) == {"k"}
+    finally:
+        await db.dispose()
+        await cleanup_run(rid)

@@ -158,3 +158,25 @@ async def test_the_last_list_and_focus_survive_a_restart(db: Database) -> None:
     assert "second thing" in _texts(events)
     events, _ = await _say(db, phone, "delete it")
     assert "Delete *second thing*?" in _texts(events)
+
+
+async def test_moving_timezone_keeps_the_calendar_day_of_date_only_deadlines(db: Database) -> None:
+    phone = "34600111505"  # Madrid
+    await _say(db, phone, "nueva tarea pagar el alquiler el viernes")
+    await _say(db, phone, "nueva tarea llamar a Marta el viernes a las 10")
+    events, _ = await _say(db, phone, "cambia mi zona horaria a Mexico City")
+    assert "America/Mexico_City" in _texts(events)
+    events, _ = await _say(db, phone, "mis tareas")
+    listing = _texts(events)
+    assert "*pagar el alquiler* — vence vie 27 nov" in listing  # still Friday, not Thursday 17:00
+    assert "*llamar a Marta* — vence vie 27 nov, 03:00" in listing  # the same instant, in Mexico
+
+
+async def test_a_change_to_what_a_task_already_is_emits_nothing(db: Database) -> None:
+    phone = "447700900506"
+    await _say(db, phone, "add task water the plants high priority")
+    events, _ = await _say(db, phone, "make it high priority")
+    assert not [e for e in events if e.event_type == "task.updated"]
+    events, _ = await _say(db, phone, "make it low priority")
+    [updated] = [e for e in events if e.event_type == "task.updated"]
+    assert updated.changes == {"priority": "low"}  # type: ignore[attr-defined]

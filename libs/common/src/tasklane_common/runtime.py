@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table
+from sqlalchemy import Column, ColumnElement, MetaData, Table
 
 from tasklane_common.db.engine import Database
 from tasklane_common.db.migrations import upgrade
@@ -97,9 +97,18 @@ class ServiceRuntime:
         self.consumers.append(consumer)
         return consumer
 
-    def retain(self, table: Table, *, aged_by: Column[datetime], key: Column[Any], keep: timedelta) -> None:
-        """Prune ``table``'s rows once ``aged_by`` is older than ``keep`` (hourly, in batches)."""
-        self.pruner.rules.append(RetentionRule(table, aged_by, key, keep))
+    def retain(
+        self,
+        table: Table,
+        *,
+        aged_by: Column[datetime],
+        key: Column[Any],
+        keep: timedelta,
+        only: ColumnElement[bool] | None = None,
+    ) -> None:
+        """Prune ``table``'s rows (those matching ``only``, when given) once ``aged_by`` is older
+        than ``keep`` (hourly, in batches)."""
+        self.pruner.rules.append(RetentionRule(table, aged_by, key, keep, only))
 
     def batch_consumer(
         self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 200, linger_s: float = 0.02

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,7 +16,7 @@ from tasklane_agent.engines.router import EngineRouter, build_router
 from tasklane_agent.engines.rules import RulesEngine
 from tasklane_agent.reminder_worker import with_reminders
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import metadata
+from tasklane_agent.tables import conversation_turns, metadata
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import AGENT_INBOUND
@@ -35,6 +35,12 @@ def create_app(
     """``clock`` returns the current time (timezone-aware); tests pin it to resolve dates."""
     settings = settings or AgentSettings()
     runtime = ServiceRuntime("agent", settings, metadata, migrations=MIGRATIONS)
+    runtime.retain(
+        conversation_turns,
+        aged_by=conversation_turns.c.created_at,
+        key=conversation_turns.c.id,
+        keep=timedelta(days=settings.memory_retention_days),
+    )
     # One router per process: its LLM breaker must see every message to count failures.
     http = httpx.AsyncClient() if settings.llm.url else None
     router = build_router(settings.llm, http, RulesEngine(list_limit=settings.list_limit))

@@ -222,7 +222,14 @@ class ReminderWorker:
 def with_reminders(runtime: ServiceRuntime, settings: ReminderSettings, clock: Clock) -> Lifespan:
     """``runtime``'s lifespan with the reminder worker inside it: started once the database is
     migrated, stopped before the runtime's last outbox flush (so what it sent goes out)."""
-    runtime.retain(reminders, aged_by=reminders.c.fire_at, key=reminders.c.id, keep=RETENTION)
+    # A pending reminder is never pruned, however late: it is sent once a replica is back.
+    runtime.retain(
+        reminders,
+        aged_by=reminders.c.fire_at,
+        key=reminders.c.id,
+        keep=RETENTION,
+        only=reminders.c.status != "pending",
+    )
 
     @asynccontextmanager
     async def lifespan(app: object = None) -> AsyncIterator[None]:

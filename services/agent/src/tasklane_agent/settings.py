@@ -23,7 +23,7 @@ class LlmSettings(BaseModel):
 
     url: str | None = None  # e.g. https://api.openai.com/v1 or http://ollama:11434/v1
     api_key: SecretStr | None = None
-    model: str = "gpt-4o-mini"
+    model: str = Field(default="gpt-4o-mini", min_length=1)
     timeout_s: float = Field(default=8.0, gt=0)
     max_tool_rounds: int = Field(default=4, ge=1, le=10)
     temperature: float = 0.0
@@ -39,8 +39,18 @@ class AgentSettings(ServiceSettings):
     default_timezone: str = "UTC"
     # WhatsApp caps a text body at 4096 characters; a long list is cut well before that.
     list_limit: int = 20
+    # What users wrote (and the replies) is kept this long as conversation memory, then pruned.
+    memory_retention_days: int = Field(default=90, ge=1)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+
+    @field_validator("llm", mode="before")
+    @classmethod
+    def _no_empty_url(cls, value: object) -> object:
+        # An empty variable (TASKLANE_AGENT_LLM__URL=) means "no LLM", as if it were unset.
+        if isinstance(value, dict) and value.get("url") == "":
+            value = {**value, "url": None}
+        return value
 
     @field_validator("default_timezone")
     @classmethod

@@ -131,7 +131,7 @@ reminders = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("task_id", String(36), nullable=False),
-    Column("user_id", String(200), nullable=False),  # who is reminded: the task's owner
+    Column("user_id", String(200), nullable=False),  # who is reminded: the assignee, else the owner
     Column("kind", String(10), nullable=False),
     Column("fire_at", DateTime(timezone=True), nullable=False),  # UTC
     Column("due_at", DateTime(timezone=True), nullable=False),  # the deadline it reminds of

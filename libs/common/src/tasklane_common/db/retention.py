@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Table, delete, select
+from sqlalchemy import Column, ColumnElement, Table, delete, select
 
 from tasklane_common.db.engine import Database
 from tasklane_common.logging import get_logger
@@ -31,6 +31,8 @@ class RetentionRule:
     column: Column[datetime]
     key: Column[Any]
     keep: timedelta
+    # Rows that may go once old (None: all of them), e.g. only reminders already sent.
+    only: ColumnElement[bool] | None = None
 
 
 class Pruner:
@@ -66,7 +68,10 @@ class Pruner:
         for rule in self.rules:
             cutoff = now - rule.keep
             while True:
-                old = select(rule.key).where(rule.column < cutoff).limit(BATCH).scalar_subquery()
+                aged = select(rule.key).where(rule.column < cutoff)
+                if rule.only is not None:
+                    aged = aged.where(rule.only)
+                old = aged.limit(BATCH).scalar_subquery()
                 async with self._db.transaction() as session:
                     # The cutoff is repeated: a key shared with a younger row must not delete it.
                     result = await session.execute(

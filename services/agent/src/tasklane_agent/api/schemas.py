@@ -23,7 +23,7 @@ from pydantic import (
 from tasklane_agent.domain import Profile, Progress, Project, Task
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.nlu.recurrence import Recurrence
-from tasklane_agent.workspace import MAX_TITLE
+from tasklane_agent.workspace_base import MAX_TITLE
 
 ID_MAX = 200  # the widest id column (user and org ids); task and project ids are 36
 # Deadlines outside these years are typos, and near year 1 or 9999 converting zones overflows.

@@ -255,6 +255,6 @@ async def set_timezone(ctx: Context, zone: str) -> Outgoing:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         return Outgoing(t(ctx.lang, "unknown_timezone", zone=zone[:60]))
-    await ctx.workspace.profiles.update(ctx.profile.user_id, ctx.now, timezone=zone, timezone_source="user")
+    await ctx.workspace.set_timezone(zone)
     local = ctx.now.astimezone(ZoneInfo(zone))
     return Outgoing(t(ctx.lang, "timezone_set", zone=zone, time=f"{local:%H:%M}"))

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tasklane_agent import replies
 from tasklane_agent.domain import Profile, Project, Task
@@ -380,15 +380,7 @@ class Toolbox:
 
     async def _set_timezone(self, args: dict[str, Any]) -> dict[str, Any]:
         zone = text_arg(args, "zone", required=True) or ""
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ArgError(f"{zone!r} is not an IANA timezone name such as Europe/Madrid") from None
-        if self.ws.actor is None:
-            raise WorkspaceError("no user to set a timezone for")
-        await self.ws.profiles.update(
-            self.ws.actor.user_id, self.ctx.now, timezone=zone, timezone_source="user"
-        )
+        await self.ws.set_timezone(zone)
         local = self.ctx.now.astimezone(ZoneInfo(zone))
         self.changes.append(Change("timezone_set", {"zone": zone, "time": local.strftime("%H:%M")}))
         return {"timezone": zone}

@@ -36,6 +36,12 @@ class TaskCreated(Event):
     title: str
     due_at: datetime | None = None
     priority: str = "normal"
+    # --- added with issue 4 (optional: older consumers ignore them) ---
+    due_has_time: bool = False
+    org_id: str | None = None
+    project_id: str | None = None
+    assignee_id: str | None = None
+    recurrence: str | None = None
 
 
 class AgentReplied(Event):
@@ -92,4 +98,29 @@ class ProjectMemberAdded(Event):
 
     project_id: str
     user_id: str
+    actor_id: str | None = None
+
+
+class ProjectMemberRemoved(Event):
+    event_type = "project.member_removed"
+
+    project_id: str
+    user_id: str
+    actor_id: str | None = None
+
+
+class ProjectRenamed(Event):
+    event_type = "project.renamed"
+
+    project_id: str
+    name: str
+    actor_id: str | None = None
+
+
+class ProjectDeleted(Event):
+    """The project is gone; its tasks were unlinked (each a ``task.updated``) and kept."""
+
+    event_type = "project.deleted"
+
+    project_id: str
     actor_id: str | None = None

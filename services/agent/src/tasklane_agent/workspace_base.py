@@ -1,0 +1,176 @@
+"""The parts every workspace tool shares: who acts, the errors, the effects collected for the
+caller, and the lookups that enforce visibility (see :mod:`tasklane_agent.workspace`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from tasklane_agent.domain import Profile, Project, Task
+from tasklane_agent.nlu.priority import Priority
+from tasklane_agent.profiles import ProfileRepository
+from tasklane_agent.projects_repository import ProjectRepository
+from tasklane_agent.rows import task_values
+from tasklane_agent.tasks_repository import TaskRepository, TaskScope
+from tasklane_common.messaging import deterministic_id
+from tasklane_common.messaging.envelope import Event
+
+MAX_TITLE = 300
+UNSET: Any = object()
+
+
+class WorkspaceError(Exception):
+    """A tool call that cannot be carried out; ``code`` is stable, the message is for logs/LLMs."""
+
+    code = "invalid"
+
+
+class NotFound(WorkspaceError):
+    code = "not_found"
+
+
+class Forbidden(WorkspaceError):
+    code = "forbidden"
+
+
+class Conflict(WorkspaceError):
+    code = "conflict"
+
+
+class ReminderPlanner(Protocol):
+    """Keeps a task's reminders in line with it (see ``reminders``)."""
+
+    async def plan(self, task: Task, owner_timezone: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a teammate must be told, rendered later in their language."""
+
+    to: Profile
+    key: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Effects:
+    events: list[tuple[Event, str]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    # Before-images of the tasks changed (None: created now), for "undo".
+    before: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskChanges:
+    title: str | None = None
+    priority: Priority | None = None
+    due_at: datetime | None = UNSET  # None clears the due date
+    due_has_time: bool = False
+    recurrence: str | None = UNSET
+    project_id: str | None = UNSET
+    assignee_id: str | None = UNSET
+
+
+def clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise WorkspaceError("a task needs a title")
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+
+
+class WorkspaceBase:
+    def __init__(
+        self,
+        session: Any,
+        actor: Profile | None,
+        *,
+        now: datetime,
+        seed: str,
+        org_id: str | None = None,
+        planner: ReminderPlanner | None = None,
+        source_wamid: str | None = None,
+    ) -> None:
+        """``actor`` None is the admin API: every task of ``org_id`` (or all). ``source_wamid`` is
+        the WhatsApp message that asked for what is created here."""
+        self.source_wamid = source_wamid
+        self.actor = actor
+        self.org_id = actor.org_id if actor is not None else org_id
+        self.now = now.astimezone(UTC)
+        self.scope = TaskScope(actor.user_id if actor else None, None if actor else org_id)
+        self.tasks = TaskRepository(session)
+        self.projects = ProjectRepository(session)
+        self.profiles = ProfileRepository(session)
+        self.planner = planner
+        self.effects = Effects()
+        self._seed = seed
+        self._ids = 0
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def actor_id(self) -> str | None:
+        return self.actor.user_id if self.actor else None
+
+    @property
+    def seed(self) -> str:
+        """What ids made in this workspace derive from (the inbound message's envelope id)."""
+        return self._seed
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.actor.timezone if self.actor else "UTC")
+
+    def _new_id(self, kind: str) -> str:
+        # Stable across a replay of the same inbound message (the seed is its envelope id).
+        self._ids += 1
+        return deterministic_id(kind, self._seed, str(self._ids))
+
+    def _emit(self, event: Event, key: str) -> None:
+        self.effects.events.append((event, deterministic_id(event.event_type, self._seed, key)))
+
+    def _remember(self, task: Task) -> None:
+        if task.id not in self.effects.before:
+            # JSON-ready: it is kept in the conversation state until the next change.
+            self.effects.before[task.id] = {
+                k: v.isoformat() if isinstance(v, datetime) else v for k, v in task_values(task).items()
+            }
+
+    async def _replan(self, task: Task) -> None:
+        if self.planner is None:
+            return
+        # The owner's zone: a date-only deadline is stored as 00:00 of the day in it. The
+        # reminder itself goes to whoever does the task (its assignee, or its owner).
+        owner = self.actor if self.actor and self.actor.user_id == task.user_id else None
+        owner = owner or await self.profiles.get(task.user_id)
+        await self.planner.plan(task, owner.timezone if owner else "UTC")
+
+    async def task(self, task_id: str) -> Task:
+        task = await self.tasks.get(task_id, self.scope)
+        if task is None:
+            raise NotFound(f"no task {task_id!r} visible to you")
+        return task
+
+    async def _teammate(self, user_id: str, org_id: str | None = None) -> Profile:
+        found = await self.profiles.get(user_id)
+        if found is None or found.org_id != (org_id or self.org_id):
+            raise NotFound("no such teammate in your organisation")
+        return found
+
+    async def _may_see(self, project: Project) -> bool:
+        return self.actor is None or await self.projects.is_member(project.id, self.actor.user_id)
+
+    async def _project_for_task(self, project_id: str | None) -> Project | None:
+        if project_id is None:
+            return None
+        project = await self.projects.get(project_id)
+        if project is None or not await self._may_see(project):
+            raise NotFound(f"no project {project_id!r} visible to you")
+        return project
+
+    async def project(self, project_id: str) -> Project:
+        project = await self.projects.get(project_id)
+        if project is None or not await self._may_see(project):
+            raise NotFound(f"no project {project_id!r} visible to you")
+        return project
