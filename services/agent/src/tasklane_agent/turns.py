@@ -105,6 +105,7 @@ async def take_turn(
             lang=lang,
             choice_id=event.reply_id,
             history=await memory.recent(profile.user_id, limit=HISTORY_TURNS) if wants_history else (),
+            list_limit=settings.list_limit,
         )
         reply = await _respond(session, engine or RulesEngine(list_limit=settings.list_limit), context)
         # The engine may have found the message in another language than detected (only that

@@ -56,6 +56,8 @@ class Context:
     # The id of the button or list row the user picked, for interactive replies.
     choice_id: str | None = None
     history: Sequence[Turn] = ()
+    # The most tasks one list answer shows (settings.list_limit).
+    list_limit: int = 20
 
     @property
     def tz(self) -> ZoneInfo:

@@ -44,7 +44,6 @@ from tasklane_agent.workspace import NotFound, TaskChanges, WorkspaceError, is_o
 if TYPE_CHECKING:
     from tasklane_agent.nlu.dates import DueDate
 
-LIST_LIMIT = 20
 FOCUS_SIZE = 10
 _READING = frozenset({"list_tasks", "find_tasks", "project_status"})
 __all__ = ["TOOLS", "ArgError", "Change", "Toolbox"]
@@ -237,21 +236,21 @@ class Toolbox:
             priority=choice_arg(args, "priority", PRIORITIES),
             project_id=project.id if project else None,
             title_words=tuple(name_key(query).split()) if query else (),
-            limit=LIST_LIMIT if scope != "overdue" else 500,
+            limit=self.ctx.list_limit if scope != "overdue" else 500,
         )
         tasks = await self.ws.list_tasks(f)
         if scope == "overdue":
             tasks = [t for t in tasks if is_overdue(t, self.ctx.now, self.ctx.tz)]
-            total, tasks = len(tasks), tasks[:LIST_LIMIT]
+            total, tasks = len(tasks), tasks[: self.ctx.list_limit]
         else:
-            total = len(tasks) if len(tasks) < LIST_LIMIT else await self.ws.count_tasks(f)
+            total = len(tasks) if len(tasks) < self.ctx.list_limit else await self.ws.count_tasks(f)
         self._shown(tasks)
         return {"tasks": await self.describe(tasks, numbered=True), "total": total}
 
     async def _find_tasks(self, args: dict[str, Any]) -> dict[str, Any]:
         query = text_arg(args, "query", required=True) or ""
         status = None if args.get("include_done") is True else "open"
-        tasks = await self.ws.find_tasks(query, status=status, limit=LIST_LIMIT)
+        tasks = await self.ws.find_tasks(query, status=status, limit=self.ctx.list_limit)
         self._shown(tasks)
         return {"tasks": await self.describe(tasks, numbered=True)}
 
