@@ -75,7 +75,8 @@ def status_webhook(
     *,
     wamid: str,
     status: str,
-    recipient_id: str,
+    recipient_id: str | None,
+    recipient_user_id: str | None = None,
     phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
     display_phone_number: str = DEFAULT_DISPLAY_NUMBER,
     waba_id: str = DEFAULT_WABA_ID,
@@ -85,13 +86,18 @@ def status_webhook(
     pricing: dict[str, Any] | bool | None = None,
 ) -> dict[str, Any]:
     """``pricing``: None puts the in-window service pricing on ``sent`` and ``delivered``; False
-    leaves it out; True or a dict (see :func:`pricing_of`) puts it on this status whatever it is."""
+    leaves it out; True or a dict (see :func:`pricing_of`) puts it on this status whatever it is.
+    A message sent to a business-scoped user id names it in ``recipient_user_id`` and has no
+    ``recipient_id`` (the user's number is not Meta's to give away)."""
     item: dict[str, Any] = {
         "id": wamid,
         "status": status,
         "timestamp": str(timestamp if timestamp is not None else int(time.time())),
-        "recipient_id": recipient_id,
     }
+    if recipient_id is not None:
+        item["recipient_id"] = recipient_id
+    if recipient_user_id is not None:
+        item["recipient_user_id"] = recipient_user_id
     if biz_opaque_callback_data is not None:
         item["biz_opaque_callback_data"] = biz_opaque_callback_data
     if pricing is None:

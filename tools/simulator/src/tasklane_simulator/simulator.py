@@ -34,7 +34,7 @@ from tasklane_simulator.records import (
     duplicates,
 )
 from tasklane_simulator.settings import NumberSettings, SimulatorSettings
-from tasklane_simulator.validation import MarkRead, SendRequest, validate
+from tasklane_simulator.validation import MarkRead, SendRequest, addressed, recipient_key, validate
 from tasklane_simulator.webhooks import (
     WebhookDelivery,
     WebhookPoster,
@@ -44,10 +44,6 @@ from tasklane_simulator.webhooks import (
 )
 
 __all__ = ["GraphAnswer", "InjectResult", "RecordedRequest", "WebhookDelivery", "WhatsAppSimulator"]
-
-
-def digits(phone: str) -> str:
-    return "".join(ch for ch in phone if ch.isdigit())
 
 
 @dataclass
@@ -186,14 +182,15 @@ class WhatsAppSimulator:
         return self.limiter.config
 
     def open_window(self, wa_id: str, *, phone_number_id: str | None = None, at: float | None = None) -> None:
-        """Open (or extend) the customer-service window as if ``wa_id`` wrote at Unix time ``at``."""
+        """Open (or extend) the customer-service window as if ``wa_id`` (a phone number or a
+        business-scoped user id) wrote at Unix time ``at``."""
         number = self._number(phone_number_id).phone_number_id
-        self.limiter.open_window(number, digits(wa_id), self.clock.time() if at is None else at)
+        self.limiter.open_window(number, recipient_key(wa_id), self.clock.time() if at is None else at)
 
     def handle_messages(self, phone_number_id: str, authorization: str | None, body: Any) -> GraphAnswer:
         """Answer ``POST /{version}/{phone_number_id}/messages``."""
         now = self.clock.monotonic()
-        to = digits(body["to"]) if isinstance(body, dict) and isinstance(body.get("to"), str) else None
+        to = addressed(body)
         raw_callback = body.get("biz_opaque_callback_data") if isinstance(body, dict) else None
         callback = raw_callback if isinstance(raw_callback, str) else None
         attempt = AttemptRecorder(self._state.attempts, self.clock, now, phone_number_id, to, callback)
@@ -265,7 +262,7 @@ class WhatsAppSimulator:
                     steps,
                     number=number,
                     wamid=wamid,
-                    recipient_id=request.wa_id,
+                    recipient=request.wa_id,
                     biz_opaque_callback_data=attempt.callback,
                 )
             )
@@ -273,7 +270,8 @@ class WhatsAppSimulator:
             200,
             {
                 "messaging_product": "whatsapp",
-                "contacts": [{"input": request.to, "wa_id": request.wa_id}],
+                # Meta names the user by ``user_id`` instead of ``wa_id`` for a send by BSUID.
+                "contacts": [{"input": request.to, "user_id" if request.bsuid else "wa_id": request.wa_id}],
                 "messages": [{"id": wamid}],
             },
         )
@@ -312,7 +310,7 @@ class WhatsAppSimulator:
     def sent_messages(self, to: str | None = None) -> list[dict[str, Any]]:
         if to is None:
             return list(self._state.sent)
-        wanted = digits(to)
+        wanted = recipient_key(to)
         return [m for m in self._state.sent if m["to"] == wanted]
 
     async def wait_for_message(self, to: str, *, count: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
@@ -359,7 +357,7 @@ class WhatsAppSimulator:
         """Post a signed inbound text message webhook; returns the gateway's HTTP status."""
         number = self._number(phone_number_id)
         payload = payloads.text_message_webhook(
-            from_=digits(from_),
+            from_="".join(ch for ch in from_ if ch.isdigit()),
             text=text,
             wamid=wamid,
             name=name,
@@ -404,23 +402,18 @@ class WhatsAppSimulator:
         phone_number_id: str | None = None,
         biz_opaque_callback_data: str | None = None,
     ) -> int | None:
-        """Post a signed status webhook for ``wamid`` (e.g. a ``failed`` with Meta's errors)."""
-        number = self._number(phone_number_id)
-        payload = payloads.status_webhook(
+        """Post a signed status webhook for ``wamid`` (e.g. a ``failed`` with Meta's errors) to
+        ``recipient_id``: a phone number, or a business-scoped user id (``recipient_user_id``)."""
+        return await self._webhooks.post_status(
+            number=self._number(phone_number_id),
             wamid=wamid,
             status=status,
-            recipient_id=digits(recipient_id),
+            recipient=recipient_key(recipient_id),
             errors=errors,
-            phone_number_id=number.phone_number_id,
-            display_phone_number=number.display_phone_number,
-            waba_id=number.waba_id,
             biz_opaque_callback_data=biz_opaque_callback_data,
-        )
-        return await self._webhooks.deliver(
-            payload, number=number, kind="status", wamid=wamid, status=status, raise_errors=False
         )
 
     def _open_windows(self, payload: dict[str, Any]) -> None:
         for number, wa_id, at in inbound_senders(payload):
             opened = float(at) if at is not None else self.clock.time()
-            self.limiter.open_window(number, digits(wa_id), opened)
+            self.limiter.open_window(number, recipient_key(wa_id), opened)

@@ -16,6 +16,7 @@ from typing import Any
 from tasklane_simulator import faults, payloads
 from tasklane_simulator.errors import status_error
 from tasklane_simulator.faults import FaultPlan
+from tasklane_simulator.validation import is_bsuid
 
 
 @dataclass(frozen=True)
@@ -54,20 +55,29 @@ def plan(kind: str, *, async_error: int | None, plan_faults: FaultPlan, now: flo
     return steps
 
 
+def recipient_fields(recipient: str) -> tuple[str | None, str | None]:
+    """How a status names its recipient, as (``recipient_id``, ``recipient_user_id``): a phone
+    number's digits in the first; a business-scoped user id (a send by ``recipient``) in the
+    second, with no ``recipient_id`` (Meta does not give away the number of a user who hides it)."""
+    return (None, recipient) if is_bsuid(recipient) else (recipient, None)
+
+
 def webhook(
     step: StatusStep,
     *,
     wamid: str,
-    recipient_id: str,
+    recipient: str,
     biz_opaque_callback_data: str | None,
     phone_number_id: str,
     display_phone_number: str,
     waba_id: str,
 ) -> dict[str, Any]:
+    recipient_id, recipient_user_id = recipient_fields(recipient)
     return payloads.status_webhook(
         wamid=wamid,
         status=step.status,
         recipient_id=recipient_id,
+        recipient_user_id=recipient_user_id,
         phone_number_id=phone_number_id,
         display_phone_number=display_phone_number,
         waba_id=waba_id,

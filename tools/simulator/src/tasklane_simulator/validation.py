@@ -7,6 +7,7 @@ required.``, ``Param X must be ...``); problems inside the object of the message
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +17,40 @@ TEXT_MAX = 4096
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker"})
 OTHER_TYPES = frozenset({"location", "contacts"})
 SEND_TYPES = frozenset({"text", "interactive", "template", "reaction"}) | MEDIA_TYPES | OTHER_TYPES
+# A business-scoped user id ("US.13491208655302741918") or a parent one ("US.ENT.1181...").
+_BSUID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
+
+
+def is_bsuid(value: str) -> bool:
+    return _BSUID.fullmatch(value) is not None
+
+
+def recipient_key(address: str) -> str:
+    """The user an address names, as limits, windows and records key them: a BSUID as is (it is
+    opaque), anything else by its digits ("+55 11 99999-0000" and "5511999990000" are one user)."""
+    return address if is_bsuid(address) else "".join(ch for ch in address if ch.isdigit())
+
+
+def addressed(body: Any) -> str | None:
+    """The recipient key of a ``/messages`` body before it is validated (for the attempt record):
+    ``to`` wins over ``recipient``, as at Meta."""
+    if not isinstance(body, dict):
+        return None
+    for field in ("to", "recipient"):
+        if isinstance(body.get(field), str):
+            return recipient_key(body[field])
+    return None
 
 
 @dataclass(frozen=True)
 class SendRequest:
+    """A valid send. ``to``: the address as given (Meta's ``contacts[].input``); ``wa_id``: the
+    user's key (digits, or the BSUID of a send by ``recipient``); ``bsuid``: set for the latter."""
+
     to: str
     wa_id: str
     type: str
+    bsuid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,12 +71,7 @@ def validate(body: Any) -> SendRequest | MarkRead:
         )
     if "status" in body:
         return _mark_read(body)
-    to = body.get("to")
-    if not isinstance(to, str) or not to.strip():
-        raise GraphError(100, message="(#100) The parameter to is required.")
-    wa_id = "".join(ch for ch in to if ch.isdigit())
-    if not 6 <= len(wa_id) <= 15:
-        raise GraphError(100, f"Invalid 'to' parameter: {to!r} is not a phone number")
+    to, wa_id, bsuid = _address(body)
     recipient_type = body.get("recipient_type", "individual")
     if recipient_type not in ("individual", "group"):
         raise GraphError(
@@ -66,7 +89,28 @@ def validate(body: Any) -> SendRequest | MarkRead:
     context = body.get("context")
     if context is not None and not (isinstance(context, dict) and isinstance(context.get("message_id"), str)):
         raise GraphError(131009, "context.message_id must be a message id")
-    return SendRequest(to=to, wa_id=wa_id, type=kind)
+    return SendRequest(to=to, wa_id=wa_id, type=kind, bsuid=bsuid)
+
+
+def _address(body: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(the address as given, the user's key, the BSUID when the send goes by ``recipient``).
+    A phone number goes in ``to``, a business-scoped user id in ``recipient``; with both, ``to``
+    wins (Meta's rule)."""
+    to = body.get("to")
+    if to is None and "recipient" in body:
+        recipient = body["recipient"]
+        if not isinstance(recipient, str) or not is_bsuid(recipient):
+            raise GraphError(
+                100, f"Invalid 'recipient' parameter: {recipient!r} is not a business-scoped user id"
+            )
+        return recipient, recipient, recipient
+    if not isinstance(to, str) or not to.strip():
+        raise GraphError(100, message="(#100) The parameter to is required.")
+    digits = "".join(ch for ch in to if ch.isdigit())
+    # A BSUID in ``to`` is a caller's mistake (it belongs in ``recipient``), not its digits.
+    if not 6 <= len(digits) <= 15 or is_bsuid(to):
+        raise GraphError(100, f"Invalid 'to' parameter: {to!r} is not a phone number")
+    return to, digits, None
 
 
 def _mark_read(body: dict[str, Any]) -> MarkRead:

@@ -36,8 +36,10 @@ class WebhookDelivery:
 
 
 def inbound_senders(payload: dict[str, Any]) -> list[tuple[str, str, int | None]]:
-    """(phone_number_id, wa_id, Unix timestamp) of every user message in a webhook payload: what
-    opens a customer-service window. System messages are Meta's, not the user's."""
+    """(phone_number_id, address, Unix timestamp) of every user message in a webhook payload: what
+    opens a customer-service window. A message names its writer by ``from`` (the phone number)
+    and/or ``from_user_id`` (the business-scoped id; the only one for a user who hides their
+    number): the window is the user's, so it opens for each. System messages are Meta's."""
     found: list[tuple[str, str, int | None]] = []
     entries = payload.get("entry") if isinstance(payload, dict) else None
     for entry in entries if isinstance(entries, list) else []:
@@ -52,9 +54,9 @@ def inbound_senders(payload: dict[str, Any]) -> list[tuple[str, str, int | None]
             for message in messages if isinstance(messages, list) else []:
                 if not isinstance(message, dict) or message.get("type") == "system":
                     continue
-                sender = message.get("from")
-                if isinstance(number, str) and isinstance(sender, str):
-                    found.append((number, sender, _unix(message.get("timestamp"))))
+                for sender in (message.get("from"), message.get("from_user_id")):
+                    if isinstance(number, str) and isinstance(sender, str):
+                        found.append((number, sender, _unix(message.get("timestamp"))))
     return found
 
 
@@ -125,7 +127,7 @@ class WebhookPoster:
         *,
         number: NumberSettings,
         wamid: str,
-        recipient_id: str,
+        recipient: str,
         biz_opaque_callback_data: str | None,
     ) -> None:
         try:
@@ -134,7 +136,7 @@ class WebhookPoster:
                 payload = statuses.webhook(
                     step,
                     wamid=wamid,
-                    recipient_id=recipient_id,
+                    recipient=recipient,
                     biz_opaque_callback_data=biz_opaque_callback_data,
                     phone_number_id=number.phone_number_id,
                     display_phone_number=number.display_phone_number,
@@ -145,6 +147,33 @@ class WebhookPoster:
                 )
         except Exception as exc:  # never let a background webhook take the simulator down
             log.error("status_playback_failed", error=f"{type(exc).__name__}: {exc}")
+
+    async def post_status(
+        self,
+        *,
+        number: NumberSettings,
+        wamid: str,
+        status: str,
+        recipient: str,
+        errors: list[dict[str, Any]] | None,
+        biz_opaque_callback_data: str | None,
+    ) -> int | None:
+        """One signed status webhook, now; ``recipient`` as :func:`statuses.recipient_fields`."""
+        recipient_id, recipient_user_id = statuses.recipient_fields(recipient)
+        payload = payloads.status_webhook(
+            wamid=wamid,
+            status=status,
+            recipient_id=recipient_id,
+            recipient_user_id=recipient_user_id,
+            errors=errors,
+            phone_number_id=number.phone_number_id,
+            display_phone_number=number.display_phone_number,
+            waba_id=number.waba_id,
+            biz_opaque_callback_data=biz_opaque_callback_data,
+        )
+        return await self.deliver(
+            payload, number=number, kind="status", wamid=wamid, status=status, raise_errors=False
+        )
 
     async def deliver(
         self,
