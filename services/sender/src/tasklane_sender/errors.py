@@ -99,6 +99,7 @@ ERRORS: dict[int, Rule] = {
     131051: FAIL,  # unsupported message type
     131052: FAIL,  # media download (inbound only)
     131053: FAIL,  # media upload failed (type, MIME)
+    131062: FAIL,  # this message may not go to a business-scoped user id (authentication templates)
     131063: FAIL,  # marketing templates disabled for this WABA
     132000: FAIL,  # template parameter count mismatch
     132001: FAIL,  # template missing or not approved in this language
