@@ -119,6 +119,8 @@ async def test_a_refused_change_commits_nothing_of_the_turn(db: Database) -> Non
         ("34600111502", "Europe/Madrid", "es", "Tus tareas"),
         ("5511988880502", "America/Sao_Paulo", "pt", "Suas tarefas"),
         ("12125550502", "America/New_York", "en", "Your open tasks"),
+        # A user known only by a business-scoped id: its country prefix tells.
+        ("BR.8203471133", "America/Sao_Paulo", "pt", "Suas tarefas"),
     ],
 )
 async def test_a_new_user_gets_their_countrys_timezone_and_language(

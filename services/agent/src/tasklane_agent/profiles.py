@@ -8,6 +8,7 @@ writes then moves the language, and "set my timezone to ..." pins the zone.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ _SPANISH = frozenset(
 )  # fmt: skip
 _PORTUGUESE = frozenset(["BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"])
 UNKNOWN_ZONE = "Etc/Unknown"
+_BSUID_COUNTRY = re.compile(r"^([A-Z]{2})\.")
 
 
 # The zone most of a country's people live in, by calling code: used when the number's own area
@@ -42,6 +44,14 @@ _MAIN_ZONE = {
 
 def from_phone(address: str, default_timezone: str) -> tuple[Lang, str, str]:
     """(language, timezone, timezone source) guessed from a wa_id such as ``34600111222``."""
+    bsuid = _BSUID_COUNTRY.match(address)
+    if bsuid is not None:
+        # A business-scoped id names no number, only the user's country ("US.1349..."): its
+        # example number stands in for it.
+        example = phonenumbers.example_number(bsuid.group(1))
+        if example is None:
+            return "en", default_timezone, "default"
+        address = f"{example.country_code}{example.national_number}"
     try:
         number = phonenumbers.parse("+" + address.lstrip("+"))
     except phonenumbers.NumberParseException:
