@@ -222,7 +222,7 @@ async def test_a_tool_call_creates_the_task_and_the_model_gets_the_schemas(
     assert not task.due_has_time
     state = await env.state(ana)
     assert state.focus[0] == task.id
-    assert state.last_action == {"before": {task.id: None}}
+    assert state.last_action == {"before": {task.id: None}, "at": NOW.isoformat()}
 
 
 async def test_a_recurring_task_from_words(env: Env, fake: FakeOpenAI, http: httpx.AsyncClient) -> None:

@@ -215,13 +215,13 @@ async def test_changes_move_cancel_and_bring_back_the_reminders(env: Env) -> Non
 
     async def remove(ws: Workspace) -> Any:
         await ws.delete_task(task.id)
-        return ws.effects.before
+        return ws.undo_record()
 
-    before = await env.act(ana, remove)
+    record = await env.act(ana, remove)
     assert await env.pending(task.id) == set()
 
     async def undo(ws: Workspace) -> Any:
-        return await ws.undo(before)
+        return await ws.undo(record)
 
     await env.act(ana, undo)
     assert await env.pending(task.id) == moved

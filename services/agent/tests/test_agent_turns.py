@@ -3,6 +3,7 @@ timezone and language, and what the next message may refer to survives a restart
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -51,7 +52,17 @@ async def db() -> AsyncIterator[Database]:
 SETTINGS = AgentSettings(logging=LoggingSettings(level="WARNING"))
 
 
-async def _say(db: Database, phone: str, text: str, engine: Any = None) -> tuple[list[Event], Any]:
+async def _say(
+    db: Database,
+    phone: str,
+    text: str,
+    engine: Any = None,
+    *,
+    now: datetime = NOW,
+    tap: str | None = None,
+    name: str = "Ana",
+) -> tuple[list[Event], Any]:
+    """One message from ``phone``; ``tap`` makes it a tap on the button or row with that id."""
     published: list[Event] = []
 
     async def publish(event: Event, event_id: str) -> None:
@@ -63,11 +74,12 @@ async def _say(db: Database, phone: str, text: str, engine: Any = None) -> tuple
         phone_number_id="pn-turns",
         user_id=f"user-{phone}",
         wa_id=phone,
-        profile_name="Ana",
-        message_type="text",
+        profile_name=name,
+        message_type="interactive" if tap else "text",
         text=text,
-        sent_at=NOW,
-        received_at=NOW,
+        reply_id=tap,
+        sent_at=now,
+        received_at=now,
     )
     async with db.transaction() as session:
         result = await take_turn(
@@ -75,7 +87,7 @@ async def _say(db: Database, phone: str, text: str, engine: Any = None) -> tuple
             SETTINGS,
             event,
             turn_id=deterministic_id("message.received", wamid),
-            now=NOW,
+            now=now,
             publish=publish,
             engine=engine,
         )
@@ -182,3 +194,79 @@ async def test_a_change_to_what_a_task_already_is_emits_nothing(db: Database) ->
     events, _ = await _say(db, phone, "make it low priority")
     [updated] = [e for e in events if e.event_type == "task.updated"]
     assert updated.changes == {"priority": "low"}  # type: ignore[attr-defined]
+
+
+def _buttons(events: list[Event]) -> dict[str, str]:
+    """Title → id of the buttons and list rows the replies offered."""
+    found: dict[str, str] = {}
+    for reply in (e for e in events if isinstance(e, ReplyRequested) and e.kind == "interactive"):
+        action = reply.content["action"]
+        for button in action.get("buttons", []):
+            found[button["reply"]["title"]] = button["reply"]["id"]
+        for section in action.get("sections", []):
+            for row in section["rows"]:
+                found[row["title"]] = row["id"]
+    return found
+
+
+async def test_a_tap_on_an_older_questions_button_answers_nothing(db: Database) -> None:
+    phone = "447700900507"
+    await _say(db, phone, "add task call the dentist tomorrow")
+    await _say(db, phone, "add task buy milk friday")
+    old, _ = await _say(db, phone, "delete buy milk")
+    await _say(db, phone, "No", tap=_buttons(old)["No"])
+    await _say(db, phone, "delete call the dentist")  # a new question is waiting
+    events, result = await _say(db, phone, "Yes", tap=_buttons(old)["Yes"])  # the old Yes
+    assert result.intent == "stale_choice"
+    events, _ = await _say(db, phone, "my tasks")
+    assert "call the dentist" in _texts(events)
+    assert "buy milk" in _texts(events)
+
+
+async def test_completing_a_repeating_task_twice_makes_one_next_occurrence(db: Database) -> None:
+    phone = "447700900508"
+    await _say(db, phone, "water the plants every Monday at 9am")
+    await _say(db, phone, "done with water the plants")
+    await _say(db, phone, "reopen it")
+    events, _ = await _say(db, phone, "my tasks")
+    assert "1. *water the plants* — due Mon 30 Nov" in _texts(events)  # and next week's, made once
+    await _say(db, phone, "done with #1")
+    events, _ = await _say(db, phone, "my tasks")
+    assert _texts(events).count("water the plants") == 1
+    assert "Mon 7 Dec" in _texts(events)
+
+
+async def test_undo_leaves_a_teammates_later_change_alone(db: Database) -> None:
+    ana, ben = "447700900509", "447700900510"
+    later = NOW.replace(minute=5)
+    await _say(db, ben, "hi", name="Ben")
+    await _say(db, ana, "create project Launch")
+    await _say(db, ana, "add Ben to the Launch project")
+    await _say(db, ana, "add write the press release to the Launch project")
+    await _say(db, ana, "make it high priority", now=NOW.replace(minute=1))
+    await _say(db, ben, "done with the press release", now=NOW.replace(minute=2), name="Ben")
+    events, _ = await _say(db, ana, "undo", now=later)
+    assert "changed since" in _texts(events)
+    events, _ = await _say(db, ana, "what have I finished?", now=later)
+    assert "write the press release" in _texts(events)
+
+
+async def test_two_replicas_completing_a_repeating_task_at_once_make_one_next_occurrence(
+    db: Database,
+) -> None:
+    phone = "447700900511"
+    await _say(db, phone, "water the plants every Monday at 9am")
+    async with db.read() as session:
+        owner = await ProfileRepository(session).get(f"user-{phone}")
+        assert owner is not None
+        [task] = await Workspace(session, owner, now=NOW, seed="look").list_tasks(TaskFilter())
+
+    async def complete(seed: str) -> Any:
+        async with db.transaction() as session:
+            return await Workspace(session, owner, now=NOW, seed=seed).complete_task(task.id)
+
+    results = await asyncio.gather(complete("replica-1"), complete("replica-2"))
+    assert sorted(following is not None for _, following in results) == [False, True]
+    async with db.read() as session:
+        open_tasks = await Workspace(session, owner, now=NOW, seed="check").list_tasks(TaskFilter())
+    assert [x.due_at for x in open_tasks] == [datetime(2026, 12, 7, 9, 0, tzinfo=UTC)]

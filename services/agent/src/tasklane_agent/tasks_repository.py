@@ -110,11 +110,18 @@ class TaskRepository:
         await self.session.execute(tasks.update().where(tasks.c.id == task.id).values(**values))
         return task
 
-    async def get(self, task_id: str, scope: TaskScope, *, deleted: bool = False) -> Task | None:
+    async def get(
+        self, task_id: str, scope: TaskScope, *, deleted: bool = False, for_update: bool = False
+    ) -> Task | None:
+        """``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite has one
+        writer anyway): two replicas completing the same task then take turns."""
         where = and_(tasks.c.id == task_id, scope.clause())
         if not deleted:
             where = and_(where, tasks.c.deleted_at.is_(None))
-        row = (await self.session.execute(select(tasks).where(where))).first()
+        query = select(tasks).where(where)
+        if for_update:
+            query = query.with_for_update(of=tasks)
+        row = (await self.session.execute(query)).first()
         return task_of(row) if row is not None else None
 
     async def get_many(self, task_ids: list[str], scope: TaskScope) -> list[Task]:

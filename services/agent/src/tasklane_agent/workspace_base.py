@@ -146,8 +146,8 @@ class WorkspaceBase:
         owner = owner or await self.profiles.get(task.user_id)
         await self.planner.plan(task, owner.timezone if owner else "UTC")
 
-    async def task(self, task_id: str) -> Task:
-        task = await self.tasks.get(task_id, self.scope)
+    async def task(self, task_id: str, *, lock: bool = False) -> Task:
+        task = await self.tasks.get(task_id, self.scope, for_update=lock)
         if task is None:
             raise NotFound(f"no task {task_id!r} visible to you")
         return task

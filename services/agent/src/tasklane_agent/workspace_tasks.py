@@ -13,7 +13,7 @@ from tasklane_agent.names import name_key
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.nlu.recurrence import Recurrence
 from tasklane_agent.rows import utc
-from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.tasks_repository import TaskFilter, TaskScope
 from tasklane_agent.workspace_base import (
     UNSET,
     Forbidden,
@@ -160,8 +160,9 @@ class TaskTools(WorkspaceBase):
         return updated
 
     async def complete_task(self, task_id: str) -> tuple[Task, Task | None]:
-        """The completed task, and the next occurrence when it repeats."""
-        task = await self.task(task_id)
+        """The completed task, and the next occurrence when it repeats. Completing a done task
+        changes nothing, even when two replicas (or API calls) complete it at once."""
+        task = await self.task(task_id, lock=True)
         if task.status == "done":
             return task, None
         self._remember(task)
@@ -196,17 +197,28 @@ class TaskTools(WorkspaceBase):
         # Completing late must not schedule an occurrence that is already overdue.
         while following_at.astimezone(UTC) < self.now and rule.freq != "yearly":
             following_at = rule.next_after(following_at)
+        # One id per (series task, date): completing, reopening and completing again (or an
+        # undo in between) finds the occurrence it made rather than adding a second one.
+        following_id = deterministic_id("occurrence", done.id, following_at.astimezone(UTC).isoformat())
+        made = await self.tasks.get(following_id, TaskScope(None, None), deleted=True)
+        if made is not None and made.deleted_at is None:
+            return made
         following = dataclasses.replace(
-            done,
-            id=self._new_id("task"),
+            made or done,
+            id=following_id,
             status="open",
             completed_at=None,
+            deleted_at=None,
             due_at=following_at.astimezone(UTC),
-            created_at=self.now,
+            created_at=made.created_at if made else self.now,
             updated_at=self.now,
         )
-        await self.tasks.insert(following)
-        self.effects.before[following.id] = None
+        if made is None:
+            await self.tasks.insert(following)
+            self.effects.before[following.id] = None
+        else:
+            self._remember(made)
+            await self.tasks.save(following)
         self._emit(
             _created(following, following.assignee_id),
             following.id,
@@ -248,12 +260,26 @@ class TaskTools(WorkspaceBase):
         await self._replan(deleted)
         return deleted
 
-    async def undo(self, before: dict[str, dict[str, Any] | None]) -> list[Task]:
-        """Put the tasks of a previous change back as they were (created ones are deleted)."""
+    def undo_record(self) -> dict[str, Any] | None:
+        """What "undo" needs to put this workspace's changes back: the before-images, and the
+        time of the change (a task changed again since is not put back)."""
+        if not self.effects.before:
+            return None
+        return {"before": dict(self.effects.before), "at": self.now.isoformat()}
+
+    async def undo(self, record: dict[str, Any]) -> tuple[list[Task], int]:
+        """Put the tasks of a previous change back as they were (created ones are deleted).
+        Returns them, and how many were left alone because they changed since (a teammate's
+        edit, a deletion by the owner) — undo never overwrites someone's later change."""
+        at = datetime.fromisoformat(str(record["at"])) if record.get("at") else None
         restored: list[Task] = []
-        for task_id, image in before.items():
-            current = await self.tasks.get(task_id, self.scope, deleted=True)
+        skipped = 0
+        for task_id, image in dict(record.get("before") or {}).items():
+            current = await self.tasks.get(task_id, self.scope, deleted=True, for_update=True)
             if current is None:
+                continue
+            if at is None or current.updated_at != at:
+                skipped += 1
                 continue
             self._remember(current)
             if image is None:
@@ -269,7 +295,7 @@ class TaskTools(WorkspaceBase):
             )
             await self._replan(back)
             restored.append(back)
-        return restored
+        return restored, skipped
 
     async def set_timezone(self, zone: str) -> None:
         """The acting user's timezone, from now on (``WorkspaceError`` for an unknown zone)."""

@@ -23,8 +23,9 @@ from tasklane_agent.workspace import UNSET, NotFound, TaskChanges
 def remember(ctx: Context, focus: list[str]) -> None:
     """What the next message's "it" means, and what "undo" puts back."""
     ctx.state.focus = focus
-    if ctx.workspace.effects.before:
-        ctx.state.last_action = {"before": ctx.workspace.effects.before}
+    record = ctx.workspace.undo_record()
+    if record is not None:
+        ctx.state.last_action = record
 
 
 async def _project_id(ctx: Context, name: str, notes: list[str]) -> str:
@@ -199,15 +200,17 @@ async def undo(ctx: Context) -> Outgoing:
     last = ctx.state.last_action
     if not last or not last.get("before"):
         return Outgoing(t(ctx.lang, "nothing_to_undo"))
-    restored = await ctx.workspace.undo(dict(last["before"]))
+    restored, skipped = await ctx.workspace.undo(last)
     ctx.state.last_action = None
     ctx.state.focus = [x.id for x in restored if x.deleted_at is None]
     if not restored:
-        return Outgoing(t(ctx.lang, "nothing_to_undo"))
+        return Outgoing(t(ctx.lang, "undo_too_late" if skipped else "nothing_to_undo"))
     shown = [x for x in restored if x.deleted_at is None]
     text = t(ctx.lang, "undone")
     if shown:
         text += "\n" + replies.numbered(ctx, shown)
+    if skipped:
+        text += "\n" + t(ctx.lang, "undo_partly", n=skipped)
     return Outgoing(text)
 
 

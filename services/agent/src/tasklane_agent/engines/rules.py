@@ -64,8 +64,12 @@ class RulesEngine:
         """A button or list row we sent; None when it is not ours (the text is read instead)."""
         pending = ctx.state.pending
         parts = choice_id.split(":")
-        if parts[0] not in ("confirm", "pick", "who") or pending is None:
+        if parts[0] not in ("confirm", "pick", "who"):
             return None
+        # Every question has its own token: a tap on an older question's button (still on the
+        # user's screen) must not answer the current one, nor be read as typed text.
+        if pending is None or len(parts) != 3 or parts[1] != pending.get("token"):
+            return self._reply("stale_choice", [Outgoing(t(ctx.lang, "stale_choice"))])
         ctx.state.pending = None
         if (
             parts[0] == "who"

@@ -209,7 +209,7 @@ class Toolbox:
         ids = [t.id for t in tasks]
         state.focus = (ids + [i for i in state.focus if i not in ids])[:FOCUS_SIZE]
         if self.ws.effects.before:
-            state.last_action = {"before": dict(self.ws.effects.before)}
+            state.last_action = self.ws.undo_record()
         if change is not None:
             self.changes.append(change)
 
@@ -337,10 +337,11 @@ class Toolbox:
 
     async def _undo(self, args: dict[str, Any]) -> dict[str, Any]:
         last = self.ctx.state.last_action or {}
-        before = last.get("before")
-        if not isinstance(before, dict) or not before:
+        if not isinstance(last.get("before"), dict) or not last["before"]:
             raise WorkspaceError("there is nothing to undo")
-        restored = await self.ws.undo(before)
+        restored, skipped = await self.ws.undo(last)
+        if skipped and not restored:
+            raise WorkspaceError("those tasks changed since: nothing was put back")
         self._touched(Change("undone") if restored else None, *restored)
         return {"restored": await self.describe([t for t in restored if t.deleted_at is None])}
 

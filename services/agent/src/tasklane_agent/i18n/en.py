@@ -107,4 +107,6 @@ MESSAGES: dict[str, str] = {
     "overdue_count_one": "⚠️ 1 overdue.",
     "which_person": "Who should do {title}?",
     "progress_empty": "No tasks yet. Add one with: *add book the hotel to {name}*",
+    "undo_too_late": "Those tasks have changed since, so I left them as they are.",
+    "undo_partly": "⚠️ {n} changed since and stayed as they are.",
 }

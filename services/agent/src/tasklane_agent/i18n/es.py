@@ -107,4 +107,6 @@ MESSAGES: dict[str, str] = {
     "overdue_count_one": "⚠️ 1 vencida.",
     "which_person": "¿Quién debe hacer {title}?",
     "progress_empty": "Aún no tiene tareas. Añade una con: *agrega reservar el hotel a {name}*",
+    "undo_too_late": "Esas tareas cambiaron desde entonces, así que las dejé como están.",
+    "undo_partly": "⚠️ {n} cambiaron desde entonces y quedaron como están.",
 }

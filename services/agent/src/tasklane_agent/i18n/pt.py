@@ -107,4 +107,6 @@ MESSAGES: dict[str, str] = {
     "overdue_count_one": "⚠️ 1 atrasada.",
     "which_person": "Quem deve fazer {title}?",
     "progress_empty": "Ainda não tem tarefas. Adicione uma com: *adiciona reservar o hotel ao {name}*",
+    "undo_too_late": "Essas tarefas mudaram desde então, então deixei como estão.",
+    "undo_partly": "⚠️ {n} mudaram desde então e ficaram como estão.",
 }
