@@ -28,7 +28,7 @@ def render_notice(notice: Notice, now: datetime) -> str:
             else ""
         )
         params["due"] = f" — {due}" if due else ""
-    params["who"] = params.get("who") or "A teammate"
+    params["who"] = params.get("who") or t(notice.to.lang, "someone")
     return t(notice.to.lang, notice.key, **params)
 
 

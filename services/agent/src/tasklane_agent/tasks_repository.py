@@ -70,6 +70,20 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
     )
 
 
+_ENDINGS = ("ing", "ed", "es", "s")
+
+
+def word_forms(key: str) -> tuple[str, ...]:
+    """A searched word and its stem without a common ending, so "mowed" finds "mow the lawn" and
+    "reports" finds "the report" (the stem keeps at least 3 letters)."""
+    if not key:
+        return ()
+    for ending in _ENDINGS:
+        if key.endswith(ending) and len(key) - len(ending) >= 3:
+            return (key, key[: -len(ending)])
+    return (key,)
+
+
 def _conditions(scope: TaskScope, f: TaskFilter) -> list[ColumnElement[bool]]:
     where = [scope.clause(), tasks.c.deleted_at.is_(None)]
     if f.status is not None:
@@ -87,9 +101,9 @@ def _conditions(scope: TaskScope, f: TaskFilter) -> list[ColumnElement[bool]]:
     if f.assignee_id is not None:
         where.append(tasks.c.assignee_id == f.assignee_id)
     for word in f.title_words:
-        key = name_key(word)
-        if key:
-            where.append(tasks.c.title_key.contains(key, autoescape=True))
+        forms = word_forms(name_key(word))
+        if forms:
+            where.append(or_(*(tasks.c.title_key.contains(form, autoescape=True) for form in forms)))
     if f.overdue is not None and f.as_of is not None:
         late = overdue_clause(f.as_of)
         where.append(late if f.overdue else not_(late))

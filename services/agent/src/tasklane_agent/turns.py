@@ -83,7 +83,11 @@ async def take_turn(
         now=now,
     )
     text = (event.text or "").strip()
-    lang = detect(text, profile.lang) if text and event.message_type == "text" else profile.lang
+    # A language the user chose ("speak Spanish") stays, whatever they write in.
+    pinned = profile.lang_source == "user"
+    lang = (
+        detect(text, profile.lang) if text and event.message_type == "text" and not pinned else profile.lang
+    )
     local_now = now.astimezone(ZoneInfo(profile.timezone))
     memory = ConversationRepository(session)
     state = await memory.state(profile.user_id)

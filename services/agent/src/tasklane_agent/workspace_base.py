@@ -39,6 +39,21 @@ class Conflict(WorkspaceError):
     code = "conflict"
 
 
+class DateOutOfRange(WorkspaceError):
+    """A due date outside 1970 to 2200: a typo ("31/12/9999"), past what dates can do safely."""
+
+    code = "date_range"
+
+
+EARLIEST_DUE = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_DUE = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def check_due(due_at: datetime | None) -> None:
+    if due_at is not None and not EARLIEST_DUE <= due_at < LATEST_DUE:
+        raise DateOutOfRange(f"due dates must fall between 1970 and 2200, not {due_at.date()}")
+
+
 class ReminderPlanner(Protocol):
     """Keeps a task's reminders in line with it (see ``reminders``)."""
 

@@ -21,6 +21,7 @@ from tasklane_agent.workspace_base import (
     TaskChanges,
     WorkspaceBase,
     WorkspaceError,
+    check_due,
     clean_title,
 )
 from tasklane_common.messaging import deterministic_id
@@ -56,6 +57,7 @@ class TaskTools(WorkspaceBase):
         if recurrence is not None:
             Recurrence.from_rule(recurrence)  # refuses a malformed rule before it is stored
         project = await self._project_for_task(project_id)
+        check_due(utc(due_at))
         if assignee_id is not None:
             await self._teammate(assignee_id)  # refused before anything is written
         task = Task(
@@ -99,12 +101,20 @@ class TaskTools(WorkspaceBase):
     async def find_tasks(self, query: str, *, status: str | None = "open", limit: int = 10) -> list[Task]:
         """Tasks whose title holds every word of ``query``; failing that, any of its words, best
         matches first."""
+        return (await self.match_tasks(query, status=status, limit=limit))[0]
+
+    async def match_tasks(
+        self, query: str, *, status: str | None = "open", limit: int = 10
+    ) -> tuple[list[Task], bool]:
+        """``find_tasks``, and whether the matches hold every word (True) or only some: a change
+        must not be made on a partial match without asking ("the dentist call" is not "call the
+        bank")."""
         words = tuple(w for w in name_key(query).split() if len(w) > 1) or tuple(name_key(query).split())
         if not words:
-            return []
+            return [], True
         found = await self.tasks.query(self.scope, TaskFilter(status=status, title_words=words, limit=limit))
         if found or len(words) == 1:
-            return found
+            return found, True
         scored: dict[str, tuple[int, Task]] = {}
         for word in words:
             if len(word) < 3:
@@ -115,7 +125,7 @@ class TaskTools(WorkspaceBase):
                 hits = scored.get(task.id, (0, task))[0] + 1
                 scored[task.id] = (hits, task)
         best = max((hits for hits, _ in scored.values()), default=0)
-        return [task for hits, task in scored.values() if hits == best][:limit]
+        return [task for hits, task in scored.values() if hits == best][:limit], False
 
     async def update_task(self, task_id: str, changes: TaskChanges) -> Task:
         """Apply ``changes``; a change to what the task already is writes and emits nothing."""
@@ -129,6 +139,7 @@ class TaskTools(WorkspaceBase):
             updated = dataclasses.replace(updated, priority=changes.priority)
         if changes.due_at is not UNSET:
             due = utc(changes.due_at)
+            check_due(due)
             updated = dataclasses.replace(
                 updated, due_at=due, due_has_time=bool(changes.due_has_time and due is not None)
             )

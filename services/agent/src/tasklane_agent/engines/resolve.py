@@ -44,8 +44,8 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
     if ref.query:
         statuses = ("done", "open") if done else ("open", "done")
         for status in statuses:
-            matches = await ws.find_tasks(ref.query, status=status, limit=MAX_ROWS)
-            if len(matches) == 1:
+            matches, exact = await ws.match_tasks(ref.query, status=status, limit=MAX_ROWS)
+            if len(matches) == 1 and exact:
                 return Resolved(matches[0])
             if matches:
                 return Resolved(None, choose(ctx, matches, pending))

@@ -35,7 +35,9 @@ class RulesEngine:
             if answered is not None:
                 return answered
         understood = understand(ctx.text, ctx.now, ctx.lang)
-        command, ctx.lang = understood.command, understood.lang
+        command = understood.command
+        if ctx.profile.lang_source != "user":
+            ctx.lang = understood.lang
         pending = ctx.state.pending
         ctx.state.pending = None
         if pending is not None:
