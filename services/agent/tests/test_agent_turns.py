@@ -270,3 +270,28 @@ async def test_two_replicas_completing_a_repeating_task_at_once_make_one_next_oc
     async with db.read() as session:
         open_tasks = await Workspace(session, owner, now=NOW, seed="check").list_tasks(TaskFilter())
     assert [x.due_at for x in open_tasks] == [datetime(2026, 12, 7, 9, 0, tzinfo=UTC)]
+
+
+async def test_a_partial_match_is_asked_about_not_acted_on(db: Database) -> None:
+    phone = "447700900512"
+    await _say(db, phone, "add task call the bank")
+    events, _ = await _say(db, phone, "done with the dentist call")
+    assert _buttons(events) == {"call the bank": _buttons(events)["call the bank"]}
+    listing, _ = await _say(db, phone, "my tasks")
+    assert "call the bank" in _texts(listing)  # still open
+
+
+async def test_a_date_too_far_away_gets_an_answer_and_no_task(db: Database) -> None:
+    phone = "447700900513"
+    events, result = await _say(db, phone, "buy milk on 31/12/9999")
+    assert result.intent == "error"
+    assert "too far away" in _texts(events)
+    events, _ = await _say(db, phone, "my tasks")
+    assert "no open tasks" in _texts(events)
+
+
+async def test_a_chosen_language_stays_whatever_the_user_writes_in(db: Database) -> None:
+    phone = "447700900514"
+    await _say(db, phone, "speak Spanish")
+    events, _ = await _say(db, phone, "what are my tasks?")
+    assert "No tienes tareas pendientes" in _texts(events)
