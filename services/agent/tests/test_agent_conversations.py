@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent import deadlines
 from tasklane_agent.app import create_app
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.profiles import ProfileRepository
@@ -128,7 +129,7 @@ class Played:
 def local_due(task: Task, tz: ZoneInfo) -> str:
     if task.due_at is None:
         return "none"
-    at = task.due_at.astimezone(tz)
+    at = deadlines.local_due(task.due_at, task.due_has_time, tz)
     return at.strftime("%Y-%m-%dT%H:%M") if task.due_has_time else at.strftime("%Y-%m-%d")
 
 
@@ -173,7 +174,8 @@ async def seed(session: Any, script: Script, profiles: dict[str, Profile], at: d
         space = spaces[owner.name or script.user.name]
         due_at = None
         if g.due is not None:
-            due_at = local_time(datetime.fromisoformat(g.due), ZoneInfo(owner.timezone))
+            # Aware in the owner's zone: a date-only deadline is the day written there.
+            due_at = datetime.fromisoformat(g.due).replace(tzinfo=ZoneInfo(owner.timezone))
         task = await space.create_task(
             g.title,
             priority=g.priority,

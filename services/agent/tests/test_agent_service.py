@@ -147,8 +147,8 @@ async def test_a_task_request_creates_the_task_and_confirms_it_once(agent: Agent
     assert row.title == "review the quarterly reports"
     assert row.status == "open"
     assert row.priority == "normal"
-    # A Brazilian number: the user's day starts at 00:00 in Sao Paulo, 03:00 UTC.
-    assert row.due_at == datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+    # A date-only deadline is stored as its calendar day (00:00 UTC), whatever the user's zone.
+    assert row.due_at == datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
     assert row.due_has_time is False
     assert row.source_wamid == sent.payload["wamid"]
 

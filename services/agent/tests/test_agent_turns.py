@@ -295,3 +295,18 @@ async def test_a_chosen_language_stays_whatever_the_user_writes_in(db: Database)
     await _say(db, phone, "speak Spanish")
     events, _ = await _say(db, phone, "what are my tasks?")
     assert "No tienes tareas pendientes" in _texts(events)
+
+
+async def test_a_date_only_deadline_is_the_same_day_for_teammates_in_other_timezones(db: Database) -> None:
+    ana, bia = "34600111515", "5511988880515"  # Madrid, São Paulo
+    await _say(db, bia, "oi", name="Bia")
+    await _say(db, ana, "nueva tarea revisar el presupuesto el viernes", name="Ana")
+    events, _ = await _say(db, ana, "asígnala a Bia", name="Ana")
+    notices = [e for e in events if isinstance(e, ReplyRequested) and e.to == bia]
+    assert len(notices) == 1
+    assert "sex 27 nov" in notices[0].content["body"]
+    friday_morning = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)  # 08:00 in São Paulo
+    events, _ = await _say(db, bia, "minhas tarefas", name="Bia", now=friday_morning)
+    listing = _texts(events)
+    assert "*revisar el presupuesto* — vence sex 27 nov" in listing
+    assert "atrasada" not in listing

@@ -25,7 +25,8 @@ class Task:
     title: str
     status: Status
     priority: Priority
-    # UTC. For a date-only deadline: 00:00 of that day in the owner's timezone, due_has_time False.
+    # UTC. A date-only deadline (due_has_time False) is a calendar day, stored floating as 00:00 UTC
+    # of that day (see ``deadlines``).
     due_at: datetime | None
     due_has_time: bool
     source_wamid: str | None

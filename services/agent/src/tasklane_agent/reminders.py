@@ -7,7 +7,7 @@ What a task needs:
 
 - nothing when it is done, deleted or undated, or when reminders are switched off;
 - a timed deadline: one reminder at the due time ("due") and one ``lead_minutes`` before ("lead");
-- a date-only deadline: one ("due") at ``day_hour`` on that day in the owner's timezone. No lead:
+- a date-only deadline: one ("due") at ``day_hour`` on that day in the recipient's timezone. No lead:
   a morning reminder is already ahead of the day.
 
 A reminder whose time has already come when it is planned is not created: a task written with a
@@ -70,8 +70,9 @@ def needed(task: Task, owner_timezone: str, settings: ReminderSettings) -> list[
         return []
     due = task.due_at.astimezone(UTC)
     if not task.due_has_time:
-        # Stored as 00:00 of the day in the owner's zone: read the day back the way lists render it.
-        day = due.astimezone(zone(owner_timezone)).date()
+        # A calendar day (stored floating, see ``deadlines``): reminded at the day hour of that
+        # day where the recipient is.
+        day = due.date()
         fire = datetime.combine(day, time(settings.day_hour), tzinfo=zone(owner_timezone)).astimezone(UTC)
         return [Planned(reminder_id(task.id, "due", fire), "due", fire, due)]
     planned = [Planned(reminder_id(task.id, "due", due), "due", due, due)]

@@ -12,7 +12,7 @@ class ReminderSettings(BaseModel):
     enabled: bool = True
     # An extra reminder this long before a timed deadline; 0 turns it off.
     lead_minutes: int = Field(default=30, ge=0, le=7 * 24 * 60)
-    # A date-only deadline is reminded at this hour of its day, in the owner's timezone.
+    # A date-only deadline is reminded at this hour of its day, in the recipient's timezone.
     day_hour: int = Field(default=9, ge=0, le=23)
     poll_interval_s: float = Field(default=5.0, gt=0)
     batch_size: int = Field(default=100, ge=1, le=1000)

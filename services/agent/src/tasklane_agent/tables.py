@@ -31,8 +31,8 @@ tasks = Table(
     Column("title_key", Text, nullable=False),
     Column("status", String(10), nullable=False),
     Column("priority", String(10), nullable=False),
-    # Always UTC. A date-only deadline is stored as 00:00 of that day in the user's timezone,
-    # with due_has_time false, so it renders back as the same calendar day.
+    # Always UTC. A date-only deadline (due_has_time false) is stored as 00:00 UTC of its day: a
+    # calendar day, the same for every viewer (see ``deadlines``).
     Column("due_at", DateTime(timezone=True), nullable=True),
     Column("due_has_time", Boolean, nullable=False),
     Column("source_wamid", String(200), nullable=True),

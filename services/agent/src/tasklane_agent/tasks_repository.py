@@ -8,11 +8,12 @@ the workspace, so no query can forget it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_agent.deadlines import day_boundary, floating
 from tasklane_agent.domain import Task
 from tasklane_agent.names import name_key
 from tasklane_agent.nlu.priority import Priority
@@ -56,16 +57,14 @@ class TaskFilter:
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Open and past due at ``now``: a timed deadline once passed; a date-only one (stored at 00:00
-    of its day in the owner's timezone) once that day is over, a day later (an hour off on the
-    days clocks change: SQL does not know the owner's zone)."""
-    at = utc_required(now)
+    """Open and past due at ``now`` (aware, in the viewer's timezone): a timed deadline once
+    passed; a date-only one once its day is over there (``deadlines.is_overdue``)."""
     return and_(
         tasks.c.status == "open",
         tasks.c.due_at.is_not(None),
         or_(
-            and_(tasks.c.due_has_time.is_(True), tasks.c.due_at < at),
-            and_(tasks.c.due_has_time.is_(False), tasks.c.due_at <= at - timedelta(days=1)),
+            and_(tasks.c.due_has_time.is_(True), tasks.c.due_at < utc_required(now)),
+            and_(tasks.c.due_has_time.is_(False), tasks.c.due_at < floating(now.date())),
         ),
     )
 
@@ -88,10 +87,22 @@ def _conditions(scope: TaskScope, f: TaskFilter) -> list[ColumnElement[bool]]:
     where = [scope.clause(), tasks.c.deleted_at.is_(None)]
     if f.status is not None:
         where.append(tasks.c.status == f.status)
+    # A date-only deadline (stored floating, see ``deadlines``) is compared by its day.
+    timed, dated = tasks.c.due_has_time.is_(True), tasks.c.due_has_time.is_(False)
     if f.due_from is not None:
-        where.append(tasks.c.due_at >= utc(f.due_from))
+        where.append(
+            or_(
+                and_(timed, tasks.c.due_at >= utc(f.due_from)),
+                and_(dated, tasks.c.due_at >= day_boundary(f.due_from)),
+            )
+        )
     if f.due_before is not None:
-        where.append(tasks.c.due_at < utc(f.due_before))
+        where.append(
+            or_(
+                and_(timed, tasks.c.due_at < utc(f.due_before)),
+                and_(dated, tasks.c.due_at < day_boundary(f.due_before)),
+            )
+        )
     if f.priority is not None:
         where.append(tasks.c.priority == f.priority)
     if f.project_id is not None:

@@ -9,6 +9,7 @@ what must leave the service (events, notices to teammates, reminder plans) is co
 
 from __future__ import annotations
 
+from tasklane_agent.deadlines import is_overdue
 from tasklane_agent.workspace_base import (
     UNSET,
     Conflict,
@@ -22,7 +23,6 @@ from tasklane_agent.workspace_base import (
     clean_title,
 )
 from tasklane_agent.workspace_projects import ProjectTools
-from tasklane_agent.workspace_tasks import is_overdue
 
 __all__ = [
     "UNSET",

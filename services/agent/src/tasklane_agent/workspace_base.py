@@ -152,14 +152,17 @@ class WorkspaceBase:
                 k: v.isoformat() if isinstance(v, datetime) else v for k, v in task_values(task).items()
             }
 
-    async def _replan(self, task: Task) -> None:
+    async def _replan(self, task: Task, *, zone: str | None = None) -> None:
+        """Plan the task's reminders in the timezone of whoever does it (its assignee, or its
+        owner), unless ``zone`` says which."""
         if self.planner is None:
             return
-        # The owner's zone: a date-only deadline is stored as 00:00 of the day in it. The
-        # reminder itself goes to whoever does the task (its assignee, or its owner).
-        owner = self.actor if self.actor and self.actor.user_id == task.user_id else None
-        owner = owner or await self.profiles.get(task.user_id)
-        await self.planner.plan(task, owner.timezone if owner else "UTC")
+        if zone is None:
+            doer_id = task.assignee_id or task.user_id
+            doer = self.actor if self.actor and self.actor.user_id == doer_id else None
+            doer = doer or await self.profiles.get(doer_id)
+            zone = doer.timezone if doer else "UTC"
+        await self.planner.plan(task, zone)
 
     async def task(self, task_id: str, *, lock: bool = False) -> Task:
         task = await self.tasks.get(task_id, self.scope, for_update=lock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from tasklane_agent.deadlines import is_overdue
 from tasklane_agent.domain import PRIORITY_RANK, Profile, Progress, Project, Task
 from tasklane_agent.names import name_key
 from tasklane_agent.tasks_repository import TaskFilter, TaskScope
@@ -15,7 +16,7 @@ from tasklane_agent.workspace_base import (
     TaskChanges,
     WorkspaceError,
 )
-from tasklane_agent.workspace_tasks import TaskTools, is_overdue
+from tasklane_agent.workspace_tasks import TaskTools
 from tasklane_common.messaging.contracts.agent import (
     ProjectCreated,
     ProjectDeleted,

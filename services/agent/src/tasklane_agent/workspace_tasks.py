@@ -4,15 +4,15 @@ repeating task), delete, undo."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tasklane_agent.deadlines import is_overdue, local_due, stored_due
 from tasklane_agent.domain import Task
 from tasklane_agent.names import name_key
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.nlu.recurrence import Recurrence
-from tasklane_agent.rows import utc
 from tasklane_agent.tasks_repository import TaskFilter, TaskScope
 from tasklane_agent.workspace_base import (
     UNSET,
@@ -57,7 +57,8 @@ class TaskTools(WorkspaceBase):
         if recurrence is not None:
             Recurrence.from_rule(recurrence)  # refuses a malformed rule before it is stored
         project = await self._project_for_task(project_id)
-        check_due(utc(due_at))
+        due = stored_due(due_at, due_has_time)
+        check_due(due)
         if assignee_id is not None:
             await self._teammate(assignee_id)  # refused before anything is written
         task = Task(
@@ -66,8 +67,8 @@ class TaskTools(WorkspaceBase):
             title=clean_title(title),
             status="open",
             priority=priority,
-            due_at=utc(due_at),
-            due_has_time=due_has_time and due_at is not None,
+            due_at=due,
+            due_has_time=due_has_time and due is not None,
             source_wamid=source_wamid or self.source_wamid,
             created_at=self.now,
             updated_at=self.now,
@@ -138,7 +139,7 @@ class TaskTools(WorkspaceBase):
         if changes.priority is not None:
             updated = dataclasses.replace(updated, priority=changes.priority)
         if changes.due_at is not UNSET:
-            due = utc(changes.due_at)
+            due = stored_due(changes.due_at, changes.due_has_time)
             check_due(due)
             updated = dataclasses.replace(
                 updated, due_at=due, due_has_time=bool(changes.due_has_time and due is not None)
@@ -204,9 +205,14 @@ class TaskTools(WorkspaceBase):
         owner = await self.profiles.get(done.user_id)
         tz = ZoneInfo(owner.timezone if owner else "UTC")
         rule = Recurrence.from_rule(done.recurrence)
-        following_at = rule.next_after(done.due_at.astimezone(tz))
+        # A timed series repeats on the owner's wall clock; a date-only one day by day (floating).
+        series_zone = tz if done.due_has_time else ZoneInfo("UTC")
+        following_at = rule.next_after(local_due(done.due_at, done.due_has_time, series_zone))
         # Completing late must not schedule an occurrence that is already overdue.
-        while following_at.astimezone(UTC) < self.now and rule.freq != "yearly":
+        late = dataclasses.replace(done, status="open")
+        while rule.freq != "yearly" and is_overdue(
+            dataclasses.replace(late, due_at=following_at.astimezone(UTC)), self.now, tz
+        ):
             following_at = rule.next_after(following_at)
         # One id per (series task, date): completing, reopening and completing again (or an
         # undo in between) finds the occurrence it made rather than adding a second one.
@@ -320,27 +326,17 @@ class TaskTools(WorkspaceBase):
         await self.rezone(self.actor.timezone, zone)
 
     async def rezone(self, old_zone: str, new_zone: str) -> int:
-        """The owner moved to ``new_zone``: their date-only deadlines keep their calendar day (00:00
-        there, not the old zone's midnight seen from the new one) and every reminder is planned in
-        the new zone. Returns how many open dated tasks were replanned."""
-        if self.actor is None:
+        """The actor moved to ``new_zone``: the reminders they receive are planned again there
+        (date-only deadlines keep their day: they are floating). Returns how many were replanned."""
+        if self.actor is None or self.planner is None or old_zone == new_zone:
             return 0
-        old, new = ZoneInfo(old_zone), ZoneInfo(new_zone)
-        owned = await self.tasks.query(self.scope, TaskFilter(owner_id=self.actor.user_id, limit=5000))
-        replanned = 0
-        for task in owned:
-            if task.due_at is None:
-                continue
-            if not task.due_has_time:
-                day = task.due_at.astimezone(old).date()
-                moved = datetime.combine(day, datetime.min.time(), tzinfo=new).astimezone(UTC)
-                if moved != task.due_at:
-                    task = dataclasses.replace(task, due_at=moved, updated_at=self.now)
-                    await self.tasks.save(task)
-            if self.planner is not None:
-                await self.planner.plan(task, new_zone)
-            replanned += 1
-        return replanned
+        visible = await self.tasks.query(self.scope, TaskFilter(limit=5000))
+        mine = [
+            t for t in visible if t.due_at is not None and (t.assignee_id or t.user_id) == self.actor.user_id
+        ]
+        for task in mine:
+            await self._replan(task, zone=new_zone)
+        return len(mine)
 
     async def _assign(self, task: Task, assignee_id: str | None) -> Task:
         assignee = await self._teammate(assignee_id, task.org_id) if assignee_id is not None else None
@@ -376,15 +372,6 @@ class TaskTools(WorkspaceBase):
         made it already (a retried API request with the same ``Idempotency-Key``), deleted or not."""
         task_id = deterministic_id("task", self._seed, str(self._ids + 1))
         return await self.tasks.get(task_id, self.scope, deleted=True)
-
-
-def is_overdue(task: Task, now: datetime, tz: ZoneInfo) -> bool:
-    """A timed deadline is overdue once passed; a date-only one once its day (in ``tz``) is over."""
-    if task.due_at is None or task.status != "open":
-        return False
-    if task.due_has_time:
-        return task.due_at < now
-    return task.due_at.astimezone(tz).date() + timedelta(days=1) <= now.astimezone(tz).date()
 
 
 _RESTORABLE = ("title", "status", "priority", "due_at", "due_has_time", "completed_at", "project_id",

@@ -1,16 +1,17 @@
 """When a task created or changed through the API is due.
 
-API clients send instants; the agent stores a date-only deadline as 00:00 of its day in the
-owner's timezone (so it reads back as that day wherever the owner is), and a repeating task needs
-a first occurrence to repeat from. These are the same rules the engines follow for what users say.
+API clients send instants; the agent stores a date-only deadline as the calendar day it names
+(floating: 00:00 UTC of that day, see ``tasklane_agent.deadlines``), and a repeating task needs a
+first occurrence to repeat from. These are the same rules the engines follow for what users say.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tasklane_agent.deadlines import due_day, stored_due
 from tasklane_agent.nlu.recurrence import Recurrence
 
 
@@ -29,12 +30,11 @@ def owner_zone(name: str | None) -> ZoneInfo:
 
 
 def deadline(due_at: datetime, has_time: bool, zone: ZoneInfo) -> datetime:
-    """A timed deadline as given; a date-only one at 00:00 of the date ``due_at`` names (in its own
-    offset: "2026-11-27T00:00:00-03:00" is the 27th, not the 27th's 03:00 UTC) in the owner's zone."""
-    if has_time:
-        return due_at.astimezone(UTC)
-    # Through UTC, so a midnight that a DST change skips becomes a real instant.
-    return datetime.combine(due_at.date(), time(0), tzinfo=zone).astimezone(UTC)
+    """A timed deadline as given; a date-only one as the date ``due_at`` names in its own offset
+    ("2026-11-27T00:00:00-03:00" is the 27th, not the 27th's 03:00 UTC)."""
+    stored = stored_due(due_at, has_time)
+    assert stored is not None
+    return stored
 
 
 def schedule(
@@ -50,6 +50,7 @@ def schedule(
     repeat = Recurrence.from_rule(rule)
     if due_at is None:
         first = repeat.first_on_or_after(now.astimezone(zone))
-        return Schedule(first.astimezone(UTC), repeat.at is not None, repeat.anchored(first.date()).to_rule())
+        timed = repeat.at is not None
+        return Schedule(deadline(first, timed, zone), timed, repeat.anchored(first.date()).to_rule())
     due = deadline(due_at, has_time, zone)
-    return Schedule(due, has_time, repeat.anchored(due.astimezone(zone).date()).to_rule())
+    return Schedule(due, has_time, repeat.anchored(due_day(due, has_time, zone)).to_rule())

@@ -7,8 +7,9 @@ refuse unknown fields, so a misspelt ``due_date`` is an error rather than silent
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from tasklane_agent.deadlines import is_overdue
 from tasklane_agent.domain import Profile, Progress, Project, Task
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.nlu.recurrence import Recurrence
@@ -40,12 +42,9 @@ Instant = Annotated[AwareDatetime, AfterValidator(in_supported_range)]
 
 
 def is_overdue_at(task: Task, now: datetime) -> bool:
-    """The ``overdue`` filter's rule (``tasks_repository.overdue_clause``), for one task."""
-    if task.status != "open" or task.due_at is None:
-        return False
-    if task.due_has_time:
-        return task.due_at < now
-    return task.due_at <= now - timedelta(days=1)
+    """The ``overdue`` filter's rule (``tasks_repository.overdue_clause``), for one task: the API
+    sees the world in UTC (``now``)."""
+    return is_overdue(task, now, ZoneInfo("UTC"))
 
 
 def canonical_rule(rule: str | None) -> str | None:
@@ -78,7 +77,7 @@ class TaskOut(BaseModel):
     status: Literal["open", "done"]
     priority: Priority
     due_at: datetime | None = Field(
-        description="UTC. A date-only deadline is 00:00 of its day in the owner's timezone."
+        description="UTC. A date-only deadline is its calendar day at 00:00 UTC, the same day for everyone."
     )
     due_has_time: bool
     overdue: bool = Field(description="Open and past due (a date-only deadline once its day is over).")
@@ -127,8 +126,8 @@ class _Schedule(_Body):
 
     due_at: Instant | None = Field(
         default=None,
-        description="ISO-8601 with an offset. With due_has_time false only its date counts: the "
-        "deadline is that day in the owner's timezone.",
+        description="ISO-8601 with an offset. With due_has_time false only its date (in the offset "
+        "given) counts: the deadline is that calendar day.",
     )
     due_has_time: bool = Field(
         default=True,

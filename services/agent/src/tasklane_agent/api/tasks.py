@@ -28,6 +28,7 @@ from tasklane_agent.api.params import (
 )
 from tasklane_agent.api.schemas import Completion, TaskCreate, TaskOut, TaskPage, TaskPatch
 from tasklane_agent.api.unit import Units
+from tasklane_agent.deadlines import local_due
 from tasklane_agent.domain import Task
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.tasks_repository import TaskFilter
@@ -278,7 +279,7 @@ async def _rescheduled(ws: Workspace, task: Task, body: TaskPatch) -> Schedule:
         if due is None and rule is not None:
             raise WorkspaceError("a repeating task needs a due date: clear its recurrence too")
     else:
-        # The stored deadline, read in the owner's zone: a date-only one is that day there.
-        due = task.due_at.astimezone(zone) if task.due_at else None
+        # The stored deadline, read in the owner's zone (a date-only one is its day anywhere).
+        due = local_due(task.due_at, task.due_has_time, zone) if task.due_at else None
         has_time = body.due_has_time if body.sent("due_has_time") else task.due_has_time
     return schedule(due, has_time, rule, zone, ws.now)

@@ -6,11 +6,12 @@ picks a task), so dates travel as ISO strings here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tasklane_agent import replies
+from tasklane_agent.deadlines import due_day
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
 from tasklane_agent.engines.resolve import confirm
@@ -76,17 +77,15 @@ async def assign_to(ctx: Context, task_id: str, user_id: str) -> Outgoing:
 
 async def summary(ctx: Context, task: Task) -> str:
     """One line on where the user stands after a change."""
-    tz = ctx.tz
-    today = datetime.combine(ctx.now.date(), time(), tzinfo=tz)
-    week_end = (today + timedelta(days=7 - today.weekday())).astimezone(UTC)
+    today = datetime.combine(ctx.now.date(), time(), tzinfo=ctx.tz)
+    tomorrow = today + timedelta(days=1)
+    week_end = today + timedelta(days=7 - today.weekday())
     if task.priority == "high":
         n = await ctx.workspace.count_tasks(TaskFilter(priority="high", due_before=week_end))
         undated = await ctx.workspace.count_tasks(TaskFilter(priority="high"))
         return t(ctx.lang, "summary_high_week", n=n) if n else t(ctx.lang, "summary_high", n=undated)
-    if task.due_at is not None and task.due_at < (today + timedelta(days=1)).astimezone(UTC):
-        n = await ctx.workspace.count_tasks(
-            TaskFilter(due_before=(today + timedelta(days=1)).astimezone(UTC))
-        )
+    if task.due_at is not None and due_day(task.due_at, task.due_has_time, ctx.tz) <= today.date():
+        n = await ctx.workspace.count_tasks(TaskFilter(due_before=tomorrow))
         return t(ctx.lang, "summary_today", n=n)
     return t(ctx.lang, "summary_open", n=await ctx.workspace.count_tasks(TaskFilter()))
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tasklane_agent import replies
+from tasklane_agent.deadlines import local_due
 from tasklane_agent.domain import Profile, Project, Task
 from tasklane_agent.engines.base import Context
 from tasklane_agent.engines.tool_schemas import (
@@ -186,7 +187,7 @@ class Toolbox:
             if task.priority != "normal":
                 item["priority"] = task.priority
             if task.due_at is not None:
-                local = task.due_at.astimezone(self.ctx.tz)
+                local = local_due(task.due_at, task.due_has_time, self.ctx.tz)
                 item["due"] = local.strftime("%Y-%m-%dT%H:%M" if task.due_has_time else "%Y-%m-%d")
                 if is_overdue(task, self.ctx.now, self.ctx.tz):
                     item["overdue"] = True

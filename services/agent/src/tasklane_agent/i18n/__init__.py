@@ -7,7 +7,7 @@ English, so a new message never breaks a conversation. Dates read "Fri 27 Nov" /
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tasklane_agent.i18n import en, es, pt
@@ -37,7 +37,8 @@ def t(lang: Lang | str, key: str, **params: object) -> str:
 
 def format_due(due_at: datetime, has_time: bool, tz: ZoneInfo, now: datetime, lang: Lang | str = "en") -> str:
     """ "Fri 27 Nov" or "Thu 26 Nov, 15:00" in ``tz``; the year is added when it differs from now's."""
-    local = due_at.astimezone(tz)
+    # A date-only deadline is a calendar day, the same in every timezone (see ``deadlines``).
+    local = due_at.astimezone(tz) if has_time else due_at.astimezone(UTC)
     days = _DAYS.get(lang, _DAYS["en"])
     months = _MONTHS.get(lang, _MONTHS["en"])
     text = f"{days[local.weekday()]} {local.day} {months[local.month - 1]}"
