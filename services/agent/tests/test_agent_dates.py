@@ -103,6 +103,8 @@ def test_date_phrases_resolve_in_the_users_timezone_and_leave_a_clean_title(
     assert title_without(text, due) == "call the bank"
 
 
+MONTHLY_1ST = "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1"
+MONTHLY_LAST = "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=31"  # clamped: the last day of each month
 # (sentence, first occurrence, stored rule, title left)
 REPEATING: list[tuple[str, str, str, str]] = [
     (
@@ -112,7 +114,7 @@ REPEATING: list[tuple[str, str, str, str]] = [
         "water the plants",
     ),
     ("water the plants every other day", "2026-11-25", "FREQ=DAILY;INTERVAL=2", "water the plants"),
-    ("pay rent on the 1st of every month", "2026-12-01", "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1", "pay rent"),
+    ("pay rent on the 1st of every month", "2026-12-01", MONTHLY_1ST, "pay rent"),
     (
         "stand-up every weekday at 9:30",
         "2026-11-25 09:30",
@@ -142,7 +144,7 @@ REPEATING: list[tuple[str, str, str, str]] = [
     (
         "send invoices monthly on the 31st",
         "2026-11-30",
-        "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=31",
+        MONTHLY_LAST,
         "send invoices",
     ),
     ("pay rent every month", "2026-11-25", "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=25", "pay rent"),
@@ -159,6 +161,19 @@ REPEATING: list[tuple[str, str, str, str]] = [
         "FREQ=WEEKLY;INTERVAL=1;BYDAY=SA,SU;AT=09:00",
         "stretch",
     ),
+    # a day of the month said as an ordinal word; the last day is the 31st, clamped to each month
+    ("pay rent on the first day of every month", "2026-12-01", MONTHLY_1ST, "pay rent"),
+    ("pay rent on the first of every month", "2026-12-01", MONTHLY_1ST, "pay rent"),
+    ("pay rent every month on the first", "2026-12-01", MONTHLY_1ST, "pay rent"),
+    ("pay rent monthly on the first day", "2026-12-01", MONTHLY_1ST, "pay rent"),
+    (
+        "pay rent on the twenty-first of every month",
+        "2026-12-21",
+        "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=21",
+        "pay rent",
+    ),
+    ("pay rent on the last day of every month", "2026-11-30", MONTHLY_LAST, "pay rent"),
+    ("close the books every last day of the month", "2026-11-30", MONTHLY_LAST, "close the books"),
 ]
 
 

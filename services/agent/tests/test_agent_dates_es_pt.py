@@ -178,6 +178,8 @@ def test_portuguese_date_phrases(now: datetime, phrase: str, when: str) -> None:
     assert title_without(text, due) == "ligar pro banco"
 
 
+MONTHLY_1ST = "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1"
+MONTHLY_LAST = "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=31"  # clamped: the last day of each month
 # (language, sentence, first occurrence, stored rule, title left)
 REPEATING: list[tuple[Lang, str, str, str, str]] = [
     ("es", "leer todas las noches a las 10", "2026-11-25 22:00", "FREQ=DAILY;INTERVAL=1;AT=22:00", "leer"),
@@ -203,7 +205,7 @@ REPEATING: list[tuple[Lang, str, str, str, str]] = [
         "es",
         "pagar el alquiler el 1 de cada mes",
         "2026-12-01",
-        "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1",
+        MONTHLY_1ST,
         "pagar el alquiler",
     ),
     (
@@ -261,7 +263,7 @@ REPEATING: list[tuple[Lang, str, str, str, str]] = [
         "pt",
         "pagar o aluguel todo dia 1",
         "2026-12-01",
-        "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1",
+        MONTHLY_1ST,
         "pagar o aluguel",
     ),
     (
@@ -301,6 +303,22 @@ REPEATING: list[tuple[Lang, str, str, str, str]] = [
         "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=10",
         "pagar o condomínio",
     ),
+    # a day of the month said as an ordinal word; the last day is the 31st, clamped to each month
+    ("es", "pagar el alquiler el primer día de cada mes", "2026-12-01", MONTHLY_1ST, "pagar el alquiler"),
+    ("es", "pagar el alquiler el último día de cada mes", "2026-11-30", MONTHLY_LAST, "pagar el alquiler"),
+    ("es", "pagar el alquiler todos los meses el primer día", "2026-12-01", MONTHLY_1ST, "pagar el alquiler"),
+    ("es", "pagar el alquiler cada primer día del mes", "2026-12-01", MONTHLY_1ST, "pagar el alquiler"),
+    (
+        "es",
+        "cerrar la caja el tercer día de cada mes",
+        "2026-12-03",
+        "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=3",
+        "cerrar la caja",
+    ),
+    ("pt", "pagar aluguel no primeiro dia de cada mês", "2026-12-01", MONTHLY_1ST, "pagar aluguel"),
+    ("pt", "pagar aluguel no último dia de cada mês", "2026-11-30", MONTHLY_LAST, "pagar aluguel"),
+    ("pt", "pagar aluguel todo mês no primeiro dia", "2026-12-01", MONTHLY_1ST, "pagar aluguel"),
+    ("pt", "fechar o caixa todo último dia do mês", "2026-11-30", MONTHLY_LAST, "fechar o caixa"),
 ]
 
 

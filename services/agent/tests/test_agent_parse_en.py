@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -188,6 +188,25 @@ LISTS = cases(
     ("show me the website relaunch tasks", ListTasks(project="website relaunch")),
     ("whats left on kitchen reno", ListTasks(project="kitchen reno")),
     ("what's due today in the Kitchen Reno project", ListTasks("today", project="Kitchen Reno")),
+    # one day, or next week: a date phrase is never read as a project's name
+    ("what's due next week?", ListTasks("next_week")),
+    ("show me next week's tasks", ListTasks("next_week")),
+    ("what do I have for monday?", ListTasks(day=date(2026, 11, 30))),
+    ("anything on friday?", ListTasks(day=date(2026, 11, 27))),
+    ("what's due on the 5th?", ListTasks(day=date(2026, 12, 5))),
+    ("what's due next monday", ListTasks(day=date(2026, 11, 30))),
+    ("my tasks for the day after tomorrow", ListTasks(day=date(2026, 11, 27))),
+    ("urgent tasks for friday", ListTasks(priority="high", day=date(2026, 11, 27))),
+    ("all my tasks for friday", ListTasks("all", day=date(2026, 11, 27))),
+    ("tasks in Website Relaunch for friday", ListTasks(project="Website Relaunch", day=date(2026, 11, 27))),
+    ("tasks for tomorrow", ListTasks("tomorrow")),
+    ("what do I have on wednesday?", ListTasks(day=date(2026, 12, 2))),
+    ("what do I have this wednesday?", ListTasks("today")),
+    # a date that is not one day is no list (rather than a project called "May")
+    ("show tasks for May", Unknown(mentions_date=True)),
+    ("what do i have this weekend", Unknown(mentions_date=True)),
+    ("friday?", ListTasks(day=date(2026, 11, 27))),
+    ("friday", Unknown(mentions_date=True)),
 )
 
 

@@ -8,7 +8,7 @@ said) or "YYYY-MM-DD HH:MM".
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -107,6 +107,13 @@ CASES = [
         ("muéstrame las tareas de prioridad alta", ListTasks(priority="high")),
         ("tareas del proyecto Website Relaunch", ListTasks(project="Website Relaunch")),
         ("muéstrame las tareas de Lanzamiento Web", ListTasks(project="Lanzamiento Web")),
+        ("¿qué tengo para el viernes?", ListTasks(day=date(2026, 11, 27))),
+        ("qué tengo el lunes", ListTasks(day=date(2026, 11, 30))),
+        ("¿qué tengo para el 5?", ListTasks(day=date(2026, 12, 5))),
+        ("tareas para pasado mañana", ListTasks(day=date(2026, 11, 27))),
+        ("mis tareas de la próxima semana", ListTasks("next_week")),
+        ("tareas de la semana que viene", ListTasks("next_week")),
+        ("tareas del proyecto Cocina para el viernes", ListTasks(project="Cocina", day=date(2026, 11, 27))),
         # changes
         ("listo", CompleteTask(IT)),
         ("terminé la 2", CompleteTask(num(2))),

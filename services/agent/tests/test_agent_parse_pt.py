@@ -8,7 +8,7 @@ time said) or "YYYY-MM-DD HH:MM".
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -106,6 +106,12 @@ CASES = [
         ("minhas tarefas urgentes", ListTasks(priority="high")),
         ("tarefas do projeto Website Relaunch", ListTasks(project="Website Relaunch")),
         ("mostra as tarefas da reforma da cozinha", ListTasks(project="reforma da cozinha")),
+        ("o que tenho pra sexta?", ListTasks(day=date(2026, 11, 27))),
+        ("o que tenho na segunda", ListTasks(day=date(2026, 11, 30))),
+        ("tarefas pro dia 5", ListTasks(day=date(2026, 12, 5))),
+        ("minhas tarefas da próxima semana", ListTasks("next_week")),
+        ("tarefas da semana que vem", ListTasks("next_week")),
+        ("o que tenho pra amanhã", ListTasks("tomorrow")),
         # changes
         ("feito", CompleteTask(IT)),
         ("concluí a tarefa do relatório", CompleteTask(q("relatório"))),

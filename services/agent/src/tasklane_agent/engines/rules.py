@@ -15,7 +15,7 @@ from tasklane_agent import replies
 from tasklane_agent.engines import changes
 from tasklane_agent.engines.base import Context, EngineReply, Outgoing
 from tasklane_agent.engines.resolve import action, confirm, resolve
-from tasklane_agent.i18n import t
+from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.nlu.parse import understand
 from tasklane_agent.tasks_repository import TaskFilter
@@ -203,12 +203,20 @@ class RulesEngine:
             due_from, due_before = today + timedelta(days=1), today + timedelta(days=2)
         elif command.scope == "week":
             due_from, due_before = today, today + timedelta(days=7 - today.weekday())
+        elif command.scope == "next_week":
+            # Monday to Sunday of the week after this one.
+            due_from = today + timedelta(days=7 - today.weekday())
+            due_before = due_from + timedelta(days=7)
         elif command.scope == "overdue":
             due_before = ctx.now
         elif command.scope == "done":
             status = "done"
         elif command.scope == "all":
             status = None
+        if command.day is not None:
+            # One local day ("for Friday"); the scope ("open" or "all") still gives the status.
+            due_from = datetime.combine(command.day, time(), tzinfo=tz)
+            due_before = due_from + timedelta(days=1)
         project_id = project_name = None
         if command.project:
             projects = await ctx.workspace.find_projects(command.project)
@@ -230,17 +238,25 @@ class RulesEngine:
             total, tasks = len(tasks), tasks[: self.list_limit]
         ctx.state.last_list = [x.id for x in tasks]
         ctx.state.focus = []
-        heading = t(lang, f"list_{command.scope}")
+        # Noon: the same calendar day whether ``format_due`` reads a date-only due locally or in UTC.
+        day = (
+            format_due(datetime.combine(command.day, time(12), tzinfo=tz), False, tz, ctx.now, lang)
+            if command.day
+            else ""
+        )
+        heading = t(lang, "list_day", day=day) if command.day else t(lang, f"list_{command.scope}")
         if command.priority:
             heading += " · " + t(lang, f"priority_{command.priority}_mark").strip("()")
         if project_name:
             heading += " · " + project_name
         if not tasks:
-            empty = t(lang, f"empty_{command.scope}")
-            hint = command.scope in ("open", "all", "today") and not (command.priority or command.project)
+            empty = t(lang, "empty_day", day=day) if command.day else t(lang, f"empty_{command.scope}")
+            hint = command.scope in ("open", "all", "today") and not (
+                command.priority or command.project or day
+            )
             return Outgoing(empty + "\n" + t(lang, "empty_hint") if hint else empty)
         text = replies.task_list(ctx, heading, tasks, total)
-        if command.scope in ("today", "open") and not command.priority:
+        if command.scope in ("today", "open") and not (command.priority or day):
             late = [x for x in tasks if is_overdue(x, ctx.now, tz)]
             if late and command.scope == "open":
                 text += "\n" + t(lang, "overdue_count", n=len(late))

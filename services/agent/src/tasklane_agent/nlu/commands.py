@@ -9,13 +9,15 @@ job, with the user's visibility and conversation memory at hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from tasklane_agent.nlu.dates import DueDate
 from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.priority import Priority
 
-Scope = Literal["open", "today", "tomorrow", "week", "overdue", "done", "all"]
+# "week" is today to Sunday; "next_week" is Monday to Sunday of the week after.
+Scope = Literal["open", "today", "tomorrow", "week", "next_week", "overdue", "done", "all"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class ListTasks:
     scope: Scope = "open"
     priority: Priority | None = None
     project: str | None = None
+    # One local day ("for monday", "on the 5th", "para el viernes"): the tasks due that day, of
+    # the status ``scope`` stands for ("open" or "all"). Today and tomorrow are scopes instead.
+    day: date | None = None
 
 
 @dataclass(frozen=True)

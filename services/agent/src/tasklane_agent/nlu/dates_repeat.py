@@ -22,8 +22,10 @@ from tasklane_agent.nlu.dates_words import (
     DAYPARTS,
     MONTHS,
     NUMBERS,
+    ORDINALS,
     WEEKDAY_WORDS,
     alternation,
+    day_number,
     number,
     weekdays,
 )
@@ -56,6 +58,11 @@ def _days(lang: Lang, joiners: str) -> str:
     return rf"(?P<days>{wd}(?:\s*(?:,|{joiners})\s*{wd})*)"
 
 
+def _ordinals(lang: Lang) -> str:
+    """The ordinal day words of ``lang`` ("twenty-first" also as "twenty first")."""
+    return alternation(w for w in ORDINALS[lang] if " " not in w).replace(r"\-", r"[-\s]+")
+
+
 def _compile(table: list[tuple[str, Freq, tuple[int, ...], int]]) -> list[_Pattern]:
     return [_Pattern(re.compile(src), freq, days, interval) for src, freq, days, interval in table]
 
@@ -67,7 +74,10 @@ _EN_MONTH = alternation(MONTHS["en"])
 _EN_DAYS = _days("en", r"and|&|\+|,\s*and")
 # "weekly" is an adverb here only at the end or before what usually follows a recurrence.
 _EN_ADVERB_END = r"(?=\s*(?:$|[,.;!?)]|at\b|on\b|@|from\b|starting\b|until\b|\d))"
-_EN_MONTHDAY_TAIL = rf"(?:\s+on\s+the\s+(?P<md>\d{{1,2}}){_ORD})?"
+_EN_ORDS = _ordinals("en")
+# "the 1st", "the first", "the last day": a day of the month.
+_EN_MD = rf"(?P<md>\d{{1,2}}{_ORD}|{_EN_ORDS})\b"
+_EN_MONTHDAY_TAIL = rf"(?:\s+on\s+the\s+{_EN_MD}(?:\s+day\b)?)?"
 _EN_DATE_TAIL = (
     rf"(?:\s+on\s+(?:(?P<mon>{_EN_MONTH})\.?\s+(?P<md>\d{{1,2}}){_ORD}"
     rf"|(?:the\s+)?(?P<md2>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon2>{_EN_MONTH})))?"
@@ -89,8 +99,11 @@ EN: list[_Pattern] = _compile([
     (rf"\bweekly\b(?:\s+on\s+{_EN_DAYS}\b)?" + _EN_ADVERB_END, "weekly", (), 1),
     (_EN + _EN_N + r"months?\b" + _EN_MONTHDAY_TAIL, "monthly", (), 0),
     (r"\bmonthly\b" + _EN_MONTHDAY_TAIL + _EN_ADVERB_END, "monthly", (), 1),
-    (rf"\b(?:on\s+)?(?:the\s+)?(?P<md>\d{{1,2}}){_ORD}\s+(?:day\s+)?of\s+(?:every|each)\s+{_EN_N}months?\b",
+    (rf"\b(?:on\s+)?(?:the\s+)?{_EN_MD}\s+(?:day\s+)?of\s+(?:every|each)\s+{_EN_N}months?\b",
      "monthly", (), 0),
+    # "every first day of the month", "every last day of the month" (a word needs "of the month":
+    # "every second week" is a fortnight).
+    (_EN + rf"(?P<md>{_EN_ORDS})\s+(?:day\s+)?of\s+the\s+month\b", "monthly", (), 1),
     (_EN + rf"(?P<md>\d{{1,2}})(?:st|nd|rd|th)\b(?:\s+of\s+the\s+month\b)?(?!\s+{WEEKDAY_WORDS['en']})",
      "monthly", (), 1),
     (_EN + _EN_N + r"years?\b" + _EN_DATE_TAIL, "yearly", (), 0),
@@ -104,6 +117,7 @@ _ES_NUM = _num("es")
 _ES_MONTH = alternation(MONTHS["es"])
 _ES_DAYS = _days("es", r"y|e|,?\s*y\s+los")
 _ES_N = rf"(?:(?P<n>{_ES_NUM})\s+)?"
+_ES_ORDS = _ordinals("es")
 # A day number that is not the start of a time ("a las 9", "9:30", "9h") or a date ("5 de mayo").
 _ES_MD = rf"(?P<md>\d{{1,2}}|primero)\b(?!\s*(?:[:h]\d|h\b|de\s+{_ES_MONTH}\b))"
 ES: list[_Pattern] = _compile([
@@ -117,7 +131,10 @@ ES: list[_Pattern] = _compile([
     (rf"\b(?:cada\s+{_ES_N}semanas?|todas\s+las\s+semanas|semanalmente)\b(?:\s*,?\s*(?:el|los)\s+{_ES_DAYS}\b)?",
      "weekly", (), 0),
     (rf"\b(?:cada\s+{_ES_N}mes(?:es)?|todos\s+los\s+meses|mensualmente)\b"
-     rf"(?:\s*,?\s*(?:el\s+)?(?:dia\s+)?{_ES_MD})?", "monthly", (), 0),
+     rf"(?:\s*,?\s*(?:el\s+)?(?:(?:dia\s+)?{_ES_MD}|(?P<md2>{_ES_ORDS})\s+dia\b))?", "monthly", (), 0),
+    # "el primer día de cada mes", "el último día de cada mes", "cada primer día del mes".
+    (rf"\b(?:el\s+)?(?P<md>{_ES_ORDS})\s+dia\s+de\s+cada\s+{_ES_N}mes(?:es)?\b", "monthly", (), 0),
+    (rf"\b(?:cada|todos\s+los)\s+(?P<md>{_ES_ORDS})s?\s+dias?\s+del?\s+mes\b", "monthly", (), 1),
     (rf"\b(?:el\s+)?(?:dia\s+)?(?P<md>\d{{1,2}}|primero)\s+de\s+cada\s+{_ES_N}mes(?:es)?\b",
      "monthly", (), 0),
     (rf"\b(?:cada|todos\s+los)\s+dias?\s+{_ES_MD}", "monthly", (), 1),
@@ -132,6 +149,7 @@ _PT_NUM = _num("pt")
 _PT_MONTH = alternation(MONTHS["pt"])
 _PT_DAYS = _days("pt", r"e|,?\s*e\s+(?:as|aos|nas|nos)")
 _PT_N = rf"(?:(?P<n>{_PT_NUM})\s+)?"
+_PT_ORDS = _ordinals("pt")
 _PT_MD = rf"(?P<md>\d{{1,2}}|primeiro)\b(?!\s*(?:[:h]\d|h\b|horas?\b|de\s+{_PT_MONTH}\b))"
 PT: list[_Pattern] = _compile([
     (r"\b(?:todos\s+os\s+dias|todo\s+(?:o\s+)?dia|(?:a\s+)?cada\s+dia|diariamente)\b", "daily", (), 1),
@@ -145,7 +163,10 @@ PT: list[_Pattern] = _compile([
     (rf"\b(?:(?:toda|cada)\s+semana|todas\s+as\s+semanas|semanalmente|(?:a\s+)?cada\s+{_PT_N}semanas)\b"
      rf"(?:\s*,?\s*(?:na|no|nas|nos|as|aos|toda|todo)\s+{_PT_DAYS}\b)?", "weekly", (), 0),
     (rf"\b(?:todo\s+(?:o\s+)?mes|todos\s+os\s+meses|mensalmente|(?:a\s+)?cada\s+{_PT_N}mes(?:es)?)\b"
-     rf"(?:\s*,?\s*(?:no\s+)?dia\s+{_PT_MD})?", "monthly", (), 0),
+     rf"(?:\s*,?\s*(?:no\s+)?(?:dia\s+{_PT_MD}|(?P<md2>{_PT_ORDS})\s+dia\b))?", "monthly", (), 0),
+    # "no primeiro dia de cada mês", "no último dia de todo mês", "todo último dia do mês".
+    (rf"\b(?:no\s+)?(?P<md>{_PT_ORDS})\s+dia\s+de\s+(?:cada|todo)\s+{_PT_N}mes(?:es)?\b", "monthly", (), 0),
+    (rf"\b(?:todo|cada)\s+(?P<md>{_PT_ORDS})\s+dia\s+do\s+mes\b", "monthly", (), 1),
     (rf"\b(?:no\s+)?dia\s+(?P<md>\d{{1,2}}|primeiro)\s+de\s+(?:cada|todo)\s+{_PT_N}mes(?:es)?\b",
      "monthly", (), 0),
     (rf"\b(?:todo|cada)\s+dia\s+{_PT_MD}", "monthly", (), 1),
@@ -193,7 +214,7 @@ def _build(m: re.Match[str], pattern: _Pattern, lang: Lang) -> Recurrence | None
     if text := _group(m, "days"):
         days = weekdays(text, lang)
     md_text = _group(m, "md") or _group(m, "md2")
-    monthday = number(md_text, lang) if md_text else None
+    monthday = day_number(re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", md_text), lang) if md_text else None
     if monthday is not None and not 1 <= monthday <= 31:
         return None
     mon_text = _group(m, "mon") or _group(m, "mon2")

@@ -64,6 +64,33 @@ NUMBERS: dict[Lang, dict[str, int]] = {
     },
 }  # fmt: skip
 
+
+def _english_ordinals() -> dict[str, int]:
+    """ "first" .. "thirty-first" (also written "thirty first")."""
+    units = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
+    teens = ["tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+             "seventeenth", "eighteenth", "nineteenth"]  # fmt: skip
+    table = {word: i + 1 for i, word in enumerate(units)} | {word: i + 10 for i, word in enumerate(teens)}
+    table |= {"twentieth": 20, "thirtieth": 30, "thirty-first": 31, "thirty first": 31}
+    table |= {f"twenty{sep}{word}": 21 + i for i, word in enumerate(units) for sep in ("-", " ")}
+    return table
+
+
+# Days of the month said as ordinal words ("the first day of every month", "el primer día", "no
+# primeiro dia"). "last" is 31: a repeating day is clamped to the month's length, so the 31st of
+# every month is its last day. Spanish and Portuguese say larger days with numbers ("el día 15").
+ORDINALS: dict[Lang, dict[str, int]] = {
+    "en": {**_english_ordinals(), "last": 31},
+    "es": {
+        "primer": 1, "primero": 1, "segundo": 2, "tercer": 3, "tercero": 3, "cuarto": 4, "quinto": 5,
+        "sexto": 6, "septimo": 7, "setimo": 7, "octavo": 8, "noveno": 9, "decimo": 10, "ultimo": 31,
+    },
+    "pt": {
+        "primeiro": 1, "segundo": 2, "terceiro": 3, "quarto": 4, "quinto": 5, "sexto": 6, "setimo": 7,
+        "oitavo": 8, "nono": 9, "decimo": 10, "ultimo": 31,
+    },
+}  # fmt: skip
+
 # Parts of the day -> the keys of dates_common.DAYPART_HOURS.
 DAYPARTS: dict[Lang, dict[str, str]] = {
     "en": {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night"},
@@ -91,6 +118,11 @@ def alternation(words: Iterable[str]) -> str:
 def number(word: str, lang: Lang) -> int | None:
     """ "3" or "tres" -> 3; None for anything else."""
     return int(word) if word.isdigit() else NUMBERS[lang].get(word)
+
+
+def day_number(word: str, lang: Lang) -> int | None:
+    """A day of the month said as "3", "tres", "3rd" (digits) or "third"/"tercero"/"terceiro"."""
+    return number(word, lang) or ORDINALS[lang].get(" ".join(word.split()))
 
 
 def weekday(word: str, lang: Lang) -> int:

@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from tasklane_agent.nlu import parse_en, parse_es, parse_pt, parse_tasks
+from tasklane_agent.nlu import parse_en, parse_es, parse_lists, parse_pt, parse_tasks
 from tasklane_agent.nlu.commands import (
     AddMember,
     Again,
@@ -181,7 +181,7 @@ _STEPS: tuple[Step, ...] = (
     parse_tasks.rename,
     parse_tasks.create,
     parse_tasks.changes,
-    lambda g, msg, now: parse_tasks.list_tasks(g, msg),
+    parse_lists.list_tasks,
     parse_tasks.update,
 )
 

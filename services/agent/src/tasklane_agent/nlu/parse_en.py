@@ -193,9 +193,12 @@ GRAMMAR = Grammar(
         (re.compile(rf"\b(?:{_DONE}|did i (?:do|finish|complete)|ticked off|checked off)\b"), "done"),
         (re.compile(r"\b(?:today|todays|today's|tonight|tday|tdy|2day)\b"), "today"),
         (
-            re.compile(r"\b(?:tomorrow|tomorrows|tomorrow's|tmrw|tmr|tomorow|tommorow|tommorrow|2moro)\b"),
+            re.compile(
+                r"(?<!after )\b(?:tomorrow|tomorrows|tomorrow's|tmrw|tmr|tomorow|tommorow|tommorrow|2moro)\b"
+            ),
             "tomorrow",
         ),
+        (re.compile(r"\b(?:next week|next week's|next weeks)\b"), "next_week"),
         (re.compile(r"\b(?:this week|the week|week|weeks|weekly|next 7 days|next seven days)\b"), "week"),
         (re.compile(r"\b(?:all|everything|every task|whole list|entire list)\b"), "all"),
     ),

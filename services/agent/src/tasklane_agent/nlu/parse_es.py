@@ -204,6 +204,7 @@ GRAMMAR = Grammar(
         ),
         (re.compile(r"\b(?:hoy|esta noche)\b"), "today"),
         (re.compile(r"(?<!pasado )\b(?:manana)\b"), "tomorrow"),
+        (re.compile(r"\b(?:proxima semana|semana que viene|semana proxima)\b"), "next_week"),
         (re.compile(r"\b(?:esta semana|la semana|semana|semanal)\b"), "week"),
         (re.compile(r"\b(?:todas|todos|todo)\b"), "all"),
     ),

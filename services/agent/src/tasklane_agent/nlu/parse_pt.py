@@ -197,6 +197,7 @@ GRAMMAR = Grammar(
         (re.compile(rf"\b(?:{_DONE}|terminei|conclui|fiz|acabei)\b"), "done"),
         (re.compile(r"\b(?:hoje|hj|esta noite|hoje a noite)\b"), "today"),
         (re.compile(r"(?<!depois de )\b(?:amanha|amn|amnh)\b"), "tomorrow"),
+        (re.compile(r"\b(?:proxima semana|semana que vem|semana proxima)\b"), "next_week"),
         (
             re.compile(r"\b(?:essa semana|esta semana|nesta semana|nessa semana|da semana|semana|semanal)\b"),
             "week",

@@ -1,5 +1,5 @@
 """Reading task commands with one language's :class:`~tasklane_agent.nlu.parse_common.Grammar`:
-lists, changes to existing tasks, and new tasks.
+changes to existing tasks and new tasks (lists are :mod:`tasklane_agent.nlu.parse_lists`).
 
 Safety choices (a change touches data the user may not mean to touch):
 - a change names its task by list number, pronoun or a few title words; anything broader ("all my
@@ -22,9 +22,7 @@ from tasklane_agent.nlu.commands import (
     CompleteTask,
     CreateTask,
     DeleteTask,
-    ListTasks,
     ReopenTask,
-    Scope,
     TaskRef,
     UpdateTask,
 )
@@ -40,7 +38,6 @@ from tasklane_agent.nlu.parse_common import (
     clean_title,
     due_in,
     parse_ref,
-    peel,
     shifted,
     squash,
 )
@@ -48,8 +45,6 @@ from tasklane_agent.nlu.priority import Priority, extract_priority, priority_of_
 
 _TOKEN = re.compile(r"[\w#@-]+")
 _QUOTED = re.compile(r"(?<!\w)[\"'](?P<title>[^\"]{2,}?)[\"'](?!\w)")
-_LIST_HIGH = re.compile(r"\b(?:urgent|important|urgentes?|importantes?|prioritari[ao]s?|high|alta|altas)\b")
-_LIST_LOW = re.compile(r"\b(?:low|baja|bajas|baixa|baixas)\b")
 _PROJECT_WORD = re.compile(r"\b(?:project|proyecto|projeto)s?\b")
 _LEADING_NUMBER = re.compile(
     r"\s*(?:(?:the|la|el|a|o|task|tarea|tarefa|number|numero|no)\s+)*#?\d{1,3}(?![\d:/.]|\s*(?:am|pm|h\b|st|nd|rd|th))"
@@ -68,65 +63,6 @@ def _match(patterns: Patterns, text: str) -> re.Match[str] | None:
 
 def _group(m: re.Match[str], name: str) -> str | None:
     return m.groupdict().get(name)
-
-
-# ---------------------------------------------------------------- lists
-
-
-def list_tasks(g: Grammar, msg: Message) -> ListTasks | None:
-    """A request made only of list words: "my tasks", "what's overdue?", "tasks in Website Relaunch"."""
-    original = msg.text[msg.start : msg.end]
-    original, priority = extract_priority(original, g.lex.lang)
-    text = fold(original)
-    if priority is None and _LIST_HIGH.search(text):
-        priority = "high"
-    elif priority is None and _LIST_LOW.search(text):
-        priority = "low"
-    for pattern in (_LIST_HIGH, _LIST_LOW):
-        for m in pattern.finditer(text):
-            text = blank(text, *m.span())
-    scope: Scope | None = None
-    for pattern, name in g.list_scopes:
-        for m in pattern.finditer(text):
-            scope = scope or name
-            text = blank(text, *m.span())
-    project, text = _list_project(g, text, original)
-    tokens = set(_TOKEN.findall(text))
-    if tokens - g.list_vocabulary:
-        return None
-    triggered = bool(tokens & g.list_triggers)
-    # A project or a priority needs a list word with it: "i'm in a meeting" is not a list.
-    if not (triggered or scope or (priority and tokens)) or (project and not triggered):
-        return None
-    return ListTasks(scope=scope or "open", priority=priority, project=project)
-
-
-def _list_project(g: Grammar, text: str, original: str) -> tuple[str | None, str]:
-    """The project a list asks about ("in Website Relaunch", "Website Relaunch tasks"), if any."""
-    vocabulary = g.list_vocabulary
-    # Each preposition in turn ("what's on my agenda for Website Relaunch": not "my agenda").
-    m = g.list_project.search(text)
-    while m:
-        lo, hi = m.span("project")
-        start, _ = peel(text[lo:hi], (g.lex.project_lead,), ())
-        first = text[lo + start : hi].split()[:1]
-        if first and first[0] not in vocabulary:
-            name = clean_project(g.lex, text[lo:hi], original[lo:hi])
-            return name, blank(text, m.start(), m.end())
-        m = g.list_project.search(text, m.start() + 1)
-    tokens = list(_TOKEN.finditer(text))
-    for i, token in enumerate(tokens):
-        if token.group() not in g.list_nouns_after_project:
-            continue
-        j = i
-        while j > 0 and (tokens[j - 1].group() == "project" or tokens[j - 1].group() not in vocabulary):
-            j -= 1
-        # The name must sit right before the noun ("remove all tasks" is not project "remove").
-        gap = text[tokens[i - 1].end() : token.start()] if i else ""
-        if gap.strip() == "" and len(gap) == 1 and any(t.group() != "project" for t in tokens[j:i]):
-            lo, hi = tokens[j].start(), tokens[i - 1].end()
-            return clean_project(g.lex, text[lo:hi], original[lo:hi]), blank(text, lo, hi)
-    return None, text
 
 
 # ---------------------------------------------------------------- changes to existing tasks

@@ -1,0 +1,120 @@
+"""Reading a request for a list of tasks: "my tasks", "what's overdue?", "tasks in Website
+Relaunch", "what do I have for Monday?", "o que tenho pra sexta?".
+
+A list request is made only of list words (the grammar's ``list_vocabulary``) once its parts are
+taken out, in this order: the priority ("urgent"), the scope words ("today", "next week",
+"vencidas"), one date phrase ("for Monday", "on the 5th", "para el viernes"), then a project
+("in Website Relaunch"). The date phrase goes before the project because the project pattern
+("for <anything>", "para <anything>", "pra <anything>") would otherwise read "Monday" or
+"viernes" as a project's name.
+
+A date phrase makes a list of one day only when it names a day: a weekday, a day number, "the day
+after tomorrow". A month ("for May"), a week, a weekend, a year, a time ("at 3") or a repeating
+phrase would each need a range this command does not have, so such a message is not read as a
+list at all (the engine then says it did not understand, rather than listing the wrong days). A
+day that is today or tomorrow becomes those scopes, so the reply's heading says "Due tomorrow".
+A day said alone is a list only as a question ("friday?", "e pra segunda?").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from tasklane_agent.nlu.commands import ListTasks, Scope
+from tasklane_agent.nlu.dates_words import WEEKDAY_WORDS
+from tasklane_agent.nlu.language import fold
+from tasklane_agent.nlu.parse_common import Grammar, Message, blank, clean_project, due_in, peel
+from tasklane_agent.nlu.priority import extract_priority
+
+_TOKEN = re.compile(r"[\w#@-]+")
+_LIST_HIGH = re.compile(r"\b(?:urgent|important|urgentes?|importantes?|prioritari[ao]s?|high|alta|altas)\b")
+_LIST_LOW = re.compile(r"\b(?:low|baja|bajas|baixa|baixas)\b")
+# What a date phrase must hold to name one day, and what makes it name more than one.
+_A_DAY = re.compile(
+    r"\d|\b(?:" + "|".join(WEEKDAY_WORDS.values()) + r"|today|tomorrow|hoy|manana|hoje|amanha|primero"
+    r"|primer|primeiro)\b"
+)
+_NOT_ONE_DAY = re.compile(
+    r"\b(?:weeks?|weekends?|months?|years?|semanas?|finde|fin\s+de\s+semana|fim\s+de\s+semana|mes|meses"
+    r"|anos?)\b"
+)
+
+
+def list_tasks(g: Grammar, msg: Message, now: datetime) -> ListTasks | None:
+    """A request made only of list words, or None when the message is something else."""
+    original = msg.text[msg.start : msg.end]
+    original, priority = extract_priority(original, g.lex.lang)
+    text = fold(original)
+    if priority is None and _LIST_HIGH.search(text):
+        priority = "high"
+    elif priority is None and _LIST_LOW.search(text):
+        priority = "low"
+    for pattern in (_LIST_HIGH, _LIST_LOW):
+        for m in pattern.finditer(text):
+            text = blank(text, *m.span())
+    scope: Scope | None = None
+    for pattern, name in g.list_scopes:
+        for m in pattern.finditer(text):
+            scope = scope or name
+            text = blank(text, *m.span())
+    found = _list_day(g, text, now)
+    if found is None:
+        return None
+    day, text = found
+    project, text = _list_project(g, text, original)
+    tokens = set(_TOKEN.findall(text))
+    if tokens - g.list_vocabulary:
+        return None
+    triggered = bool(tokens & g.list_triggers)
+    if day is not None:
+        # "friday" alone is too little to be a list ("friday?" is a question): a list word or a
+        # question mark must come with the day.
+        if scope not in (None, "all") or not (tokens or msg.question):
+            return None
+        if scope is None and day - now.date() in (timedelta(0), timedelta(days=1)):
+            scope, day = ("today" if day == now.date() else "tomorrow"), None
+    # A project or a priority needs a list word with it: "i'm in a meeting" is not a list.
+    if not (triggered or scope or day or (priority and tokens)) or (project and not triggered):
+        return None
+    return ListTasks(scope=scope or "open", priority=priority, project=project, day=day)
+
+
+def _list_day(g: Grammar, text: str, now: datetime) -> tuple[date | None, str] | None:
+    """The day a list asks about (None: no date said) and the text without its phrase; None for a
+    date phrase that is not one day ("for May", "at 3")."""
+    due = due_in(text, now, g.lex.lang)
+    if due is None:
+        return None, text
+    phrase = fold(due.phrase)
+    if due.recurrence is not None or due.has_time or _NOT_ONE_DAY.search(phrase) or not _A_DAY.search(phrase):
+        return None
+    return due.at.date(), blank(text, due.start, due.end)
+
+
+def _list_project(g: Grammar, text: str, original: str) -> tuple[str | None, str]:
+    """The project a list asks about ("in Website Relaunch", "Website Relaunch tasks"), if any."""
+    vocabulary = g.list_vocabulary
+    # Each preposition in turn ("what's on my agenda for Website Relaunch": not "my agenda").
+    m = g.list_project.search(text)
+    while m:
+        lo, hi = m.span("project")
+        start, _ = peel(text[lo:hi], (g.lex.project_lead,), ())
+        first = text[lo + start : hi].split()[:1]
+        if first and first[0] not in vocabulary:
+            name = clean_project(g.lex, text[lo:hi], original[lo:hi])
+            return name, blank(text, m.start(), m.end())
+        m = g.list_project.search(text, m.start() + 1)
+    tokens = list(_TOKEN.finditer(text))
+    for i, token in enumerate(tokens):
+        if token.group() not in g.list_nouns_after_project:
+            continue
+        j = i
+        while j > 0 and (tokens[j - 1].group() == "project" or tokens[j - 1].group() not in vocabulary):
+            j -= 1
+        # The name must sit right before the noun ("remove all tasks" is not project "remove").
+        gap = text[tokens[i - 1].end() : token.start()] if i else ""
+        if gap.strip() == "" and len(gap) == 1 and any(t.group() != "project" for t in tokens[j:i]):
+            lo, hi = tokens[j].start(), tokens[i - 1].end()
+            return clean_project(g.lex, text[lo:hi], original[lo:hi]), blank(text, lo, hi)
+    return None, text
