@@ -77,6 +77,17 @@ CASES: list[tuple[str, str]] = [
     ("on 3rd March at 9:30", "2027-03-03 09:30"),
     ("tonight at 8", "2026-11-25 20:00"),
     ("tonight", "2026-11-25 20:00"),
+    # a time range: due at its start, on the day said with it; the whole range leaves the title
+    ("10am-11am tomorrow", "2026-11-26 10:00"),
+    ("10-11am tomorrow", "2026-11-26 10:00"),
+    ("from 10 to 11 tomorrow", "2026-11-26 10:00"),
+    ("tomorrow from 2 to 3", "2026-11-26 14:00"),
+    ("tomorrow at 10-11am", "2026-11-26 10:00"),
+    ("on Friday 10:00-11:30", "2026-11-27 10:00"),
+    ("11-1pm on Friday", "2026-11-27 11:00"),
+    ("between 2 and 3pm on Friday", "2026-11-27 14:00"),
+    ("10am to 11am on Friday", "2026-11-27 10:00"),
+    ("3-4pm", "2026-11-25 15:00"),
     ("this evening", "2026-11-25 19:00"),
     ("tomorrow morning", "2026-11-26 09:00"),
     ("in the morning", "2026-11-25 09:00"),
@@ -186,6 +197,46 @@ def test_repeating_phrases_give_their_first_occurrence_and_rule(
     assert due.recurring
     assert due.recurrence.to_rule() == rule
     assert title_without(text, due) == title
+
+
+def test_a_range_repeats_at_its_start() -> None:
+    text = "stand-up every Monday 10-10:30am"
+    due = expect(find_due(text, NOW), NOW, "2026-11-30 10:00")
+    assert due.recurrence is not None
+    assert due.recurrence.to_rule() == "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;AT=10:00"
+    assert title_without(text, due) == "stand-up"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("invite from 5 to 10 people tomorrow", "invite from 5 to 10 people"),
+        ("read chapters 3 to 5 tomorrow", "read chapters 3 to 5"),
+        ("book a table for 4 to 6 people tomorrow", "book a table for 4 to 6 people"),
+    ],
+)
+def test_numbers_that_are_no_time_range_stay_in_the_title(text: str, title: str) -> None:
+    due = expect(find_due(text, NOW), NOW, "2026-11-26")
+    assert title_without(text, due) == title
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "when"),
+    [
+        ("ship the hotfix tonight", "21:30", "2026-11-25"),  # today, date only: not overdue at once
+        ("ship the hotfix tonight", "20:00", "2026-11-25"),
+        ("ship the hotfix tonight", "19:59", "2026-11-25 20:00"),
+        ("ship the hotfix tonight", "09:00", "2026-11-25 20:00"),
+        ("ship the hotfix tonight at 11", "21:30", "2026-11-25 23:00"),
+        ("send the recap this evening", "19:30", "2026-11-25"),
+        ("send the recap this morning", "11:00", "2026-11-25"),
+        ("send the recap tomorrow night", "21:30", "2026-11-26 20:00"),
+    ],
+)
+def test_a_part_of_today_said_after_its_hour_is_today_date_only(text: str, said: str, when: str) -> None:
+    now = datetime.combine(NOW.date(), time.fromisoformat(said), tzinfo=NOW.tzinfo)
+    due = expect(find_due(text, now), now, when)
+    assert title_without(text, due) in ("ship the hotfix", "send the recap")
 
 
 @pytest.mark.parametrize(

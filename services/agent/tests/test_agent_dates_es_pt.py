@@ -49,6 +49,13 @@ ES_CASES: list[tuple[str, str]] = [
     ("manana", "2026-11-26"),
     ("pasado mañana", "2026-11-27"),
     ("esta noche", "2026-11-25 20:00"),
+    # a time range: due at its start, on the day said with it; the whole range leaves the title
+    ("de 10 a 11 mañana", "2026-11-26 10:00"),
+    ("mañana de 10:30 a 11:30", "2026-11-26 10:30"),
+    ("desde las 10 hasta las 11 el viernes", "2026-11-27 10:00"),
+    ("entre las 3 y las 4 de la tarde", "2026-11-25 15:00"),
+    ("de 8 a 10 de la noche", "2026-11-25 20:00"),
+    ("mañana 10h-11h", "2026-11-26 10:00"),
     ("esta tarde", "2026-11-25 15:00"),
     ("por la mañana", "2026-11-25 09:00"),
     ("mañana por la mañana", "2026-11-26 09:00"),
@@ -109,6 +116,12 @@ PT_CASES: list[tuple[str, str]] = [
     ("amanha", "2026-11-26"),
     ("depois de amanhã", "2026-11-27"),
     ("hoje à noite", "2026-11-25 20:00"),
+    # a time range: due at its start, on the day said with it; the whole range leaves the title
+    ("das 10 às 11 amanhã", "2026-11-26 10:00"),
+    ("amanhã das 14h30 às 15h", "2026-11-26 14:30"),
+    ("entre 10 e 11 na sexta", "2026-11-27 10:00"),
+    ("das duas às três da tarde", "2026-11-25 14:00"),
+    ("amanhã 10h-11h", "2026-11-26 10:00"),
     ("hoje a noite", "2026-11-25 20:00"),
     ("de manhã", "2026-11-25 09:00"),
     ("amanhã de manhã", "2026-11-26 09:00"),
@@ -354,6 +367,42 @@ NEGATIVES: list[tuple[Lang, str]] = [
     ("pt", "comprar 2 kg de arroz"),
     ("pt", "pagar 1.50 na cantina"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title"),
+    [
+        ("es", "invitar de 5 a 10 personas mañana", "invitar de 5 a 10 personas"),
+        ("pt", "convidar de 5 a 10 pessoas amanhã", "convidar de 5 a 10 pessoas"),
+        ("pt", "ler as páginas 10-12 amanhã", "ler as páginas 10-12"),
+    ],
+)
+def test_numbers_that_are_no_time_range_stay_in_the_title(lang: Lang, text: str, title: str) -> None:
+    now = ES_NOWS[0]
+    due = expect(find_due(text, now, lang), now, "2026-11-26")
+    assert title_without(text, due) == title
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "said", "when"),
+    [
+        ("es", "subir el parche esta noche", "21:30", "2026-11-25"),  # today, date only: not overdue
+        ("es", "subir el parche hoy por la noche", "21:30", "2026-11-25"),
+        ("es", "subir el parche esta noche", "18:00", "2026-11-25 20:00"),
+        ("es", "subir el parche esta noche a las 11", "21:30", "2026-11-25 23:00"),
+        ("es", "subir el parche mañana por la noche", "21:30", "2026-11-26 20:00"),
+        ("pt", "subir o patch hoje à noite", "21:30", "2026-11-25"),
+        ("pt", "subir o patch esta noite", "20:00", "2026-11-25"),
+        ("pt", "subir o patch hoje à noite", "19:59", "2026-11-25 20:00"),
+        ("pt", "subir o patch hoje de tarde", "16:00", "2026-11-25"),
+    ],
+)
+def test_a_part_of_today_said_after_its_hour_is_today_date_only(
+    lang: Lang, text: str, said: str, when: str
+) -> None:
+    now = datetime.combine(date(2026, 11, 25), time.fromisoformat(said), tzinfo=MADRID)
+    due = expect(find_due(text, now, lang), now, when)
+    assert title_without(text, due) in ("subir el parche", "subir o patch")
 
 
 @pytest.mark.parametrize(("lang", "text"), NEGATIVES, ids=[f"{c[0]}-{c[1]}" for c in NEGATIVES])

@@ -76,6 +76,10 @@ CREATE = cases(
     ("pay the electricity bill in 2 weeks", CreateTask("pay the electricity bill", due="2026-12-09")),
     ("book the venue before the 20th", CreateTask("book the venue", due="2026-12-20")),
     ("!! ship the hotfix tonight", CreateTask("ship the hotfix", priority="high", due="2026-11-25 20:00")),
+    ("team meeting 10am-11am tomorrow", CreateTask("team meeting", due="2026-11-26 10:00")),
+    ("team meeting 10-11am tomorrow", CreateTask("team meeting", due="2026-11-26 10:00")),
+    ("add team meeting from 10 to 11 tomorrow", CreateTask("team meeting", due="2026-11-26 10:00")),
+    ("pay rent on the first day of every month", CreateTask("pay rent", due="2026-12-01")),
     ("buy bread tomorrow", CreateTask("buy bread", due="2026-11-26")),
     ("call grandma this evening", CreateTask("call grandma", due="2026-11-25 19:00")),
     ("Dentist appointment on 3 December at 3:30pm",
@@ -155,6 +159,22 @@ CREATE = cases(
 @pytest.mark.parametrize(("text", "expected"), CREATE)
 def test_new_tasks(text: str, expected: Command) -> None:
     assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("!! ship the hotfix tonight", "ship the hotfix"),
+        ("urgent: ship the hotfix tonite", "ship the hotfix"),
+    ],
+)
+def test_tonight_said_late_is_due_today_without_a_time(text: str, title: str) -> None:
+    """At 21:30 "tonight" is today, date only: not created already overdue at 20:00."""
+    command = understand(text, NOW.replace(hour=21, minute=30), "en").command
+    assert isinstance(command, CreateTask)
+    assert command.due is not None
+    assert (command.title, command.priority) == (title, "high")
+    assert (command.due.at.date(), command.due.has_time) == (NOW.date(), False)
 
 
 LISTS = cases(

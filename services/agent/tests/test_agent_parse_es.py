@@ -82,6 +82,10 @@ CASES = [
          CreateTask("ordenar el garaje", priority="low", due="2026-11-28")),
         ("!! subir el parche esta noche",
          CreateTask("subir el parche", priority="high", due="2026-11-25 20:00")),
+        ("reunión de equipo de 10 a 11 mañana", CreateTask("reunión de equipo", due="2026-11-26 10:00")),
+        ("recuérdame la reunión desde las 10 hasta las 11 el viernes",
+         CreateTask("la reunión", due="2026-11-27 10:00")),
+        ("pagar el alquiler el primer día de cada mes", CreateTask("pagar el alquiler", due="2026-12-01")),
         ("crea una tarea urgente: llamar a Juan", CreateTask("llamar a Juan", priority="high")),
         ("tengo que pagar el alquiler el 1 de diciembre", CreateTask("pagar el alquiler", due="2026-12-01")),
         ("agrega diseñar logo al proyecto Website Relaunch",
@@ -213,3 +217,19 @@ def test_spanish_is_detected_and_answered_in_spanish() -> None:
     assert understood.lang == "es"
     assert isinstance(understood.command, CreateTask)
     assert understood.command.title == "llamar a mamá"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("!! subir el parche esta noche", "subir el parche"),
+        ("urgente: subir el parche hoy por la noche", "subir el parche"),
+    ],
+)
+def test_tonight_said_late_is_due_today_without_a_time(text: str, title: str) -> None:
+    """At 21:30 "tonight" is today, date only: not created already overdue at 20:00."""
+    command = understand(text, NOW.replace(hour=21, minute=30), "es").command
+    assert isinstance(command, CreateTask)
+    assert command.due is not None
+    assert (command.title, command.priority) == (title, "high")
+    assert (command.due.at.date(), command.due.has_time) == (NOW.date(), False)

@@ -85,6 +85,9 @@ CASES = [
          CreateTask("limpar a garagem", priority="low", due="2026-11-28")),
         ("!! subir o hotfix hoje à noite",
          CreateTask("subir o hotfix", priority="high", due="2026-11-25 20:00")),
+        ("reunião de equipe das 10 às 11 amanhã", CreateTask("reunião de equipe", due="2026-11-26 10:00")),
+        ("me lembra da reunião das 14h30 às 15h na sexta", CreateTask("reunião", due="2026-11-27 14:30")),
+        ("pagar aluguel no primeiro dia de cada mês", CreateTask("pagar aluguel", due="2026-12-01")),
         ("falar com a Carla em 3 dias", CreateTask("falar com a Carla", due="2026-11-28")),
         ("preciso pagar o aluguel amanhã", CreateTask("pagar o aluguel", due="2026-11-26")),
         ("adiciona revisar contrato no projeto Website Relaunch",
@@ -212,3 +215,19 @@ def test_portuguese_is_detected_and_answered_in_portuguese() -> None:
     assert understood.lang == "pt"
     assert isinstance(understood.command, CreateTask)
     assert understood.command.title == "ligar pra Ana"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("!! subir o hotfix hoje à noite", "subir o hotfix"),
+        ("urgente: subir o hotfix esta noite", "subir o hotfix"),
+    ],
+)
+def test_tonight_said_late_is_due_today_without_a_time(text: str, title: str) -> None:
+    """At 21:30 "tonight" is today, date only: not created already overdue at 20:00."""
+    command = understand(text, NOW.replace(hour=21, minute=30), "pt").command
+    assert isinstance(command, CreateTask)
+    assert command.due is not None
+    assert (command.title, command.priority) == (title, "high")
+    assert (command.due.at.date(), command.due.has_time) == (NOW.date(), False)

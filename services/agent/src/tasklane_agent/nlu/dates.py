@@ -25,7 +25,10 @@ Resolution choices (documented because users will see them):
   tomorrow. A bare hour from 1 to 7 ("at 3", "a las 3", "às 3") is in the afternoon; "8" is
   08:00 unless an evening word is next to it ("tonight at 8", "a las 8 de la noche"). Times
   written "15h", "10h30" or "10:30" are read as a 24-hour clock.
-- Parts of the day: morning 09:00, afternoon 15:00, evening 19:00, tonight/night 20:00.
+- Parts of the day: morning 09:00, afternoon 15:00, evening 19:00, tonight/night 20:00. A part
+  of *today* said once its hour has passed ("tonight"/"esta noche"/"hoje à noite" at 21:30, "this
+  morning" at 11:00) is today, date only: a task created already overdue helps nobody, and a
+  date-only task is due until the day ends. Said earlier, it keeps its hour.
 - "end of the week"/"fin de la semana"/"final da semana" is the coming Friday (today on a Friday;
   Sunday at the weekend). "this weekend"/"fin de semana"/"fim de semana" is the coming Saturday
   (today at the weekend); "next weekend" is the Saturday of next week.

@@ -115,6 +115,14 @@ def shifted(now: datetime, amount: int, unit: str) -> tuple[date, time | None]:
     return clamp_day(*add_months(today.year, today.month, months), today.day), None
 
 
+def part_of_today(now: datetime, part: str) -> time | None:
+    """The default hour of a part of *today* ("tonight", "esta noche", "hoje à noite"), or None
+    (date only) once that hour has passed: "ship the hotfix tonight" said at 21:30 is due today, not
+    overdue from the moment it is created."""
+    at = time(DAYPART_HOURS[part])
+    return at if now.time().replace(tzinfo=None) < at else None
+
+
 def time_only(now: datetime, at: time) -> date:
     """The day of a time said without a date: today, or tomorrow once that time has passed."""
     return now.date() if at >= now.time().replace(tzinfo=None) else now.date() + timedelta(days=1)

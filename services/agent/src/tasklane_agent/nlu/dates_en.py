@@ -6,6 +6,10 @@ week/month", "this weekend", "tonight at 8", "this evening", day-first numeric d
 drop its false positives: a bare month name ("Ask May about..."), a bare weekday abbreviation ("buy
 sun cream"), a bare number ("print 300 flyers") or a duration without "in" ("take a week off").
 Repeating phrases ("every Monday") come from ``dates_repeat`` and win over what they contain.
+
+A time range ("10am-11am", "10-11am", "from 10 to 11", "between 2 and 3pm") is a slot: the task is
+due at its start, on the day said next to it, and the whole range leaves the title. It is taken
+out before the rest is read, because parsedatetime would read "10am" alone and leave "-11am".
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from tasklane_agent.nlu.dates_common import (
     Hit,
     day_of_month,
     end_of,
+    part_of_today,
     time_only,
     weekend,
 )
@@ -142,7 +147,7 @@ def _pre_rules(text: str, now: datetime) -> Hit | None:
     for m in _DAYPART.finditer(text):
         part = (m.group("part") or "tonight").lower()
         hit = _attach_time(text, Hit(m.start(), m.end(), today, None), evening=part != "morning")
-        hits.append(hit if hit.at else Hit(hit.start, hit.end, today, time(DAYPART_HOURS[part])))
+        hits.append(hit if hit.at else Hit(hit.start, hit.end, today, part_of_today(now, part)))
     for m in _DAY_FIRST.finditer(text):
         year = int(m.group("y")) if m.group("y") else today.year
         year += 2000 if year < 100 else 0
@@ -252,8 +257,72 @@ def _repeat(text: str, now: datetime) -> Hit | None:
     return _attach_time(text, hit, evening=evening)
 
 
+# ---------------------------------------------------------------- time ranges
+
+_RANGE = re.compile(
+    r"(?:\b(?:at|@)\s*)?(?:\b(?P<lead>from|between)\s+)?"
+    r"\b(?P<h1>[01]?\d|2[0-3])(?::(?P<m1>[0-5]\d))?\s*(?:(?P<ap1>[ap])\.?m\b\.?)?"
+    r"\s*(?P<to>[-\u2013\u2014]|\bto\b|\btill\b|\buntil\b|\band\b)\s*"
+    r"(?P<h2>[01]?\d|2[0-3])(?::(?P<m2>[0-5]\d))?(?:\s*(?P<ap2>[ap])\.?m\b\.?)?(?![\w:/-])",
+    re.IGNORECASE,
+)
+# A range of bare numbers is a time only before the end or a date word ("from 5 to 10 people" is not).
+_AFTER_BARE_RANGE = re.compile(
+    r"\s*(?:$|[,.;!?)]|(?:today|tomorrow|tonight|on|this|next|every|by|in|at|mon|tue|wed|thu|fri|sat|sun)"
+    r"[a-z]*\b)",
+    re.IGNORECASE,
+)
+
+
+def _range_start(m: re.Match[str]) -> time | None:
+    """The start of a time range, or None when the numbers are not one ("pages 10-12")."""
+    h1, h2, lead, to = int(m.group("h1")), int(m.group("h2")), (m.group("lead") or "").lower(), m.group("to")
+    ap1, ap2 = (m.group("ap1") or "").lower(), (m.group("ap2") or "").lower()
+    if (to.lower() == "and") != (lead == "between"):
+        return None  # "between" goes with "and", and "and" only with it
+    if (ap1 and not 1 <= h1 <= 12) or (ap2 and not 1 <= h2 <= 12):
+        return None
+    if not (ap1 or ap2 or m.group("m1") or m.group("m2") or lead):
+        return None
+    minute = int(m.group("m1") or 0)
+    if ap1:
+        return time(h1 % 12 + (12 if ap1 == "p" else 0), minute)
+    if ap2 and h1 <= 12:
+        # "10-11am" is 10am; "11-1pm" starts before noon (11 > 1 on the clock face), "1-3pm" after.
+        pm = ap2 == "p" and h1 % 12 <= h2 % 12
+        return time(h1 % 12 + (12 if pm else 0), minute)
+    if m.group("m1"):
+        return time(h1, minute)
+    return bare_hour(h1, evening=False) if h1 <= 12 else time(h1, minute)
+
+
+def _time_range(text: str) -> tuple[int, int, time] | None:
+    for m in _RANGE.finditer(text):
+        start = _range_start(m)
+        bare = not (m.group("ap1") or m.group("ap2") or m.group("m1") or m.group("m2"))
+        if start is not None and not (bare and not _AFTER_BARE_RANGE.match(text, m.end())):
+            return m.start(), m.end(), start
+    return None
+
+
 def find(text: str, now: datetime) -> Hit | None:
     """The first English date phrase of ``text``, its span widened over filler ("by", "on")."""
+    found = _time_range(text)
+    if found is None:
+        return _find(text, now)
+    lo, hi, at = found
+    hit = _find(text[:lo] + " " * (hi - lo) + text[hi:], now)
+    if hit is not None and hit.at is None:
+        gap = text[hit.end : lo] if hit.end <= lo else text[hi : hit.start]
+        if not gap.strip(" ,"):
+            # "tomorrow 10-11am", "10-11am on Friday", "every Monday from 9 to 10": one phrase.
+            return Hit(min(lo, hit.start), max(hi, hit.end), hit.day, at, hit.recurrence)
+    if hit is not None and hit.start < lo:
+        return hit
+    return Hit(lo, hi, time_only(now, at), at)
+
+
+def _find(text: str, now: datetime) -> Hit | None:
     repeat = _repeat(text, now)
     pre = _pre_rules(text, now)
     taken = [h for h in (repeat, pre) if h is not None]

@@ -69,6 +69,12 @@ GRAMMAR = Grammar(
         r"(?:\s*(?P<ampm>[ap])\.?\s?m\b\.?)?(?:\s+e\s+(?P<frac>meia|quinze))?"
         r"(?:\s+(?:da|de)\s+(?P<part>manha|tarde|noite|madrugada))?"
     ),
+    time_range=(
+        rf"\b(?:das|de|desde\s+as|entre\s+as|entre)\s+(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)"
+        r"(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?\s+(?:as|a|ate\s+as|ate|e\s+as|e)\s+"
+        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h)(?:[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?"
+        r"(?:\s+(?:da|de)\s+(?P<part>manha|tarde|noite|madrugada))?"
+    ),
     named_clock=(
         r"\b(?:(?:ao|a|as|por\s+volta\s+do|perto\s+do|ate\s+o|antes\s+do)\s+)?"
         r"(?P<named>meio-?\s?dia|meia-?\s?noite)\b"

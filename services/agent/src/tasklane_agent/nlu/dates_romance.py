@@ -12,6 +12,10 @@ this module does the rest:
 4. chain candidates separated only by blanks or commas ("mañana a las 3", "a las 3 el viernes",
    "hoje à noite") and read the first chain as one date and time.
 
+A time range ("de 10 a 11", "das 10 às 11", "10h-11h") is one time candidate, its start: the task
+is due when the slot begins, and the whole range leaves the title (longer than the "a las 11" or
+"às 11" inside it, it wins step 3).
+
 Guards keep common words from becoming dates: a weekday written with a capital and used as a
 name ("llamar a Domingo", "ligar para o Sábado Bar"), Portuguese ordinals ("a segunda versão"), a
 bare hour or day number followed by a noun ("a las 5 personas", "el 5 que falta").
@@ -30,6 +34,7 @@ from tasklane_agent.nlu.dates_common import (
     dated,
     day_of_month,
     end_of,
+    part_of_today,
     shifted,
     time_only,
     weekday_after,
@@ -65,6 +70,7 @@ class Grammar:
     follow_ok: frozenset[str]  # words that may follow a bare hour or day number
     name_preps: frozenset[str]  # "a Domingo": a capitalised weekday after these is a name
     ordinal_nouns: str = r"(?!)"  # nouns after which a weekday word is an ordinal
+    time_range: str = r"(?!)"  # groups: h, sep, m (the start), h2, part
     named_times: dict[str, time] = field(default_factory=dict)
     compiled: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
@@ -87,6 +93,11 @@ class _Cand:
 
 
 _FRACTIONS = {"media": 30, "meia": 30, "cuarto": 15, "quinze": 15}
+# "10h-11h", "10:00-11:30", "10-11h": a range written with a dash needs a clock mark ("10-12" is not).
+_DASH_RANGE = re.compile(
+    r"\b(?P<h>[01]?\d|2[0-3])(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?\s*[-\u2013]\s*"
+    r"(?P<h2>[01]?\d|2[0-3])(?:(?P<sep2>:|h)(?:[0-5]\d)?)?(?![\w:/.-])"
+)
 _GAP = re.compile(r"[\s,]*")
 _WORD_AFTER = re.compile(r"\s*([a-z]+)")
 _CAPITALISED_AFTER = re.compile(r"\s+[A-ZÁÉÍÓÚÂÊÔÃÕÇÑ]")
@@ -235,12 +246,29 @@ def _times(grammar: Grammar, f: str) -> list[_Cand]:
         out.append(
             _Cand(m.start(), m.end(), clock=(hour, minute, explicit), part=parts.get(part or ""), weak=weak)
         )
+    for m in [*c["time_range"].finditer(f), *_DASH_RANGE.finditer(f)]:
+        if (cand := _range(grammar, f, m)) is not None:
+            out.append(cand)
     for m in c["named_clock"].finditer(f):
         named = grammar.named_times[re.sub(r"[-\s]", "", m.group("named"))]
         out.append(_Cand(m.start(), m.end(), clock=(named.hour, named.minute, True)))
     for m in c["daypart"].finditer(f):
         out.append(_Cand(m.start(), m.end(), part=parts[m.group("part")]))
     return out
+
+
+def _range(grammar: Grammar, f: str, m: re.Match[str]) -> _Cand | None:
+    """A time range as one candidate at its start; None when its numbers are no hours."""
+    hour, until = number(m.group("h"), grammar.lang), number(m.group("h2"), grammar.lang)
+    if hour is None or until is None or hour > 23 or until > 23:
+        return None
+    sep, part = m.group("sep"), _g(m, "part")
+    if m.re is _DASH_RANGE and not (sep or m.group("sep2")):
+        return None
+    # "de 2 a 3 personas" is no time, but "mañana de 2 a 3" is: as for a bare hour.
+    weak = not (sep or part or _g(m, "sep2")) and not _follow_ok(grammar, f, m.end())
+    clock = (hour, int(m.group("m") or 0), bool(sep) or hour > 12 or hour == 0)
+    return _Cand(m.start(), m.end(), clock=clock, part=DAYPARTS[grammar.lang].get(part or ""), weak=weak)
 
 
 def _hour(clock: tuple[int, int, bool], part: str | None) -> time:
@@ -277,6 +305,8 @@ def _resolve(chain: list[_Cand], now: datetime) -> tuple[date, time | None, Recu
         day = best.day or now.date()
         if at is not None and part in ("evening", "night") and at.hour < 6:
             day += timedelta(days=1)  # "esta noche a las 12" is midnight at the end of today
+        if part and not clocks and day == now.date():
+            at = part_of_today(now, part)  # "esta noche" said at 21:30: today, date only
         return day, at or best.at, None
     if at is None:
         return None
