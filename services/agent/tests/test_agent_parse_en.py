@@ -227,6 +227,14 @@ LISTS = cases(
     ("what do i have this weekend", Unknown(mentions_date=True)),
     ("friday?", ListTasks(day=date(2026, 11, 27))),
     ("friday", Unknown(mentions_date=True)),
+    ("what's due by friday?", Unknown(mentions_date=True)),  # every day up to Friday: no one-day list
+    (
+        "what's due on Friday in Website Relaunch",
+        ListTasks(project="Website Relaunch", day=date(2026, 11, 27)),
+    ),
+    # a weekday that starts a project's name stays in it
+    ("tasks in Sunday School", ListTasks(project="Sunday School")),
+    ("tasks in sunday school", ListTasks(project="sunday school")),
 )
 
 

@@ -117,6 +117,8 @@ CASES = [
         ("tareas para pasado mañana", ListTasks(day=date(2026, 11, 27))),
         ("mis tareas de la próxima semana", ListTasks("next_week")),
         ("tareas de la semana que viene", ListTasks("next_week")),
+        ("tareas del proyecto Lunes Creativo", ListTasks(project="Lunes Creativo")),
+        ("¿qué tengo antes del viernes?", Unknown(mentions_date=True)),
         ("tareas del proyecto Cocina para el viernes", ListTasks(project="Cocina", day=date(2026, 11, 27))),
         # changes
         ("listo", CompleteTask(IT)),

@@ -114,6 +114,9 @@ CASES = [
         ("tarefas pro dia 5", ListTasks(day=date(2026, 12, 5))),
         ("minhas tarefas da próxima semana", ListTasks("next_week")),
         ("tarefas da semana que vem", ListTasks("next_week")),
+        ("O que tenho pra Sexta?", ListTasks(day=date(2026, 11, 27))),
+        ("tarefas do Sábado Bar", ListTasks(project="Sábado Bar")),
+        ("o que tenho até sexta?", Unknown(mentions_date=True)),
         ("o que tenho pra amanhã", ListTasks("tomorrow")),
         # changes
         ("feito", CompleteTask(IT)),

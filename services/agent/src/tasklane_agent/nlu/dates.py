@@ -25,6 +25,11 @@ Resolution choices (documented because users will see them):
   tomorrow. A bare hour from 1 to 7 ("at 3", "a las 3", "às 3") is in the afternoon; "8" is
   08:00 unless an evening word is next to it ("tonight at 8", "a las 8 de la noche"). Times
   written "15h", "10h30" or "10:30" are read as a 24-hour clock.
+- A time range ("10am-11am", "10-11am", "from 10 to 11", "de 10 a 11", "das 10 às 11") is due at
+  its start, on the day said next to it; the whole range is cut from the title.
+- "the first day of every month", "el primer día de cada mes", "no primeiro dia de cada mês" repeat
+  on the 1st; "the last day of every month"/"el último día"/"no último dia" on the 31st, which the
+  rule clamps to each month's last day.
 - Parts of the day: morning 09:00, afternoon 15:00, evening 19:00, tonight/night 20:00. A part
   of *today* said once its hour has passed ("tonight"/"esta noche"/"hoje à noite" at 21:30, "this
   morning" at 11:00) is today, date only: a task created already overdue helps nobody, and a

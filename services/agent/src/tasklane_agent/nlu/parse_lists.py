@@ -11,21 +11,27 @@ taken out, in this order: the priority ("urgent"), the scope words ("today", "ne
 A date phrase makes a list of one day only when it names a day: a weekday, a day number, "the day
 after tomorrow". A month ("for May"), a week, a weekend, a year, a time ("at 3") or a repeating
 phrase would each need a range this command does not have, so such a message is not read as a
-list at all (the engine then says it did not understand, rather than listing the wrong days). A
-day that is today or tomorrow becomes those scopes, so the reply's heading says "Due tomorrow".
-A day said alone is a list only as a question ("friday?", "e pra segunda?").
+list at all (it gets the engine's answer to what it cannot read, rather than the wrong days); so is
+"by Friday" (every day up to it). A day that is today or tomorrow becomes those scopes, so the
+reply's heading says "Due tomorrow". A day said alone is a list only as a question ("friday?", "e
+pra segunda?").
+
+A weekday may also begin a project's name: followed by a capitalised word ("Sunday School",
+"Lunes Creativo", "Sábado Bar") it is not a date, and when the words left around a lower-case one
+are not list words ("tasks in sunday school") the message is read as if no date had been said.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tasklane_agent.nlu.commands import ListTasks, Scope
 from tasklane_agent.nlu.dates_words import WEEKDAY_WORDS
 from tasklane_agent.nlu.language import fold
 from tasklane_agent.nlu.parse_common import Grammar, Message, blank, clean_project, due_in, peel
-from tasklane_agent.nlu.priority import extract_priority
+from tasklane_agent.nlu.priority import Priority, extract_priority
 
 _TOKEN = re.compile(r"[\w#@-]+")
 _LIST_HIGH = re.compile(r"\b(?:urgent|important|urgentes?|importantes?|prioritari[ao]s?|high|alta|altas)\b")
@@ -35,6 +41,10 @@ _A_DAY = re.compile(
     r"\d|\b(?:" + "|".join(WEEKDAY_WORDS.values()) + r"|today|tomorrow|hoy|manana|hoje|amanha|primero"
     r"|primer|primeiro)\b"
 )
+# A capitalised word right after a date phrase: the phrase begins a name.
+_NAME_GOES_ON = re.compile(r"\s+[A-ZÁÉÍÓÚÂÊÔÃÕÇÑ]")
+# "by Friday", "antes del viernes", "até sexta": every day up to it, which one day's list is not.
+_UP_TO = re.compile(r"\b(?:by|before|until|till|antes|hasta|ate)\b")
 _NOT_ONE_DAY = re.compile(
     r"\b(?:weeks?|weekends?|months?|years?|semanas?|finde|fin\s+de\s+semana|fim\s+de\s+semana|mes|meses"
     r"|anos?)\b"
@@ -58,38 +68,56 @@ def list_tasks(g: Grammar, msg: Message, now: datetime) -> ListTasks | None:
         for m in pattern.finditer(text):
             scope = scope or name
             text = blank(text, *m.span())
-    found = _list_day(g, text, now)
-    if found is None:
-        return None
-    day, text = found
-    project, text = _list_project(g, text, original)
-    tokens = set(_TOKEN.findall(text))
-    if tokens - g.list_vocabulary:
-        return None
-    triggered = bool(tokens & g.list_triggers)
-    if day is not None:
-        # "friday" alone is too little to be a list ("friday?" is a question): a list word or a
-        # question mark must come with the day.
-        if scope not in (None, "all") or not (tokens or msg.question):
-            return None
-        if scope is None and day - now.date() in (timedelta(0), timedelta(days=1)):
-            scope, day = ("today" if day == now.date() else "tomorrow"), None
-    # A project or a priority needs a list word with it: "i'm in a meeting" is not a list.
-    if not (triggered or scope or day or (priority and tokens)) or (project and not triggered):
-        return None
-    return ListTasks(scope=scope or "open", priority=priority, project=project, day=day)
-
-
-def _list_day(g: Grammar, text: str, now: datetime) -> tuple[date | None, str] | None:
-    """The day a list asks about (None: no date said) and the text without its phrase; None for a
-    date phrase that is not one day ("for May", "at 3")."""
+    request = _Request(g, msg, now, original, scope, priority)
     due = due_in(text, now, g.lex.lang)
+    if due is not None and _NAME_GOES_ON.match(original, due.end):
+        due = None  # "Sunday School", "Lunes Creativo", "Sábado Bar": a name, not a day
     if due is None:
-        return None, text
+        return request.read(text, None)
     phrase = fold(due.phrase)
-    if due.recurrence is not None or due.has_time or _NOT_ONE_DAY.search(phrase) or not _A_DAY.search(phrase):
-        return None
-    return due.at.date(), blank(text, due.start, due.end)
+    one_day = not (
+        due.recurrence or due.has_time or _NOT_ONE_DAY.search(phrase) or _UP_TO.search(phrase)
+    ) and _A_DAY.search(phrase)
+    found = request.read(blank(text, due.start, due.end), due.at.date(), phrase) if one_day else None
+    if found is None:
+        # "tasks in Sunday School": the weekday was part of a project's name, which says more.
+        named = request.read(text, None)
+        if named is not None and named.project and set(fold(named.project).split()) - set(phrase.split()):
+            return named
+    return found
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a list request said besides its date and project."""
+
+    g: Grammar
+    msg: Message
+    now: datetime
+    original: str
+    scope: Scope | None
+    priority: Priority | None
+
+    def read(self, text: str, day: date | None, phrase: str = "") -> ListTasks | None:
+        """The list ``text`` (scope and priority words blanked out) asks for on ``day``, said with
+        the date ``phrase`` (whose filler may be the list word: "what's *due* on Friday")."""
+        g, scope = self.g, self.scope
+        project, text = _list_project(g, text, self.original)
+        tokens = set(_TOKEN.findall(text))
+        if tokens - g.list_vocabulary:
+            return None
+        triggered = bool((tokens | set(_TOKEN.findall(phrase))) & g.list_triggers)
+        if day is not None:
+            # "friday" alone is too little to be a list ("friday?" is a question): a list word or
+            # a question mark must come with the day.
+            if scope not in (None, "all") or not (tokens or self.msg.question):
+                return None
+            if scope is None and day - self.now.date() in (timedelta(0), timedelta(days=1)):
+                scope, day = ("today" if day == self.now.date() else "tomorrow"), None
+        # A project or a priority needs a list word with it: "i'm in a meeting" is not a list.
+        if not (triggered or scope or day or (self.priority and tokens)) or (project and not triggered):
+            return None
+        return ListTasks(scope=scope or "open", priority=self.priority, project=project, day=day)
 
 
 def _list_project(g: Grammar, text: str, original: str) -> tuple[str | None, str]:
