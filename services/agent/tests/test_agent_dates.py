@@ -88,6 +88,9 @@ CASES: list[tuple[str, str]] = [
     ("between 2 and 3pm on Friday", "2026-11-27 14:00"),
     ("10am to 11am on Friday", "2026-11-27 10:00"),
     ("3-4pm", "2026-11-25 15:00"),
+    ("12-1pm tomorrow", "2026-11-26 12:00"),
+    ("from 8pm to midnight tomorrow", "2026-11-26 20:00"),
+    ("10-noon on Friday", "2026-11-27 10:00"),
     ("this evening", "2026-11-25 19:00"),
     ("tomorrow morning", "2026-11-26 09:00"),
     ("in the morning", "2026-11-25 09:00"),
@@ -218,6 +221,13 @@ def test_a_range_repeats_at_its_start() -> None:
 def test_numbers_that_are_no_time_range_stay_in_the_title(text: str, title: str) -> None:
     due = expect(find_due(text, NOW), NOW, "2026-11-26")
     assert title_without(text, due) == title
+
+
+def test_a_range_does_not_join_the_words_around_it() -> None:
+    """parsedatetime reads "lunch tomorrow" as noon: the range between them must keep them apart."""
+    text = "team lunch 12:30-1:30pm tomorrow"
+    due = expect(find_due(text, NOW), NOW, "2026-11-26 12:30")
+    assert title_without(text, due) == "team lunch"
 
 
 @pytest.mark.parametrize(

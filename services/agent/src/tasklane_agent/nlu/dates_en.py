@@ -263,7 +263,8 @@ _RANGE = re.compile(
     r"(?:\b(?:at|@)\s*)?(?:\b(?P<lead>from|between)\s+)?"
     r"\b(?P<h1>[01]?\d|2[0-3])(?::(?P<m1>[0-5]\d))?\s*(?:(?P<ap1>[ap])\.?m\b\.?)?"
     r"\s*(?P<to>[-\u2013\u2014]|\bto\b|\btill\b|\buntil\b|\band\b)\s*"
-    r"(?P<h2>[01]?\d|2[0-3])(?::(?P<m2>[0-5]\d))?(?:\s*(?P<ap2>[ap])\.?m\b\.?)?(?![\w:/-])",
+    r"(?:(?P<h2>[01]?\d|2[0-3])(?::(?P<m2>[0-5]\d))?(?:\s*(?P<ap2>[ap])\.?m\b\.?)?|(?P<named>noon|midday|midnight))"
+    r"(?![\w:/-])",
     re.IGNORECASE,
 )
 # A range of bare numbers is a time only before the end or a date word ("from 5 to 10 people" is not).
@@ -276,13 +277,14 @@ _AFTER_BARE_RANGE = re.compile(
 
 def _range_start(m: re.Match[str]) -> time | None:
     """The start of a time range, or None when the numbers are not one ("pages 10-12")."""
-    h1, h2, lead, to = int(m.group("h1")), int(m.group("h2")), (m.group("lead") or "").lower(), m.group("to")
+    h1, lead, to = int(m.group("h1")), (m.group("lead") or "").lower(), m.group("to")
+    h2 = int(m.group("h2") or 12)  # "to noon", "to midnight": 12 on the clock face
     ap1, ap2 = (m.group("ap1") or "").lower(), (m.group("ap2") or "").lower()
     if (to.lower() == "and") != (lead == "between"):
         return None  # "between" goes with "and", and "and" only with it
     if (ap1 and not 1 <= h1 <= 12) or (ap2 and not 1 <= h2 <= 12):
         return None
-    if not (ap1 or ap2 or m.group("m1") or m.group("m2") or lead):
+    if not (ap1 or ap2 or m.group("m1") or m.group("m2") or m.group("named") or lead):
         return None
     minute = int(m.group("m1") or 0)
     if ap1:
@@ -299,7 +301,7 @@ def _range_start(m: re.Match[str]) -> time | None:
 def _time_range(text: str) -> tuple[int, int, time] | None:
     for m in _RANGE.finditer(text):
         start = _range_start(m)
-        bare = not (m.group("ap1") or m.group("ap2") or m.group("m1") or m.group("m2"))
+        bare = not (m.group("ap1") or m.group("ap2") or m.group("m1") or m.group("m2") or m.group("named"))
         if start is not None and not (bare and not _AFTER_BARE_RANGE.match(text, m.end())):
             return m.start(), m.end(), start
     return None
@@ -311,7 +313,9 @@ def find(text: str, now: datetime) -> Hit | None:
     if found is None:
         return _find(text, now)
     lo, hi, at = found
-    hit = _find(text[:lo] + " " * (hi - lo) + text[hi:], now)
+    # A comma keeps parsedatetime from joining the words on either side ("lunch 12-1pm tomorrow"
+    # is not "lunch tomorrow" at noon); offsets stay valid.
+    hit = _find(text[:lo] + ",".ljust(hi - lo) + text[hi:], now)
     if hit is not None and hit.at is None:
         gap = text[hit.end : lo] if hit.end <= lo else text[hi : hit.start]
         if not gap.strip(" ,"):
