@@ -43,7 +43,6 @@ from tasklane_agent.nlu.parse_common import (
 )
 from tasklane_agent.nlu.priority import Priority, extract_priority, priority_of_adjective
 
-_TOKEN = re.compile(r"[\w#@-]+")
 _QUOTED = re.compile(r"(?<!\w)[\"'](?P<title>[^\"]{2,}?)[\"'](?!\w)")
 _PROJECT_WORD = re.compile(r"\b(?:project|proyecto|projeto)s?\b")
 _LEADING_NUMBER = re.compile(
