@@ -8,7 +8,7 @@ its before-images in ``state.last_action`` so "undo" can put them back.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from tasklane_agent import replies
@@ -225,8 +225,9 @@ class RulesEngine:
             project_id, project_name = projects[0].id, projects[0].name
         f = TaskFilter(
             status=status,
-            due_from=due_from.astimezone(UTC) if due_from else None,
-            due_before=due_before.astimezone(UTC) if due_before else None,
+            # Local boundaries: a date-only deadline is compared by its day there.
+            due_from=due_from,
+            due_before=due_before,
             priority=command.priority,
             project_id=project_id,
             limit=self.list_limit if command.scope != "overdue" else 500,
