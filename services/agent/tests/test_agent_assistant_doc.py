@@ -20,6 +20,8 @@ ACTIONS: dict[str, type] = {
     "list": c.ListTasks,
     "due today": c.ListTasks,
     "this week": c.ListTasks,
+    "next week": c.ListTasks,
+    "one day": c.ListTasks,
     "overdue": c.ListTasks,
     "by priority": c.ListTasks,
     "done": c.ListTasks,
