@@ -310,3 +310,14 @@ async def test_a_date_only_deadline_is_the_same_day_for_teammates_in_other_timez
     listing = _texts(events)
     assert "*revisar el presupuesto* — vence sex 27 nov" in listing
     assert "atrasada" not in listing
+
+
+@pytest.mark.parametrize(
+    ("phone", "word", "reply"),
+    [("15551230601", "hola", "¡Hola"), ("15551230602", "obrigado", "De nada"), ("15551230603", "hi", "Hi Ana")],
+)
+async def test_a_one_word_greeting_is_answered_in_its_language(
+    db: Database, phone: str, word: str, reply: str
+) -> None:
+    events, _ = await _say(db, phone, word)  # a US number: English unless the word says otherwise
+    assert _texts(events).startswith(reply)

@@ -17,6 +17,7 @@ from tasklane_agent.engines.base import Context, EngineReply, Outgoing
 from tasklane_agent.engines.resolve import action, confirm, resolve
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
+from tasklane_agent.nlu.language import small_talk_language
 from tasklane_agent.nlu.parse import understand
 from tasklane_agent.tasks_repository import TaskFilter
 from tasklane_agent.workspace import is_overdue
@@ -38,6 +39,8 @@ class RulesEngine:
         command = understood.command
         if ctx.profile.lang_source != "user":
             ctx.lang = understood.lang
+            if isinstance(command, c.Greeting | c.Thanks):
+                ctx.lang = small_talk_language(ctx.text) or ctx.lang
         pending = ctx.state.pending
         ctx.state.pending = None
         if pending is not None:

@@ -115,3 +115,19 @@ def detect(text: str, default: Lang) -> Lang:
     if sum(score[lang] == score[best] for lang in LANGS) > 1:
         return default
     return best
+
+
+# One-word greetings and thanks that only one language uses: too short for ``detect``, yet a
+# "hola" deserves an answer in Spanish.
+_SMALL_TALK: dict[str, Lang] = {
+    "hola": "es", "buenas": "es", "gracias": "es", "buenos dias": "es", "buenas tardes": "es",
+    "buenas noches": "es", "muchas gracias": "es",
+    "ola": "pt", "oi": "pt", "obrigado": "pt", "obrigada": "pt", "valeu": "pt", "bom dia": "pt",
+    "boa tarde": "pt", "boa noite": "pt", "muito obrigado": "pt", "muito obrigada": "pt",
+    "hello": "en", "hi": "en", "thanks": "en", "thank you": "en", "good morning": "en",
+}  # fmt: skip
+
+
+def small_talk_language(text: str) -> Lang | None:
+    """The language of a greeting or a thank-you said in a word or two, if only one uses it."""
+    return _SMALL_TALK.get(" ".join(_WORD.findall(fold(text))))
