@@ -314,7 +314,11 @@ async def test_a_date_only_deadline_is_the_same_day_for_teammates_in_other_timez
 
 @pytest.mark.parametrize(
     ("phone", "word", "reply"),
-    [("15551230601", "hola", "¡Hola"), ("15551230602", "obrigado", "De nada"), ("15551230603", "hi", "Hi Ana")],
+    [
+        ("15551230601", "hola", "¡Hola"),
+        ("15551230602", "obrigado", "De nada"),
+        ("15551230603", "hi", "Hi Ana"),
+    ],
 )
 async def test_a_one_word_greeting_is_answered_in_its_language(
     db: Database, phone: str, word: str, reply: str
