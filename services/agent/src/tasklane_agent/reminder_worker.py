@@ -23,7 +23,6 @@ one whose deadline has passed by then is dropped, the "due" one says it all.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -40,6 +39,7 @@ from tasklane_agent.reminders import zone
 from tasklane_agent.rows import task_of, utc_required
 from tasklane_agent.settings import ReminderSettings
 from tasklane_agent.tables import reminders, tasks
+from tasklane_common.background import cancel
 from tasklane_common.db.engine import Database
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.contracts.agent import ReplyRequested
@@ -107,11 +107,8 @@ class ReminderWorker:
 
     async def stop(self) -> None:
         # A round cut short rolls back: its rows stay pending for the next start (or replica).
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         backoff = self.settings.poll_interval_s

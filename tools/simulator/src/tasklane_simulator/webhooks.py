@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from tasklane_common.background import cancel_all
 from tasklane_common.logging import get_logger
 from tasklane_simulator import payloads, statuses
 from tasklane_simulator.settings import NumberSettings, SimulatorSettings
@@ -101,12 +101,7 @@ class WebhookPoster:
         return self._client
 
     async def close(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(list(self._tasks))
         if self._owns_client and self._client is not None:
             await self._client.aclose()
             self._client = None

@@ -10,13 +10,13 @@ a row twice is harmless.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Table, delete, select
 
+from tasklane_common.background import cancel
 from tasklane_common.db.engine import Database
 from tasklane_common.logging import get_logger
 
@@ -46,11 +46,8 @@ class Pruner:
         self._task = asyncio.create_task(self._run(), name="retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

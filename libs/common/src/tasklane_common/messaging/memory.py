@@ -5,12 +5,12 @@ dead-letter queues. The same consumer code runs on both."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from tasklane_common.background import cancel_all
 from tasklane_common.errors import PublishError
 from tasklane_common.messaging.broker import DeliveryCallback, OutgoingMessage
 from tasklane_common.messaging.topology import ALL_QUEUES, QueueSpec, dead_letter_queue, topic_matches
@@ -208,11 +208,7 @@ class InMemoryBroker:
             task.add_done_callback(self._hub.inflight.discard)
 
     async def stop_consuming(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(self._tasks)
         self._tasks.clear()
 
     async def close(self) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_common.background import cancel
 from tasklane_common.db.engine import Database
 from tasklane_common.errors import PublishError
 from tasklane_common.logging import get_logger
@@ -117,11 +118,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         # Publish what is left so a graceful shutdown leaves nothing for the next start.
         with contextlib.suppress(Exception):
             while await self.relay_once():
