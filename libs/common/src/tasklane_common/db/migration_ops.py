@@ -1,5 +1,5 @@
 """Alembic operations for the tables every service takes from ``tasklane_common``: its inbox, its
-outbox and its dead letters.
+outbox and its dead letters; and ``real_schema`` for the operations that need the schema's name.
 
 Versioned by name: a migration calls the version it was written against, so a later change to
 these tables arrives as a new function and a new migration in each service, never as an edit that
@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+
+def real_schema() -> str | None:
+    """The schema the migration runs in (None on SQLite). ALTER TABLE, SQLite's batch rebuild and
+    raw data updates escape the connection's translate map, so they must name it."""
+    config = op.get_context().config
+    assert config is not None
+    schema: str | None = config.attributes["schema"]
+    return schema
 
 
 def create_inbox_v1(schema: str) -> None:

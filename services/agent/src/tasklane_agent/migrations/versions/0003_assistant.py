@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tasklane_common.db.migration_ops import real_schema
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -26,16 +28,8 @@ _NEW_TASK_COLUMNS = (
 )
 
 
-def _real_schema() -> str | None:
-    """ALTER TABLE (and SQLite's batch rebuild) escapes the translate map: name the real schema."""
-    config = op.get_context().config
-    assert config is not None
-    schema: str | None = config.attributes["schema"]
-    return schema
-
-
 def upgrade() -> None:
-    with op.batch_alter_table("tasks", schema=_real_schema()) as batch:
+    with op.batch_alter_table("tasks", schema=real_schema()) as batch:
         for name, type_ in _NEW_TASK_COLUMNS:
             batch.add_column(sa.Column(name, type_, nullable=True))
         batch.create_index("ix_tasks_assignee_id", ["assignee_id"])
@@ -99,7 +93,7 @@ def downgrade() -> None:
     op.drop_index("ix_project_members_user_id", table_name="project_members", schema=S)
     op.drop_table("project_members", schema=S)
     op.drop_table("projects", schema=S)
-    with op.batch_alter_table("tasks", schema=_real_schema()) as batch:
+    with op.batch_alter_table("tasks", schema=real_schema()) as batch:
         batch.drop_index("ix_tasks_project_id")
         batch.drop_index("ix_tasks_assignee_id")
         for name, _ in reversed(_NEW_TASK_COLUMNS):

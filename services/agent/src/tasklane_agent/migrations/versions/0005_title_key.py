@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from tasklane_agent.names import name_key
+from tasklane_common.db.migration_ops import real_schema
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -18,19 +19,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _real_schema() -> str | None:
-    """ALTER TABLE (and SQLite's batch rebuild) escapes the translate map: name the real schema."""
-    config = op.get_context().config
-    assert config is not None
-    schema: str | None = config.attributes["schema"]
-    return schema
-
-
 def upgrade() -> None:
-    with op.batch_alter_table("tasks", schema=_real_schema()) as batch:
+    with op.batch_alter_table("tasks", schema=real_schema()) as batch:
         batch.add_column(sa.Column("title_key", sa.Text, nullable=True))
     tasks = sa.table("tasks", sa.column("id", sa.String), sa.column("title", sa.Text),
-                     sa.column("title_key", sa.Text), schema=_real_schema())  # fmt: skip
+                     sa.column("title_key", sa.Text), schema=real_schema())  # fmt: skip
     bind = op.get_bind()
     # Folding needs Python (PostgreSQL's unaccent is an optional extension): in batches by id.
     last = ""
@@ -43,10 +36,10 @@ def upgrade() -> None:
         for task_id, title in rows:
             bind.execute(tasks.update().where(tasks.c.id == task_id).values(title_key=name_key(title)))
         last = rows[-1][0]
-    with op.batch_alter_table("tasks", schema=_real_schema()) as batch:
+    with op.batch_alter_table("tasks", schema=real_schema()) as batch:
         batch.alter_column("title_key", existing_type=sa.Text, nullable=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tasks", schema=_real_schema()) as batch:
+    with op.batch_alter_table("tasks", schema=real_schema()) as batch:
         batch.drop_column("title_key")

@@ -15,17 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from alembic import op
 
+from tasklane_common.db.migration_ops import real_schema
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def _real_schema() -> str | None:
-    config = op.get_context().config
-    assert config is not None
-    schema: str | None = config.attributes["schema"]
-    return schema
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -36,7 +31,7 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 def _tables() -> tuple[sa.TableClause, sa.TableClause]:
-    schema = _real_schema()
+    schema = real_schema()
     tasks = sa.table(
         "tasks",
         sa.column("id", sa.String),

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tasklane_common.db.migration_ops import real_schema
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -18,16 +20,8 @@ depends_on: str | Sequence[str] | None = None
 S = "gateway"
 
 
-def _real_schema() -> str | None:
-    """ALTER TABLE (and SQLite's batch rebuild) escapes the translate map: name the real schema."""
-    config = op.get_context().config
-    assert config is not None
-    schema: str | None = config.attributes["schema"]
-    return schema
-
-
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=_real_schema()) as batch:
+    with op.batch_alter_table("users", schema=real_schema()) as batch:
         batch.add_column(sa.Column("bsuid", sa.String(256), nullable=True))
         batch.add_column(sa.Column("username", sa.String(256), nullable=True))
         batch.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
@@ -40,13 +34,13 @@ def upgrade() -> None:
         sa.column("created_at", sa.DateTime),
         sa.column("updated_at", sa.DateTime),
         sa.column("source", sa.String),
-        schema=_real_schema(),
+        schema=real_schema(),
     )
     op.execute(users.update().values(updated_at=users.c.created_at, source="auto"))
     # Before 0003 a user known only by a business-scoped id ("US.1349...") had it in wa_id;
     # phone numbers are digits only, so a dot tells them apart.
     op.execute(users.update().where(users.c.wa_id.like("%.%")).values(bsuid=users.c.wa_id, wa_id=None))
-    with op.batch_alter_table("users", schema=_real_schema()) as batch:
+    with op.batch_alter_table("users", schema=real_schema()) as batch:
         batch.alter_column("updated_at", existing_type=sa.DateTime(timezone=True), nullable=False)
         batch.alter_column("source", existing_type=sa.String(16), nullable=False)
         batch.create_unique_constraint("uq_users_phone_number_id_bsuid", ["phone_number_id", "bsuid"])
@@ -64,7 +58,7 @@ def upgrade() -> None:
             "mapping_version",
             sa.column("id", sa.Integer),
             sa.column("version", sa.BigInteger),
-            schema=_real_schema(),
+            schema=real_schema(),
         ),
         [{"id": 1, "version": 0}],
     )
@@ -119,12 +113,12 @@ def downgrade() -> None:
     op.drop_table("unregistered_contacts", schema=S)
     op.drop_table("mapping_version", schema=S)
     users = sa.table(
-        "users", sa.column("wa_id", sa.String), sa.column("bsuid", sa.String), schema=_real_schema()
+        "users", sa.column("wa_id", sa.String), sa.column("bsuid", sa.String), schema=real_schema()
     )
     # wa_id is required again: a user known only by a business-scoped id keeps it there, as before.
     op.execute(users.update().where(users.c.wa_id.is_(None)).values(wa_id=users.c.bsuid))
     op.execute(users.delete().where(users.c.wa_id.is_(None)))
-    with op.batch_alter_table("users", schema=_real_schema()) as batch:
+    with op.batch_alter_table("users", schema=real_schema()) as batch:
         batch.drop_index("ix_users_phone_number_id_username")
         batch.drop_constraint("uq_users_phone_number_id_bsuid", type_="unique")
         batch.alter_column("wa_id", existing_type=sa.String(256), nullable=False)

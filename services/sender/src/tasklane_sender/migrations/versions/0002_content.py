@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tasklane_common.db.migration_ops import real_schema
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -16,13 +18,6 @@ depends_on: str | Sequence[str] | None = None
 
 # The logical schema; the connection's translate map names the real one (none on SQLite).
 S = "sender"
-
-
-def _real_schema() -> str | None:
-    """ALTER TABLE (and SQLite's batch rebuild) escapes the translate map: name the real schema."""
-    config = op.get_context().config
-    schema: str | None = config.attributes["schema"] if config is not None else None
-    return schema
 
 
 def upgrade() -> None:
@@ -50,13 +45,13 @@ def upgrade() -> None:
         schema=S,
     )
     op.create_index("ix_windows_last_inbound_at", "windows", ["last_inbound_at"], schema=S)
-    with op.batch_alter_table("outbound_messages", schema=_real_schema()) as batch:
+    with op.batch_alter_table("outbound_messages", schema=real_schema()) as batch:
         batch.add_column(sa.Column("original_kind", sa.String(32), nullable=True))
         batch.add_column(sa.Column("original_content", sa.JSON, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbound_messages", schema=_real_schema()) as batch:
+    with op.batch_alter_table("outbound_messages", schema=real_schema()) as batch:
         batch.drop_column("original_content")
         batch.drop_column("original_kind")
     op.drop_index("ix_windows_last_inbound_at", table_name="windows", schema=S)

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tasklane_common.db.migration_ops import real_schema
+
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -26,16 +28,9 @@ S = "sender"
 TABLES = ("outbound_messages", "recipient_pacing")
 
 
-def _real_schema() -> str | None:
-    """ALTER TABLE (and SQLite's batch rebuild) escapes the translate map: name the real schema."""
-    config = op.get_context().config
-    schema: str | None = config.attributes["schema"] if config is not None else None
-    return schema
-
-
 def _resize(old: int, new: int) -> None:
     for table in TABLES:
-        with op.batch_alter_table(table, schema=_real_schema()) as batch:
+        with op.batch_alter_table(table, schema=real_schema()) as batch:
             batch.alter_column(
                 "to", existing_type=sa.String(old), type_=sa.String(new), existing_nullable=False
             )
