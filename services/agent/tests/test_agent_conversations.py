@@ -10,18 +10,17 @@ end the task store must hold exactly what the script says. A failure prints the 
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from conversation_runner import ExpectedTask, Person, Script, Turn, load_scripts, norm
 
 from tasklane_agent import deadlines
 from tasklane_agent.app import create_app
@@ -37,11 +36,6 @@ from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.envelope import Event
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.testing import cleanup_run, new_run_id, real_settings, running
-
-# The suite runs with --import-mode=importlib: the script reader is found through sys.path.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from conversation_runner import ExpectedTask, Person, Script, Turn, load_scripts, norm
 
 SCRIPTS = load_scripts()
 STEP = timedelta(seconds=20)  # between two turns when the script does not move the clock

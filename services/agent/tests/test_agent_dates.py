@@ -6,33 +6,18 @@ timezone of "now", and cutting the span out must leave a clean task title.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from date_checks import expect, title_without
 
-from tasklane_agent.nlu.dates import DueDate, find_due
+from tasklane_agent.nlu.dates import find_due
 
 ZONES = [ZoneInfo("Europe/Madrid"), ZoneInfo("America/New_York"), ZoneInfo("America/Sao_Paulo")]
 NOWS = [datetime(2026, 11, 25, 9, 0, tzinfo=zone) for zone in ZONES]
 NOW = NOWS[0]
 ZONE_IDS = ["Madrid", "New_York", "Sao_Paulo"]
-
-
-def title_without(text: str, due: DueDate) -> str:
-    """What a caller keeps as the task title once the date phrase is cut out."""
-    return " ".join(f"{text[: due.start]} {text[due.end :]}".split())
-
-
-def expect(due: DueDate | None, now: datetime, when: str) -> DueDate:
-    """``when`` is "YYYY-MM-DD" for a date-only due, "YYYY-MM-DD HH:MM" with a time."""
-    assert due is not None
-    day, _, clock = when.partition(" ")
-    assert due.at.tzinfo is now.tzinfo
-    assert due.at.date() == date.fromisoformat(day)
-    assert due.at.time() == (time.fromisoformat(clock) if clock else time(0))
-    assert due.has_time is bool(clock)
-    return due
 
 
 # (what follows "call the bank", expected local due)

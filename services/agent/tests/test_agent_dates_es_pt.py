@@ -12,8 +12,9 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from date_checks import expect, title_without
 
-from tasklane_agent.nlu.dates import DueDate, find_due
+from tasklane_agent.nlu.dates import find_due
 from tasklane_agent.nlu.language import Lang
 
 MADRID, NEW_YORK, SAO_PAULO = (
@@ -24,22 +25,6 @@ MADRID, NEW_YORK, SAO_PAULO = (
 ES_NOWS = [datetime(2026, 11, 25, 9, 0, tzinfo=z) for z in (MADRID, NEW_YORK)]
 PT_NOWS = [datetime(2026, 11, 25, 9, 0, tzinfo=z) for z in (SAO_PAULO, MADRID)]
 NOW_ES, NOW_PT = ES_NOWS[0], PT_NOWS[0]
-
-
-def title_without(text: str, due: DueDate) -> str:
-    """What a caller keeps as the task title once the date phrase is cut out."""
-    return " ".join(f"{text[: due.start]} {text[due.end :]}".split())
-
-
-def expect(due: DueDate | None, now: datetime, when: str) -> DueDate:
-    """``when`` is "YYYY-MM-DD" for a date-only due, "YYYY-MM-DD HH:MM" with a time."""
-    assert due is not None
-    day, _, clock = when.partition(" ")
-    assert due.at.tzinfo is now.tzinfo
-    assert due.at.date() == date.fromisoformat(day)
-    assert due.at.time() == (time.fromisoformat(clock) if clock else time(0))
-    assert due.has_time is bool(clock)
-    return due
 
 
 # (what follows "llamar al banco", expected local due)

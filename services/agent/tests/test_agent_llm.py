@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pybreaker
 import pytest
+from fake_openai import FakeOpenAI, calls, text
 from pydantic import SecretStr
 
 import tasklane_agent.tables as agent_tables
@@ -40,11 +40,6 @@ from tasklane_common.db import Database
 from tasklane_common.db.migrations import upgrade
 from tasklane_common.settings import DatabaseSettings
 from tasklane_common.testing import cleanup_run, database_url, new_run_id
-
-# The suite runs with --import-mode=importlib: the fake server module is found through sys.path.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from fake_openai import FakeOpenAI, calls, text
 
 MIGRATIONS = Path(agent_tables.__file__).parent / "migrations"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
