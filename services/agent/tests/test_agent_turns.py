@@ -131,6 +131,7 @@ async def test_a_refused_change_commits_nothing_of_the_turn(db: Database) -> Non
         ("34600111502", "Europe/Madrid", "es", "Tus tareas"),
         ("5511988880502", "America/Sao_Paulo", "pt", "Suas tarefas"),
         ("12125550502", "America/New_York", "en", "Your open tasks"),
+        ("19075550502", "America/Anchorage", "en", "Your open tasks"),
         # A user known only by a business-scoped id: its country prefix tells.
         ("BR.8203471133", "America/Sao_Paulo", "pt", "Suas tarefas"),
     ],

@@ -42,6 +42,10 @@ _MAIN_ZONE = {
 }  # fmt: skip
 
 
+# Among the zones one area spans, the one most of its people are in.
+_MOST_PEOPLE = ("America/Anchorage",)
+
+
 def from_phone(address: str, default_timezone: str) -> tuple[Lang, str, str]:
     """(language, timezone, timezone source) guessed from a wa_id such as ``34600111222``."""
     bsuid = _BSUID_COUNTRY.match(address)
@@ -66,7 +70,9 @@ def from_phone(address: str, default_timezone: str) -> tuple[Lang, str, str]:
     if main is not None and (not zones or main in zones):
         return lang, main, "country"
     if zones:
-        return lang, zones[0], "country"
+        # Several zones, none the country's main one (Alaska: Adak or Anchorage): where most
+        # people live, when we know it; the tz database's first otherwise.
+        return lang, next((z for z in _MOST_PEOPLE if z in zones), zones[0]), "country"
     return lang, default_timezone, "default"
 
 
