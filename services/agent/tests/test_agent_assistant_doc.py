@@ -22,6 +22,7 @@ ACTIONS: dict[str, type] = {
     "this week": c.ListTasks,
     "next week": c.ListTasks,
     "one day": c.ListTasks,
+    "a weekend": c.ListTasks,
     "overdue": c.ListTasks,
     "by priority": c.ListTasks,
     "done": c.ListTasks,

@@ -224,10 +224,10 @@ LISTS = cases(
     ("what do I have this wednesday?", ListTasks("today")),
     # a date that is not one day is no list (rather than a project called "May")
     ("show tasks for May", Unknown(mentions_date=True)),
-    ("what do i have this weekend", Unknown(mentions_date=True)),
+    ("what do i have this weekend", ListTasks(day=date(2026, 11, 28), until=date(2026, 11, 29))),
     ("friday?", ListTasks(day=date(2026, 11, 27))),
     ("friday", Unknown(mentions_date=True)),
-    ("what's due by friday?", Unknown(mentions_date=True)),  # every day up to Friday: no one-day list
+    ("what's due by friday?", ListTasks(until=date(2026, 11, 27))),  # every day up to Friday
     (
         "what's due on Friday in Website Relaunch",
         ListTasks(project="Website Relaunch", day=date(2026, 11, 27)),

@@ -116,7 +116,7 @@ CASES = [
         ("tarefas da semana que vem", ListTasks("next_week")),
         ("O que tenho pra Sexta?", ListTasks(day=date(2026, 11, 27))),
         ("tarefas do Sábado Bar", ListTasks(project="Sábado Bar")),
-        ("o que tenho até sexta?", Unknown(mentions_date=True)),
+        ("o que tenho até sexta?", ListTasks(until=date(2026, 11, 27))),
         ("o que tenho pra amanhã", ListTasks("tomorrow")),
         # changes
         ("feito", CompleteTask(IT)),

@@ -326,3 +326,20 @@ async def test_a_one_word_greeting_is_answered_in_its_language(
 ) -> None:
     events, _ = await _say(db, phone, word)  # a US number: English unless the word says otherwise
     assert _texts(events).startswith(reply)
+
+
+async def test_lists_over_several_days(db: Database) -> None:
+    phone = "447700900516"
+    for text in (
+        "add task paint the fence this weekend",
+        "add task pay rent friday",
+        "add task old thing yesterday",
+    ):
+        await _say(db, phone, text)
+    events, _ = await _say(db, phone, "what's due by friday?")
+    by_friday = _texts(events)
+    assert "Due by Fri 27 Nov (2)" in by_friday
+    assert "old thing" in by_friday
+    assert "paint the fence" not in by_friday
+    events, _ = await _say(db, phone, "what do I have this weekend?")
+    assert "Due Sat 28 Nov to Sun 29 Nov (1)" in _texts(events)

@@ -8,10 +8,11 @@ its before-images in ``state.last_action`` so "undo" can put them back.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from tasklane_agent import replies
+from tasklane_agent.deadlines import floating
 from tasklane_agent.engines import changes
 from tasklane_agent.engines.base import Context, EngineReply, Outgoing
 from tasklane_agent.engines.resolve import action, confirm, resolve
@@ -195,6 +196,25 @@ class RulesEngine:
             return self._reply(f"{verb}_task", [found.reply])
         return await self._apply(ctx, action(verb, **params), found.task.id)
 
+    @staticmethod
+    def _headings(ctx: Context, command: c.ListTasks) -> tuple[str, str]:
+        """The list's heading and what it says when empty."""
+        lang = ctx.lang
+
+        def day(value: date) -> str:
+            return format_due(floating(value), False, ctx.tz, ctx.now, lang)
+
+        if command.day and command.until and command.until != command.day:
+            days = {"day": day(command.day), "until": day(command.until)}
+            return t(lang, "list_range", **days), t(lang, "empty_range", **days)
+        if command.until and not command.day:
+            return t(lang, "list_until", day=day(command.until)), t(
+                lang, "empty_until", day=day(command.until)
+            )
+        if command.day:
+            return t(lang, "list_day", day=day(command.day)), t(lang, "empty_day", day=day(command.day))
+        return t(lang, f"list_{command.scope}"), t(lang, f"empty_{command.scope}")
+
     async def _list(self, ctx: Context, command: c.ListTasks) -> Outgoing:
         lang, tz = ctx.lang, ctx.tz
         today = datetime.combine(ctx.now.date(), time(), tzinfo=tz)
@@ -220,6 +240,10 @@ class RulesEngine:
             # One local day ("for Friday"); the scope ("open" or "all") still gives the status.
             due_from = datetime.combine(command.day, time(), tzinfo=tz)
             due_before = due_from + timedelta(days=1)
+        if command.until is not None:
+            # Up to and including that day: from ``day`` ("this weekend"), or everything before
+            # it, overdue included ("by Friday").
+            due_before = datetime.combine(command.until + timedelta(days=1), time(), tzinfo=tz)
         project_id = project_name = None
         if command.project:
             projects = await ctx.workspace.find_projects(command.project)
@@ -242,25 +266,19 @@ class RulesEngine:
             total, tasks = len(tasks), tasks[: self.list_limit]
         ctx.state.last_list = [x.id for x in tasks]
         ctx.state.focus = []
-        # Noon: the same calendar day whether ``format_due`` reads a date-only due locally or in UTC.
-        day = (
-            format_due(datetime.combine(command.day, time(12), tzinfo=tz), False, tz, ctx.now, lang)
-            if command.day
-            else ""
-        )
-        heading = t(lang, "list_day", day=day) if command.day else t(lang, f"list_{command.scope}")
+        heading, empty = self._headings(ctx, command)
         if command.priority:
             heading += " · " + t(lang, f"priority_{command.priority}_mark").strip("()")
         if project_name:
             heading += " · " + project_name
         if not tasks:
-            empty = t(lang, "empty_day", day=day) if command.day else t(lang, f"empty_{command.scope}")
+            dated = command.day or command.until
             hint = command.scope in ("open", "all", "today") and not (
-                command.priority or command.project or day
+                command.priority or command.project or dated
             )
             return Outgoing(empty + "\n" + t(lang, "empty_hint") if hint else empty)
         text = replies.task_list(ctx, heading, tasks, total)
-        if command.scope in ("today", "open") and not (command.priority or day):
+        if command.scope in ("today", "open") and not (command.priority or command.day or command.until):
             late = [x for x in tasks if is_overdue(x, ctx.now, tz)]
             if late and command.scope == "open":
                 text += "\n" + t(lang, "overdue_count", n=len(late))

@@ -115,4 +115,8 @@ MESSAGES: dict[str, str] = {
     "undo_partly": "⚠️ {n} changed since and stayed as they are.",
     "error_date_range": "That date is too far away: try one before 2200.",
     "someone": "A teammate",
+    "list_until": "Due by {day}",
+    "list_range": "Due {day} to {until}",
+    "empty_until": "Nothing due by {day}.",
+    "empty_range": "Nothing due {day} to {until}.",
 }

@@ -115,4 +115,8 @@ MESSAGES: dict[str, str] = {
     "undo_partly": "⚠️ {n} cambiaron desde entonces y quedaron como están.",
     "error_date_range": "Esa fecha está demasiado lejos: prueba una antes de 2200.",
     "someone": "Un compañero",
+    "list_until": "Para antes del {day}",
+    "list_range": "Del {day} al {until}",
+    "empty_until": "Nada para antes del {day}.",
+    "empty_range": "Nada del {day} al {until}.",
 }

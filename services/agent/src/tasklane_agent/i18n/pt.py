@@ -115,4 +115,8 @@ MESSAGES: dict[str, str] = {
     "undo_partly": "⚠️ {n} mudaram desde então e ficaram como estão.",
     "error_date_range": "Essa data está longe demais: tente uma antes de 2200.",
     "someone": "Um colega",
+    "list_until": "Até {day}",
+    "list_range": "De {day} a {until}",
+    "empty_until": "Nada até {day}.",
+    "empty_range": "Nada de {day} a {until}.",
 }

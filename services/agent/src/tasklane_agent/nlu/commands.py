@@ -46,6 +46,9 @@ class ListTasks:
     # One local day ("for monday", "on the 5th", "para el viernes"): the tasks due that day, of
     # the status ``scope`` stands for ("open" or "all"). Today and tomorrow are scopes instead.
     day: date | None = None
+    # The last local day of a range: alone, everything due up to and including it ("what's due
+    # by Friday", overdue tasks too); with ``day``, the days from one to the other ("this weekend").
+    until: date | None = None
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,10 @@ _A_DAY = re.compile(
 _NAME_GOES_ON = re.compile(r"\s+[A-ZÁÉÍÓÚÂÊÔÃÕÇÑ]")
 # "by Friday", "antes del viernes", "até sexta": every day up to it, which one day's list is not.
 _UP_TO = re.compile(r"\b(?:by|before|until|till|antes|hasta|ate)\b")
+_WEEKEND = re.compile(
+    r"\b(?:this\s+|the\s+|el\s+|este\s+|o\s+|no\s+|neste\s+|nesse\s+|esse\s+)?"
+    r"(?:weekend|finde|fin\s+de\s+semana|fim\s+de\s+semana)\b"
+)
 _NOT_ONE_DAY = re.compile(
     r"\b(?:weeks?|weekends?|months?|years?|semanas?|finde|fin\s+de\s+semana|fim\s+de\s+semana|mes|meses"
     r"|anos?)\b"
@@ -63,6 +67,17 @@ def list_tasks(g: Grammar, msg: Message, now: datetime) -> ListTasks | None:
     for pattern in (_LIST_HIGH, _LIST_LOW):
         for m in pattern.finditer(text):
             text = blank(text, *m.span())
+    weekend = _WEEKEND.search(text)
+    if weekend is not None:
+        # "this weekend", "el fin de semana", "no fim de semana": its Saturday and Sunday (what is
+        # left of it, on a Sunday). Read before the scopes, which would take "semana" for a week.
+        today = now.date()
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7) if today.weekday() != 6 else today
+        sunday = saturday + timedelta(days=1) if saturday.weekday() == 5 else saturday
+        rest = blank(text, *weekend.span())
+        return _Request(g, msg, now, original, None, priority).read(
+            rest, saturday, weekend.group(), until=sunday
+        )
     scope: Scope | None = None
     for pattern, name in g.list_scopes:
         for m in pattern.finditer(text):
@@ -75,10 +90,15 @@ def list_tasks(g: Grammar, msg: Message, now: datetime) -> ListTasks | None:
     if due is None:
         return request.read(text, None)
     phrase = fold(due.phrase)
+    rest = blank(text, due.start, due.end)
+    plain_date = not (due.recurrence or due.has_time)
+    if plain_date and _UP_TO.search(phrase) and not _NOT_ONE_DAY.search(phrase) and _A_DAY.search(phrase):
+        # "what's due by Friday": every day up to it, the overdue ones included.
+        return request.read(rest, None, phrase, until=due.at.date())
     one_day = not (
         due.recurrence or due.has_time or _NOT_ONE_DAY.search(phrase) or _UP_TO.search(phrase)
     ) and _A_DAY.search(phrase)
-    found = request.read(blank(text, due.start, due.end), due.at.date(), phrase) if one_day else None
+    found = request.read(rest, due.at.date(), phrase) if one_day else None
     if found is None:
         # "tasks in Sunday School": the weekday was part of a project's name, which says more.
         named = request.read(text, None)
@@ -98,7 +118,9 @@ class _Request:
     scope: Scope | None
     priority: Priority | None
 
-    def read(self, text: str, day: date | None, phrase: str = "") -> ListTasks | None:
+    def read(
+        self, text: str, day: date | None, phrase: str = "", *, until: date | None = None
+    ) -> ListTasks | None:
         """The list ``text`` (scope and priority words blanked out) asks for on ``day``, said with
         the date ``phrase`` (whose filler may be the list word: "what's *due* on Friday")."""
         g, scope = self.g, self.scope
@@ -107,17 +129,20 @@ class _Request:
         if tokens - g.list_vocabulary:
             return None
         triggered = bool((tokens | set(_TOKEN.findall(phrase))) & g.list_triggers)
-        if day is not None:
+        if day is not None or until is not None:
             # "friday" alone is too little to be a list ("friday?" is a question): a list word or
             # a question mark must come with the day.
             if scope not in (None, "all") or not (tokens or self.msg.question):
                 return None
-            if scope is None and day - self.now.date() in (timedelta(0), timedelta(days=1)):
+            one_day = day is not None and until is None
+            if one_day and scope is None and day - self.now.date() in (timedelta(0), timedelta(days=1)):  # type: ignore[operator]
                 scope, day = ("today" if day == self.now.date() else "tomorrow"), None
         # A project or a priority needs a list word with it: "i'm in a meeting" is not a list.
-        if not (triggered or scope or day or (self.priority and tokens)) or (project and not triggered):
+        if not (triggered or scope or day or until or (self.priority and tokens)) or (
+            project and not triggered
+        ):
             return None
-        return ListTasks(scope=scope or "open", priority=self.priority, project=project, day=day)
+        return ListTasks(scope=scope or "open", priority=self.priority, project=project, day=day, until=until)
 
 
 def _list_project(g: Grammar, text: str, original: str) -> tuple[str | None, str]:
