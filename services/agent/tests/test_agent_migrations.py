@@ -68,10 +68,21 @@ async def test_date_only_deadlines_become_their_calendar_day() -> None:
                     ),
                     {"id": task_id, "user": user, "due": due, "timed": timed, "now": now},
                 )
+            # Its reminder, planned for 09:00 in Madrid on that Friday, for the old deadline.
+            await session.execute(
+                text(
+                    f'INSERT INTO "{schema}".reminders (id, task_id, user_id, kind, fire_at, due_at, '
+                    "status, created_at) VALUES ('r', 'd', 'madrid', 'due', :fire, :due, 'pending', :now)"
+                ),
+                {"fire": datetime(2026, 11, 27, 8, tzinfo=UTC), "due": datetime(2026, 11, 26, 23, tzinfo=UTC),
+                 "now": now},
+            )  # fmt: skip
         await upgrade(db, MIGRATIONS)
         async with db.read() as session:
             rows = dict((await session.execute(text(f'SELECT id, due_at FROM "{schema}".tasks'))).all())
+            reminder = (await session.execute(text(f'SELECT due_at FROM "{schema}".reminders'))).scalar_one()
         assert rows["d"] == datetime(2026, 11, 27, 0, 0, tzinfo=UTC)  # Friday, for everyone
+        assert reminder == rows["d"]  # still sent: it names the deadline the task has now
         assert rows["t"] == datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # an instant stays
     finally:
         async with db.engine.begin() as conn:

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from tasklane_agent.app import MIGRATIONS
 from tasklane_agent.engines.base import Context, EngineReply
 from tasklane_agent.memory import ConversationRepository
 from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import metadata
+from tasklane_agent.tables import metadata, reminders
 from tasklane_agent.tasks_repository import TaskFilter
 from tasklane_agent.turns import take_turn
 from tasklane_agent.workspace import NotFound, Workspace
@@ -343,3 +344,55 @@ async def test_lists_over_several_days(db: Database) -> None:
     assert "paint the fence" not in by_friday
     events, _ = await _say(db, phone, "what do I have this weekend?")
     assert "Due Sat 28 Nov to Sun 29 Nov (1)" in _texts(events)
+
+
+async def test_a_word_stem_only_matches_at_the_start_of_a_word(db: Database) -> None:
+    phone = "447700900517"
+    await _say(db, phone, "add task update my profile photo")
+    events, _ = await _say(db, phone, "done files")
+    assert "Done" not in _texts(events)
+    listing, _ = await _say(db, phone, "my tasks")
+    assert "update my profile photo" in _texts(listing)
+
+
+async def test_completing_again_days_later_keeps_one_series(db: Database) -> None:
+    phone = "447700900518"
+    await _say(db, phone, "standup every day at 9am", now=NOW.replace(hour=7))
+    await _say(db, phone, "done with standup", now=NOW.replace(hour=8))  # makes Thursday's
+    next_day = NOW.replace(day=26, hour=10)  # Wednesday's occurrence of the series is overdue now
+    await _say(db, phone, "reopen standup", now=next_day)
+    listing, _ = await _say(db, phone, "my tasks", now=next_day)
+    [wednesday] = [x for x in _texts(listing).splitlines() if "Wed 25 Nov" in x]
+    await _say(db, phone, f"done with #{wednesday.split('.')[0]}", now=next_day)
+    events, _ = await _say(db, phone, "my tasks", now=next_day)
+    assert _texts(events).count("standup") == 1
+
+
+async def test_lists_put_a_date_only_day_after_the_evening_before_west_of_utc(db: Database) -> None:
+    phone = "12125550519"  # New York
+    afternoon = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)  # 14:00 there
+    for text in ("paint the fence thursday", "fix the door today at 9pm", "call mom today at 8pm"):
+        await _say(db, phone, f"add task {text}", now=afternoon)
+    events, _ = await _say(db, phone, "my tasks", now=afternoon)
+    lines = _texts(events).splitlines()[1:]
+    assert [line.split("*")[1] for line in lines] == ["call mom", "fix the door", "paint the fence"]
+
+
+async def test_a_reminder_follows_a_deadline_that_gains_a_time_at_the_same_hour(db: Database) -> None:
+    phone = "447700900520"  # London: a date-only Friday is reminded at 09:00, like "Friday 9am"
+    await _say(db, phone, "add task submit expenses friday")
+    await _say(db, phone, "move it to friday at 9am")
+    async with db.read() as session:
+        profile = await ProfileRepository(session).get(f"user-{phone}")
+        assert profile is not None
+        [task] = await Workspace(session, profile, now=NOW, seed="check").list_tasks(TaskFilter())
+        rows = (
+            await session.execute(
+                select(reminders.c.kind, reminders.c.due_at).where(
+                    reminders.c.task_id == task.id, reminders.c.status == "pending"
+                )
+            )
+        ).all()
+    assert task.due_has_time
+    assert sorted(kind for kind, _ in rows) == ["due", "lead"]
+    assert {due for _, due in rows} == {task.due_at}  # the worker would drop one for another deadline

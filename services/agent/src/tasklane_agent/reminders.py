@@ -123,7 +123,13 @@ class ReminderPlanner:
             await self.session.execute(
                 insert.on_conflict_do_update(
                     index_elements=["id"],
-                    set_={"status": "pending", "user_id": task.assignee_id or task.user_id},
+                    # The same fire time can serve another deadline (Friday, then Friday 09:30):
+                    # the row follows the deadline it is now for.
+                    set_={
+                        "status": "pending",
+                        "user_id": task.assignee_id or task.user_id,
+                        "due_at": r.due_at,
+                    },
                     where=reminders.c.status != "sent",
                 )
             )

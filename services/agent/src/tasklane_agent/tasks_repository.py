@@ -8,9 +8,10 @@ the workspace, so no query can forget it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_agent.deadlines import day_boundary, floating
@@ -72,6 +73,15 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
 _ENDINGS = ("ing", "ed", "es", "s")
 
 
+def _starts_a_word(form: str) -> ColumnElement[bool]:
+    """The folded title has a word starting with ``form``: "call" finds "call the bank" and
+    "calls", not "recall"; a stem never matches inside another word ("fil" is not "profile")."""
+    return or_(
+        tasks.c.title_key.startswith(form, autoescape=True),
+        tasks.c.title_key.contains(" " + form, autoescape=True),
+    )
+
+
 def word_forms(key: str) -> tuple[str, ...]:
     """A searched word and its stem without a common ending, so "mowed" finds "mow the lawn" and
     "reports" finds "the report" (the stem keeps at least 3 letters)."""
@@ -114,7 +124,7 @@ def _conditions(scope: TaskScope, f: TaskFilter) -> list[ColumnElement[bool]]:
     for word in f.title_words:
         forms = word_forms(name_key(word))
         if forms:
-            where.append(or_(*(tasks.c.title_key.contains(form, autoescape=True) for form in forms)))
+            where.append(or_(*(_starts_a_word(form) for form in forms)))
     if f.overdue is not None and f.as_of is not None:
         late = overdue_clause(f.as_of)
         where.append(late if f.overdue else not_(late))
@@ -159,12 +169,22 @@ class TaskRepository:
         found = {r.id: task_of(r) for r in rows}
         return [found[i] for i in task_ids if i in found]
 
-    async def query(self, scope: TaskScope, f: TaskFilter) -> list[Task]:
-        """Dated tasks first by due date, then undated ones by creation; done ones newest first."""
+    async def query(
+        self, scope: TaskScope, f: TaskFilter, *, utc_offset: timedelta | None = None
+    ) -> list[Task]:
+        """Dated tasks first by due date, then undated ones by creation; done ones newest first.
+        ``utc_offset`` is the viewer's: a date-only deadline then sorts at the start of its day
+        there, not at 00:00 UTC (before Wednesday evening's tasks, for a Thursday in New York)."""
+        due: ColumnElement[Any] = tasks.c.due_at
+        dialect = self.session.bind.dialect.name if self.session.bind is not None else "postgresql"
+        if utc_offset and dialect == "postgresql":
+            seconds = int(utc_offset.total_seconds())  # an int: safe to write into the SQL
+            shift: ColumnElement[Any] = literal_column(f"interval '{seconds} seconds'")
+            due = case((tasks.c.due_has_time.is_(False), tasks.c.due_at - shift), else_=tasks.c.due_at)
         order = (
             [tasks.c.completed_at.desc()]
             if f.status == "done"
-            else [case((tasks.c.due_at.is_(None), 1), else_=0), tasks.c.due_at, tasks.c.created_at]
+            else [case((tasks.c.due_at.is_(None), 1), else_=0), due, tasks.c.created_at]
         )
         rows = await self.session.execute(
             select(tasks)

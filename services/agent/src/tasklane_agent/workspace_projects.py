@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from tasklane_agent.deadlines import is_overdue
+from tasklane_agent.deadlines import is_overdue, local_due
 from tasklane_agent.domain import PRIORITY_RANK, Profile, Progress, Project, Task
 from tasklane_agent.names import name_key
 from tasklane_agent.tasks_repository import TaskFilter, TaskScope
@@ -90,7 +92,7 @@ class ProjectTools(TaskTools):
         open_tasks = await self.tasks.query(scope, TaskFilter(project_id=project.id, limit=500))
         overdue = [t for t in open_tasks if is_overdue(t, self.now, self.tz)]
         dated = [t for t in open_tasks if t.due_at is not None and not is_overdue(t, self.now, self.tz)]
-        dated.sort(key=lambda t: (t.due_at or self.now, PRIORITY_RANK[t.priority]))
+        dated.sort(key=lambda t: (_sort_due(t, self.tz), PRIORITY_RANK[t.priority]))
         members = await self.profiles.many(await self.projects.members(project.id))
         return Progress(
             project=project,
@@ -162,3 +164,9 @@ class ProjectTools(TaskTools):
     def _may_manage(self, project: Project) -> None:
         if self.actor is not None and project.owner_id != self.actor.user_id:
             raise Forbidden("only the project's owner can do this")
+
+
+def _sort_due(task: Task, tz: ZoneInfo) -> datetime:
+    """When the deadline starts for a viewer in ``tz`` (a date-only day at their midnight)."""
+    assert task.due_at is not None
+    return local_due(task.due_at, task.due_has_time, tz)

@@ -16,6 +16,7 @@ from tasklane_agent.nlu.recurrence import Recurrence
 from tasklane_agent.tasks_repository import TaskFilter, TaskScope
 from tasklane_agent.workspace_base import (
     UNSET,
+    DateOutOfRange,
     Forbidden,
     Notice,
     TaskChanges,
@@ -57,8 +58,7 @@ class TaskTools(WorkspaceBase):
         if recurrence is not None:
             Recurrence.from_rule(recurrence)  # refuses a malformed rule before it is stored
         project = await self._project_for_task(project_id)
-        due = stored_due(due_at, due_has_time)
-        check_due(due)
+        due = _stored(due_at, due_has_time)
         if assignee_id is not None:
             await self._teammate(assignee_id)  # refused before anything is written
         task = Task(
@@ -91,7 +91,9 @@ class TaskTools(WorkspaceBase):
         return await self.task(task_id)
 
     async def list_tasks(self, f: TaskFilter) -> list[Task]:
-        return await self.tasks.query(self.scope, f)
+        """In due order as the actor sees it (a date-only day starts at their midnight)."""
+        offset = self.now.astimezone(self.tz).utcoffset() if self.actor is not None else None
+        return await self.tasks.query(self.scope, f, utc_offset=offset)
 
     async def count_tasks(self, f: TaskFilter) -> int:
         return await self.tasks.count(self.scope, f)
@@ -130,7 +132,7 @@ class TaskTools(WorkspaceBase):
 
     async def update_task(self, task_id: str, changes: TaskChanges) -> Task:
         """Apply ``changes``; a change to what the task already is writes and emits nothing."""
-        task = await self.task(task_id)
+        task = await self.task(task_id, lock=True)
         if changes.assignee_id not in (UNSET, None):
             await self._teammate(changes.assignee_id, task.org_id)  # refused before anything is written
         updated = task
@@ -139,8 +141,7 @@ class TaskTools(WorkspaceBase):
         if changes.priority is not None:
             updated = dataclasses.replace(updated, priority=changes.priority)
         if changes.due_at is not UNSET:
-            due = stored_due(changes.due_at, changes.due_has_time)
-            check_due(due)
+            due = _stored(changes.due_at, changes.due_has_time)
             updated = dataclasses.replace(
                 updated, due_at=due, due_has_time=bool(changes.due_has_time and due is not None)
             )
@@ -208,20 +209,21 @@ class TaskTools(WorkspaceBase):
         # A timed series repeats on the owner's wall clock; a date-only one day by day (floating).
         series_zone = tz if done.due_has_time else ZoneInfo("UTC")
         following_at = rule.next_after(local_due(done.due_at, done.due_has_time, series_zone))
+        # One id per (series task, the date after it): completing, reopening and completing again
+        # — even days later, or after an undo — finds the occurrence it made, never a second one.
+        following_id = deterministic_id("occurrence", done.id, following_at.astimezone(UTC).isoformat())
         # Completing late must not schedule an occurrence that is already overdue.
         late = dataclasses.replace(done, status="open")
         while rule.freq != "yearly" and is_overdue(
             dataclasses.replace(late, due_at=following_at.astimezone(UTC)), self.now, tz
         ):
             following_at = rule.next_after(following_at)
-        # One id per (series task, date): completing, reopening and completing again (or an
-        # undo in between) finds the occurrence it made rather than adding a second one.
-        following_id = deterministic_id("occurrence", done.id, following_at.astimezone(UTC).isoformat())
         made = await self.tasks.get(following_id, TaskScope(None, None), deleted=True)
         if made is not None and made.deleted_at is None:
             return made
+        # A copy of the task just completed (its priority, assignee... now), not of an old revival.
         following = dataclasses.replace(
-            made or done,
+            done,
             id=following_id,
             status="open",
             completed_at=None,
@@ -244,7 +246,7 @@ class TaskTools(WorkspaceBase):
         return following
 
     async def reopen_task(self, task_id: str) -> Task:
-        task = await self.task(task_id)
+        task = await self.task(task_id, lock=True)
         if task.status == "open":
             return task
         self._remember(task)
@@ -267,7 +269,7 @@ class TaskTools(WorkspaceBase):
         return project is not None and project.owner_id == self.actor.user_id
 
     async def delete_task(self, task_id: str) -> Task:
-        task = await self.task(task_id)
+        task = await self.task(task_id, lock=True)
         if not await self.may_delete(task):
             raise Forbidden("only the task's owner (or its project's owner) can delete it")
         self._remember(task)
@@ -400,3 +402,14 @@ def _created(task: Task, assignee_id: str | None) -> TaskCreated:
         assignee_id=assignee_id,
         recurrence=task.recurrence,
     )
+
+
+def _stored(due_at: datetime | None, has_time: bool) -> datetime | None:
+    """The stored deadline, refused (not crashed on) past what dates can hold: "31/12/9999 23:59"
+    west of UTC is past year 9999 in UTC."""
+    try:
+        due = stored_due(due_at, has_time)
+    except OverflowError:
+        raise DateOutOfRange("due dates must fall between 1970 and 2200") from None
+    check_due(due)
+    return due

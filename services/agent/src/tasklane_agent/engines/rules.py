@@ -217,6 +217,8 @@ class RulesEngine:
 
     async def _list(self, ctx: Context, command: c.ListTasks) -> Outgoing:
         lang, tz = ctx.lang, ctx.tz
+        if any(d is not None and not 1970 <= d.year < 2200 for d in (command.day, command.until)):
+            return Outgoing(t(lang, "error_date_range"))
         today = datetime.combine(ctx.now.date(), time(), tzinfo=tz)
         status: str | None = "open"
         due_from = due_before = None

@@ -129,7 +129,7 @@ class Toolbox:
         try:
             at = datetime.fromisoformat(value)
             return (at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)), True
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
         found = self._find_due(value)
         if found is None:

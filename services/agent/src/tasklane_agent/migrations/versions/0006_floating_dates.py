@@ -2,7 +2,7 @@
 day in the owner's timezone, so every viewer sees the same day (see ``tasklane_agent.deadlines``).
 
 Data only: each stored local midnight is read back in its owner's zone (the profile's; UTC when
-there is none) and rewritten as that day.
+there is none) and rewritten as that day; the pending reminders of those tasks follow.
 
 Revision ID: 0006
 Revises: 0005
@@ -30,7 +30,7 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _tables() -> tuple[sa.TableClause, sa.TableClause]:
+def _tables() -> tuple[sa.TableClause, sa.TableClause, sa.TableClause]:
     schema = real_schema()
     tasks = sa.table(
         "tasks",
@@ -43,11 +43,18 @@ def _tables() -> tuple[sa.TableClause, sa.TableClause]:
     profiles = sa.table(
         "profiles", sa.column("user_id", sa.String), sa.column("timezone", sa.String), schema=schema
     )
-    return tasks, profiles
+    reminders = sa.table(
+        "reminders",
+        sa.column("task_id", sa.String),
+        sa.column("due_at", sa.DateTime(timezone=True)),
+        sa.column("status", sa.String),
+        schema=schema,
+    )
+    return tasks, profiles, reminders
 
 
 def _move(to_floating: bool) -> None:
-    tasks, profiles = _tables()
+    tasks, profiles, reminders = _tables()
     bind = op.get_bind()
     rows = bind.execute(
         sa.select(tasks.c.id, tasks.c.due_at, profiles.c.timezone)
@@ -63,6 +70,13 @@ def _move(to_floating: bool) -> None:
             moved = datetime.combine(stored.astimezone(UTC).date(), time(0), tzinfo=zone).astimezone(UTC)
         if moved != stored:
             bind.execute(tasks.update().where(tasks.c.id == task_id).values(due_at=moved))
+            # A pending reminder names the deadline it is for (its fire time stays right: the
+            # same day hour in the same zone); the worker drops one whose deadline moved.
+            bind.execute(
+                reminders.update()
+                .where(reminders.c.task_id == task_id, reminders.c.status == "pending")
+                .values(due_at=moved)
+            )
 
 
 def upgrade() -> None:
