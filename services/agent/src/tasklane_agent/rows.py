@@ -71,3 +71,23 @@ def project_of(row: Any) -> Project:
         created_at=utc_required(row.created_at),
         updated_at=utc_required(row.updated_at),
     )
+
+
+# What "undo" puts back from a before-image (ids, owner and creation stay as they are).
+_RESTORABLE = ("title", "status", "priority", "due_at", "due_has_time", "completed_at", "project_id",
+               "assignee_id", "recurrence", "deleted_at")  # fmt: skip
+
+
+def snapshot(task: Task) -> dict[str, Any]:
+    """A JSON-ready before-image of ``task`` (kept in the conversation state for "undo")."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in task_values(task).items()}
+
+
+def restorable(image: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a before-image that "undo" writes back, as ``Task`` fields."""
+    fields = {k: image[k] for k in _RESTORABLE if k in image}
+    for key in ("due_at", "completed_at", "deleted_at"):
+        value = fields.get(key)
+        if isinstance(value, str):
+            fields[key] = datetime.fromisoformat(value)
+    return fields

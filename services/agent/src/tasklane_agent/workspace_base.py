@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from tasklane_agent.deadlines import stored_due
 from tasklane_agent.domain import Profile, Project, Task
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.projects_repository import ProjectRepository
-from tasklane_agent.rows import task_values
+from tasklane_agent.rows import snapshot
 from tasklane_agent.tasks_repository import TaskRepository, TaskScope
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.messaging.envelope import Event
@@ -52,6 +53,17 @@ LATEST_DUE = datetime(2200, 1, 1, tzinfo=UTC)
 def check_due(due_at: datetime | None) -> None:
     if due_at is not None and not EARLIEST_DUE <= due_at < LATEST_DUE:
         raise DateOutOfRange(f"due dates must fall between 1970 and 2200, not {due_at.date()}")
+
+
+def stored_deadline(due_at: datetime | None, has_time: bool) -> datetime | None:
+    """The stored deadline (``deadlines.stored_due``), refused rather than crashed on past what
+    dates can hold: "31/12/9999 23:59" west of UTC is past year 9999 in UTC."""
+    try:
+        due = stored_due(due_at, has_time)
+    except OverflowError:
+        raise DateOutOfRange("due dates must fall between 1970 and 2200") from None
+    check_due(due)
+    return due
 
 
 class ReminderPlanner(Protocol):
@@ -147,10 +159,7 @@ class WorkspaceBase:
 
     def _remember(self, task: Task) -> None:
         if task.id not in self.effects.before:
-            # JSON-ready: it is kept in the conversation state until the next change.
-            self.effects.before[task.id] = {
-                k: v.isoformat() if isinstance(v, datetime) else v for k, v in task_values(task).items()
-            }
+            self.effects.before[task.id] = snapshot(task)
 
     async def _replan(self, task: Task, *, zone: str | None = None) -> None:
         """Plan the task's reminders in the timezone of whoever does it (its assignee, or its

@@ -8,22 +8,22 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tasklane_agent.deadlines import is_overdue, local_due, stored_due
+from tasklane_agent.deadlines import is_overdue, local_due
 from tasklane_agent.domain import Task
 from tasklane_agent.names import name_key
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.nlu.recurrence import Recurrence
+from tasklane_agent.rows import restorable
 from tasklane_agent.tasks_repository import TaskFilter, TaskScope
 from tasklane_agent.workspace_base import (
     UNSET,
-    DateOutOfRange,
     Forbidden,
     Notice,
     TaskChanges,
     WorkspaceBase,
     WorkspaceError,
-    check_due,
     clean_title,
+    stored_deadline,
 )
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.messaging.contracts.agent import (
@@ -58,7 +58,7 @@ class TaskTools(WorkspaceBase):
         if recurrence is not None:
             Recurrence.from_rule(recurrence)  # refuses a malformed rule before it is stored
         project = await self._project_for_task(project_id)
-        due = _stored(due_at, due_has_time)
+        due = stored_deadline(due_at, due_has_time)
         if assignee_id is not None:
             await self._teammate(assignee_id)  # refused before anything is written
         task = Task(
@@ -141,7 +141,7 @@ class TaskTools(WorkspaceBase):
         if changes.priority is not None:
             updated = dataclasses.replace(updated, priority=changes.priority)
         if changes.due_at is not UNSET:
-            due = _stored(changes.due_at, changes.due_has_time)
+            due = stored_deadline(changes.due_at, changes.due_has_time)
             updated = dataclasses.replace(
                 updated, due_at=due, due_has_time=bool(changes.due_has_time and due is not None)
             )
@@ -304,7 +304,7 @@ class TaskTools(WorkspaceBase):
             if image is None:
                 back = dataclasses.replace(current, deleted_at=self.now, updated_at=self.now)
             else:
-                back = dataclasses.replace(current, **_image_fields(image), updated_at=self.now)
+                back = dataclasses.replace(current, **restorable(image), updated_at=self.now)
             await self.tasks.save(back)
             self._emit(
                 TaskUpdated(
@@ -376,19 +376,6 @@ class TaskTools(WorkspaceBase):
         return await self.tasks.get(task_id, self.scope, deleted=True)
 
 
-_RESTORABLE = ("title", "status", "priority", "due_at", "due_has_time", "completed_at", "project_id",
-               "assignee_id", "recurrence", "deleted_at")  # fmt: skip
-
-
-def _image_fields(image: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: image[k] for k in _RESTORABLE if k in image}
-    for key in ("due_at", "completed_at", "deleted_at"):
-        value = fields.get(key)
-        if isinstance(value, str):
-            fields[key] = datetime.fromisoformat(value)
-    return fields
-
-
 def _created(task: Task, assignee_id: str | None) -> TaskCreated:
     return TaskCreated(
         task_id=task.id,
@@ -402,14 +389,3 @@ def _created(task: Task, assignee_id: str | None) -> TaskCreated:
         assignee_id=assignee_id,
         recurrence=task.recurrence,
     )
-
-
-def _stored(due_at: datetime | None, has_time: bool) -> datetime | None:
-    """The stored deadline, refused (not crashed on) past what dates can hold: "31/12/9999 23:59"
-    west of UTC is past year 9999 in UTC."""
-    try:
-        due = stored_due(due_at, has_time)
-    except OverflowError:
-        raise DateOutOfRange("due dates must fall between 1970 and 2200") from None
-    check_due(due)
-    return due
