@@ -265,6 +265,27 @@ async def test_complete_number_one_of_the_last_list_and_raise_number_two(
     assert set(state.last_action["before"]) == {first.id, second.id}
 
 
+async def test_the_list_tool_takes_a_range_of_days(
+    env: Env, fake: FakeOpenAI, http: httpx.AsyncClient
+) -> None:
+    ana = await env.user()
+    async with env.db.transaction() as session:
+        ws = Workspace(session, ana, now=NOW, seed=uuid.uuid4().hex)
+        for title, day in (("Paint the fence", 28), ("Pay rent", 27), ("Clean the car", 30)):
+            await ws.create_task(title, due_at=datetime(2026, 11, day, tzinfo=UTC))
+    router, _ = _router(fake, http)
+    fake.answer(
+        calls(("list_tasks", {"from_date": "2026-11-28", "to_date": "2026-11-29"})),
+        text("This weekend: paint the fence."),
+    )
+    await env.say(router, ana, "what do I have this weekend?")
+    [weekend] = (await env.state(ana)).last_list
+    assert (await env.task(weekend)).title == "Paint the fence"
+    fake.answer(calls(("list_tasks", {"to_date": "9999-12-31"})), text("Sorry."))
+    await env.say(router, ana, "what's due by the end of time?")
+    assert "between 1970 and 2200" in json.dumps(fake.requests[-1].body["messages"][-1])
+
+
 async def test_projects_teammates_undo_and_timezone_through_tools(
     env: Env, fake: FakeOpenAI, http: httpx.AsyncClient
 ) -> None:

@@ -8,10 +8,11 @@ no argument can name a user (see ``tools`` for why that matters).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 PRIORITIES = ("low", "normal", "high")
-SCOPES = ("open", "today", "tomorrow", "week", "overdue", "done", "all")
+SCOPES = ("open", "today", "tomorrow", "week", "next_week", "overdue", "done", "all")
 CLEARABLE = ("due", "recurrence", "project", "assignee")
 
 _TASK_REF = {
@@ -46,6 +47,15 @@ TOOLS: list[dict[str, Any]] = [
             "priority": _PRIORITY,
             "project": {"type": "string", "description": "Project name."},
             "query": {"type": "string", "description": "Words of the title."},
+            "from_date": {
+                "type": "string",
+                "description": "Only tasks due on or after this local date, YYYY-MM-DD.",
+            },
+            "to_date": {
+                "type": "string",
+                "description": "Only tasks due on or before this local date, YYYY-MM-DD (this weekend: "
+                "Saturday to Sunday; by Friday: to_date alone).",
+            },
         },
     ),
     _tool(
@@ -129,6 +139,20 @@ def text_arg(args: dict[str, Any], key: str, *, required: bool = False) -> str |
     if not isinstance(value, str):
         raise ArgError(f"{key} must be a string")
     return value.strip()
+
+
+def date_arg(args: dict[str, Any], key: str) -> date | None:
+    """A YYYY-MM-DD argument within the dates the workspace accepts."""
+    value = text_arg(args, key)
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ArgError(f"{key} must be a date YYYY-MM-DD, not {value!r}") from None
+    if not 1970 <= day.year < 2200:
+        raise ArgError(f"{key} must fall between 1970 and 2200")
+    return day
 
 
 def choice_arg(args: dict[str, Any], key: str, options: tuple[str, ...]) -> Any:

@@ -34,6 +34,7 @@ from tasklane_agent.engines.tool_schemas import (
     TOOLS,
     ArgError,
     choice_arg,
+    date_arg,
     text_arg,
 )
 from tasklane_agent.names import name_key
@@ -229,11 +230,19 @@ class Toolbox:
             return datetime.combine(today + timedelta(days=days), time(), self.ctx.tz)
 
         # "week" runs to the end of Sunday, as the rules engine reads "this week".
-        window = {"today": (0, 1), "tomorrow": (1, 2), "week": (0, 7 - today.weekday())}.get(scope)
+        this_week = 7 - today.weekday()
+        window = {"today": (0, 1), "tomorrow": (1, 2), "week": (0, this_week),
+                  "next_week": (this_week, this_week + 7)}.get(scope)  # fmt: skip
+        due_from = midnight(window[0]) if window else None
+        due_before = midnight(window[1]) if window else (self.ctx.now if scope == "overdue" else None)
+        if first := date_arg(args, "from_date"):
+            due_from = midnight((first - today).days)
+        if last := date_arg(args, "to_date"):
+            due_before = midnight((last - today).days + 1)
         f = TaskFilter(
             status={"done": "done", "all": None}.get(scope, "open"),
-            due_from=midnight(window[0]) if window else None,
-            due_before=midnight(window[1]) if window else (self.ctx.now if scope == "overdue" else None),
+            due_from=due_from,
+            due_before=due_before,
             priority=choice_arg(args, "priority", PRIORITIES),
             project_id=project.id if project else None,
             title_words=tuple(name_key(query).split()) if query else (),
