@@ -12,7 +12,7 @@ other timezones the previous or next day, and would need rewriting whenever the 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tasklane_agent.domain import Task
 
@@ -58,3 +58,39 @@ def day_boundary(at: datetime) -> datetime:
     form of the first day that starts at or after ``at`` (in ``at``'s own offset)."""
     day = at.date() if at.timetz().replace(tzinfo=None) == time(0) else at.date() + timedelta(days=1)
     return floating(day)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A stored timezone name; one this system does not know (or none) reads as UTC."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def scope_window(scope: str, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """The local [from, before) boundaries of a list scope seen at ``now`` (aware, the viewer's
+    timezone): "week" runs to the end of Sunday, "next_week" is Monday to Sunday after it;
+    "overdue" is everything before now (its date-only tasks are filtered by ``is_overdue``)."""
+    today = now.date()
+    this_week = 7 - today.weekday()
+    days = {"today": (0, 1), "tomorrow": (1, 2), "week": (0, this_week),
+            "next_week": (this_week, this_week + 7)}.get(scope)  # fmt: skip
+    if days is not None:
+        return _midnight(today + timedelta(days=days[0]), now), _midnight(
+            today + timedelta(days=days[1]), now
+        )
+    return (None, now) if scope == "overdue" else (None, None)
+
+
+def day_span(first: date | None, last: date | None, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """The local [from, before) boundaries of the days ``first`` to ``last`` (inclusive; either
+    open when None) in ``now``'s timezone."""
+    return (
+        _midnight(first, now) if first is not None else None,
+        _midnight(last + timedelta(days=1), now) if last is not None else None,
+    )
+
+
+def _midnight(day: date, now: datetime) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=now.tzinfo)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from tasklane_agent.deadlines import zone
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.workspace import Effects, Notice
 from tasklane_common.messaging import deterministic_id
@@ -21,7 +21,7 @@ def render_notice(notice: Notice, now: datetime) -> str:
     if notice.key == "notice_assigned":
         due_at = params.pop("due_at", None)
         has_time = bool(params.pop("due_has_time", False))
-        tz = ZoneInfo(notice.to.timezone)
+        tz = zone(notice.to.timezone)
         due = (
             format_due(datetime.fromisoformat(str(due_at)), has_time, tz, now, notice.to.lang)
             if due_at

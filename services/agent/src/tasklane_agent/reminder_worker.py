@@ -32,10 +32,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_agent.deadlines import zone
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.profiles import ProfileRepository
-from tasklane_agent.reminders import zone
 from tasklane_agent.rows import task_of, utc_required
 from tasklane_agent.settings import ReminderSettings
 from tasklane_agent.tables import reminders, tasks

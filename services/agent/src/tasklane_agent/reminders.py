@@ -30,10 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_agent.deadlines import zone
 from tasklane_agent.domain import Task
 from tasklane_agent.settings import ReminderSettings
 from tasklane_agent.tables import reminders
@@ -54,14 +54,6 @@ class Planned:
 def reminder_id(task_id: str, kind: Kind, fire_at: datetime) -> str:
     """Also the reply id and the outbox event id of the message it sends: three layers of dedup."""
     return deterministic_id("reminder", task_id, kind, fire_at.astimezone(UTC).isoformat())
-
-
-def zone(name: str) -> ZoneInfo:
-    """The owner's zone; a name the database holds but this system does not know reads as UTC."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def needed(task: Task, owner_timezone: str, settings: ReminderSettings) -> list[Planned]:

@@ -11,10 +11,10 @@ import copy
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_agent.deadlines import zone
 from tasklane_agent.domain import Role
 from tasklane_agent.effects import Publish, publish_effects
 from tasklane_agent.engines.base import Context, Engine, EngineReply, Outgoing
@@ -88,7 +88,7 @@ async def take_turn(
     lang = (
         detect(text, profile.lang) if text and event.message_type == "text" and not pinned else profile.lang
     )
-    local_now = now.astimezone(ZoneInfo(profile.timezone))
+    local_now = now.astimezone(zone(profile.timezone))
     memory = ConversationRepository(session)
     state = await memory.state(profile.user_id)
     workspace = Workspace(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from tasklane_agent.deadlines import stored_due
+from tasklane_agent.deadlines import stored_due, zone
 from tasklane_agent.domain import Profile, Project, Task
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.profiles import ProfileRepository
@@ -147,7 +147,7 @@ class WorkspaceBase:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.actor.timezone if self.actor else "UTC")
+        return zone(self.actor.timezone if self.actor else None)
 
     def _new_id(self, kind: str) -> str:
         # Stable across a replay of the same inbound message (the seed is its envelope id).

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tasklane_agent.deadlines import is_overdue, local_due
+from tasklane_agent.deadlines import is_overdue, local_due, zone
 from tasklane_agent.domain import Task
 from tasklane_agent.names import name_key
 from tasklane_agent.nlu.priority import Priority
@@ -204,7 +204,7 @@ class TaskTools(WorkspaceBase):
         if not done.recurrence or done.due_at is None:
             return None
         owner = await self.profiles.get(done.user_id)
-        tz = ZoneInfo(owner.timezone if owner else "UTC")
+        tz = zone(owner.timezone if owner else None)
         rule = Recurrence.from_rule(done.recurrence)
         # A timed series repeats on the owner's wall clock; a date-only one day by day (floating).
         series_zone = tz if done.due_has_time else ZoneInfo("UTC")

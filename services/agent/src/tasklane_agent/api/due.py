@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tasklane_agent.deadlines import due_day, stored_due
 from tasklane_agent.nlu.recurrence import Recurrence
@@ -20,13 +20,6 @@ class Schedule:
     due_at: datetime | None
     due_has_time: bool
     recurrence: str | None
-
-
-def owner_zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def deadline(due_at: datetime, has_time: bool, zone: ZoneInfo) -> datetime:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Response
 
-from tasklane_agent.api.due import Schedule, owner_zone, schedule
+from tasklane_agent.api.due import Schedule, schedule
 from tasklane_agent.api.errors import documented
 from tasklane_agent.api.params import (
     AssigneeFilter,
@@ -28,7 +28,7 @@ from tasklane_agent.api.params import (
 )
 from tasklane_agent.api.schemas import Completion, TaskCreate, TaskOut, TaskPage, TaskPatch
 from tasklane_agent.api.unit import Units
-from tasklane_agent.deadlines import local_due
+from tasklane_agent.deadlines import local_due, zone
 from tasklane_agent.domain import Task
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.tasks_repository import TaskFilter
@@ -147,7 +147,7 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
             else:
                 await _check_project(ws, body.project_id, owner.org_id)
                 when = schedule(
-                    body.due_at, body.due_has_time, body.recurrence, owner_zone(owner.timezone), work.now
+                    body.due_at, body.due_has_time, body.recurrence, zone(owner.timezone), work.now
                 )
                 task = await ws.create_task(
                     body.title,
@@ -272,7 +272,7 @@ async def _changes(ws: Workspace, task: Task, body: TaskPatch) -> TaskChanges | 
 
 async def _rescheduled(ws: Workspace, task: Task, body: TaskPatch) -> Schedule:
     owner = await ws.profiles.get(task.user_id)
-    zone = owner_zone(owner.timezone if owner else None)
+    owner_zone = zone(owner.timezone if owner else None)
     rule = body.recurrence if body.sent("recurrence") else task.recurrence
     if body.sent("due_at"):
         due, has_time = body.due_at, body.due_has_time
@@ -280,6 +280,6 @@ async def _rescheduled(ws: Workspace, task: Task, body: TaskPatch) -> Schedule:
             raise WorkspaceError("a repeating task needs a due date: clear its recurrence too")
     else:
         # The stored deadline, read in the owner's zone (a date-only one is its day anywhere).
-        due = local_due(task.due_at, task.due_has_time, zone) if task.due_at else None
+        due = local_due(task.due_at, task.due_has_time, owner_zone) if task.due_at else None
         has_time = body.due_has_time if body.sent("due_has_time") else task.due_has_time
-    return schedule(due, has_time, rule, zone, ws.now)
+    return schedule(due, has_time, rule, owner_zone, ws.now)

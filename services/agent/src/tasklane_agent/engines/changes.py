@@ -14,7 +14,7 @@ from tasklane_agent import replies
 from tasklane_agent.deadlines import due_day
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
-from tasklane_agent.engines.resolve import confirm
+from tasklane_agent.engines.resolve import ask, confirm
 from tasklane_agent.i18n import t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.tasks_repository import TaskFilter
@@ -53,9 +53,7 @@ async def _teammates(ctx: Context, name: str) -> list[Profile]:
 
 def ask_who(ctx: Context, mates: list[Profile], task: Task) -> Outgoing:
     """Several teammates answer to the name: buttons (or a list) of their full names."""
-    token = ctx.workspace.seed[:8]
-    ctx.state.pending = {"kind": "choose_person", "token": token, "task_id": task.id,
-                         "people": [m.user_id for m in mates[:MAX_ROWS]]}  # fmt: skip
+    token = ask(ctx, "choose_person", task_id=task.id, people=[m.user_id for m in mates[:MAX_ROWS]])
     question = t(ctx.lang, "which_person", title=replies.bold(task.title))
     if len(mates) <= MAX_BUTTONS:
         return Outgoing(

@@ -61,10 +61,17 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
     return Resolved(None, Outgoing(t(ctx.lang, "which_task")))
 
 
+def ask(ctx: Context, kind: str, **waiting: Any) -> str:
+    """Leave a question in the conversation state; returns the token its buttons carry, so a tap
+    on an older question's button answers nothing (the token is this message's)."""
+    token = ctx.workspace.seed[:8]
+    ctx.state.pending = {"kind": kind, "token": token, **waiting}
+    return token
+
+
 def choose(ctx: Context, tasks: list[Task], pending: dict[str, Any]) -> Outgoing:
     """Ask which of ``tasks`` was meant; the action waits in the conversation state."""
-    token = ctx.workspace.seed[:8]
-    ctx.state.pending = {"kind": "choose", "token": token, "task_ids": [x.id for x in tasks], **pending}
+    token = ask(ctx, "choose", task_ids=[x.id for x in tasks], **pending)
     ctx.state.last_list = [x.id for x in tasks]
     text = t(ctx.lang, "which_one")
     if len(tasks) <= MAX_BUTTONS:
@@ -78,8 +85,7 @@ def choose(ctx: Context, tasks: list[Task], pending: dict[str, Any]) -> Outgoing
 
 def confirm(ctx: Context, question: str, pending: dict[str, Any]) -> Outgoing:
     """Yes/No buttons; the action waits in the conversation state."""
-    token = ctx.workspace.seed[:8]
-    ctx.state.pending = {"kind": "confirm", "token": token, **pending}
+    token = ask(ctx, "confirm", **pending)
     return Outgoing(
         question,
         buttons=(

@@ -8,14 +8,14 @@ its before-images in ``state.last_action`` so "undo" can put them back.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from tasklane_agent import replies
-from tasklane_agent.deadlines import floating
+from tasklane_agent.deadlines import day_span, floating, scope_window
 from tasklane_agent.engines import changes
 from tasklane_agent.engines.base import Context, EngineReply, Outgoing
-from tasklane_agent.engines.resolve import action, confirm, resolve
+from tasklane_agent.engines.resolve import action, resolve
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.nlu.language import small_talk_language
@@ -113,11 +113,7 @@ class RulesEngine:
         task = found[0] if found else None
         if task is None:
             return self._reply("stale_choice", [Outgoing(t(ctx.lang, "task_gone"))])
-        if verb == "delete":
-            question = t(ctx.lang, "confirm_delete", title=replies.bold(task.title))
-            return self._reply(
-                "delete_task", [confirm(ctx, question, action("delete") | {"task_ids": [task.id]})]
-            )
+        # Deleting asks first (``changes.apply``); the answer comes back to ``_answer``.
         reply = await changes.apply(ctx, verb, params, task)
         if ctx.state.last_action is not None:
             # "and 3 too" repeats this on another task.
@@ -219,33 +215,12 @@ class RulesEngine:
         lang, tz = ctx.lang, ctx.tz
         if any(d is not None and not 1970 <= d.year < 2200 for d in (command.day, command.until)):
             return Outgoing(t(lang, "error_date_range"))
-        today = datetime.combine(ctx.now.date(), time(), tzinfo=tz)
-        status: str | None = "open"
-        due_from = due_before = None
-        if command.scope == "today":
-            due_from, due_before = today, today + timedelta(days=1)
-        elif command.scope == "tomorrow":
-            due_from, due_before = today + timedelta(days=1), today + timedelta(days=2)
-        elif command.scope == "week":
-            due_from, due_before = today, today + timedelta(days=7 - today.weekday())
-        elif command.scope == "next_week":
-            # Monday to Sunday of the week after this one.
-            due_from = today + timedelta(days=7 - today.weekday())
-            due_before = due_from + timedelta(days=7)
-        elif command.scope == "overdue":
-            due_before = ctx.now
-        elif command.scope == "done":
-            status = "done"
-        elif command.scope == "all":
-            status = None
-        if command.day is not None:
-            # One local day ("for Friday"); the scope ("open" or "all") still gives the status.
-            due_from = datetime.combine(command.day, time(), tzinfo=tz)
-            due_before = due_from + timedelta(days=1)
-        if command.until is not None:
-            # Up to and including that day: from ``day`` ("this weekend"), or everything before
-            # it, overdue included ("by Friday").
-            due_before = datetime.combine(command.until + timedelta(days=1), time(), tzinfo=tz)
+        status = {"done": "done", "all": None}.get(command.scope, "open")
+        due_from, due_before = scope_window(command.scope, ctx.now)
+        if command.day is not None or command.until is not None:
+            # One day ("for Friday"), a few ("this weekend"), or every day up to one ("by Friday",
+            # overdue included); the scope ("open" or "all") still gives the status.
+            due_from, due_before = day_span(command.day, command.until or command.day, ctx.now)
         project_id = project_name = None
         if command.project:
             projects = await ctx.workspace.find_projects(command.project)

@@ -19,12 +19,12 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tasklane_agent import replies
-from tasklane_agent.deadlines import local_due
+from tasklane_agent.deadlines import day_span, local_due, scope_window
 from tasklane_agent.domain import Profile, Project, Task
 from tasklane_agent.engines.base import Context
 from tasklane_agent.engines.tool_schemas import (
@@ -224,21 +224,10 @@ class Toolbox:
         scope = choice_arg(args, "scope", SCOPES) or "open"
         project = await self.project(name) if (name := text_arg(args, "project")) else None
         query = text_arg(args, "query")
-        today = self.ctx.now.date()
-
-        def midnight(days: int) -> datetime:
-            return datetime.combine(today + timedelta(days=days), time(), self.ctx.tz)
-
-        # "week" runs to the end of Sunday, as the rules engine reads "this week".
-        this_week = 7 - today.weekday()
-        window = {"today": (0, 1), "tomorrow": (1, 2), "week": (0, this_week),
-                  "next_week": (this_week, this_week + 7)}.get(scope)  # fmt: skip
-        due_from = midnight(window[0]) if window else None
-        due_before = midnight(window[1]) if window else (self.ctx.now if scope == "overdue" else None)
-        if first := date_arg(args, "from_date"):
-            due_from = midnight((first - today).days)
-        if last := date_arg(args, "to_date"):
-            due_before = midnight((last - today).days + 1)
+        # The same windows as the rules engine's lists; explicit days narrow them.
+        due_from, due_before = scope_window(scope, self.ctx.now)
+        first, last = day_span(date_arg(args, "from_date"), date_arg(args, "to_date"), self.ctx.now)
+        due_from, due_before = first or due_from, last or due_before
         f = TaskFilter(
             status={"done": "done", "all": None}.get(scope, "open"),
             due_from=due_from,
