@@ -127,10 +127,9 @@ class ProfileRepository:
         refresh: dict[str, Any] = {"org_id": org_id, "address": address, "updated_at": at}
         if name:
             refresh.update(name=name, name_key=name_key(name))
-        await self.session.execute(insert.on_conflict_do_update(index_elements=["user_id"], set_=refresh))
-        profile = await self.get(user_id)
-        assert profile is not None
-        return profile
+        # One round trip: the row as it is after the upsert (new, or refreshed).
+        upsert = insert.on_conflict_do_update(index_elements=["user_id"], set_=refresh).returning(profiles)
+        return _profile((await self.session.execute(upsert)).one())
 
     async def update(self, user_id: str, now: datetime, **values: str) -> None:
         await self.session.execute(
