@@ -49,8 +49,8 @@ PHONE_PREFIXES = {
 }
 
 _CONVERSATION_KEYS = {
-    "id", "now", "tz", "country", "name", "users", "strangers", "given_projects", "given", "no_tasks", "profile",
-    "not_notified", "turn", "tasks", "task", "project", "notified",
+    "id", "now", "tz", "country", "name", "users", "strangers", "given_projects", "given", "no_tasks",
+    "profile", "not_notified", "turn", "tasks", "task", "project", "notified",
 }  # fmt: skip
 _TURN_KEYS = {"say", "press", "from", "at", "advance", "expect", "expect_any", "not_expect", "buttons",
               "options", "interactive"}  # fmt: skip

@@ -26,10 +26,10 @@ from tasklane_agent import deadlines
 from tasklane_agent.app import create_app
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.profiles import ProfileRepository
-from tasklane_agent.teams_repository import TeamRepository
 from tasklane_agent.projects_repository import ProjectRepository
 from tasklane_agent.settings import AgentSettings, LlmSettings
 from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.teams_repository import TeamRepository
 from tasklane_agent.turns import take_turn
 from tasklane_agent.workspace import TaskChanges, Workspace
 from tasklane_common.messaging.contracts.agent import ReplyRequested

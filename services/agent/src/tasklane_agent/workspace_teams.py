@@ -15,8 +15,9 @@ from typing import Literal
 import phonenumbers
 
 from tasklane_agent.domain import Profile
-from tasklane_agent.teams_repository import Invite
-from tasklane_agent.workspace_base import Notice, TaskChanges, WorkspaceError
+from tasklane_agent.names import name_key
+from tasklane_agent.teams_repository import Invite, Team
+from tasklane_agent.workspace_base import Conflict, NotFound, Notice, TaskChanges, WorkspaceError
 from tasklane_agent.workspace_projects import ProjectTools
 
 # Invitations one user may have waiting for an answer: enough for a team, too few to spam with.
@@ -168,3 +169,45 @@ class TeamTools(ProjectTools):
     async def _unassign_across(self, user_id: str, former: set[str]) -> None:
         for task in await self.tasks.assigned_between(user_id, former):
             await self.update_task(task.id, TaskChanges(assignee_id=None))
+
+    # ------------------------------------------------------------------ the admin's tools
+
+    async def create_team(self, org_id: str, name: str) -> Team:
+        name = " ".join(name.split())[:200]
+        if not name_key(name):
+            raise WorkspaceError("a team needs a name")
+        made = await self.teams.create_admin_team(self._new_id("team"), org_id, name, self.now)
+        if made is None:
+            raise Conflict(f"number {org_id!r} has a team named {name!r} already")
+        return made
+
+    async def team(self, team_id: str) -> Team:
+        found = await self.teams.get(team_id)
+        if found is None:
+            raise NotFound(f"no team {team_id!r}")
+        return found
+
+    async def add_team_member(self, team_id: str, user_id: str) -> bool:
+        """True when ``user_id`` was not a member yet. A user who has not written yet may be
+        added (an admin maps numbers before people write); one of another number may not."""
+        found = await self.team(team_id)
+        profile = await self.profiles.get(user_id)
+        if profile is not None and profile.org_id != found.org_id:
+            raise Conflict(f"user {user_id!r} writes to another number than the team's")
+        return await self.teams.join(found.id, user_id, self.now)
+
+    async def remove_team_member(self, team_id: str, user_id: str) -> bool:
+        """True when ``user_id`` was a member. Assignments across the ties this ends are undone."""
+        found = await self.team(team_id)
+        before = await self.teams.teammate_ids(user_id)
+        removed = await self.teams.remove(found.id, user_id)
+        gone = before - await self.teams.teammate_ids(user_id)
+        if gone:
+            await self._unassign_across(user_id, gone)
+        return removed
+
+    async def delete_team(self, team_id: str) -> None:
+        found = await self.team(team_id)
+        for member in await self.teams.member_ids(found.id):
+            await self.remove_team_member(found.id, member)
+        await self.teams.delete_team(found.id)
