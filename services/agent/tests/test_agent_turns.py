@@ -95,6 +95,25 @@ async def _say(
     return published, result
 
 
+def _invite_button(events: list[Event], to: str, answer: str = "yes") -> str:
+    """The id of the Join (or No) button of the invitation sent to ``to``."""
+    for e in events:
+        if isinstance(e, ReplyRequested) and e.to == to and e.kind == "interactive":
+            for button in e.content["action"]["buttons"]:
+                if button["reply"]["id"].startswith("team:") and button["reply"]["id"].endswith(f":{answer}"):
+                    return str(button["reply"]["id"])
+    raise AssertionError(f"no invitation to {to} in {events}")
+
+
+async def _team_up(db: Database, inviter: str, invitee: str, *, names: tuple[str, str]) -> None:
+    """``inviter`` invites ``invitee`` (who wrote before) by number, and they tap Join."""
+    events, _ = await _say(db, inviter, f"invite +{invitee}", name=names[0])
+    events, _ = await _say(db, invitee, "Join", tap=_invite_button(events, invitee), name=names[1])
+    assert (
+        "in the team" in _texts(events) or "na equipe" in _texts(events) or "en el equipo" in _texts(events)
+    )
+
+
 def _texts(events: list[Event]) -> str:
     replies = [e for e in events if isinstance(e, ReplyRequested)]
     return "\n".join(str(r.content.get("body", "")) for r in replies)
@@ -242,6 +261,7 @@ async def test_undo_leaves_a_teammates_later_change_alone(db: Database) -> None:
     ana, ben = "447700900509", "447700900510"
     later = NOW.replace(minute=5)
     await _say(db, ben, "hi", name="Ben")
+    await _team_up(db, ana, ben, names=("Ana", "Ben"))
     await _say(db, ana, "create project Launch")
     await _say(db, ana, "add Ben to the Launch project")
     await _say(db, ana, "add write the press release to the Launch project")
@@ -302,6 +322,7 @@ async def test_a_chosen_language_stays_whatever_the_user_writes_in(db: Database)
 async def test_a_date_only_deadline_is_the_same_day_for_teammates_in_other_timezones(db: Database) -> None:
     ana, bia = "34600111515", "5511988880515"  # Madrid, São Paulo
     await _say(db, bia, "oi", name="Bia")
+    await _team_up(db, ana, bia, names=("Ana", "Bia"))
     await _say(db, ana, "nueva tarea revisar el presupuesto el viernes", name="Ana")
     events, _ = await _say(db, ana, "asígnala a Bia", name="Ana")
     notices = [e for e in events if isinstance(e, ReplyRequested) and e.to == bia]
