@@ -5,6 +5,7 @@ sharing the database see after a change (each caches lookups in memory)."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -255,7 +256,9 @@ async def test_the_mappings_api_refuses_bad_input_and_pages(pair: tuple[Gateway,
         MAPPINGS, json={"phone_number_id": number, "wa_id": new_wa_id()}, headers=operator
     )
     assert as_operator.status_code == 403
-    assert (await a.client.get(f"{MAPPINGS}/no-such-user", headers=operator)).status_code == 404
+    # User ids are UUIDs: another shape is bad input, an unknown UUID is not found.
+    assert (await a.client.get(f"{MAPPINGS}/no-such-user", headers=operator)).status_code == 422
+    assert (await a.client.get(f"{MAPPINGS}/{uuid.uuid4()}", headers=operator)).status_code == 404
 
     first = (
         await a.client.get(MAPPINGS, params={"phone_number_id": number, "wa_id": wa_ids[0]}, headers=operator)
@@ -266,7 +269,7 @@ async def test_the_mappings_api_refuses_bad_input_and_pages(pair: tuple[Gateway,
     assert cleared.status_code == 400
     taken = await a.client.patch(f"{MAPPINGS}/{user_id}", json={"wa_id": wa_ids[1]}, headers=admin)
     assert taken.status_code == 409
-    assert (await a.client.delete(f"{MAPPINGS}/no-such-user", headers=admin)).status_code == 404
+    assert (await a.client.delete(f"{MAPPINGS}/{uuid.uuid4()}", headers=admin)).status_code == 404
 
     pages = [
         (

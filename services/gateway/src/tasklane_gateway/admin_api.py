@@ -6,14 +6,15 @@ is set, never its value, and a validation error never echoes the input.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from tasklane_common.logging import mask_phone
 from tasklane_common.messaging.contracts.agent import ReplyRequested
@@ -26,9 +27,42 @@ from tasklane_gateway.graph_probe import GraphProbe
 from tasklane_gateway.integrations import Integrations, app_view, number_view
 from tasklane_gateway.integrations_repository import DELETED, IntegrationsRepository
 
-Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+IDENT = r"^[A-Za-z0-9_.-]{1,64}$"
+# Meta's ids are digits; the docs promise this wider shape, so it stays accepted.
+Ident = Annotated[str, StringConstraints(pattern=IDENT)]
+AppIdPath = Annotated[str, Path(pattern=IDENT, description="An app id, `[A-Za-z0-9_.-]{1,64}`.")]
+NumberIdPath = Annotated[str, Path(pattern=IDENT, description="A phone number id, `[A-Za-z0-9_.-]{1,64}`.")]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
+]
+# What can follow "Bearer " in a header: visible ASCII, no whitespace. Meta's tokens are opaque
+# but always of that kind (EAA... and 200+ characters); a pasted token in smart quotes, or with a
+# line break inside, is not, and would fail every send.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+SHAPE_RULE = (
+    "must be visible ASCII characters without spaces or line breaks "
+    "(no smart quotes or other characters pasted from a document)"
+)
+
+
+def header_safe(value: str) -> bool:
+    return _HEADER_SAFE.fullmatch(value) is not None
+
+
+def _secret_shape(value: str) -> str:
+    # The message names the rule, never the value.
+    if not header_safe(value):
+        raise ValueError(SHAPE_RULE)
+    return value
+
+
+# Ends are trimmed (a pasted trailing newline is harmless); anything else odd is refused.
+Secret = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
+    AfterValidator(_secret_shape),
+]
 Display = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()-]{2,30}$")]
 Throughput = Annotated[int, Field(ge=1, le=1000)]
 
@@ -137,7 +171,7 @@ def router(
         return app_view(app)
 
     @api.get("/apps/{app_id}", **gate.route(Role.OPERATOR, "app.read", "app"))
-    async def get_app(app_id: str) -> dict[str, Any]:
+    async def get_app(app_id: AppIdPath) -> dict[str, Any]:
         async with gate.reading() as session:
             repo = IntegrationsRepository(session)
             app = await repo.get_app(app_id)
@@ -147,7 +181,7 @@ def router(
         return {**app_view(app), "phone_numbers": [n.phone_number_id for n in numbers]}
 
     @api.patch("/apps/{app_id}", **gate.route(Role.ADMIN, "app.update", "app"))
-    async def update_app(app_id: str, body: AppPatch, request: Request) -> dict[str, Any]:
+    async def update_app(app_id: AppIdPath, body: AppPatch, request: Request) -> dict[str, Any]:
         async with gate.audited(request, target_id=app_id) as step:
             changes = _changes(body)
             step.details["fields"] = sorted(changes)
@@ -156,7 +190,7 @@ def router(
         return app_view(app)
 
     @api.delete("/apps/{app_id}", status_code=204, **gate.route(Role.ADMIN, "app.delete", "app"))
-    async def delete_app(app_id: str, request: Request) -> Response:
+    async def delete_app(app_id: AppIdPath, request: Request) -> Response:
         async with gate.audited(request, target_id=app_id) as step:
             await integrations.delete_app(step.session, app_id)
         registry.invalidate()
@@ -191,7 +225,7 @@ def router(
         return number_view(number)
 
     @api.get("/numbers/{phone_number_id}", **gate.route(Role.ANALYST, "number.read", "phone_number"))
-    async def get_number(phone_number_id: str) -> dict[str, Any]:
+    async def get_number(phone_number_id: NumberIdPath) -> dict[str, Any]:
         async with gate.reading() as session:
             number = await IntegrationsRepository(session).get_number(phone_number_id)
         if number is None or number.state == DELETED:
@@ -199,7 +233,9 @@ def router(
         return number_view(number)
 
     @api.patch("/numbers/{phone_number_id}", **gate.route(Role.ADMIN, "number.update", "phone_number"))
-    async def update_number(phone_number_id: str, body: NumberPatch, request: Request) -> dict[str, Any]:
+    async def update_number(
+        phone_number_id: NumberIdPath, body: NumberPatch, request: Request
+    ) -> dict[str, Any]:
         async with gate.audited(request, target_id=phone_number_id) as step:
             changes = _changes(body)
             step.details["fields"] = sorted(changes)
@@ -213,7 +249,7 @@ def router(
         status_code=204,
         **gate.route(Role.ADMIN, "number.delete", "phone_number"),
     )
-    async def delete_number(phone_number_id: str, request: Request) -> Response:
+    async def delete_number(phone_number_id: NumberIdPath, request: Request) -> Response:
         async with gate.audited(request, target_id=phone_number_id) as step:
             number = await integrations.delete_number(step.session, phone_number_id, now())
             step.details["version"] = number.version
@@ -224,7 +260,7 @@ def router(
         "/numbers/{phone_number_id}/test-connection",
         **gate.route(Role.OPERATOR, "number.test_connection", "phone_number"),
     )
-    async def test_connection(phone_number_id: str, request: Request) -> dict[str, Any]:
+    async def test_connection(phone_number_id: NumberIdPath, request: Request) -> dict[str, Any]:
         """One real Graph API call with the number's own token: does Meta accept it?"""
         async with gate.audited(request, target_id=phone_number_id) as step:
             number = await IntegrationsRepository(step.session).get_number(phone_number_id)
@@ -233,6 +269,13 @@ def router(
             token = integrations.open_access_token(number)
             if token is None:
                 raise AdminError(409, "this phone number has no access token")
+            if not header_safe(token):
+                # Stored before tokens were checked: it cannot be sent, so say so rather than try.
+                raise AdminError(
+                    409,
+                    f"the stored access token {SHAPE_RULE}: set it again with "
+                    f"PATCH {ADMIN_PREFIX}/numbers/{phone_number_id}",
+                )
             result = await probe.check(phone_number_id, token)
             step.details.update(ok=result["ok"], status_code=result["status_code"])
         return {"phone_number_id": phone_number_id, **result}
@@ -242,7 +285,9 @@ def router(
         status_code=202,
         **gate.route(Role.OPERATOR, "number.test_message", "phone_number"),
     )
-    async def test_message(phone_number_id: str, body: TestMessageIn, request: Request) -> dict[str, Any]:
+    async def test_message(
+        phone_number_id: NumberIdPath, body: TestMessageIn, request: Request
+    ) -> dict[str, Any]:
         """Queue a text message to ``to`` through the sender (a ``reply.requested`` event)."""
         principal = gate.principal(request)
         reply_id = str(uuid.uuid4())
