@@ -26,7 +26,7 @@ from gateway_harness import APP_SECRET, Gateway, watching
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.settings import Role
 
-# A number registered in the integrations with auto_register off (the default number is not
+# A number registered in the integrations with the mapped access policy (the default number is not
 # registered there, so the gateway setting, on by default, applies to it).
 CLOSED = "200000000000777"
 MAPPINGS = "/api/gateway/mappings"
@@ -50,7 +50,7 @@ async def pair(module_run_id: str, clock: PinnedClock) -> AsyncIterator[tuple[Ga
         assert (
             await a.client.post("/api/gateway/apps", json=app, headers=auth(Role.ADMIN))
         ).status_code == 201
-        number = {"phone_number_id": CLOSED, "app_id": "contacts", "auto_register": False}
+        number = {"phone_number_id": CLOSED, "app_id": "contacts", "access_policy": "mapped"}
         response = await a.client.post("/api/gateway/numbers", json=number, headers=auth(Role.ADMIN))
         assert response.status_code == 201
         yield a, b

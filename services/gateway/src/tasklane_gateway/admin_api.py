@@ -93,7 +93,7 @@ class NumberIn(BaseModel):
     state: Literal["active", "disabled"] = "active"
     throughput_per_s: Throughput | None = None
     # Absent: the gateway's TASKLANE_GATEWAY_AUTO_REGISTER.
-    auto_register: bool | None = None
+    access_policy: Literal["open", "mapped"] | None = None
 
 
 class NumberPatch(BaseModel):
@@ -104,7 +104,7 @@ class NumberPatch(BaseModel):
     access_token: Secret | None = None
     state: Literal["active", "disabled"] | None = None
     throughput_per_s: Throughput | None = None
-    auto_register: bool | None = None
+    access_policy: Literal["open", "mapped"] | None = None
 
 
 class TestMessageIn(BaseModel):
@@ -113,7 +113,7 @@ class TestMessageIn(BaseModel):
     text: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
-_NOT_NULL = {"name", "app_id", "state", "auto_register"}
+_NOT_NULL = {"name", "app_id", "state", "access_policy"}
 
 
 def _changes(patch: BaseModel) -> dict[str, Any]:
@@ -139,7 +139,7 @@ def router(
     registry: AppRegistry,
     probe: GraphProbe,
     *,
-    default_auto_register: bool = True,
+    default_access_policy: str = "open",
 ) -> APIRouter:
     gate = AdminGate(runtime)
     api = APIRouter(prefix=ADMIN_PREFIX, tags=["gateway admin"])
@@ -217,7 +217,8 @@ def router(
                 access_token=body.access_token,
                 state=body.state,
                 throughput_per_s=body.throughput_per_s,
-                auto_register=(default_auto_register if body.auto_register is None else body.auto_register),
+                # Stored as whether unknown senders become users: the two policies there are.
+                auto_register=(body.access_policy or default_access_policy) == "open",
                 now=now(),
             )
             step.details["version"] = number.version
@@ -239,6 +240,8 @@ def router(
         async with gate.audited(request, target_id=phone_number_id) as step:
             changes = _changes(body)
             step.details["fields"] = sorted(changes)
+            if "access_policy" in changes:
+                changes["auto_register"] = changes.pop("access_policy") == "open"
             number = await integrations.update_number(step.session, phone_number_id, changes, now())
             step.details["version"] = number.version
         registry.invalidate()
