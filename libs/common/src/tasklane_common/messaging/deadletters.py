@@ -310,6 +310,22 @@ class DeadLetters:
                 known = await session.execute(select(t.c.id).where(t.c.id == letter_id))
                 if known.first() is not None:
                     return False
+                # Replayed from a row since collapsed into the message's record (migration
+                # 'dead letter records'): that record takes the death, if it is not dead already.
+                collapsed = await session.execute(
+                    update(t)
+                    .where(
+                        t.c.queue == row["queue"],
+                        t.c.event_id == row["event_id"],
+                        t.c.origin == "",
+                        t.c.replayed_at.is_not(None),
+                    )
+                    .values(
+                        replayed_at=None, reason=row["reason"], headers=row["headers"], dead_at=row["dead_at"]
+                    )
+                )
+                if collapsed.rowcount:  # type: ignore[attr-defined]
+                    return True
                 # The record was pruned meanwhile: the message starts a new one.
                 row = {**row, "replay_count": count}
             insert = upsert_insert(session, t).values(**row).on_conflict_do_nothing()
