@@ -92,7 +92,7 @@ def collapse_dead_letters_v1() -> None:
     and replay state (so a record whose last copy was unreplayed is replayable again)."""
     schema = real_schema()
     t = f'"{schema}".dead_letters' if schema else "dead_letters"
-    same = "d.queue = {t}.queue AND d.event_id = {t}.event_id".format(t=t)
+    same = f"d.queue = {t}.queue AND d.event_id = {t}.event_id"
 
     def newest(column: str) -> str:
         return f"(SELECT d.{column} FROM {t} d WHERE {same} ORDER BY d.id DESC LIMIT 1)"

@@ -50,13 +50,18 @@ from tasklane_common.db.engine import Database
 from tasklane_common.errors import PublishError
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Broker, Delivery, DeliveryCallback, OutgoingMessage
-from tasklane_common.messaging.failures import InFlight, holding_while_database_down, requeue_delay, settle
+from tasklane_common.messaging.failures import (
+    REPLAY_COUNT,
+    REPLAYED_FROM,
+    InFlight,
+    holding_while_database_down,
+    requeue_delay,
+    settle,
+)
 from tasklane_common.messaging.topology import QueueSpec, dead_letter_queue
 
 log = get_logger(__name__)
 
-REPLAYED_FROM = "x-tasklane-replayed-from"
-REPLAY_COUNT = "x-tasklane-replay-count"
 # Headers describing a death (RabbitMQ's and ours): a replayed message starts a fresh life.
 DEATH_HEADERS = frozenset(
     {
