@@ -3,6 +3,7 @@ the service's own schema) and on SQLite (the embedded mode), and can be applied 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import SecretStr
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, inspect, select
 from sqlalchemy.engine import Connection
 
 from tasklane_agent.app import MIGRATIONS as AGENT_MIGRATIONS
@@ -98,5 +99,58 @@ async def test_migrations_match_models_on_sqlite(service: str, tmp_path: Path) -
         async with db.engine.connect() as conn:
             diffs = await conn.run_sync(_differences, metadata, None)
         assert diffs == []
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "sqlite"])
+async def test_multiplied_dead_letters_collapse_into_one_record(
+    engine: str, run_id_schema: str, tmp_path: Path
+) -> None:
+    if engine == "sqlite":
+        settings = DatabaseSettings(url=SecretStr(f"sqlite+aiosqlite:///{tmp_path}/sender.db"))
+    else:
+        settings = DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{run_id_schema}_collapse")
+    db = Database(settings, logical_schema="sender")
+    table = sender_metadata.tables["sender.dead_letters"]
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def row(
+        origin: str, reason: str, replay_count: int, replayed: bool, event_id: str = "e1"
+    ) -> dict[str, Any]:
+        return {
+            "queue": "sender.inbound",
+            "event_id": event_id,
+            "origin": origin,
+            "event_type": "reply.requested",
+            "reason": reason,
+            "body": b"{}",
+            "headers": {"n": reason},
+            "dead_at": at + timedelta(minutes=replay_count),
+            "replayed_at": at if replayed else None,
+            "replay_count": replay_count,
+        }
+
+    try:
+        await upgrade(db, SENDER_MIGRATIONS, "0005")
+        async with db.transaction() as s:
+            # A poison reply, replayed twice (each replay died again), plus an unrelated letter.
+            await s.execute(
+                table.insert(),
+                [
+                    row("", "first", 1, True),
+                    row("1.1", "second", 1, True),
+                    row("2.1", "third", 0, False),
+                    row("", "other", 0, False, event_id="e2"),
+                ],
+            )
+        await upgrade(db, SENDER_MIGRATIONS)
+        async with db.read() as s:
+            rows = (await s.execute(select(table).order_by(table.c.id))).all()
+        assert [(r.event_id, r.origin, r.reason, r.replay_count, r.replayed_at) for r in rows] == [
+            ("e1", "", "third", 2, None),
+            ("e2", "", "other", 0, None),
+        ]
+        assert rows[0].headers == {"n": "third"}
     finally:
         await db.dispose()

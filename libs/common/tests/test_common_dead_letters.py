@@ -202,10 +202,8 @@ async def test_poison_messages_are_captured_listed_and_replayed_once_fixed(notes
     assert first.status_code == 200, first.text
     assert first.json()["replay_count"] == 1
     await eventually(lambda: _equals(_handled_count(n), 1))
-    duplicates = n.runtime.consumers[0].duplicates
     again = await n.client.post(f"{URL}/{dead_perm['id']}/replay", headers=OPERATOR)
-    assert again.json()["replay_count"] == 2
-    await eventually(lambda: _true(n.runtime.consumers[0].duplicates == duplicates + 1))
+    assert again.status_code == 409  # replayed, and its replay did not die again
 
     bulk = await n.client.post(f"{URL}/replay", json={"queue": "agent.inbound"}, headers=OPERATOR)
     assert bulk.status_code == 200, bulk.text
@@ -228,17 +226,51 @@ async def test_poison_messages_are_captured_listed_and_replayed_once_fixed(notes
     assert [older[0]["id"]] == [dead_perm["id"]]
 
 
-async def test_a_replay_that_dies_again_is_a_new_dead_letter(notes: Notes) -> None:
+async def test_a_poison_message_keeps_one_dead_letter_however_often_replayed(notes: Notes) -> None:
     n = notes
     n.broken["p-still"] = "permanent"
     msg = _message("p-still")
     await n.runtime.broker.publish([msg])
     [dead] = await eventually(lambda: _letters(n))
+    assert (dead["replay_count"], dead["deaths"]) == (0, 1)
+    for replay in (1, 2, 3):
+        answer = await n.client.post(f"{URL}/{dead['id']}/replay", headers=OPERATOR)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["replay_count"] == replay
+        # Its replay died again: the same record, replayable again, one more death.
+        [item] = await eventually(lambda: _unreplayed(_letters(n)))
+        assert [row["id"] for row in await _letters(n)] == [dead["id"]]
+        assert (item["replay_count"], item["deaths"]) == (replay, replay + 1)
+    # A replayed record whose replay has not died again is not replayed twice.
+    n.broken.clear()
     assert (await n.client.post(f"{URL}/{dead['id']}/replay", headers=OPERATOR)).status_code == 200
+    await eventually(lambda: _equals(_handled_count(n), 1))
+    refused = await n.client.post(f"{URL}/{dead['id']}/replay", headers=OPERATOR)
+    assert refused.status_code == 409, refused.text
+    assert "already replayed" in refused.text
+    [item] = await _letters(n)
+    assert (item["replay_count"], item["deaths"], item["replayed_at"] is not None) == (4, 4, True)
+    assert n.handled == [msg.message_id]
+
+
+async def test_replay_all_replays_each_record_once_and_has_a_dry_run(notes: Notes) -> None:
+    n = notes
+    n.broken["p-loop"] = "permanent"
+    await n.runtime.broker.publish([_message("p-loop"), _message("p-loop")])
     letters = await eventually(lambda: _at_least(_letters(n), 2))
-    assert [item["event_id"] for item in letters] == [msg.message_id] * 2
-    assert [item["replayed_at"] is None for item in letters] == [True, False]  # newest first
-    assert n.handled == []
+    ids = sorted(item["id"] for item in letters)
+    dry = await n.client.post(f"{URL}/replay", json={"dry_run": True}, headers=OPERATOR)
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["matched"], dry.json()["replayed"], dry.json()["dry_run"]) == (2, [], True)
+    assert [item["id"] for item in dry.json()["would_replay"]] == ids
+    assert all(item["replay_count"] == 0 for item in await _letters(n))
+    bulk = await n.client.post(f"{URL}/replay", headers=OPERATOR)
+    assert sorted(r["id"] for r in bulk.json()["replayed"]) == ids
+    # Each died again into its own record: two rows, each replayed once.
+    again = await eventually(lambda: _at_least(_unreplayed(_letters(n)), 2))
+    assert sorted((item["id"], item["replay_count"], item["deaths"]) for item in again) == [
+        (i, 1, 2) for i in ids
+    ]
 
 
 async def test_the_same_dead_letter_twice_is_stored_once(notes: Notes) -> None:
@@ -291,6 +323,10 @@ def test_reasons_come_from_our_header_else_from_rabbitmqs_x_death() -> None:
 async def _at_least(items: Awaitable[list[dict[str, Any]]], n: int) -> list[dict[str, Any]] | None:
     found = await items
     return found if len(found) >= n else None
+
+
+async def _unreplayed(items: Awaitable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [item for item in await items if item["replayed_at"] is None]
 
 
 async def _equals(value: Awaitable[int], expected: int) -> bool:

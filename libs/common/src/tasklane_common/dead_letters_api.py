@@ -4,7 +4,12 @@
     GET  /api/<svc>/dead-letters?queue=&replayed=&limit=&before=   newest first, paged by id
     GET  /api/<svc>/dead-letters/{id}                              one, with its headers
     POST /api/<svc>/dead-letters/{id}/replay                       back into its original queue
-    POST /api/<svc>/dead-letters/replay  {"queue", "ids", "limit"}  the never-replayed ones, bounded
+    POST /api/<svc>/dead-letters/replay  {"queue", "ids", "limit", "dry_run"}
+                                                                   the replayable ones, bounded
+
+A message has one record: ``replay_count`` counts its replays, ``deaths`` its deaths; a replay
+that dies again makes the record replayable again. Replaying a record whose replay has not died
+again is refused with 409.
 
 Bodies are shown decoded (JSON when they parse, else text, else base64): they are the events
 themselves, phone numbers included, which operators may see; they are never logged.
@@ -23,7 +28,7 @@ from sqlalchemy.engine import Row
 
 from tasklane_common.auth import ApiKeyAuth, requires
 from tasklane_common.errors import PublishError
-from tasklane_common.messaging.deadletters import DeadLetters, Replayed
+from tasklane_common.messaging.deadletters import AlreadyReplayed, DeadLetters, Replayed, deaths_of
 from tasklane_common.messaging.topology import ALL_QUEUES
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
@@ -40,6 +45,8 @@ class BulkReplayRequest(BaseModel):
     queue: str | None = None
     ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(default=None, max_length=MAX_BULK)
     limit: int = Field(default=100, ge=1, le=MAX_BULK)
+    # Only say what would be replayed.
+    dry_run: bool = False
 
 
 def decoded_body(raw: bytes) -> dict[str, Any]:
@@ -68,6 +75,7 @@ def letter_json(row: Row[Any], *, with_headers: bool = False) -> dict[str, Any]:
         "dead_at": _iso(row.dead_at),
         "replayed_at": _iso(row.replayed_at) if row.replayed_at else None,
         "replay_count": row.replay_count,
+        "deaths": deaths_of(row),
         **decoded_body(row.body),
     }
     if with_headers:
@@ -128,17 +136,28 @@ def dead_letters_router(runtime: ServiceRuntime) -> APIRouter:
 
     @api.post("/replay")
     async def replay_dead_letters(request: BulkReplayRequest | None = None) -> dict[str, Any]:
-        """Replay the dead letters never replayed yet (of ``queue``, among ``ids``), oldest first."""
+        """Replay the replayable dead letters (never replayed, or whose replay died again; of
+        ``queue``, among ``ids``), oldest first, each at most once per request."""
         request = request or BulkReplayRequest()
         result = await letters().replay_matching(
-            queue=_known_queue(request.queue), ids=request.ids, limit=request.limit
+            queue=_known_queue(request.queue), ids=request.ids, limit=request.limit, dry_run=request.dry_run
         )
+        if result.would_replay is not None:
+            rows = [await letters().get(i) for i in result.would_replay]
+            return {
+                "matched": result.matched,
+                "dry_run": True,
+                "replayed": [],
+                "would_replay": [letter_json(r) for r in rows if r is not None],
+                "error": None,
+            }
         if result.error is not None and not result.replayed:
             raise HTTPException(
                 503, f"the broker did not confirm the replay; nothing was replayed: {result.error}"
             )
         return {
             "matched": result.matched,
+            "dry_run": False,
             "replayed": [replayed_json(r) for r in result.replayed],
             # Set when the broker stopped confirming midway: the rest stay unreplayed.
             "error": result.error,
@@ -149,6 +168,12 @@ def dead_letters_router(runtime: ServiceRuntime) -> APIRouter:
         """Publish the original message into its original queue only, then mark it replayed."""
         try:
             replayed = await letters().replay(letter_id)
+        except AlreadyReplayed as exc:
+            raise HTTPException(
+                409,
+                f"dead letter {exc.letter_id} was already replayed ({exc.replay_count} times) and that "
+                "replay has not died again; it becomes replayable if it does",
+            ) from exc
         except PublishError as exc:
             raise HTTPException(
                 503, f"the broker did not confirm the replay; it is not marked replayed: {exc}"

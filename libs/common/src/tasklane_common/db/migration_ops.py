@@ -84,3 +84,25 @@ def create_dead_letters_v1(schema: str) -> None:
 def drop_dead_letters_v1(schema: str) -> None:
     op.drop_index("ix_dead_letters_dead_at", table_name="dead_letters", schema=schema)
     op.drop_table("dead_letters", schema=schema)
+
+
+def collapse_dead_letters_v1() -> None:
+    """One record per (queue, event_id): the rows that replays of a message used to multiply into
+    become its oldest row, with their replays summed and the newest death's reason, time, headers
+    and replay state (so a record whose last copy was unreplayed is replayable again)."""
+    schema = real_schema()
+    t = f'"{schema}".dead_letters' if schema else "dead_letters"
+    same = f"d.queue = {t}.queue AND d.event_id = {t}.event_id"
+
+    def newest(column: str) -> str:
+        return f"(SELECT d.{column} FROM {t} d WHERE {same} ORDER BY d.id DESC LIMIT 1)"
+
+    op.execute(
+        f"UPDATE {t} SET origin = '', "
+        f"replay_count = (SELECT SUM(d.replay_count) FROM {t} d WHERE {same}), "
+        f"reason = {newest('reason')}, dead_at = {newest('dead_at')}, headers = {newest('headers')}, "
+        f"replayed_at = {newest('replayed_at')} "
+        f"WHERE id = (SELECT MIN(d.id) FROM {t} d WHERE {same}) "
+        f"AND (SELECT COUNT(*) FROM {t} d WHERE {same}) > 1"
+    )
+    op.execute(f"DELETE FROM {t} WHERE id > (SELECT MIN(d.id) FROM {t} d WHERE {same})")

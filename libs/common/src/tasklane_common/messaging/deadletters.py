@@ -1,11 +1,13 @@
 """Dead letters: what a service could not handle, kept in its database until an operator replays it.
 
 Every service consumes the dead-letter queues (``<queue>.dlq``) of the queues it consumes and
-stores each message as a row of its ``dead_letters`` table, then acks it. A message may reach a
-dead-letter queue more than once (a lost ack, an event published twice): the row's key
-``(queue, event_id, origin)`` makes the capture idempotent. ``origin`` is empty for a message's
-first death and names the replay (``"<dead letter id>.<replay count>"``) when a replayed message
-dies again, so each death of a replay gets its own row.
+stores each message as a row of its ``dead_letters`` table, then acks it. A message has one
+record, keyed ``(queue, event_id, origin)`` with ``origin`` empty (older rows may carry the replay
+that produced them): the same death arriving twice (a lost ack, an event published twice) is
+stored once, and the death of a replay goes back to the record it was replayed from, which
+becomes replayable again with its reason, time and death count updated. A replayed record whose
+replay has not died again is not replayed again (``AlreadyReplayed``): that is how one poison
+message used to become thousands of rows.
 
 A replay publishes the original body and headers straight into the original queue (the default
 exchange, routing key = queue name): the other queues bound to the same routing key received
@@ -48,13 +50,18 @@ from tasklane_common.db.engine import Database
 from tasklane_common.errors import PublishError
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Broker, Delivery, DeliveryCallback, OutgoingMessage
-from tasklane_common.messaging.failures import InFlight, holding_while_database_down, requeue_delay, settle
+from tasklane_common.messaging.failures import (
+    REPLAY_COUNT,
+    REPLAYED_FROM,
+    InFlight,
+    holding_while_database_down,
+    requeue_delay,
+    settle,
+)
 from tasklane_common.messaging.topology import QueueSpec, dead_letter_queue
 
 log = get_logger(__name__)
 
-REPLAYED_FROM = "x-tasklane-replayed-from"
-REPLAY_COUNT = "x-tasklane-replay-count"
 # Headers describing a death (RabbitMQ's and ours): a replayed message starts a fresh life.
 DEATH_HEADERS = frozenset(
     {
@@ -148,11 +155,12 @@ def _dead_at(headers: Mapping[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
-def _origin(headers: Mapping[str, Any]) -> str:
-    replayed_from = headers.get(REPLAYED_FROM)
-    if replayed_from is None:
-        return ""
-    return f"{json_safe(replayed_from)}.{json_safe(headers.get(REPLAY_COUNT, 0))}"[:64]
+def _replay_of(headers: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(record id, replay count) when the message is a replay of a dead letter."""
+    try:
+        return int(str(json_safe(headers[REPLAYED_FROM]))), int(str(json_safe(headers.get(REPLAY_COUNT, 0))))
+    except (KeyError, ValueError):
+        return None
 
 
 def letter_row(queue: QueueSpec, delivery: Delivery) -> dict[str, Any]:
@@ -175,7 +183,7 @@ def letter_row(queue: QueueSpec, delivery: Delivery) -> dict[str, Any]:
     return {
         "queue": queue.name,
         "event_id": event_id[:200],
-        "origin": _origin(headers),
+        "origin": "",
         "event_type": event_type,
         "reason": reason_of(headers),
         "body": bytes(delivery.body),
@@ -193,6 +201,22 @@ def replay_headers(headers: Mapping[str, Any], *, replayed_from: int, count: int
     return {**kept, REPLAYED_FROM: str(replayed_from), REPLAY_COUNT: count}
 
 
+class AlreadyReplayed(Exception):
+    """The record was replayed and its replay has not died again: replaying it again would
+    only make another copy of the message."""
+
+    def __init__(self, letter_id: int, replay_count: int) -> None:
+        super().__init__(f"dead letter {letter_id} was already replayed ({replay_count} times)")
+        self.letter_id = letter_id
+        self.replay_count = replay_count
+
+
+def deaths_of(row: Row[Any]) -> int:
+    """How often the message died: once, then once per replay that came back (every replay but
+    an outstanding or successful last one)."""
+    return int(row.replay_count) + (1 if row.replayed_at is None else 0)
+
+
 @dataclass(frozen=True)
 class Replayed:
     id: int
@@ -207,6 +231,8 @@ class BulkReplay:
     replayed: list[Replayed]
     matched: int
     error: str | None = None
+    # With a dry run: the ids that would be replayed (nothing is published).
+    would_replay: list[int] | None = None
 
 
 class DeadLetters:
@@ -266,8 +292,48 @@ class DeadLetters:
             self.duplicates += 1
 
     async def _store(self, row: dict[str, Any]) -> bool:
+        """True when this is a new death (a new record, or a replay that died again)."""
+        t = self.table
+        replay = _replay_of(row["headers"])
         async with self._db.transaction() as session:
-            insert = upsert_insert(session, self.table).values(**row).on_conflict_do_nothing()
+            if replay is not None:
+                letter_id, count = replay
+                # Only the death of the outstanding replay counts: a redelivered copy of an
+                # older death (or of this one, once recorded) changes nothing.
+                died_again = await session.execute(
+                    update(t)
+                    .where(t.c.id == letter_id, t.c.replay_count == count, t.c.replayed_at.is_not(None))
+                    .values(
+                        replayed_at=None,
+                        reason=row["reason"],
+                        headers=row["headers"],
+                        dead_at=row["dead_at"],
+                    )
+                )
+                if died_again.rowcount:  # type: ignore[attr-defined]
+                    return True
+                known = await session.execute(select(t.c.id).where(t.c.id == letter_id))
+                if known.first() is not None:
+                    return False
+                # Replayed from a row since collapsed into the message's record (migration
+                # 'dead letter records'): that record takes the death, if it is not dead already.
+                collapsed = await session.execute(
+                    update(t)
+                    .where(
+                        t.c.queue == row["queue"],
+                        t.c.event_id == row["event_id"],
+                        t.c.origin == "",
+                        t.c.replayed_at.is_not(None),
+                    )
+                    .values(
+                        replayed_at=None, reason=row["reason"], headers=row["headers"], dead_at=row["dead_at"]
+                    )
+                )
+                if collapsed.rowcount:  # type: ignore[attr-defined]
+                    return True
+                # The record was pruned meanwhile: the message starts a new one.
+                row = {**row, "replay_count": count}
+            insert = upsert_insert(session, t).values(**row).on_conflict_do_nothing()
             result = await session.execute(insert)
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -309,7 +375,8 @@ class DeadLetters:
         """Publish the dead letter into its original queue (with confirms), then mark it replayed.
 
         None if there is no such dead letter (or, with ``only_unreplayed``, it was replayed
-        already). Raises ``PublishError`` when the broker does not confirm: nothing is marked.
+        already). Raises ``AlreadyReplayed`` when it was replayed and that replay has not died
+        again, ``PublishError`` when the broker does not confirm: nothing is marked.
         The row stays locked meanwhile, so two operators replaying it at once replay it in turn.
         """
         t = self.table
@@ -319,6 +386,8 @@ class DeadLetters:
             ).one_or_none()
             if row is None or (only_unreplayed and row.replayed_at is not None):
                 return None
+            if row.replayed_at is not None:
+                raise AlreadyReplayed(row.id, row.replay_count)
             count = row.replay_count + 1
             await self._broker.publish_to_queue(
                 row.queue,
@@ -341,10 +410,14 @@ class DeadLetters:
         )
         return Replayed(row.id, row.queue, row.event_id, now, count)
 
-    async def replay_matching(self, *, queue: str | None, ids: list[int] | None, limit: int) -> BulkReplay:
-        """Replay up to ``limit`` dead letters never replayed yet, oldest first, optionally only
-        of ``queue`` or among ``ids``. Stops at the first unconfirmed publish: the result says
-        what went out and why the rest did not."""
+    async def replay_matching(
+        self, *, queue: str | None, ids: list[int] | None, limit: int, dry_run: bool = False
+    ) -> BulkReplay:
+        """Replay up to ``limit`` replayable dead letters (never replayed, or whose replay died
+        again), oldest first, optionally only of ``queue`` or among ``ids``. The candidates are
+        chosen once, before anything is published, so a replay that dies again during the request
+        is not replayed again by it. Stops at the first unconfirmed publish: the result says what
+        went out and why the rest did not. ``dry_run`` only says what would be replayed."""
         t = self.table
         query = select(t.c.id).where(t.c.replayed_at.is_(None)).order_by(t.c.id).limit(limit)
         if queue is not None:
@@ -354,6 +427,9 @@ class DeadLetters:
         async with self._db.read() as session:
             candidates = list((await session.execute(query)).scalars().all())
         result = BulkReplay(replayed=[], matched=len(candidates))
+        if dry_run:
+            result.would_replay = candidates
+            return result
         for letter_id in candidates:
             try:
                 replayed = await self.replay(letter_id, only_unreplayed=True)

@@ -34,6 +34,10 @@ from tasklane_common.messaging.broker import Delivery
 from tasklane_common.messaging.topology import QueueSpec
 
 log = get_logger(__name__)
+
+# Set on a dead letter's replay (tasklane_common.messaging.deadletters): which record, which replay.
+REPLAYED_FROM = "x-tasklane-replayed-from"
+REPLAY_COUNT = "x-tasklane-replay-count"
 T = TypeVar("T")
 
 # Retry in-process only real errors, never PermanentError nor BaseExceptions like cancellation.
@@ -144,7 +148,14 @@ class ConsumerBase:
 
     async def _dead_letter(self, delivery: Delivery, reason: str, **context: object) -> None:
         """Give up on a delivery for good: to the dead-letter queue with ``reason``, logged."""
-        log.error("message_dead_lettered", consumer=self.name, reason=reason, **context)
+        replay = {
+            key: delivery.headers[header]
+            for key, header in (("replay_of_dead_letter", REPLAYED_FROM), ("replay_count", REPLAY_COUNT))
+            if header in delivery.headers
+        }
+        # One line per death; a replay's death names the record it returns to, so an operator
+        # sees one poison message dying again rather than a new one.
+        log.error("message_dead_lettered", consumer=self.name, reason=reason, **replay, **context)
         await settle(delivery.dead_letter(reason), consumer=self.name, what="dead_letter")
 
     def _retrying(self) -> AsyncRetrying:
