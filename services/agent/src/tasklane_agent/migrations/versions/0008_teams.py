@@ -7,7 +7,7 @@ invitation is not asked again. Project names become unique per owner instead of 
 organisation-wide constraint let anyone learn another user's project names by trying them.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ from alembic import op
 from tasklane_common.db.migration_ops import real_schema
 
 revision: str = "0008"
-down_revision: str | None = "0006"  # TEMP: 0007 once dead-letter records land
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
