@@ -138,8 +138,8 @@ async def test_the_newest_version_wins_whatever_the_order(harness: Any, second: 
 
     assert row.version == 2
     assert disabled.state == "disabled"
-    assert message.last_error == f"phone number {second} is disabled"
-    assert event.payload["reason"] == f"phone number {second} is disabled"
+    assert message.last_error == f"phone number {second} is disabled; nothing was sent"
+    assert event.payload["reason"] == f"phone number {second} is disabled; nothing was sent"
     assert len(harness.sim.sent_messages(user)) == 1
 
 

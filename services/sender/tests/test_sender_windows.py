@@ -183,8 +183,10 @@ async def test_outside_the_window_without_a_template_the_reply_fails_with_the_re
         message = await harness.reaches(app, reply.payload["reply_id"], "failed")
         event = await (await harness.events()).wait("message.failed", reply.payload["reply_id"])
 
-    assert message.last_error == "outside the 24-hour window and no template configured"
-    assert event.payload["reason"] == "outside the 24-hour window and no template configured"
+    assert message.last_error == "outside the 24-hour window and no template configured; nothing was sent"
+    assert (
+        event.payload["reason"] == "outside the 24-hour window and no template configured; nothing was sent"
+    )
     assert harness.sim.sent_messages(user) == []
 
 

@@ -38,6 +38,7 @@ from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.telemetry import extract_context, inject_headers, tracer
 from tasklane_sender import claims, windows
 from tasklane_sender.graph import GraphClient, SendOutcome
+from tasklane_sender.identifiers import MAY_HAVE_BEEN_DELIVERED
 from tasklane_sender.outcomes import Settlement
 from tasklane_sender.pacing import Limits
 from tasklane_sender.repository import OutboundMessage
@@ -174,7 +175,8 @@ class Dispatcher:
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("delivery_crashed", error=repr(task.exception()))
+            # The type only: an exception's text (and its arguments) may carry a header or a token.
+            log.error("delivery_crashed", error=type(task.exception()).__name__)
         if self._capacity - len(self._in_flight) == self._min_claim:
             self._wake.set()
 
@@ -210,8 +212,10 @@ class Dispatcher:
             if message.attempts > self._settings.max_attempts:
                 outcome = SendOutcome(
                     "failed",
-                    reason=f"gave up after {self._settings.max_attempts} attempts "
-                    "(the last one did not report back; it may have been delivered)",
+                    reason=f"gave up after {self._settings.max_attempts} attempts: the last one "
+                    "never reported back (its sender stopped or lost its lease during the call); "
+                    f"{MAY_HAVE_BEEN_DELIVERED}",
+                    may_have_arrived=True,
                 )
             else:
                 outcome = await self.graph.send(message, deadline=deadline)

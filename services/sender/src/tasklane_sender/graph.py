@@ -26,6 +26,14 @@ from tasklane_common.logging import get_logger
 from tasklane_common.secrets import SecretsError
 from tasklane_sender import kinds
 from tasklane_sender.errors import PAUSE, Rule, graph_reason, rule_for
+from tasklane_sender.identifiers import (
+    MAYBE_ACCEPTED,
+    NOT_SENT,
+    PHONE_NUMBER_ID_INVALID,
+    TOKEN_INVALID,
+    UnusableToken,
+    valid_phone_number_id,
+)
 from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.repository import OutboundMessage
 from tasklane_sender.settings import SenderSettings
@@ -50,8 +58,12 @@ class SendOutcome:
     retry_at: datetime | None = None
     # For "error": what the table of ``errors`` says follows.
     rule: Rule | None = None
-    # The request went out and no answer came back: Meta may have accepted it.
+    # The request went out and no answer came back: Meta may have accepted it (its retry waits
+    # for the status webhook, see ``ambiguous_retry_s``).
     ambiguous: bool = False
+    # The request may have reached Meta (ambiguous, or a connection that broke after sending):
+    # a final failure says "it may have been delivered" rather than "nothing was sent".
+    may_have_arrived: bool = False
 
 
 class _Outage(Exception):
@@ -136,11 +148,19 @@ class GraphClient:
     async def send(self, message: OutboundMessage, deadline: float | None = None) -> SendOutcome:
         """``deadline``: when (event loop clock) the message's lease runs out. A call that could
         still be in flight then is not made (see ``_LEASE_MARGIN_S``)."""
+        if not valid_phone_number_id(message.phone_number_id):
+            return SendOutcome("failed", reason=f"{PHONE_NUMBER_ID_INVALID}; {NOT_SENT}")
         try:
             headers = await self._headers_for(message.phone_number_id)
         except SecretsError as exc:
             # As if Meta refused the token: the number is not usable until it is configured again.
             return SendOutcome("error", error_code=190, reason=str(exc), rule=PAUSE)
+        except UnusableToken:
+            # Every attempt would fail alike: a permanent failure of this message, at once.
+            return SendOutcome("failed", reason=f"{TOKEN_INVALID}; {NOT_SENT}")
+        request = self._request(message, headers)
+        if isinstance(request, SendOutcome):
+            return request
         # Held around the breaker, not just the POST: the lease check below must come after the
         # wait for a slot, and a skipped call must not count as a breaker's trial.
         async with self._calls:
@@ -153,9 +173,9 @@ class GraphClient:
                 return SendOutcome(
                     "blocked", reason="lease would expire during the call", retry_at=datetime.now(UTC)
                 )
-            return await self._guarded(message, headers)
+            return await self._guarded(message, request)
 
-    async def _guarded(self, message: OutboundMessage, headers: dict[str, str]) -> SendOutcome:
+    async def _guarded(self, message: OutboundMessage, request: httpx.Request) -> SendOutcome:
         breaker = self._breaker(message.phone_number_id)
         now = datetime.now(UTC)
         # pybreaker lets every caller through once the reset timeout has passed; only one trial
@@ -170,7 +190,7 @@ class GraphClient:
         breaker.trial_in_flight = trial
         try:
             with breaker.breaker.calling():
-                outcome = await self._post(message, headers)
+                outcome = await self._post(message, request)
                 if outcome.rule is not None and outcome.rule.outage:
                     raise _Outage(outcome)
         except pybreaker.CircuitBreakerError:
@@ -195,27 +215,44 @@ class GraphClient:
                 breaker.trial_in_flight = False
         return outcome
 
-    async def _post(self, message: OutboundMessage, headers: dict[str, str]) -> SendOutcome:
+    def _request(self, message: OutboundMessage, headers: dict[str, str]) -> httpx.Request | SendOutcome:
+        """The request, or the permanent failure of a message no request can be built for. The
+        exception's text is not kept: a header's encoding error carries the whole header."""
         try:
-            response = await self._http.post(
+            return self._http.build_request(
+                "POST",
                 self.url(message.phone_number_id),
                 json=kinds.request_body(message, now=datetime.now(UTC)),
                 headers=headers,
                 timeout=self._settings.request_timeout_s,
             )
+        except Exception as exc:
+            return SendOutcome(
+                "failed", reason=f"the request could not be built ({type(exc).__name__}); {NOT_SENT}"
+            )
+
+    async def _post(self, message: OutboundMessage, request: httpx.Request) -> SendOutcome:
+        try:
+            response = await self._http.send(request)
         except httpx.TimeoutException as exc:
+            # A connect or pool timeout never reached Meta; a read or write timeout may have.
+            ambiguous = isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout)
             return SendOutcome(
                 "error",
-                reason=f"timeout calling the Graph API ({type(exc).__name__})",
+                reason=f"timeout calling the Graph API ({type(exc).__name__}; "
+                + (f"{MAYBE_ACCEPTED})" if ambiguous else f"{NOT_SENT})"),
                 rule=rule_for(None, None),
-                # A connect or pool timeout never reached Meta; a read timeout may have.
-                ambiguous=isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout),
+                ambiguous=ambiguous,
+                may_have_arrived=ambiguous,
             )
         except httpx.TransportError as exc:
+            # A refused connection never carried the request; a broken one may have.
+            arrived = not isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol)
             return SendOutcome(
                 "error",
                 reason=f"cannot reach the Graph API ({type(exc).__name__}: {exc})",
                 rule=rule_for(None, None),
+                may_have_arrived=arrived,
             )
         body = _json(response)
         if response.is_success:
@@ -223,7 +260,9 @@ class GraphClient:
                 wamid = kinds.accepted_wamid(message.kind, body)
             except kinds.UnreadableAnswer as exc:
                 # Accepted but unreadable: sending again could duplicate, so give up loudly.
-                return SendOutcome("failed", reason=str(exc), http_status=response.status_code)
+                return SendOutcome(
+                    "failed", reason=str(exc), http_status=response.status_code, may_have_arrived=True
+                )
             # None for a read receipt, which has no wamid.
             return SendOutcome("sent", wamid=wamid, http_status=response.status_code)
         error = body.get("error") if isinstance(body, dict) else None

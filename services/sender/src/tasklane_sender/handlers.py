@@ -21,6 +21,7 @@ from tasklane_common.messaging.contracts.agent import ReplyRequested
 from tasklane_common.messaging.contracts.gateway import MessageReceived, NumberConfigured, StatusReceived
 from tasklane_common.telemetry import inject_headers
 from tasklane_sender import holds, kinds, numbers, recipients, tracking, windows
+from tasklane_sender.identifiers import NOT_SENT, PHONE_NUMBER_ID_INVALID, valid_phone_number_id
 from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.repository import OutboundRepository
 from tasklane_sender.settings import SenderSettings
@@ -52,11 +53,18 @@ def register(
             )
         if not reply.kind:
             raise PermanentError(f"reply {reply.reply_id}: no message kind")
-        try:
-            kinds.validate(reply.kind, reply.content)
-            invalid = None
-        except kinds.InvalidContent as exc:
-            invalid = f"invalid {reply.kind} message: {exc}"
+        if len(reply.phone_number_id) > 64:
+            # Too long to be stored (and so to be failed): a bug upstream, like a bad ``to``.
+            raise PermanentError(f"reply {reply.reply_id}: {PHONE_NUMBER_ID_INVALID}")
+        invalid = None
+        if not valid_phone_number_id(reply.phone_number_id):
+            # It would be a segment of the request's URL path ("\r\n" in it crashed every send).
+            invalid = f"{PHONE_NUMBER_ID_INVALID}; {NOT_SENT}"
+        else:
+            try:
+                kinds.validate(reply.kind, reply.content)
+            except kinds.InvalidContent as exc:
+                invalid = f"invalid {reply.kind} message: {exc}"
         now = datetime.now(UTC)
         repo = OutboundRepository(ctx.session)
         queued = await repo.enqueue(
@@ -149,8 +157,11 @@ def register_integrations(
 ) -> None:
     @integrations.on(NumberConfigured)
     async def configure_number(ctx: HandlerContext, number: NumberConfigured) -> None:
+        if not valid_phone_number_id(number.phone_number_id):
+            # No message can be sent from it: dead-lettered with the reason, nothing stored.
+            raise PermanentError(f"number configuration refused: {PHONE_NUMBER_ID_INVALID}")
         now = datetime.now(UTC)
-        if await numbers.store(ctx.session, number, now=now):
+        if await numbers.store(ctx.session, number, now=now, box=directory.box):
             _after_commit(ctx.session, lambda: directory.forget(number.phone_number_id))
             # A newer configuration (a new token, say) is the fix a paused number waits for.
             if number.state == "active" and await holds.resume(ctx.session, number.phone_number_id, now=now):

@@ -27,6 +27,7 @@ from tasklane_common.db.engine import Database
 from tasklane_common.logging import configure_logging, get_logger
 from tasklane_common.messaging.contracts.gateway import NumberConfigured
 from tasklane_common.secrets import SecretBox, SecretsError
+from tasklane_sender.identifiers import TOKEN_INVALID, UnusableToken, valid_token
 from tasklane_sender.settings import SenderSettings
 from tasklane_sender.tables import SCHEMA, numbers
 
@@ -35,8 +36,14 @@ log = get_logger(__name__)
 STATES = frozenset({"active", "disabled", "deleted"})
 
 
-async def store(session: AsyncSession, event: NumberConfigured, *, now: datetime) -> bool:
-    """Keep ``event`` unless a newer (or the same) version is already stored; True if kept."""
+async def store(
+    session: AsyncSession, event: NumberConfigured, *, now: datetime, box: SecretBox | None = None
+) -> bool:
+    """Keep ``event`` unless a newer (or the same) version is already stored; True if kept.
+
+    A token that opens (with ``box``) but cannot be sent in a header is kept all the same, with
+    a warning: the number's messages then fail at once with that reason, rather than going out
+    with another number's token or failing attempt after attempt."""
     if event.state not in STATES:
         log.warning("number_state_unknown", phone_number_id=event.phone_number_id, state=event.state)
     values = {
@@ -58,6 +65,13 @@ async def store(session: AsyncSession, event: NumberConfigured, *, now: datetime
         )
     )
     kept = bool(result.rowcount)  # type: ignore[attr-defined]
+    if kept and event.access_token_encrypted is not None and box is not None and box.configured:
+        try:
+            usable = valid_token(box.open(event.access_token_encrypted, aad=event.phone_number_id))
+        except SecretsError:
+            usable = True  # reported (and paused) when a message needs it, see ``_open``
+        if not usable:
+            log.warning("number_token_invalid", phone_number_id=event.phone_number_id, reason=TOKEN_INVALID)
     log.info(
         "number_configured" if kept else "number_configuration_stale",
         phone_number_id=event.phone_number_id,
@@ -74,6 +88,8 @@ class _Entry:
     token: str | None
     throughput_per_s: int | None
     error: str | None = None
+    # The token opened but cannot go into an HTTP header (``identifiers``).
+    unusable: bool = False
 
 
 class NumberDirectory:
@@ -102,10 +118,13 @@ class NumberDirectory:
     async def token_for(self, phone_number_id: str) -> str | None:
         """The bearer token to send from ``phone_number_id`` with (None: none configured at all).
         Raises ``SecretsError`` when the stored token cannot be opened with the configured keys:
-        sending with another token instead would only be refused, or worse, accepted."""
+        sending with another token instead would only be refused, or worse, accepted; and
+        ``UnusableToken`` when it opened but cannot be sent in a header."""
         entry = await self._entry(phone_number_id)
         if entry.error is not None:
             raise SecretsError(entry.error)
+        if entry.unusable:
+            raise UnusableToken()
         return entry.token
 
     async def throughput_per_s(self, phone_number_id: str) -> int | None:
@@ -127,7 +146,7 @@ class NumberDirectory:
             ).first()
         entry = self._open(phone_number_id, row.access_token_sealed if row else None, now)
         if row is not None:
-            entry = _Entry(entry.expires, entry.token, row.throughput_per_s, entry.error)
+            entry = _Entry(entry.expires, entry.token, row.throughput_per_s, entry.error, entry.unusable)
         self._cache[phone_number_id] = entry
         return entry
 
@@ -136,7 +155,7 @@ class NumberDirectory:
         if sealed is None:
             return _Entry(expires, self._default, None)
         try:
-            return _Entry(expires, self.box.open(sealed, aad=phone_number_id), None)
+            token = self.box.open(sealed, aad=phone_number_id)
         except SecretsError as exc:
             # The reason names keys, never the token.
             log.error("number_token_unreadable", phone_number_id=phone_number_id, reason=str(exc))
@@ -146,6 +165,10 @@ class NumberDirectory:
                 None,
                 f"the access token stored for number {phone_number_id} cannot be opened: {exc}",
             )
+        if not valid_token(token):
+            # Kept out of memory: only the fact that it is unusable matters from now on.
+            return _Entry(expires, None, None, unusable=True)
+        return _Entry(expires, token, None)
 
 
 async def rotate_secrets(db: Database, box: SecretBox | None = None) -> int:

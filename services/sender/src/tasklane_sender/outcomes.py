@@ -24,6 +24,7 @@ from tasklane_common.telemetry import extract_context
 from tasklane_sender import holds, pacing, templates, tracking, windows
 from tasklane_sender.errors import Action, backoff_s
 from tasklane_sender.graph import SendOutcome
+from tasklane_sender.identifiers import MAY_HAVE_BEEN_DELIVERED, MAYBE_ACCEPTED, NOT_SENT, REFUSED
 from tasklane_sender.repository import OutboundMessage, OutboundRepository
 from tasklane_sender.settings import SenderSettings
 
@@ -61,6 +62,22 @@ class Effects:
         current = self.numbers.get(phone_number_id)
         if current is None or self._RANK[effect.action] > self._RANK[current.action]:
             self.numbers[phone_number_id] = effect
+
+
+def _maybe_accepted_before(message: OutboundMessage) -> bool:
+    return message.last_error is not None and MAYBE_ACCEPTED in message.last_error
+
+
+def _with_delivery_note(message: OutboundMessage, outcome: SendOutcome, reason: str) -> str:
+    """End a failure's reason with what the user may have got: nothing (the request never left,
+    or Meta refused every attempt), or possibly the message (an answer was lost on the way)."""
+    if NOT_SENT in reason or MAY_HAVE_BEEN_DELIVERED in reason:
+        return reason
+    if outcome.may_have_arrived or _maybe_accepted_before(message):
+        return f"{reason}; {MAY_HAVE_BEEN_DELIVERED}"
+    if outcome.http_status is not None:
+        return f"{reason}; {REFUSED}"
+    return f"{reason}; {NOT_SENT}"
 
 
 @contextmanager
@@ -207,8 +224,11 @@ class Settlement:
     async def _wait(
         self, message: OutboundMessage, outcome: SendOutcome, *, at: datetime, count: bool
     ) -> OutboundMessage | None:
+        error = outcome.reason
+        if _maybe_accepted_before(message) and MAYBE_ACCEPTED not in error:
+            error = f"{error} (an earlier attempt: {MAYBE_ACCEPTED})"
         settled = await self.repo.reschedule(
-            message, at=at, error=outcome.reason, code=outcome.error_code, now=self.now, count_attempt=count
+            message, at=at, error=error, code=outcome.error_code, now=self.now, count_attempt=count
         )
         if settled is not None and outcome.verdict != "blocked":
             self.tally.retried += 1
@@ -217,6 +237,7 @@ class Settlement:
     async def _fail(
         self, message: OutboundMessage, outcome: SendOutcome, reason: str
     ) -> OutboundMessage | None:
+        reason = _with_delivery_note(message, outcome, reason)
         settled = await self.repo.mark_failed(message, error=reason, code=outcome.error_code, now=self.now)
         if settled is None:
             return None

@@ -2,15 +2,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from tasklane_common.settings import ServiceSettings
+from tasklane_sender.identifiers import DEFAULT_TOKEN_INVALID, valid_token
 
 
 class SenderSettings(ServiceSettings):
     model_config = SettingsConfigDict(
-        env_prefix="TASKLANE_SENDER_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+        env_prefix="TASKLANE_SENDER_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
+        # A refused value may be a token: the error names the setting, never its value.
+        hide_input_in_errors=True,
     )
 
     port: int = 8003
@@ -67,3 +73,11 @@ class SenderSettings(ServiceSettings):
     # How long the per-number access tokens stay cached in a replica (others learn of a change
     # from the database once this expires).
     number_cache_ttl_s: float = 5.0
+
+    @field_validator("access_token")
+    @classmethod
+    def _token_fits_a_header(cls, value: SecretStr | None) -> SecretStr | None:
+        # Refused at start-up: every send with it would fail, each one the same way.
+        if value is not None and not valid_token(value.get_secret_value()):
+            raise ValueError(DEFAULT_TOKEN_INVALID)
+        return value
