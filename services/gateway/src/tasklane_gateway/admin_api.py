@@ -10,13 +10,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tasklane_common.logging import mask_phone
 from tasklane_common.messaging.contracts.agent import ReplyRequested
+from tasklane_common.params import BeforeId, TextFilter, limit_query
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import audit
@@ -165,7 +166,7 @@ def router(
     # -- phone numbers
 
     @api.get("/numbers", **gate.route(Role.ANALYST, "number.list", "phone_number"))
-    async def list_numbers(app_id: str | None = None) -> dict[str, Any]:
+    async def list_numbers(app_id: TextFilter = None) -> dict[str, Any]:
         async with gate.reading() as session:
             rows = await IntegrationsRepository(session).list_numbers(app_id=app_id)
         return {"numbers": [number_view(n) for n in rows]}
@@ -270,14 +271,14 @@ def router(
 
     @api.get("/audit", **gate.route(Role.OPERATOR, "audit.list", "audit_log"))
     async def audit_log(
-        actor: str | None = None,
-        action: str | None = None,
-        target_type: str | None = None,
-        target_id: str | None = None,
-        outcome: str | None = None,
+        actor: TextFilter = None,
+        action: TextFilter = None,
+        target_type: TextFilter = None,
+        target_id: TextFilter = None,
+        outcome: TextFilter = None,
         since: datetime | None = None,
-        before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        before_id: BeforeId = None,
+        limit: Annotated[int, limit_query(500)] = 100,
     ) -> dict[str, Any]:
         """Newest first; pass ``next_before_id`` as ``before_id`` for the next page."""
         if since is not None and since.tzinfo is None:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.auth import GRANTS, ApiKeyAuth, Principal
+from tasklane_common.db.failures import is_bad_input, is_outage
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
@@ -156,6 +157,10 @@ class AdminGate:
             async with self.runtime.db.read() as session:
                 yield session
         except (SQLAlchemyError, OSError) as exc:
+            if is_bad_input(exc):
+                raise HTTPException(422, "a parameter holds a value the database cannot store") from None
+            if not is_outage(exc):
+                raise
             log.error("admin_read_failed", error=type(exc).__name__)
             raise HTTPException(503, "database unavailable, retry") from None
 
@@ -195,6 +200,10 @@ class AdminGate:
             await self._record_rejection(principal, action, target_type, step, target_id, error)
             raise HTTPException(error.status, error.message) from None
         except (SQLAlchemyError, OSError) as exc:
+            if is_bad_input(exc):
+                raise HTTPException(422, "a field holds a value the database cannot store") from None
+            if not is_outage(exc):
+                raise
             log.error("admin_action_failed", action=action, error=type(exc).__name__)
             raise HTTPException(503, "database unavailable, retry") from None
         if self.runtime.relay is not None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import mask_phone
+from tasklane_common.params import Offset, TextFilter, limit_query
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import contacts_repository as repo
@@ -27,8 +28,7 @@ NumberId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Bsuid = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}\.[A-Za-z0-9]{1,128}$")]
 Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 ProfileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, limit_query(500)]
 
 _SEPARATORS = str.maketrans("", "", " -()")
 
@@ -111,11 +111,11 @@ def router(runtime: ServiceRuntime) -> APIRouter:
 
     @api.get("/mappings", **gate.route(Role.OPERATOR, "mapping.list", "mapping"))
     async def list_mappings(
-        phone_number_id: str | None = None,
-        wa_id: str | None = None,
-        bsuid: str | None = None,
-        username: str | None = None,
-        source: str | None = None,
+        phone_number_id: TextFilter = None,
+        wa_id: TextFilter = None,
+        bsuid: TextFilter = None,
+        username: TextFilter = None,
+        source: TextFilter = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> dict[str, Any]:
@@ -204,7 +204,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
 
     @api.get("/unregistered", **gate.route(Role.OPERATOR, "unregistered.list", "unregistered_contact"))
     async def list_unregistered(
-        phone_number_id: str | None = None, limit: Limit = 50, offset: Offset = 0
+        phone_number_id: TextFilter = None, limit: Limit = 50, offset: Offset = 0
     ) -> dict[str, Any]:
         """Senders without a mapping on a number that does not register them automatically,
         most recently seen first."""
