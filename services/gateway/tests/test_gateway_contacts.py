@@ -303,3 +303,26 @@ async def test_admin_reads_refuse_out_of_range_pages_and_nul_bytes_with_422(
     for case, (path, params) in cases.items():
         response = await a.client.get(path, params=params, headers=operator)
         assert response.status_code == 422, (case, response.status_code, response.text)
+
+
+async def test_errors_are_problem_details_as_the_openapi_documents(pair: tuple[Gateway, Gateway]) -> None:
+    """A 422 body matches the documented schema: RFC 9457 problem details, ``detail`` a sentence
+    and ``errors`` one entry per field (the probe saw ``detail`` a string where the spec said list)."""
+    a, _b = pair
+    refused = await a.client.get(MAPPINGS, params={"offset": "-1"}, headers=auth(Role.OPERATOR))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    body = refused.json()
+    assert (body["status"], body["title"], body["instance"]) == (422, "Unprocessable Entity", MAPPINGS)
+    assert isinstance(body["detail"], str)
+    assert [e["loc"] for e in body["errors"]] == [["query", "offset"]]
+    unknown = await a.client.get(f"{MAPPINGS}/no-such-user", headers=auth(Role.OPERATOR))
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    assert unknown.json()["status"] == 404
+
+    spec = (await a.client.get("/openapi.json")).json()
+    documented = spec["paths"][MAPPINGS]["get"]["responses"]
+    for status in ("401", "403", "422"):
+        assert documented[status]["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }, status

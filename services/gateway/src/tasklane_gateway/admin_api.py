@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tasklane_common.logging import mask_phone
@@ -91,13 +89,6 @@ def _changes(patch: BaseModel) -> dict[str, Any]:
     if not changes:
         raise AdminError(400, "nothing to change")
     return changes
-
-
-async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    """422 without the offending input: it may be a secret (a too-long token, say)."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errors]
-    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def router(

@@ -23,10 +23,11 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.routing import iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasklane_common.auth import GRANTS, ApiKeyAuth, Principal
+from tasklane_common.auth import GRANTS, ApiKeyAuth, Bearer, Principal
 from tasklane_common.db.failures import is_bad_input, is_outage
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
@@ -110,7 +111,7 @@ class AdminGate:
     def route(self, role: Role, action: str, target_type: str) -> dict[str, Any]:
         """Keyword arguments for ``@router.<method>(...)``: the guard and its declaration."""
 
-        async def guard(request: Request) -> Principal:
+        async def guard(request: Request, _key: HTTPAuthorizationCredentials | None = Bearer) -> Principal:
             principal = self.auth.authenticate(request.headers.get("authorization"))
             if role not in GRANTS[principal.role]:
                 log.warning(
