@@ -99,11 +99,17 @@ async def test_delete_is_confirmed_with_buttons_and_a_choice_with_a_list(stack: 
 
 
 async def test_a_teammate_is_told_on_their_own_chat(stack: EmbeddedStack) -> None:
-    ben = "447700900778"
-    await stack.chat("hi", from_=ben, name="Ben")  # Ben has written to the number: he is a teammate
+    ben = User(wa_id="447700900778", name="Ben")
+    await stack.chat("hi", from_=str(ben.wa_id), name="Ben")
+    # Writing to the same number makes nobody a teammate: Cleo invites Ben, Ben taps Join.
+    await stack.chat("invite +44 7700 900778", from_="447700900779", name="Cleo")
+    asked = (await stack.simulator.wait_for_message(str(ben.wa_id), count=2, timeout=15))[-1]
+    assert "in the team" in (await _tap(stack, ben, asked, "Join"))[0]
+    joined = await stack.simulator.wait_for_message("447700900779", count=2, timeout=15)
+    assert "Ben joined your team" in str(joined[-1]["body"])
     replies = await stack.chat("ask Ben to prepare the slides by Monday", from_="447700900779", name="Cleo")
     assert "prepare the slides" in replies[0]
-    told = await stack.simulator.wait_for_message(ben, count=2, timeout=15)
+    told = await stack.simulator.wait_for_message(str(ben.wa_id), count=4, timeout=15)
     notice = told[-1]["body"]["text"]["body"]
     assert "Cleo" in notice
     assert "prepare the slides" in notice

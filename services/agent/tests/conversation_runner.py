@@ -1,14 +1,16 @@
 """Scripted conversations: the TOML scripts under ``conversations/`` read into checked dataclasses.
 
 A script is a WhatsApp conversation with a pinned clock and timezone: who writes (the user and,
-for shared projects, teammates of the same organisation), what exists before it starts, each
+for shared projects, teammates: one team with the user, and strangers who write to the same number
+but share no team), what exists before it starts, each
 message (or button press) with the key facts its reply must show, and the end state of the task
 store. Keys are checked strictly, so a typo in a script (or a key that TOML attached to the table
 above it) fails loudly instead of silently checking nothing.
 
 Format (one ``[[conversation]]`` table each; times are the user's local wall clock):
   id, now, tz (pinned; else from the phone), country (GB/US/ES/MX/AR/CO/BR/PT), name,
-  users = [{name, country}] teammates, given_projects = [{name, owner, members}],
+  users = [{name, country}] teammates, strangers = [{name, country}] (same number, no team),
+  given_projects = [{name, owner, members}],
   given = [{title, due, priority, status, project, assignee, owner}], no_tasks, not_notified,
   profile = {timezone, lang} (a string or the acceptable values);
   [[conversation.turn]]: say | press (a button or list row of the last reply), from, at | advance,
@@ -47,8 +49,8 @@ PHONE_PREFIXES = {
 }
 
 _CONVERSATION_KEYS = {
-    "id", "now", "tz", "country", "name", "users", "given_projects", "given", "no_tasks", "profile",
-    "not_notified", "turn", "tasks", "task", "project", "notified",
+    "id", "now", "tz", "country", "name", "users", "strangers", "given_projects", "given", "no_tasks",
+    "profile", "not_notified", "turn", "tasks", "task", "project", "notified",
 }  # fmt: skip
 _TURN_KEYS = {"say", "press", "from", "at", "advance", "expect", "expect_any", "not_expect", "buttons",
               "options", "interactive"}  # fmt: skip
@@ -68,6 +70,7 @@ class Person:
     country: str
     phone: str
     user_id: str
+    team: bool = True  # in the user's team (a stranger is not)
 
 
 @dataclass(frozen=True)
@@ -202,12 +205,12 @@ def _digits(*parts: str, count: int) -> str:
     return str(int(digest, 16))[-count:].rjust(count, "1")
 
 
-def _person(script_id: str, name: str, country: str) -> Person:
+def _person(script_id: str, name: str, country: str, *, team: bool = True) -> Person:
     if country not in PHONE_PREFIXES:
         raise ScriptError(f"{script_id}: unknown country {country!r} (known: {sorted(PHONE_PREFIXES)})")
     prefix, count = PHONE_PREFIXES[country]
     phone = prefix + _digits(script_id, name, "phone", count=count)
-    return Person(name, country, phone, f"cv-{_digits(script_id, name, 'user', count=14)}")
+    return Person(name, country, phone, f"cv-{_digits(script_id, name, 'user', count=14)}", team)
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -295,6 +298,9 @@ def parse(raw: dict[str, Any], source: str) -> Script:
     for mate in raw.get("users", []):
         _keys(mate, {"name", "country"}, f"{where} users")
         teammates.append(_person(sid, mate["name"], mate.get("country", country)))
+    for other in raw.get("strangers", []):
+        _keys(other, {"name", "country"}, f"{where} strangers")
+        teammates.append(_person(sid, other["name"], other.get("country", country), team=False))
     given = []
     for g in raw.get("given", []):
         _keys(g, _GIVEN_KEYS, f"{where} given")

@@ -21,8 +21,9 @@ from tasklane_agent.app import create_app
 from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import reminders, tasks
+from tasklane_agent.teams_repository import TeamRepository
 from tasklane_common.auth import hash_key, new_key
-from tasklane_common.messaging import Envelope
+from tasklane_common.messaging import Envelope, deterministic_id
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import ApiKey, AuthSettings, Role
 from tasklane_common.testing import amqp_url, cleanup_run, new_run_id, real_settings, running
@@ -44,13 +45,20 @@ class Api:
         runtime: ServiceRuntime = self.app.state.runtime
         return runtime
 
-    async def user(self, org: str, name: str, phone: str) -> str:
-        """A profile, as the first WhatsApp message makes it (a +55 number: São Paulo, UTC-3)."""
+    async def user(self, org: str, name: str, phone: str, *, team: bool = True) -> str:
+        """A profile, as the first WhatsApp message makes it (a +55 number: São Paulo, UTC-3), in
+        the number's one team (made by an admin) unless ``team`` is False."""
         user_id = f"user-{uuid.uuid4().hex[:8]}"
         async with self.runtime.db.transaction() as session:
             await ProfileRepository(session).meet(
                 user_id=user_id, org_id=org, address=phone, name=name, default_timezone="UTC", now=NOW
             )
+            if team:
+                teams = TeamRepository(session)
+                team_id = deterministic_id("test-team", org)
+                if await teams.get(team_id) is None:
+                    await teams.create_admin_team(team_id, org, f"Team of {org}", NOW)
+                await teams.join(team_id, user_id, NOW)
         return user_id
 
     async def task(self, owner: str, title: str, **fields: Any) -> dict[str, Any]:
@@ -351,8 +359,12 @@ async def test_projects_with_progress_members_renaming_and_deletion(api: Api) ->
     assert url == f"/api/v1/projects/{project['id']}"
     assert (project["org_id"], project["owner_id"]) == (here, ana)
 
-    duplicate = await api.http.post("/api/v1/projects", json={"owner_id": bia, "name": "website  relaunch"})
+    duplicate = await api.http.post("/api/v1/projects", json={"owner_id": ana, "name": "website  relaunch"})
     assert duplicate.status_code == 409
+    # Another user's name is not taken for Bia: whether Ana has such a project must not show.
+    own = await api.http.post("/api/v1/projects", json={"owner_id": bia, "name": "Website Relaunch"})
+    assert own.status_code == 201, own.text
+    assert (await api.http.delete(own.headers["location"])).status_code == 200
     wrong_org = await api.http.post("/api/v1/projects", json={"owner_id": ana, "org_id": org(), "name": "X"})
     assert wrong_org.status_code == 404
 
@@ -381,7 +393,8 @@ async def test_projects_with_progress_members_renaming_and_deletion(api: Api) ->
         "total"
     ] == 0
 
-    other = (await api.http.post("/api/v1/projects", json={"owner_id": bia, "name": "Hiring"})).json()
+    # Names are unique among the owner's projects (another user's names are not theirs to learn).
+    other = (await api.http.post("/api/v1/projects", json={"owner_id": ana, "name": "Hiring"})).json()
     assert (await api.http.patch(url, json={"name": "HIRING"})).status_code == 409
     renamed = await api.http.patch(url, json={"name": "Website Relaunch 2027"})
     assert renamed.json()["name"] == "Website Relaunch 2027"
@@ -415,12 +428,15 @@ async def test_the_openapi_document_describes_every_route(api: Api) -> None:
         "/api/v1/projects": {"get", "post"},
         "/api/v1/projects/{project_id}": {"get", "patch", "delete"},
         "/api/v1/projects/{project_id}/members/{user_id}": {"post", "delete"},
+        "/api/v1/teams": {"get", "post"},
+        "/api/v1/teams/{team_id}": {"get", "delete"},
+        "/api/v1/teams/{team_id}/members/{user_id}": {"put", "delete"},
     }
     assert {path: set(ops) for path, ops in paths.items()} == expected
     for path, ops in paths.items():
         for method, op in ops.items():
             where = f"{method.upper()} {path}"
-            assert op["tags"] in (["tasks"], ["projects"]), where
+            assert op["tags"] in (["tasks"], ["projects"], ["teams"]), where
             assert op.get("summary"), where
             assert {"401", "403"} <= set(op["responses"]), where
             assert op.get("security"), where

@@ -29,6 +29,7 @@ from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.projects_repository import ProjectRepository
 from tasklane_agent.settings import AgentSettings, LlmSettings
 from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.teams_repository import TeamRepository
 from tasklane_agent.turns import take_turn
 from tasklane_agent.workspace import TaskChanges, Workspace
 from tasklane_common.messaging.contracts.agent import ReplyRequested
@@ -148,6 +149,13 @@ async def meet(session: Any, settings: AgentSettings, script: Script, at: dateti
             await repo.update(person.user_id, at, timezone=script.tz, timezone_source="user")
             profile = await repo.get(person.user_id) or profile
         profiles[person.name] = profile
+    # The user and their teammates are one team, made by an admin; strangers are in none.
+    teams = TeamRepository(session)
+    team = await teams.create_admin_team(f"team-{script.id}"[:36], script.org_id, f"Team {script.id}", at)
+    assert team is not None
+    for person in script.people.values():
+        if person.team:
+            await teams.join(team.id, person.user_id, at)
     return profiles
 
 
@@ -356,7 +364,7 @@ async def check_end(agent: Agent, played: Played, now: datetime) -> None:
             check_tasks(played, who, wanted, views[who], exact=False)
         projects = ProjectRepository(session)
         for p in script.projects:
-            project = await projects.by_name(script.org_id, p.name)
+            project = await projects.by_name(script.org_id, p.name, member=profiles[script.user.name].user_id)
             if project is None:
                 played.fail(f"expected a project {p.name!r}")
                 continue

@@ -35,9 +35,11 @@ from tasklane_agent.memory import ConversationRepository
 from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.settings import LlmSettings
 from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.teams_repository import TeamRepository
 from tasklane_agent.workspace import Workspace
 from tasklane_common.db import Database
 from tasklane_common.db.migrations import upgrade
+from tasklane_common.messaging import deterministic_id
 from tasklane_common.settings import DatabaseSettings
 from tasklane_common.testing import cleanup_run, database_url, new_run_id
 
@@ -78,6 +80,12 @@ class Env:
                 now=NOW,
             )
             await repo.update(user_id, NOW, lang="en", timezone="Europe/London")
+            # Everyone made here is in the number's one team (made by an admin).
+            teams = TeamRepository(session)
+            team_id = deterministic_id("llm-test-team", org)
+            if await teams.get(team_id) is None:
+                await teams.create_admin_team(team_id, org, "Team", NOW)
+            await teams.join(team_id, user_id, NOW)
             profile = await repo.get(user_id)
         assert profile is not None
         return profile

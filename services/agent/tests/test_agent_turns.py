@@ -4,100 +4,29 @@ timezone and language, and what the next message may refer to survives a restart
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
+from turn_helpers import NOW, _say, _team_up, _texts, agent_db
 
-from tasklane_agent.app import MIGRATIONS
 from tasklane_agent.engines.base import Context, EngineReply
 from tasklane_agent.memory import ConversationRepository
 from tasklane_agent.profiles import ProfileRepository
-from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import metadata, reminders
+from tasklane_agent.tables import reminders
 from tasklane_agent.tasks_repository import TaskFilter
-from tasklane_agent.turns import take_turn
 from tasklane_agent.workspace import NotFound, Workspace
 from tasklane_common.db import Database
-from tasklane_common.db.migrations import upgrade
-from tasklane_common.messaging import deterministic_id
 from tasklane_common.messaging.contracts.agent import ReplyRequested
-from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.envelope import Event
-from tasklane_common.settings import DatabaseSettings, LoggingSettings
-from tasklane_common.testing import database_url
-
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 async def db() -> AsyncIterator[Database]:
-    schema = f"t{uuid.uuid4().hex[:10]}_agent"
-    database = Database(
-        DatabaseSettings(url=SecretStr(database_url()), schema_name=schema),
-        logical_schema=metadata.schema or "",
-    )
-    await upgrade(database, MIGRATIONS)
-    try:
+    async with agent_db() as database:
         yield database
-    finally:
-        async with database.engine.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await database.dispose()
-
-
-SETTINGS = AgentSettings(logging=LoggingSettings(level="WARNING"))
-
-
-async def _say(
-    db: Database,
-    phone: str,
-    text: str,
-    engine: Any = None,
-    *,
-    now: datetime = NOW,
-    tap: str | None = None,
-    name: str = "Ana",
-) -> tuple[list[Event], Any]:
-    """One message from ``phone``; ``tap`` makes it a tap on the button or row with that id."""
-    published: list[Event] = []
-
-    async def publish(event: Event, event_id: str) -> None:
-        published.append(event)
-
-    wamid = f"wamid.{uuid.uuid4().hex}"
-    event = MessageReceived(
-        wamid=wamid,
-        phone_number_id="pn-turns",
-        user_id=f"user-{phone}",
-        wa_id=phone,
-        profile_name=name,
-        message_type="interactive" if tap else "text",
-        text=text,
-        reply_id=tap,
-        sent_at=now,
-        received_at=now,
-    )
-    async with db.transaction() as session:
-        result = await take_turn(
-            session,
-            SETTINGS,
-            event,
-            turn_id=deterministic_id("message.received", wamid),
-            now=now,
-            publish=publish,
-            engine=engine,
-        )
-    return published, result
-
-
-def _texts(events: list[Event]) -> str:
-    replies = [e for e in events if isinstance(e, ReplyRequested)]
-    return "\n".join(str(r.content.get("body", "")) for r in replies)
 
 
 class HalfDoneEngine:
@@ -242,6 +171,7 @@ async def test_undo_leaves_a_teammates_later_change_alone(db: Database) -> None:
     ana, ben = "447700900509", "447700900510"
     later = NOW.replace(minute=5)
     await _say(db, ben, "hi", name="Ben")
+    await _team_up(db, ana, ben, names=("Ana", "Ben"))
     await _say(db, ana, "create project Launch")
     await _say(db, ana, "add Ben to the Launch project")
     await _say(db, ana, "add write the press release to the Launch project")
@@ -302,6 +232,7 @@ async def test_a_chosen_language_stays_whatever_the_user_writes_in(db: Database)
 async def test_a_date_only_deadline_is_the_same_day_for_teammates_in_other_timezones(db: Database) -> None:
     ana, bia = "34600111515", "5511988880515"  # Madrid, São Paulo
     await _say(db, bia, "oi", name="Bia")
+    await _team_up(db, ana, bia, names=("Ana", "Bia"))
     await _say(db, ana, "nueva tarea revisar el presupuesto el viernes", name="Ana")
     events, _ = await _say(db, ana, "asígnala a Bia", name="Ana")
     notices = [e for e in events if isinstance(e, ReplyRequested) and e.to == bia]

@@ -5,6 +5,7 @@ sharing the database see after a change (each caches lookups in memory)."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,7 +26,7 @@ from gateway_harness import APP_SECRET, Gateway, watching
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.settings import Role
 
-# A number registered in the integrations with auto_register off (the default number is not
+# A number registered in the integrations with the mapped access policy (the default number is not
 # registered there, so the gateway setting, on by default, applies to it).
 CLOSED = "200000000000777"
 MAPPINGS = "/api/gateway/mappings"
@@ -49,7 +50,7 @@ async def pair(module_run_id: str, clock: PinnedClock) -> AsyncIterator[tuple[Ga
         assert (
             await a.client.post("/api/gateway/apps", json=app, headers=auth(Role.ADMIN))
         ).status_code == 201
-        number = {"phone_number_id": CLOSED, "app_id": "contacts", "auto_register": False}
+        number = {"phone_number_id": CLOSED, "app_id": "contacts", "access_policy": "mapped"}
         response = await a.client.post("/api/gateway/numbers", json=number, headers=auth(Role.ADMIN))
         assert response.status_code == 201
         yield a, b
@@ -255,7 +256,9 @@ async def test_the_mappings_api_refuses_bad_input_and_pages(pair: tuple[Gateway,
         MAPPINGS, json={"phone_number_id": number, "wa_id": new_wa_id()}, headers=operator
     )
     assert as_operator.status_code == 403
-    assert (await a.client.get(f"{MAPPINGS}/no-such-user", headers=operator)).status_code == 404
+    # User ids are UUIDs: another shape is bad input, an unknown UUID is not found.
+    assert (await a.client.get(f"{MAPPINGS}/no-such-user", headers=operator)).status_code == 422
+    assert (await a.client.get(f"{MAPPINGS}/{uuid.uuid4()}", headers=operator)).status_code == 404
 
     first = (
         await a.client.get(MAPPINGS, params={"phone_number_id": number, "wa_id": wa_ids[0]}, headers=operator)
@@ -266,7 +269,7 @@ async def test_the_mappings_api_refuses_bad_input_and_pages(pair: tuple[Gateway,
     assert cleared.status_code == 400
     taken = await a.client.patch(f"{MAPPINGS}/{user_id}", json={"wa_id": wa_ids[1]}, headers=admin)
     assert taken.status_code == 409
-    assert (await a.client.delete(f"{MAPPINGS}/no-such-user", headers=admin)).status_code == 404
+    assert (await a.client.delete(f"{MAPPINGS}/{uuid.uuid4()}", headers=admin)).status_code == 404
 
     pages = [
         (

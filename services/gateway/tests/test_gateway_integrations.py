@@ -471,3 +471,99 @@ async def test_admin_actions_and_refusals_are_in_the_audit_log(gw: Gateway) -> N
         headers=operator,
     )
     assert len(only_ok.json()["entries"]) == 1
+
+
+# A Meta access token as Meta issues it (opaque, visible ASCII, 200+ characters), and the ways an
+# admin's paste goes wrong.
+REAL_TOKEN = "EAAG" + "m0PX4ZCpsBAKZBqZA" * 14 + "ZDZD"
+PASTED_WRONG = [
+    f"\u201c{REAL_TOKEN}\u201d",  # smart quotes from a document
+    f"{REAL_TOKEN[:100]} {REAL_TOKEN[100:]}",  # a space inside
+    f"{REAL_TOKEN[:100]}\r\n{REAL_TOKEN[100:]}",  # a line break inside
+    f"{REAL_TOKEN[:100]}\u00e9{REAL_TOKEN[100:]}",  # non-ASCII
+]
+
+
+async def test_secrets_that_cannot_go_in_a_header_are_refused_without_echo(gw: Gateway) -> None:
+    app_id = await _app(gw)
+    pn = (await _number(gw, app_id))["phone_number_id"]
+    for bad in PASTED_WRONG:
+        cases = [
+            (
+                "post",
+                "/api/gateway/numbers",
+                {"phone_number_id": _uid("p"), "app_id": app_id, "access_token": bad},
+            ),
+            ("patch", f"/api/gateway/numbers/{pn}", {"access_token": bad}),
+            ("post", "/api/gateway/apps", {"app_id": _uid("a"), "name": "x", "app_secret": bad}),
+            ("post", "/api/gateway/apps", {"app_id": _uid("a"), "name": "x", "verify_token": bad}),
+            ("patch", f"/api/gateway/apps/{app_id}", {"app_secret": bad}),
+        ]
+        for method, path, body in cases:
+            response = await gw.client.request(method, path, json=body, headers=ADMIN)
+            assert response.status_code == 422, (path, response.text)
+            assert "visible ASCII" in response.text
+            assert REAL_TOKEN[:40] not in response.text
+            assert REAL_TOKEN[-40:] not in response.text
+    assert (await gw.client.get(f"/api/gateway/numbers/{pn}", headers=ADMIN)).json()["access_token"] == {
+        "set": False
+    }
+    # Every real token is accepted; a pasted trailing newline is trimmed.
+    number = await _number(gw, app_id, access_token=REAL_TOKEN + "\n")
+    assert number["access_token"] == {"set": True}
+
+
+async def test_identifiers_in_paths_must_have_their_documented_shape(gw: Gateway) -> None:
+    bad_ids = ["pn%0D%0Ax", "pn%00", "a" * 65, "pn%20x", "%E2%80%9C1%E2%80%9D"]
+    for bad in bad_ids:
+        cases = [
+            ("post", f"/api/gateway/numbers/{bad}/test-message", {"to": "5511999990000", "text": "hi"}),
+            ("post", f"/api/gateway/numbers/{bad}/test-connection", None),
+            ("get", f"/api/gateway/numbers/{bad}", None),
+            ("patch", f"/api/gateway/numbers/{bad}", {"state": "active"}),
+            ("delete", f"/api/gateway/numbers/{bad}", None),
+            ("get", f"/api/gateway/apps/{bad}", None),
+            ("patch", f"/api/gateway/apps/{bad}", {"name": "x"}),
+            ("delete", f"/api/gateway/apps/{bad}", None),
+            ("get", f"/api/gateway/mappings/{bad}", None),
+            ("patch", f"/api/gateway/mappings/{bad}", {"username": "x"}),
+            ("delete", f"/api/gateway/mappings/{bad}", None),
+        ]
+        for method, path, body in cases:
+            response = await gw.client.request(method, path, json=body, headers=ADMIN)
+            assert response.status_code == 422, (method, path, response.text)
+    # Ids of the documented shape still pass validation (and then are simply unknown).
+    unknown = str(uuid.uuid4().int % 10**15)
+    assert (await gw.client.get(f"/api/gateway/numbers/{unknown}", headers=ADMIN)).status_code == 404
+    assert (await gw.client.get(f"/api/gateway/mappings/{uuid.uuid4()}", headers=ADMIN)).status_code == 404
+    bodies = [
+        ("post", "/api/gateway/apps", {"app_id": _uid("a"), "name": "line\r\nbreak"}),
+        ("post", "/api/gateway/mappings", {"phone_number_id": "pn\r\n", "wa_id": "5511999990000"}),
+        (
+            "post",
+            "/api/gateway/mappings",
+            {"phone_number_id": "pn1", "wa_id": "5511999990001", "username": "a\nb"},
+        ),
+    ]
+    for method, path, body in bodies:
+        response = await gw.client.request(method, path, json=body, headers=ADMIN)
+        assert response.status_code == 422, (path, body, response.text)
+
+
+async def test_test_connection_with_an_unsendable_stored_token_answers_clearly(gw: Gateway) -> None:
+    app_id = await _app(gw)
+    pn = (await _number(gw, app_id, access_token=REAL_TOKEN))["phone_number_id"]
+    # Stored before tokens were checked at the API.
+    async with gw.app.state.runtime.db.transaction() as session:
+        await session.execute(
+            phone_numbers.update()
+            .where(phone_numbers.c.phone_number_id == pn)
+            .values(access_token=BOX.seal(PASTED_WRONG[0], aad=pn))
+        )
+
+    response = await gw.client.post(f"/api/gateway/numbers/{pn}/test-connection", headers=auth(Role.OPERATOR))
+
+    assert response.status_code == 409, response.text
+    assert "stored access token must be visible ASCII" in response.text
+    assert f"PATCH /api/gateway/numbers/{pn}" in response.text
+    assert REAL_TOKEN[:40] not in response.text

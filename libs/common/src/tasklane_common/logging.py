@@ -31,8 +31,36 @@ SECRET_KEYS = (
 )
 _LONG_DIGITS = re.compile(r"(?<![\w.])\+?(\d{3})\d{4,}(\d{2})(?!\w)")
 # user:password@ in URLs (amqp://, postgresql+asyncpg://, https://...).
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):[^@/\s]+@", re.I)
+# The look-behind starts a match only where a scheme can start: without it a long word costs
+# quadratic time.
+_URL_CREDENTIALS = re.compile(
+    r"(?<![a-z0-9+.-])(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):[^@/\s]+@", re.I
+)
+# Credentials inside free text (an exception's message, a traceback, a library's log line, a URL):
+# everything after an Authorization (or Cookie) header's name or after the word Bearer, up to the
+# end of the value, because a malformed token may hold spaces or quotes of its own; the value of a
+# key=value or "key": "value" pair whose key names a secret; and a Meta access token on its own
+# (they start with EAA). Applied to every string of every event, so the rule holds whatever a
+# library or an exception chose to write.
+# The rest of the line, and what follows a line break without indentation: a header value cannot
+# span lines, so that is the tail of a pasted token that had a line break in it.
+_REST_OF_VALUE = r"[^\r\n]*(?:\r?\n[^\s'\"]*)?"
+_HEADER_CREDENTIALS = re.compile(
+    r"(?P<name>\b(?:proxy-)?authorization|\bset-cookie|\bcookie)(?P<sep>['\"]?\s*[:=]\s*)" + _REST_OF_VALUE,
+    re.I,
+)
+_BEARER = re.compile(r"(?P<name>\bbearer)\s+" + _REST_OF_VALUE, re.I)
+_KEYED_SECRET = re.compile(
+    r"(?P<key>(?<![\w-])[\w-]*(?:"
+    + "|".join(map(re.escape, SECRET_KEYS))
+    + r")[\w-]*)(?P<sep>['\"]?\s*[:=]\s*)"
+    r"(?P<value>'[^'\r\n]*'?|\"[^\"\r\n]*\"?|[^\s&,;'\")\]}]+)",
+    re.I,
+)
+_META_TOKEN = re.compile(r"\bEAA[A-Za-z0-9]{16,}")
 _MAX_DEPTH = 8
+# ProcessorFormatter's own keys while a library's record is formatted: not log content.
+_META_KEYS = frozenset({"_record", "_from_structlog"})
 
 
 def mask_phone(value: str) -> str:
@@ -43,8 +71,24 @@ def mask_phone(value: str) -> str:
     return f"{'+' if value.startswith('+') else ''}{digits[:3]}****{digits[-2:]}"
 
 
-def _scrub_text(value: str) -> str:
-    value = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", value)
+def _masked_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    quote = value[0] if value[0] in "'\"" else ""
+    return f"{match.group('key')}{match.group('sep')}{quote}***{quote}"
+
+
+def scrub_text(value: str) -> str:
+    """``value`` with credentials and phone numbers masked: for any text bound for a log."""
+    if "://" in value:
+        value = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", value)
+    lowered = value.lower()
+    # The cheap test first: most log text names no credential at all.
+    if any(word in lowered for word in SECRET_KEYS) or "bearer" in lowered:
+        value = _HEADER_CREDENTIALS.sub(lambda m: f"{m.group('name')}{m.group('sep')}***", value)
+        value = _BEARER.sub(lambda m: f"{m.group('name')} ***", value)
+        value = _KEYED_SECRET.sub(_masked_value, value)
+    if "EAA" in value:
+        value = _META_TOKEN.sub("EAA***", value)
     return _LONG_DIGITS.sub(lambda m: f"{m.group(1)}****{m.group(2)}", value)
 
 
@@ -58,19 +102,24 @@ def _redact(key: str | None, value: Any, depth: int = 0) -> Any:
     if depth >= _MAX_DEPTH:
         return value if isinstance(value, int | float | bool) or value is None else "…"
     if isinstance(value, str):
-        return _scrub_text(value)
+        return scrub_text(value)
     if isinstance(value, dict):
         return {k: _redact(str(k), v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
         return [_redact(None, v, depth + 1) for v in value]
-    return value
+    if value is None or isinstance(value, int | float | bool):
+        return value
+    # Any other object (an exception, a request, a URL) would be rendered by its repr, which can
+    # hold a credential: render it here, where it is scrubbed.
+    return scrub_text(repr(value))
 
 
 def redact_processor(
     _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     for key in list(event_dict):
-        event_dict[key] = _redact(key, event_dict[key])
+        if key not in _META_KEYS:
+            event_dict[key] = _redact(key, event_dict[key])
     return event_dict
 
 

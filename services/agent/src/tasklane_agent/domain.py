@@ -1,7 +1,9 @@
 """The agent's domain, as the rest of the agent sees it (rows are mapped to these by repositories).
 
-An *organisation* is the business phone number users write to ("the users mapped to the same
-integration"): projects are shared within it, teammates are found in it by name.
+A user is a person on one business number (``org_id``, the phone number id they write to). Users
+of one number are strangers to each other until they share a *team* (``teams_repository``): an
+admin's, or one they joined by accepting an invitation. Only teammates are found by name, get
+tasks assigned, join each other's projects, and are told what the others did.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Profile:
     lang_source: str  # country | detected | user
     timezone: str
     timezone_source: str  # country | default | user
+    updated_at: datetime | None = None  # their last message (or change), UTC
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from tasklane_agent.deadlines import zone
+from tasklane_agent.engines.base import Button, Outgoing
 from tasklane_agent.i18n import format_due, t
+from tasklane_agent.outgoing import as_message
 from tasklane_agent.workspace import Effects, Notice
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.messaging.contracts.agent import ReplyRequested
@@ -16,8 +19,22 @@ from tasklane_common.messaging.envelope import Event
 Publish = Callable[[Event, str], Awaitable[object]]
 
 
+# What WhatsApp would turn into a link: a scheme, "www.", or a dotted name ending in letters.
+_LINKISH = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)|\b(?:[\w-]+\.)+[a-z]{2,}\b")
+
+
+def defang(text: str) -> str:
+    """``text`` with what would become a link broken up ("example[.]com", "https[:]//"): a notice
+    carries a teammate's words, and a link in them must not be one tap away."""
+
+    def broken(match: re.Match[str]) -> str:
+        return match.group(0).replace("://", "[:]//").replace(".", "[.]")
+
+    return _LINKISH.sub(broken, text)
+
+
 def render_notice(notice: Notice, now: datetime) -> str:
-    params = dict(notice.params)
+    params = {k: defang(v) if isinstance(v, str) else v for k, v in notice.params.items()}
     if notice.key == "notice_assigned":
         due_at = params.pop("due_at", None)
         has_time = bool(params.pop("due_has_time", False))
@@ -28,8 +45,11 @@ def render_notice(notice: Notice, now: datetime) -> str:
             else ""
         )
         params["due"] = f" — {due}" if due else ""
+    key = notice.key
+    if key == "invite_question" and not params.get("who"):
+        key = "invite_question_anon"  # the inviter has no phone number to show (a BSUID user)
     params["who"] = params.get("who") or t(notice.to.lang, "someone")
-    return t(notice.to.lang, notice.key, **params)
+    return t(notice.to.lang, key, **params)
 
 
 async def publish_effects(effects: Effects, publish: Publish, *, seed: str, now: datetime) -> None:
@@ -38,14 +58,16 @@ async def publish_effects(effects: Effects, publish: Publish, *, seed: str, now:
         await publish(event, event_id)
     for number, notice in enumerate(effects.notices):
         reply_id = deterministic_id("notice", seed, str(number))
+        buttons = tuple(Button(id_, t(notice.to.lang, label)) for id_, label in notice.buttons)
+        kind, content = as_message(Outgoing(render_notice(notice, now), buttons=buttons))
         await publish(
             ReplyRequested(
                 reply_id=reply_id,
                 phone_number_id=notice.to.org_id,
                 to=notice.to.address,
                 user_id=notice.to.user_id,
-                kind="text",
-                content={"body": render_notice(notice, now), "preview_url": False},
+                kind=kind,
+                content=content,
             ),
             reply_id,
         )

@@ -1,4 +1,4 @@
-"""Who a user is to the agent: their organisation, name, language and timezone.
+"""Who a user is to the agent: the number they write to, their name, language and timezone.
 
 A profile is created from the first message and refreshed by later ones. Until the user says
 otherwise, the timezone comes from the phone number's country (and area, where a country spans
@@ -86,6 +86,7 @@ def _profile(row: Any) -> Profile:
         lang_source=row.lang_source,
         timezone=row.timezone,
         timezone_source=row.timezone_source,
+        updated_at=row.updated_at.replace(tzinfo=UTC) if row.updated_at.tzinfo is None else row.updated_at,
     )
 
 
@@ -138,21 +139,30 @@ class ProfileRepository:
             .values(**values, updated_at=now.astimezone(UTC))
         )
 
-    async def in_org_named(self, org_id: str, name: str) -> list[Profile]:
-        """Teammates whose display name is ``name`` or starts with it as a word ("Ana" → "Ana Souza")."""
+    async def named_among(self, user_ids: set[str], name: str) -> list[Profile]:
+        """Those of ``user_ids`` whose display name is ``name`` or starts with it as a word ("Ana"
+        → "Ana Souza"): a user's teammates, never the number's other users."""
         key = name_key(name)
-        if not key:
+        if not key or not user_ids:
             return []
         rows = await self.session.execute(
             select(profiles)
             .where(
-                profiles.c.org_id == org_id,
+                profiles.c.user_id.in_(sorted(user_ids)),
                 (profiles.c.name_key == key) | profiles.c.name_key.startswith(key + " ", autoescape=True),
             )
             .order_by(profiles.c.name_key, profiles.c.user_id)
             .limit(10)
         )
         return [_profile(r) for r in rows]
+
+    async def by_address(self, org_id: str, address: str) -> Profile | None:
+        row = (
+            await self.session.execute(
+                select(profiles).where(profiles.c.org_id == org_id, profiles.c.address == address).limit(1)
+            )
+        ).first()
+        return _profile(row) if row is not None else None
 
     async def many(self, user_ids: list[str]) -> dict[str, Profile]:
         if not user_ids:

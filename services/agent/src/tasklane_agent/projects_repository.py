@@ -36,12 +36,16 @@ class ProjectRepository:
         row = (await self.session.execute(select(projects).where(projects.c.id == project_id))).first()
         return project_of(row) if row is not None else None
 
-    async def by_name(self, org_id: str, name: str) -> Project | None:
-        row = (
-            await self.session.execute(
-                select(projects).where(projects.c.org_id == org_id, projects.c.name_key == name_key(name))
-            )
-        ).first()
+    async def by_name(self, org_id: str, name: str, *, member: str | None) -> Project | None:
+        """The project called ``name`` (case and accents aside) among those ``member`` belongs to
+        (any of the number's, for the admin API), the member's own first."""
+        query = select(projects).where(projects.c.org_id == org_id, projects.c.name_key == name_key(name))
+        if member is not None:
+            query = query.join(
+                project_members,
+                and_(project_members.c.project_id == projects.c.id, project_members.c.user_id == member),
+            ).order_by((projects.c.owner_id != member), projects.c.created_at)
+        row = (await self.session.execute(query.limit(1))).first()
         return project_of(row) if row is not None else None
 
     async def search(self, org_id: str | None, words: str, *, member: str | None) -> list[Project]:

@@ -63,7 +63,8 @@ projects = Table(
     Column("name_key", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("org_id", "name_key"),
+    # Unique per owner, not per number: a number-wide rule told anyone which names were taken.
+    UniqueConstraint("owner_id", "name_key"),
 )
 
 project_members = Table(
@@ -90,6 +91,53 @@ profiles = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index(None, "org_id", "name_key"),
+    Index(None, "org_id", "address"),
+)
+
+# Who may work together (see ``teams``): a team is made by an admin (``kind`` admin, named) or is
+# a member's personal team that others joined by accepting an invitation (``kind`` invite).
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(200), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("name_key", Text, nullable=True),
+    Column("owner_id", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("kind IN ('admin', 'invite')", name="kind"),
+    UniqueConstraint("org_id", "name_key"),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("team_id", String(36), primary_key=True),
+    Column("user_id", String(200), primary_key=True),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    Index(None, "user_id"),
+)
+
+# Every invitation and its answer. ``address`` is the invitee's number as the inviter typed it
+# (digits): the invitee may not have written yet, and is asked when they do.
+team_invites = Table(
+    "team_invites",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("org_id", String(200), nullable=False),
+    Column("inviter_id", String(200), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("invitee_id", String(200), nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("asked_at", DateTime(timezone=True), nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('pending', 'accepted', 'declined')", name="status"),
+    Index(None, "org_id", "address", "status"),
+    Index(None, "inviter_id", "status"),
 )
 
 # Recent memory of each conversation. Both turns of one exchange carry the user's wamid.

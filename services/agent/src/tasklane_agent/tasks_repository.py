@@ -201,6 +201,23 @@ class TaskRepository:
         )
         return int(total.scalar_one())
 
+    async def assigned_between(self, user_id: str, others: set[str]) -> list[Task]:
+        """Open tasks of ``user_id`` assigned to one of ``others``, or of one of ``others``
+        assigned to ``user_id``."""
+        if not others:
+            return []
+        rows = await self.session.execute(
+            select(tasks).where(
+                tasks.c.status == "open",
+                tasks.c.deleted_at.is_(None),
+                or_(
+                    and_(tasks.c.user_id == user_id, tasks.c.assignee_id.in_(sorted(others))),
+                    and_(tasks.c.assignee_id == user_id, tasks.c.user_id.in_(sorted(others))),
+                ),
+            )
+        )
+        return [task_of(r) for r in rows]
+
     async def counts_by_status(self, project_id: str) -> dict[str, int]:
         rows = await self.session.execute(
             select(tasks.c.status, func.count())

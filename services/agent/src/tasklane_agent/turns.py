@@ -34,6 +34,20 @@ from tasklane_common.messaging.contracts.gateway import MessageReceived
 
 # Messages the engines read: typed text, and taps on the buttons and lists they sent.
 READABLE = frozenset({"text", "interactive", "button"})
+# Not messages but things that happened to one (a reaction, an edit, a deletion) or notices Meta
+# writes (number changed, a first contact): answering them would only cost the business money.
+NON_MESSAGES = frozenset({"reaction", "system", "edit", "revoke", "request_welcome", "unknown"})
+_NON_MESSAGE_UNSUPPORTED = frozenset({"edit", "revoke", "deleted", "reaction"})
+
+
+def is_non_message(event: MessageReceived) -> bool:
+    if event.message_type in NON_MESSAGES:
+        return True
+    unsupported = event.raw.get("unsupported") if isinstance(event.raw, dict) else None
+    kind = unsupported.get("type") if isinstance(unsupported, dict) else None
+    return event.message_type == "unsupported" and kind in _NON_MESSAGE_UNSUPPORTED
+
+
 HISTORY_TURNS = 10
 
 
@@ -82,6 +96,8 @@ async def take_turn(
         default_timezone=settings.default_timezone,
         now=now,
     )
+    if is_non_message(event):
+        return TurnResult("ignored", "none")
     text = (event.text or "").strip()
     # A language the user chose ("speak Spanish") stays, whatever they write in.
     pinned = profile.lang_source == "user"
@@ -117,6 +133,8 @@ async def take_turn(
         lang = context.lang
     else:
         reply = EngineReply("unsupported_message_type", [Outgoing(t(lang, "unsupported"))], "rules")
+    # Invitations made before this user wrote (or while WhatsApp's window to them was closed).
+    await workspace.ask_waiting_invites()
     if lang != profile.lang and profile.lang_source != "user" and reply.intent != "set_language":
         await profiles.update(profile.user_id, now, lang=lang, lang_source="detected")
     await memory.save_state(state, now)

@@ -1,4 +1,4 @@
-"""Every operation on tasks and projects, for one actor: the tools all engines and the REST API use.
+"""Every operation on tasks, projects and teams, for one actor: the tools all engines and the REST API use.
 
 A ``Workspace`` is bound to who acts (a user, or an admin key of the REST API) when it is built.
 No method takes a user id to act for: a tool call can only name tasks, and a task the actor cannot
@@ -22,7 +22,7 @@ from tasklane_agent.workspace_base import (
     WorkspaceError,
     clean_title,
 )
-from tasklane_agent.workspace_projects import ProjectTools
+from tasklane_agent.workspace_teams import TeamTools
 
 __all__ = [
     "UNSET",
@@ -40,5 +40,5 @@ __all__ = [
 ]
 
 
-class Workspace(ProjectTools):
+class Workspace(TeamTools):
     """Every tool for one actor (see the module docstring)."""

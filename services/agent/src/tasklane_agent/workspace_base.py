@@ -15,6 +15,7 @@ from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.projects_repository import ProjectRepository
 from tasklane_agent.rows import snapshot
 from tasklane_agent.tasks_repository import TaskRepository, TaskScope
+from tasklane_agent.teams_repository import TeamRepository
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.messaging.envelope import Event
 
@@ -79,6 +80,8 @@ class Notice:
     to: Profile
     key: str
     params: dict[str, Any]
+    # Reply buttons: (id, catalogue key of the label).
+    buttons: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -129,6 +132,7 @@ class WorkspaceBase:
         self.tasks = TaskRepository(session)
         self.projects = ProjectRepository(session)
         self.profiles = ProfileRepository(session)
+        self.teams = TeamRepository(session)
         self.planner = planner
         self.effects = Effects()
         self._seed = seed
@@ -179,11 +183,24 @@ class WorkspaceBase:
             raise NotFound(f"no task {task_id!r} visible to you")
         return task
 
-    async def _teammate(self, user_id: str, org_id: str | None = None) -> Profile:
+    async def _teammate(self, user_id: str, owner_id: str) -> Profile:
+        """``user_id`` as someone who may work on ``owner_id``'s task: they share a team. Sharing
+        a number is not enough, or any stranger could hand their text to any user."""
         found = await self.profiles.get(user_id)
-        if found is None or found.org_id != (org_id or self.org_id):
-            raise NotFound("no such teammate in your organisation")
+        if found is None or not await self.teams.share_team(owner_id, user_id):
+            raise NotFound("no such teammate in your team")
         return found
+
+    async def _notify(self, to: Profile, key: str, params: dict[str, Any]) -> None:
+        """Tell ``to`` what the actor did, only while they share a team: what a notice carries (a
+        title, a project's name) is the actor's text, and the business number must not carry it
+        to anyone outside the actor's team."""
+        if self.actor is not None and (
+            to.user_id == self.actor.user_id
+            or not await self.teams.share_team(self.actor.user_id, to.user_id)
+        ):
+            return
+        self.effects.notices.append(Notice(to, key, params))
 
     async def _may_see(self, project: Project) -> bool:
         return self.actor is None or await self.projects.is_member(project.id, self.actor.user_id)

@@ -14,7 +14,6 @@ from tasklane_agent.workspace_base import (
     Conflict,
     Forbidden,
     NotFound,
-    Notice,
     TaskChanges,
     WorkspaceError,
 )
@@ -30,15 +29,17 @@ from tasklane_common.messaging.contracts.agent import (
 
 class ProjectTools(TaskTools):
     async def teammates_named(self, name: str) -> list[Profile]:
-        if self.org_id is None:
+        """The actor's teammates answering to ``name``; nobody else on the number is ever found."""
+        if self.actor is None:
             return []
-        return await self.profiles.in_org_named(self.org_id, name)
+        mates = await self.teams.teammate_ids(self.actor.user_id)
+        return await self.profiles.named_among(mates, name)
 
     async def find_projects(self, name: str) -> list[Project]:
         """Projects matching ``name``: the exact one alone when it exists."""
         if self.org_id is not None:
-            exact = await self.projects.by_name(self.org_id, name)
-            if exact is not None and await self._may_see(exact):
+            exact = await self.projects.by_name(self.org_id, name, member=self.actor_id)
+            if exact is not None:
                 return [exact]
         found = await self.projects.search(self.org_id, name, member=self.actor_id)
         return found
@@ -55,7 +56,9 @@ class ProjectTools(TaskTools):
             raise WorkspaceError("a project needs a name")
         if owner is None or self.org_id is None:
             raise WorkspaceError("owner_id and org_id are required when no user acts")
-        if await self.projects.by_name(self.org_id, name) is not None:
+        # Only a name among the projects the owner sees is taken: that another user of the number
+        # has a project of that name must not show (it would let anyone probe for names).
+        if await self.projects.by_name(self.org_id, name, member=owner) is not None:
             raise Conflict(f"a project named {name!r} exists already")
         project = Project(self._new_id("project"), self.org_id, owner, name, self.now, self.now)
         await self.projects.insert(project)
@@ -67,8 +70,10 @@ class ProjectTools(TaskTools):
 
     async def add_member(self, project_id: str, member: Profile) -> bool:
         project = await self.project(project_id)
-        if member.org_id != project.org_id:
-            raise NotFound("no such teammate in your organisation")
+        # Members come from the team of whoever shares it (the owner, for the admin API).
+        sharer = self.actor_id or project.owner_id
+        if member.org_id != project.org_id or not await self.teams.share_team(sharer, member.user_id):
+            raise NotFound("no such teammate in your team")
         added = await self.projects.add_member(project.id, member.user_id, self.now)
         if added:
             self._emit(
@@ -76,12 +81,10 @@ class ProjectTools(TaskTools):
                 f"{project.id}:{member.user_id}",
             )
             if member.user_id != self.actor_id:
-                self.effects.notices.append(
-                    Notice(
-                        member,
-                        "notice_added",
-                        {"who": self.actor.name if self.actor else "", "project": project.name},
-                    )
+                await self._notify(
+                    member,
+                    "notice_added",
+                    {"who": self.actor.name if self.actor else "", "project": project.name},
                 )
         return added
 
@@ -118,7 +121,7 @@ class ProjectTools(TaskTools):
         name = " ".join(name.split())[:200]
         if not name_key(name):
             raise WorkspaceError("a project needs a name")
-        taken = await self.projects.by_name(project.org_id, name)
+        taken = await self.projects.by_name(project.org_id, name, member=project.owner_id)
         if taken is not None and taken.id != project.id:
             raise Conflict(f"a project named {name!r} exists already")
         if name == project.name:

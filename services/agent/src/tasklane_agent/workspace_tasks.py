@@ -18,7 +18,6 @@ from tasklane_agent.tasks_repository import TaskFilter, TaskScope
 from tasklane_agent.workspace_base import (
     UNSET,
     Forbidden,
-    Notice,
     TaskChanges,
     WorkspaceBase,
     WorkspaceError,
@@ -60,7 +59,7 @@ class TaskTools(WorkspaceBase):
         project = await self._project_for_task(project_id)
         due = stored_deadline(due_at, due_has_time)
         if assignee_id is not None:
-            await self._teammate(assignee_id)  # refused before anything is written
+            await self._teammate(assignee_id, owner)  # refused before anything is written
         task = Task(
             id=self._new_id("task"),
             user_id=owner,
@@ -134,7 +133,7 @@ class TaskTools(WorkspaceBase):
         """Apply ``changes``; a change to what the task already is writes and emits nothing."""
         task = await self.task(task_id, lock=True)
         if changes.assignee_id not in (UNSET, None):
-            await self._teammate(changes.assignee_id, task.org_id)  # refused before anything is written
+            await self._teammate(changes.assignee_id, task.user_id)  # refused before anything is written
         updated = task
         if changes.title is not None:
             updated = dataclasses.replace(updated, title=clean_title(changes.title))
@@ -194,8 +193,8 @@ class TaskTools(WorkspaceBase):
         if self.actor is not None and task.user_id != self.actor.user_id:
             owner = await self.profiles.get(task.user_id)
             if owner is not None:
-                self.effects.notices.append(
-                    Notice(owner, "notice_completed", {"who": self.actor.name or "", "title": task.title})
+                await self._notify(
+                    owner, "notice_completed", {"who": self.actor.name or "", "title": task.title}
                 )
         await self._replan(done)
         return done, following
@@ -341,7 +340,7 @@ class TaskTools(WorkspaceBase):
         return len(mine)
 
     async def _assign(self, task: Task, assignee_id: str | None) -> Task:
-        assignee = await self._teammate(assignee_id, task.org_id) if assignee_id is not None else None
+        assignee = await self._teammate(assignee_id, task.user_id) if assignee_id is not None else None
         assigned = dataclasses.replace(task, assignee_id=assignee_id, updated_at=self.now)
         await self.tasks.save(assigned)
         # Whoever does a project's task sees the project from then on.
@@ -355,17 +354,15 @@ class TaskTools(WorkspaceBase):
                 f"{task.project_id}:{assignee_id}",
             )
         if assignee is not None and assignee.user_id != self.actor_id:
-            self.effects.notices.append(
-                Notice(
-                    assignee,
-                    "notice_assigned",
-                    {
-                        "who": self.actor.name if self.actor else "",
-                        "title": assigned.title,
-                        "due_at": assigned.due_at.isoformat() if assigned.due_at else None,
-                        "due_has_time": assigned.due_has_time,
-                    },
-                )
+            await self._notify(
+                assignee,
+                "notice_assigned",
+                {
+                    "who": self.actor.name if self.actor else "",
+                    "title": assigned.title,
+                    "due_at": assigned.due_at.isoformat() if assigned.due_at else None,
+                    "due_has_time": assigned.due_has_time,
+                },
             )
         return assigned
 

@@ -6,16 +6,17 @@ is set, never its value, and a validation error never echoes the input.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import APIRouter, HTTPException, Path, Request, Response
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from tasklane_common.logging import mask_phone
 from tasklane_common.messaging.contracts.agent import ReplyRequested
-from tasklane_common.params import BeforeId, TextFilter, limit_query
+from tasklane_common.params import NO_CONTROL, BeforeId, TextFilter, limit_query
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import audit
@@ -25,9 +26,42 @@ from tasklane_gateway.graph_probe import GraphProbe
 from tasklane_gateway.integrations import Integrations, app_view, number_view
 from tasklane_gateway.integrations_repository import DELETED, IntegrationsRepository
 
-Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+IDENT = r"^[A-Za-z0-9_.-]{1,64}$"
+# Meta's ids are digits; the docs promise this wider shape, so it stays accepted.
+Ident = Annotated[str, StringConstraints(pattern=IDENT)]
+AppIdPath = Annotated[str, Path(pattern=IDENT, description="An app id, `[A-Za-z0-9_.-]{1,64}`.")]
+NumberIdPath = Annotated[str, Path(pattern=IDENT, description="A phone number id, `[A-Za-z0-9_.-]{1,64}`.")]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL),
+]
+# What can follow "Bearer " in a header: visible ASCII, no whitespace. Meta's tokens are opaque
+# but always of that kind (EAA... and 200+ characters); a pasted token in smart quotes, or with a
+# line break inside, is not, and would fail every send.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+SHAPE_RULE = (
+    "must be visible ASCII characters without spaces or line breaks "
+    "(no smart quotes or other characters pasted from a document)"
+)
+
+
+def header_safe(value: str) -> bool:
+    return _HEADER_SAFE.fullmatch(value) is not None
+
+
+def _secret_shape(value: str) -> str:
+    # The message names the rule, never the value.
+    if not header_safe(value):
+        raise ValueError(SHAPE_RULE)
+    return value
+
+
+# Ends are trimmed (a pasted trailing newline is harmless); anything else odd is refused.
+Secret = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
+    AfterValidator(_secret_shape),
+]
 Display = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()-]{2,30}$")]
 Throughput = Annotated[int, Field(ge=1, le=1000)]
 
@@ -58,7 +92,7 @@ class NumberIn(BaseModel):
     state: Literal["active", "disabled"] = "active"
     throughput_per_s: Throughput | None = None
     # Absent: the gateway's TASKLANE_GATEWAY_AUTO_REGISTER.
-    auto_register: bool | None = None
+    access_policy: Literal["open", "mapped"] | None = None
 
 
 class NumberPatch(BaseModel):
@@ -69,7 +103,7 @@ class NumberPatch(BaseModel):
     access_token: Secret | None = None
     state: Literal["active", "disabled"] | None = None
     throughput_per_s: Throughput | None = None
-    auto_register: bool | None = None
+    access_policy: Literal["open", "mapped"] | None = None
 
 
 class TestMessageIn(BaseModel):
@@ -78,7 +112,7 @@ class TestMessageIn(BaseModel):
     text: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
-_NOT_NULL = {"name", "app_id", "state", "auto_register"}
+_NOT_NULL = {"name", "app_id", "state", "access_policy"}
 
 
 def _changes(patch: BaseModel) -> dict[str, Any]:
@@ -97,7 +131,7 @@ def router(
     registry: AppRegistry,
     probe: GraphProbe,
     *,
-    default_auto_register: bool = True,
+    default_access_policy: str = "open",
 ) -> APIRouter:
     gate = AdminGate(runtime)
     api = APIRouter(prefix=ADMIN_PREFIX, tags=["gateway admin"])
@@ -129,7 +163,7 @@ def router(
         return app_view(app)
 
     @api.get("/apps/{app_id}", **gate.route(Role.OPERATOR, "app.read", "app"))
-    async def get_app(app_id: str) -> dict[str, Any]:
+    async def get_app(app_id: AppIdPath) -> dict[str, Any]:
         async with gate.reading() as session:
             repo = IntegrationsRepository(session)
             app = await repo.get_app(app_id)
@@ -139,7 +173,7 @@ def router(
         return {**app_view(app), "phone_numbers": [n.phone_number_id for n in numbers]}
 
     @api.patch("/apps/{app_id}", **gate.route(Role.ADMIN, "app.update", "app"))
-    async def update_app(app_id: str, body: AppPatch, request: Request) -> dict[str, Any]:
+    async def update_app(app_id: AppIdPath, body: AppPatch, request: Request) -> dict[str, Any]:
         async with gate.audited(request, target_id=app_id) as step:
             changes = _changes(body)
             step.details["fields"] = sorted(changes)
@@ -148,7 +182,7 @@ def router(
         return app_view(app)
 
     @api.delete("/apps/{app_id}", status_code=204, **gate.route(Role.ADMIN, "app.delete", "app"))
-    async def delete_app(app_id: str, request: Request) -> Response:
+    async def delete_app(app_id: AppIdPath, request: Request) -> Response:
         async with gate.audited(request, target_id=app_id) as step:
             await integrations.delete_app(step.session, app_id)
         registry.invalidate()
@@ -175,7 +209,8 @@ def router(
                 access_token=body.access_token,
                 state=body.state,
                 throughput_per_s=body.throughput_per_s,
-                auto_register=(default_auto_register if body.auto_register is None else body.auto_register),
+                # Stored as whether unknown senders become users: the two policies there are.
+                auto_register=(body.access_policy or default_access_policy) == "open",
                 now=now(),
             )
             step.details["version"] = number.version
@@ -183,7 +218,7 @@ def router(
         return number_view(number)
 
     @api.get("/numbers/{phone_number_id}", **gate.route(Role.ANALYST, "number.read", "phone_number"))
-    async def get_number(phone_number_id: str) -> dict[str, Any]:
+    async def get_number(phone_number_id: NumberIdPath) -> dict[str, Any]:
         async with gate.reading() as session:
             number = await IntegrationsRepository(session).get_number(phone_number_id)
         if number is None or number.state == DELETED:
@@ -191,10 +226,14 @@ def router(
         return number_view(number)
 
     @api.patch("/numbers/{phone_number_id}", **gate.route(Role.ADMIN, "number.update", "phone_number"))
-    async def update_number(phone_number_id: str, body: NumberPatch, request: Request) -> dict[str, Any]:
+    async def update_number(
+        phone_number_id: NumberIdPath, body: NumberPatch, request: Request
+    ) -> dict[str, Any]:
         async with gate.audited(request, target_id=phone_number_id) as step:
             changes = _changes(body)
             step.details["fields"] = sorted(changes)
+            if "access_policy" in changes:
+                changes["auto_register"] = changes.pop("access_policy") == "open"
             number = await integrations.update_number(step.session, phone_number_id, changes, now())
             step.details["version"] = number.version
         registry.invalidate()
@@ -205,7 +244,7 @@ def router(
         status_code=204,
         **gate.route(Role.ADMIN, "number.delete", "phone_number"),
     )
-    async def delete_number(phone_number_id: str, request: Request) -> Response:
+    async def delete_number(phone_number_id: NumberIdPath, request: Request) -> Response:
         async with gate.audited(request, target_id=phone_number_id) as step:
             number = await integrations.delete_number(step.session, phone_number_id, now())
             step.details["version"] = number.version
@@ -216,7 +255,7 @@ def router(
         "/numbers/{phone_number_id}/test-connection",
         **gate.route(Role.OPERATOR, "number.test_connection", "phone_number"),
     )
-    async def test_connection(phone_number_id: str, request: Request) -> dict[str, Any]:
+    async def test_connection(phone_number_id: NumberIdPath, request: Request) -> dict[str, Any]:
         """One real Graph API call with the number's own token: does Meta accept it?"""
         async with gate.audited(request, target_id=phone_number_id) as step:
             number = await IntegrationsRepository(step.session).get_number(phone_number_id)
@@ -225,6 +264,13 @@ def router(
             token = integrations.open_access_token(number)
             if token is None:
                 raise AdminError(409, "this phone number has no access token")
+            if not header_safe(token):
+                # Stored before tokens were checked: it cannot be sent, so say so rather than try.
+                raise AdminError(
+                    409,
+                    f"the stored access token {SHAPE_RULE}: set it again with "
+                    f"PATCH {ADMIN_PREFIX}/numbers/{phone_number_id}",
+                )
             result = await probe.check(phone_number_id, token)
             step.details.update(ok=result["ok"], status_code=result["status_code"])
         return {"phone_number_id": phone_number_id, **result}
@@ -234,7 +280,9 @@ def router(
         status_code=202,
         **gate.route(Role.OPERATOR, "number.test_message", "phone_number"),
     )
-    async def test_message(phone_number_id: str, body: TestMessageIn, request: Request) -> dict[str, Any]:
+    async def test_message(
+        phone_number_id: NumberIdPath, body: TestMessageIn, request: Request
+    ) -> dict[str, Any]:
         """Queue a text message to ``to`` through the sender (a ``reply.requested`` event)."""
         principal = gate.principal(request)
         reply_id = str(uuid.uuid4())

@@ -96,6 +96,6 @@ def create_app(
     app.include_router(api.router(runtime, settings, registry, ingestor))
     app.include_router(mappings_api.router(runtime))
     app.include_router(
-        admin_api.router(runtime, integrations, registry, probe, default_auto_register=settings.auto_register)
+        admin_api.router(runtime, integrations, registry, probe, default_access_policy=settings.access_policy)
     )
     return app

@@ -64,7 +64,7 @@ def number_view(number: NumberRecord) -> dict[str, Any]:
         "state": number.state,
         "version": number.version,
         "throughput_per_s": number.throughput_per_s,
-        "auto_register": number.auto_register,
+        "access_policy": "open" if number.auto_register else "mapped",
         "created_at": number.created_at.isoformat(),
         "updated_at": number.updated_at.isoformat(),
     }

@@ -8,15 +8,16 @@ gateway replica drops its cached lookups at its next webhook.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import mask_phone
-from tasklane_common.params import Offset, TextFilter, limit_query
+from tasklane_common.params import NO_CONTROL, Offset, TextFilter, limit_query
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import contacts_repository as repo
@@ -26,8 +27,14 @@ from tasklane_gateway.contacts_repository import Contact
 NumberId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 # Meta's business-scoped user id: a country code, a dot, up to 128 letters and digits.
 Bsuid = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}\.[A-Za-z0-9]{1,128}$")]
-Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
-ProfileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=NO_CONTROL)
+]
+ProfileName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=NO_CONTROL)
+]
+# Users' ids are UUIDs: anything else cannot name one (422, not a lookup).
+UserIdPath = Annotated[uuid.UUID, Path(description="A user id (a UUID).")]
 Limit = Annotated[int, limit_query(500)]
 
 _SEPARATORS = str.maketrans("", "", " -()")
@@ -139,9 +146,10 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         return {"mappings": page.items, "total": page.total, "limit": limit, "offset": offset}
 
     @api.get("/mappings/{user_id}", **gate.route(Role.OPERATOR, "mapping.read", "mapping"))
-    async def get_mapping(user_id: str) -> dict[str, Any]:
+    async def get_mapping(user_id: UserIdPath) -> dict[str, Any]:
+        key = str(user_id)
         async with runtime.db.read() as session:
-            found = await repo.get(session, user_id)
+            found = await repo.get(session, key)
         if found is None:
             raise HTTPException(404, "unknown user id")
         return found.as_dict()
@@ -171,20 +179,21 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         return created.as_dict()
 
     @api.patch("/mappings/{user_id}", **gate.route(Role.ADMIN, "mapping.update", "mapping"))
-    async def update_mapping(user_id: str, body: MappingPatch, request: Request) -> dict[str, Any]:
+    async def update_mapping(user_id: UserIdPath, body: MappingPatch, request: Request) -> dict[str, Any]:
+        key = str(user_id)
         changes = body.model_dump(exclude_unset=True)
-        async with gate.audited(request, target_id=user_id, details=_masked(changes)) as step:
+        async with gate.audited(request, target_id=key, details=_masked(changes)) as step:
             if not changes:
                 raise AdminError(400, "nothing to change")
-            found = await repo.get(step.session, user_id)
+            found = await repo.get(step.session, key)
             if found is None:
                 raise AdminError(404, "unknown user id")
             after = {"wa_id": found.wa_id, "bsuid": found.bsuid, **changes}
             if after["wa_id"] is None and after["bsuid"] is None:
                 raise AdminError(400, "a mapping needs a wa_id or a bsuid")
-            await _check_free(step.session, found.phone_number_id, changes, user_id)
+            await _check_free(step.session, found.phone_number_id, changes, key)
             updated = await repo.update_user(
-                step.session, user_id, {**changes, "source": "admin", "updated_at": now()}
+                step.session, key, {**changes, "source": "admin", "updated_at": now()}
             )
             assert updated is not None
             await repo.forget_unregistered(step.session, updated)
@@ -192,10 +201,11 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         return updated.as_dict()
 
     @api.delete("/mappings/{user_id}", status_code=204, **gate.route(Role.ADMIN, "mapping.delete", "mapping"))
-    async def delete_mapping(user_id: str, request: Request) -> Response:
+    async def delete_mapping(user_id: UserIdPath, request: Request) -> Response:
         """The sender is unknown again from their next message (registered anew, or prompted)."""
-        async with gate.audited(request, target_id=user_id) as step:
-            deleted: Contact | None = await repo.delete_user(step.session, user_id)
+        key = str(user_id)
+        async with gate.audited(request, target_id=key) as step:
+            deleted: Contact | None = await repo.delete_user(step.session, key)
             if deleted is None:
                 raise AdminError(404, "unknown user id")
             step.details.update(phone_number_id=deleted.phone_number_id)

@@ -1,9 +1,11 @@
 """What happens to a message from a sender without a mapping.
 
-A number registers unknown senders automatically when its integration says so
-(``phone_numbers.auto_register``), or, for a number not in the integrations, when the gateway's
-``auto_register`` setting does (the default, so the zero-config demo works). Otherwise the message
-is not processed: the sender is counted in ``unregistered_contacts``, every such message yields a
+A number's access policy decides: ``open`` registers unknown senders automatically (each one a user
+alone, until they share a team in the agent), ``mapped`` serves only the numbers an admin mapped.
+The policy is the number's own in the integrations (stored as ``phone_numbers.auto_register``), or,
+for a number not in the integrations, the gateway's ``access_policy`` setting (``open`` by default,
+so the zero-config demo works). A message from an unmapped sender on a ``mapped`` number is not
+processed: the sender is counted in ``unregistered_contacts``, every such message yields a
 ``user.unregistered`` event, and the sender gets one registration reply at most every 24 hours per
 number (a ``reply.requested`` through the outbox, so it leaves once the webhook committed).
 """
@@ -49,7 +51,7 @@ class Unregistered:
 
 class Registration:
     def __init__(self, settings: GatewaySettings, outbox: Outbox) -> None:
-        self._default = settings.auto_register
+        self._default = settings.access_policy == "open"
         self._text = settings.registration_reply_text
         self._outbox = outbox
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -7,6 +9,9 @@ from tasklane_common.settings import ServiceSettings
 
 # Meta's documented ceiling for one webhook POST is 3 MB; anything larger is not from Meta.
 DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024
+
+
+AccessPolicy = Literal["open", "mapped"]
 
 
 class GatewaySettings(ServiceSettings):
@@ -32,9 +37,10 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Meta retries a webhook for up to 7 days; dedup keys are kept for twice that.
     dedup_retention_days: float = 14.0
-    # Contacts. A number registered in the integrations decides itself (phone_numbers.auto_register);
-    # for any other number this applies. True keeps the zero-config demo working.
-    auto_register: bool = True
+    # Who may use a number (docs/gateway.md, "Access policy"): ``open``, anyone (each alone until
+    # they share a team); ``mapped``, only the numbers an admin mapped. A number registered in the
+    # integrations has its own; this applies to any other. ``open`` keeps the zero-config demo working.
+    access_policy: AccessPolicy = "open"
     # Sent (at most once per 24 h per sender and number) to an unknown sender when not auto-registering.
     registration_reply_text: str = Field(
         default="Hi! This number is not linked to a Tasklane account yet. Please ask your administrator "

@@ -1,4 +1,4 @@
-"""The agent's REST API (``/api/v1``): tasks and projects, for other tools and admins.
+"""The agent's REST API (``/api/v1``): tasks, projects and teams, for other tools and admins.
 
 Reads need an ``analyst`` key, changes an ``operator`` one (``admin`` may do both); every change
 and refusal is audited (``audit``). Changes go through the same ``Workspace`` as WhatsApp users'
@@ -16,6 +16,7 @@ from fastapi.security import HTTPBearer
 from tasklane_agent.api.audit import audited_route
 from tasklane_agent.api.projects import projects_router
 from tasklane_agent.api.tasks import tasks_router
+from tasklane_agent.api.teams import teams_router
 from tasklane_agent.api.unit import Units
 from tasklane_agent.settings import AgentSettings
 from tasklane_common.auth import ApiKeyAuth
@@ -44,4 +45,6 @@ def tasks_api_router(
     api = APIRouter(dependencies=[bearer])
     api.include_router(tasks_router(units, read, write, route_class))
     api.include_router(projects_router(units, read, write, route_class))
+    operator, admin = write, Depends(auth.require(Role.ADMIN))
+    api.include_router(teams_router(units, operator, admin, route_class))
     return api

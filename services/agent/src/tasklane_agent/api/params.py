@@ -18,6 +18,7 @@ MAX_PAGE = 200
 
 TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="A task id.")]
 ProjectId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="A project id.")]
+TeamId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="A team id.")]
 UserId = Annotated[str, Path(min_length=1, max_length=200, pattern=NO_CONTROL, description="A user id.")]
 
 

@@ -7,8 +7,9 @@ unusable answer) the offline engine answers the same message, and ``llm_fallback
 the reason. The LLM engine only says so while it has changed nothing (see ``llm``), so the offline
 engine never carries out a request twice.
 
-One exception: an answer to a question the offline engine asked (a tap on its buttons, or "yes" /
-"2" while a confirmation or a choice is pending) goes to it directly. The question and what it
+Two exceptions go to the offline engine directly: an answer to a question it asked (a tap on its
+buttons, or "yes" / "2" while a confirmation or a choice is pending), and team requests (invite,
+show, leave), which decide who may reach whom. The question and what it
 will do on "yes" live in its pending state; deleting in particular is only ever done there.
 
 Build the router once per process: the breaker it reports lives in the LLM engine and must see
@@ -68,16 +69,20 @@ class EngineRouter:
 
 
 def _answers_offline_question(context: Context) -> bool:
+    """A tap, an answer to the offline engine's pending question, or a team request: who may
+    reach whom is decided by the grammar and the workspace, never by a model's reading."""
     if context.choice_id:
         return True
-    pending = context.state.pending
-    if not pending or pending.get("kind") not in ("confirm", "choose", "choose_person"):
-        return False
-    # Imported here: the parser is only needed while a question is pending.
+    # Imported here: the router is built before the parser is needed.
     from tasklane_agent.nlu import commands
     from tasklane_agent.nlu.parse import understand
 
     command = understand(context.text, context.now, context.lang).command
+    if isinstance(command, commands.InviteMember | commands.ShowTeam | commands.LeaveTeam):
+        return True
+    pending = context.state.pending
+    if not pending or pending.get("kind") not in ("confirm", "choose", "choose_person"):
+        return False
     return isinstance(command, commands.Answer | commands.Choose)
 
 

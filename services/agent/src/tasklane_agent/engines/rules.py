@@ -13,7 +13,7 @@ from typing import Any
 
 from tasklane_agent import replies
 from tasklane_agent.deadlines import day_span, floating, scope_window
-from tasklane_agent.engines import changes
+from tasklane_agent.engines import changes, team
 from tasklane_agent.engines.base import Context, EngineReply, Outgoing
 from tasklane_agent.engines.resolve import action, resolve
 from tasklane_agent.i18n import format_due, t
@@ -70,6 +70,9 @@ class RulesEngine:
         """A button or list row we sent; None when it is not ours (the text is read instead)."""
         pending = ctx.state.pending
         parts = choice_id.split(":")
+        if parts[0] == "team" and len(parts) == 3:
+            # An invitation's buttons: answered whatever the conversation is in the middle of.
+            return self._reply("team_answer", [await team.answer(ctx, parts[1], parts[2] == "yes")])
         if parts[0] not in ("confirm", "pick", "who"):
             return None
         # Every question has its own token: a tap on an older question's button (still on the
@@ -161,6 +164,12 @@ class RulesEngine:
                 return self._reply("list_projects", [await changes.project_status(ctx, None)])
             case c.AddMember(project=project, member=member):
                 return self._reply("add_member", [await changes.add_member(ctx, project, member)])
+            case c.InviteMember(number=number):
+                return self._reply("team_invite", [await team.invite(ctx, number)])
+            case c.ShowTeam():
+                return self._reply("team_show", [await team.show(ctx)])
+            case c.LeaveTeam():
+                return self._reply("team_leave", [await team.leave(ctx)])
             case c.SetTimezone(zone=zone):
                 return self._reply("set_timezone", [await changes.set_timezone(ctx, zone)])
             case c.SetLanguage(lang=new):

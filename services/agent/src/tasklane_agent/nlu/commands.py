@@ -116,6 +116,23 @@ class AddMember:
 
 
 @dataclass(frozen=True)
+class InviteMember:
+    """Ask the owner of a phone number to join the user's team: "invite +34 600 111 222"."""
+
+    number: str  # the digits typed, country code first; empty when a name was given instead
+
+
+@dataclass(frozen=True)
+class ShowTeam:
+    pass
+
+
+@dataclass(frozen=True)
+class LeaveTeam:
+    pass
+
+
+@dataclass(frozen=True)
 class SetTimezone:
     zone: str  # an IANA name when the parser could resolve it, the user's words otherwise
 
@@ -169,6 +186,9 @@ Command = (
     | ProjectStatus
     | ListProjects
     | AddMember
+    | InviteMember
+    | ShowTeam
+    | LeaveTeam
     | SetTimezone
     | SetLanguage
     | Answer

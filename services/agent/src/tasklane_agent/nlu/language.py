@@ -39,6 +39,7 @@ tell ask about from all any anything everything overdue finished completed reope
 thank hello hi hey morning evening afternoon tonight monday tuesday wednesday thursday friday
 saturday sunday weekend change rename push postpone help yes yeah yep sure okay nope speak
 english spanish portuguese timezone there these those which who when where why up out off back
+invite team teammates leave
 """)
 _ES = _bag("""
 el la los las un una unos unas del al con mi mis tus su sus y pero muy tambien tarea tareas
@@ -51,6 +52,7 @@ vencido vencida vencidas vencidos pendientes cuando donde cual cuales como bueno
 buenas dias tardes noches deshacer deshaz quita quitar cuanto estoy soy yo nosotros ellos
 hazlo llamada pospon en lo le les renombra informe informes recuerdame necesito olvides apunta
 anota luego noche enviar parche
+invita invitar equipo salir
 """)
 _PT = _bag("""
 o os um uma uns umas da dos das na nas pra pro com meu minha meus minhas voce vc e
@@ -62,6 +64,7 @@ reuniao fazer fuso horario portugues espanhol ingles atrasado atrasada atrasadas
 ja quando onde qual quais como bom boa noite desfaz desfazer tira tirar quanto estou
 sou eu eles faz fala em num numa pelo pela ao aos seu sua ele ela conta pendente pendentes relatorio
 relatorios preciso esquece anota depois feira
+convida convidar equipe sair
 """)
 # "como", "ingles", "portugues", "ajuda"/"ayuda" are close enough across es/pt that a word present
 # in both lists would score for both; drop the shared ones so only distinctive words count.

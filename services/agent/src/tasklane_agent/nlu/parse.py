@@ -13,7 +13,8 @@ specific than later ones:
 3. whole-message small talk in any language: yes/no, a choice ("2"), thanks, greetings, help,
    undo, "done" (see :mod:`parse_smalltalk`);
 4. settings: language, timezone;
-5. projects: create, list, status, add a member;
+5. teams (invite a number, who is in my team, leave it), then projects: create, list, status,
+   add a member;
 6. undo with more words, clearing a due date, renaming (their verbs overlap with deletes);
 7. new tasks asked for with a command word ("create a task", "remind me", "add X to my list");
 8. reopen, complete, delete, assign (their references refuse questions and plurals, so "what have
@@ -35,7 +36,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from tasklane_agent.nlu import parse_en, parse_es, parse_lists, parse_pt, parse_tasks
+from tasklane_agent.nlu import parse_en, parse_es, parse_lists, parse_pt, parse_tasks, parse_team
 from tasklane_agent.nlu.commands import (
     AddMember,
     Again,
@@ -175,6 +176,7 @@ Step = Callable[[Grammar, Message, datetime], Command | None]
 _STEPS: tuple[Step, ...] = (
     _language,
     _timezone,
+    parse_team.team,
     _projects,
     _undo,
     parse_tasks.clear_due,
