@@ -100,7 +100,9 @@ def _document(schema: dict[str, Any]) -> dict[str, Any]:
             if operation.get("security"):
                 responses.setdefault("401", {"description": "No API key, or one that is not configured."})
                 responses.setdefault("403", {"description": "The key's role may not do this."})
-            responses.setdefault("500", {"description": "Internal error."})
+            # Any other refusal or failure a route can give has the same shape.
+            responses.setdefault("4XX", {"description": "Refused; `detail` says why."})
+            responses.setdefault("5XX", {"description": "Failed; `detail` says why (503: retry later)."})
             for status, response in responses.items():
                 if status[:1] in ("4", "5") and not (
                     status == "503" and "health" in operation.get("tags", [])
