@@ -283,3 +283,49 @@ async def test_the_mappings_api_refuses_bad_input_and_pages(pair: tuple[Gateway,
     assert sorted(m["wa_id"] for p in pages for m in p["mappings"]) == wa_ids
     assert (await a.client.get(MAPPINGS, params={"limit": 0}, headers=operator)).status_code == 422
     assert (await a.client.get(MAPPINGS, headers=auth(Role.ANALYST))).status_code == 403
+
+
+async def test_admin_reads_refuse_out_of_range_pages_and_nul_bytes_with_422(
+    pair: tuple[Gateway, Gateway],
+) -> None:
+    """The probe's 500s (an offset past int64, a NUL in a filter) and 503 (a NUL in another): bad
+    input is a 422 that names the parameter, never a server error or a fake outage."""
+    a, _b = pair
+    operator = auth(Role.OPERATOR)
+    cases = {
+        "offset past int64": (MAPPINGS, {"offset": str(2**63)}),
+        "huge offset": ("/api/gateway/unregistered", {"offset": str(2**70)}),
+        "NUL in phone_number_id": (MAPPINGS, {"phone_number_id": "1\x00"}),
+        "NUL in username": (MAPPINGS, {"username": "ana\x00"}),
+        "NUL in bsuid": (MAPPINGS, {"bsuid": "US.1\x00"}),
+        "NUL in source": (MAPPINGS, {"source": "\x00"}),
+        "NUL in unregistered filter": ("/api/gateway/unregistered", {"phone_number_id": "\x00"}),
+        "NUL in numbers filter": ("/api/gateway/numbers", {"app_id": "a\x00"}),
+        "NUL in dead-letter queue": ("/api/gateway/dead-letters", {"queue": "\x00"}),
+    }
+    for case, (path, params) in cases.items():
+        response = await a.client.get(path, params=params, headers=operator)
+        assert response.status_code == 422, (case, response.status_code, response.text)
+
+
+async def test_errors_are_problem_details_as_the_openapi_documents(pair: tuple[Gateway, Gateway]) -> None:
+    """A 422 body matches the documented schema: RFC 9457 problem details, ``detail`` a sentence
+    and ``errors`` one entry per field (the probe saw ``detail`` a string where the spec said list)."""
+    a, _b = pair
+    refused = await a.client.get(MAPPINGS, params={"offset": "-1"}, headers=auth(Role.OPERATOR))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    body = refused.json()
+    assert (body["status"], body["title"], body["instance"]) == (422, "Unprocessable Entity", MAPPINGS)
+    assert isinstance(body["detail"], str)
+    assert [e["loc"] for e in body["errors"]] == [["query", "offset"]]
+    unknown = await a.client.get(f"{MAPPINGS}/no-such-user", headers=auth(Role.OPERATOR))
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    assert unknown.json()["status"] == 404
+
+    spec = (await a.client.get("/openapi.json")).json()
+    documented = spec["paths"][MAPPINGS]["get"]["responses"]
+    for status in ("401", "403", "422"):
+        assert documented[status]["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }, status

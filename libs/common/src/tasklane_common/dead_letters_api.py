@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Row
 
@@ -30,20 +30,21 @@ from tasklane_common.auth import ApiKeyAuth, requires
 from tasklane_common.errors import PublishError
 from tasklane_common.messaging.deadletters import AlreadyReplayed, DeadLetters, Replayed, deaths_of
 from tasklane_common.messaging.topology import ALL_QUEUES
+from tasklane_common.params import INT64_MAX, BeforeId, TextFilter, limit_query
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 
 MAX_PAGE = 200
 MAX_BULK = 500
 # Ids are 64-bit: anything larger is refused as input rather than failing in the database.
-LetterId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+LetterId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 
 
 class BulkReplayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     queue: str | None = None
-    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(default=None, max_length=MAX_BULK)
+    ids: list[Annotated[int, Field(ge=1, le=INT64_MAX)]] | None = Field(default=None, max_length=MAX_BULK)
     limit: int = Field(default=100, ge=1, le=MAX_BULK)
     # Only say what would be replayed.
     dry_run: bool = False
@@ -115,10 +116,10 @@ def dead_letters_router(runtime: ServiceRuntime) -> APIRouter:
 
     @api.get("")
     async def list_dead_letters(
-        queue: str | None = None,
+        queue: TextFilter = None,
         replayed: bool | None = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+        limit: Annotated[int, limit_query(MAX_PAGE)] = 50,
+        before: BeforeId = None,
     ) -> dict[str, Any]:
         """Dead letters, newest first; pass ``next_before`` back as ``before`` for the next page."""
         rows = await letters().find(queue=_known_queue(queue), replayed=replayed, limit=limit, before=before)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from tasklane_analytics import api, handlers
 from tasklane_analytics.settings import AnalyticsSettings
 from tasklane_analytics.tables import metadata
+from tasklane_common import problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import ANALYTICS_EVENTS
@@ -23,6 +24,7 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     runtime.batch_consumer(ANALYTICS_EVENTS, handlers.record)
 
     app = FastAPI(title="Tasklane analytics", version="0.1.0", lifespan=runtime.lifespan)
+    problems.install(app)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(dead_letters_router(runtime))

@@ -11,13 +11,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from tasklane_common.logging import mask_phone
 from tasklane_common.messaging.contracts.agent import ReplyRequested
+from tasklane_common.params import NO_CONTROL, BeforeId, TextFilter, limit_query
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import audit
@@ -34,7 +33,7 @@ AppIdPath = Annotated[str, Path(pattern=IDENT, description="An app id, `[A-Za-z0
 NumberIdPath = Annotated[str, Path(pattern=IDENT, description="A phone number id, `[A-Za-z0-9_.-]{1,64}`.")]
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL),
 ]
 # What can follow "Bearer " in a header: visible ASCII, no whitespace. Meta's tokens are opaque
 # but always of that kind (EAA... and 200+ characters); a pasted token in smart quotes, or with a
@@ -126,13 +125,6 @@ def _changes(patch: BaseModel) -> dict[str, Any]:
     return changes
 
 
-async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    """422 without the offending input: it may be a secret (a too-long token, say)."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errors]
-    return JSONResponse({"detail": detail}, status_code=422)
-
-
 def router(
     runtime: ServiceRuntime,
     integrations: Integrations,
@@ -199,7 +191,7 @@ def router(
     # -- phone numbers
 
     @api.get("/numbers", **gate.route(Role.ANALYST, "number.list", "phone_number"))
-    async def list_numbers(app_id: str | None = None) -> dict[str, Any]:
+    async def list_numbers(app_id: TextFilter = None) -> dict[str, Any]:
         async with gate.reading() as session:
             rows = await IntegrationsRepository(session).list_numbers(app_id=app_id)
         return {"numbers": [number_view(n) for n in rows]}
@@ -318,14 +310,14 @@ def router(
 
     @api.get("/audit", **gate.route(Role.OPERATOR, "audit.list", "audit_log"))
     async def audit_log(
-        actor: str | None = None,
-        action: str | None = None,
-        target_type: str | None = None,
-        target_id: str | None = None,
-        outcome: str | None = None,
+        actor: TextFilter = None,
+        action: TextFilter = None,
+        target_type: TextFilter = None,
+        target_id: TextFilter = None,
+        outcome: TextFilter = None,
         since: datetime | None = None,
-        before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        before_id: BeforeId = None,
+        limit: Annotated[int, limit_query(500)] = 100,
     ) -> dict[str, Any]:
         """Newest first; pass ``next_before_id`` as ``before_id`` for the next page."""
         if since is not None and since.tzinfo is None:

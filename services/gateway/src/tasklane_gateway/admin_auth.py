@@ -23,10 +23,12 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.routing import iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasklane_common.auth import GRANTS, ApiKeyAuth, Principal
+from tasklane_common.auth import GRANTS, ApiKeyAuth, Bearer, Principal
+from tasklane_common.db.failures import is_bad_input, is_outage
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
@@ -109,7 +111,7 @@ class AdminGate:
     def route(self, role: Role, action: str, target_type: str) -> dict[str, Any]:
         """Keyword arguments for ``@router.<method>(...)``: the guard and its declaration."""
 
-        async def guard(request: Request) -> Principal:
+        async def guard(request: Request, _key: HTTPAuthorizationCredentials | None = Bearer) -> Principal:
             principal = self.auth.authenticate(request.headers.get("authorization"))
             if role not in GRANTS[principal.role]:
                 log.warning(
@@ -156,6 +158,10 @@ class AdminGate:
             async with self.runtime.db.read() as session:
                 yield session
         except (SQLAlchemyError, OSError) as exc:
+            if is_bad_input(exc):
+                raise HTTPException(422, "a parameter holds a value the database cannot store") from None
+            if not is_outage(exc):
+                raise
             log.error("admin_read_failed", error=type(exc).__name__)
             raise HTTPException(503, "database unavailable, retry") from None
 
@@ -195,6 +201,10 @@ class AdminGate:
             await self._record_rejection(principal, action, target_type, step, target_id, error)
             raise HTTPException(error.status, error.message) from None
         except (SQLAlchemyError, OSError) as exc:
+            if is_bad_input(exc):
+                raise HTTPException(422, "a field holds a value the database cannot store") from None
+            if not is_outage(exc):
+                raise
             log.error("admin_action_failed", action=action, error=type(exc).__name__)
             raise HTTPException(503, "database unavailable, retry") from None
         if self.runtime.relay is not None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 
+from tasklane_common import problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
@@ -83,12 +83,12 @@ def create_app(
                 await http.aclose()
 
     app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan)
+    problems.install(app)
     app.state.runtime = runtime
     app.state.registry = registry
     # Other modules may add cache probes: ``app.state.health.caches["name"] = lambda: {...}``.
     app.state.health = monitor
     app.add_middleware(health.WebhookStatsMiddleware, stats=stats)
-    app.add_exception_handler(RequestValidationError, admin_api.validation_error_handler)
     app.include_router(health_router(runtime))
     # Before the webhook router: its /whatsapp/{app_id} would otherwise take /whatsapp/health.
     app.include_router(health.router(monitor))

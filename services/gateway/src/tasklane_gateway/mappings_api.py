@@ -12,11 +12,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import mask_phone
+from tasklane_common.params import NO_CONTROL, Offset, TextFilter, limit_query
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import contacts_repository as repo
@@ -26,17 +27,15 @@ from tasklane_gateway.contacts_repository import Contact
 NumberId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 # Meta's business-scoped user id: a country code, a dot, up to 128 letters and digits.
 Bsuid = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}\.[A-Za-z0-9]{1,128}$")]
-_NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 Username = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=_NO_CONTROL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=NO_CONTROL)
 ]
 ProfileName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=_NO_CONTROL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=NO_CONTROL)
 ]
 # Users' ids are UUIDs: anything else cannot name one (422, not a lookup).
 UserIdPath = Annotated[uuid.UUID, Path(description="A user id (a UUID).")]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, limit_query(500)]
 
 _SEPARATORS = str.maketrans("", "", " -()")
 
@@ -119,11 +118,11 @@ def router(runtime: ServiceRuntime) -> APIRouter:
 
     @api.get("/mappings", **gate.route(Role.OPERATOR, "mapping.list", "mapping"))
     async def list_mappings(
-        phone_number_id: str | None = None,
-        wa_id: str | None = None,
-        bsuid: str | None = None,
-        username: str | None = None,
-        source: str | None = None,
+        phone_number_id: TextFilter = None,
+        wa_id: TextFilter = None,
+        bsuid: TextFilter = None,
+        username: TextFilter = None,
+        source: TextFilter = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> dict[str, Any]:
@@ -215,7 +214,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
 
     @api.get("/unregistered", **gate.route(Role.OPERATOR, "unregistered.list", "unregistered_contact"))
     async def list_unregistered(
-        phone_number_id: str | None = None, limit: Limit = 50, offset: Offset = 0
+        phone_number_id: TextFilter = None, limit: Limit = 50, offset: Offset = 0
     ) -> dict[str, Any]:
         """Senders without a mapping on a number that does not register them automatically,
         most recently seen first."""

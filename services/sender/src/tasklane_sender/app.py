@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from tasklane_common import problems
 from tasklane_common.auth import ApiKeyAuth
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
@@ -95,6 +96,7 @@ def create_app(
                 await runtime.stop()
 
     app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan)
+    problems.install(app)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     # The shared dead-letter API checks the role itself; the audit logs only requests that passed.

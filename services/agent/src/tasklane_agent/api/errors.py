@@ -1,5 +1,5 @@
-"""How the REST API says no: one JSON shape (``{"detail": ...}``), one status per kind of workspace
-refusal, and the error responses each route lists in its OpenAPI document.
+"""How the REST API says no: one shape (problem details, ``tasklane_common.problems``), one status
+per kind of workspace refusal, and the error responses each route lists in its OpenAPI document.
 
 The workspace raises ``WorkspaceError`` subclasses with a stable ``code``; the status follows the
 code, so an engine's refusal and the API's never disagree about what went wrong.
@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import HTTPException
-from pydantic import BaseModel
 
 from tasklane_agent.workspace import WorkspaceError
+from tasklane_common.problems import Problem
 
 STATUS_BY_CODE = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422}
 
 
-class ErrorOut(BaseModel):
-    detail: str
+# Every error body is a problem; ``problems.install`` documents it on each status listed here.
+ErrorOut = Problem
 
 
 def http_error(exc: WorkspaceError) -> HTTPException:
@@ -30,7 +30,7 @@ _MEANING = {
     403: "The key's role may not do this.",
     404: "No such task, project or user (or it is not visible).",
     409: "Conflicts with the current state (duplicate name, owner leaving, open tasks...).",
-    422: "Invalid input; `detail` says which and why.",
+    422: "Invalid input; `errors` says which and why.",
     503: "The database is unavailable; retry.",
 }
 

@@ -1,7 +1,7 @@
 """The path and query parameters of the API, declared once so every route refuses the same way.
 
-Ids and words may not hold control characters: PostgreSQL refuses a NUL in text, and an error
-from the database would be a 500 for what is plainly bad input (a 422 here).
+The shapes themselves (no control characters, pages within a BIGINT) are the ones every service
+shares, from ``tasklane_common.params``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import Path, Query
 
 from tasklane_agent.api.schemas import Instant
+from tasklane_common.params import NO_CONTROL, limit_query
+from tasklane_common.params import Offset as Offset
 
-NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 MAX_PAGE = 200
 
 TaskId = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="A task id.")]
@@ -36,5 +37,4 @@ Words = Annotated[
 DueAfter = Annotated[Instant | None, Query(description="Inclusive; ISO-8601 with an offset (%2B for +).")]
 DueBefore = Annotated[Instant | None, Query(description="Exclusive; ISO-8601 with an offset (%2B for +).")]
 Overdue = Annotated[bool | None, Query(description="true: only overdue tasks; false: no overdue task.")]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, limit_query(MAX_PAGE)]

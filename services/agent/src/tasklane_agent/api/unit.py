@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_agent.api.errors import http_error
@@ -24,6 +24,7 @@ from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.reminders import ReminderPlanner
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.workspace import Workspace, WorkspaceError
+from tasklane_common.db.failures import is_bad_input, is_outage
 from tasklane_common.logging import get_logger
 from tasklane_common.messaging.envelope import Event
 from tasklane_common.messaging.outbox import Outbox
@@ -98,7 +99,11 @@ class Units:
         except IntegrityError:
             # A concurrent request made the same thing first (a name, an idempotent create).
             raise HTTPException(409, "conflicting change (it may exist already); retry") from None
-        except (OperationalError, OSError) as exc:
+        except (DBAPIError, OSError) as exc:
+            if is_bad_input(exc):
+                raise HTTPException(422, "a value the database cannot store") from None
+            if not is_outage(exc):
+                raise
             log.error("api_database_unavailable", error=type(exc).__name__)
             raise HTTPException(503, "database unavailable, retry") from None
         if self.runtime.relay is not None:
@@ -111,6 +116,10 @@ class Units:
                 yield Workspace(session, None, now=self.now(), seed="read", org_id=org_id)
         except WorkspaceError as exc:
             raise http_error(exc) from None
-        except (OperationalError, OSError) as exc:
+        except (DBAPIError, OSError) as exc:
+            if is_bad_input(exc):
+                raise HTTPException(422, "a value the database cannot store") from None
+            if not is_outage(exc):
+                raise
             log.error("api_database_unavailable", error=type(exc).__name__)
             raise HTTPException(503, "database unavailable, retry") from None
