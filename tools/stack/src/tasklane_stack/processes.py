@@ -58,6 +58,8 @@ def _environment() -> dict[str, str]:
     env.setdefault("WHATSAPP_VERIFY_TOKEN", DEV_VERIFY_TOKEN)
     env.setdefault("WHATSAPP_ACCESS_TOKEN", DEV_ACCESS_TOKEN)
     env.setdefault("TASKLANE_SENDER_GRAPH_BASE_URL", f"http://127.0.0.1:{simulator}")
+    # Test connection (the gateway's one Graph API call) goes to the simulator too, not to Meta.
+    env.setdefault("TASKLANE_GATEWAY_GRAPH_BASE_URL", f"http://127.0.0.1:{simulator}")
     env.setdefault("TASKLANE_SIM_ACCESS_TOKEN", env["WHATSAPP_ACCESS_TOKEN"])
     env.setdefault("TASKLANE_SIM_APP_SECRET", env["WHATSAPP_APP_SECRET"])
     env.setdefault("TASKLANE_SIM_WEBHOOK_URL", f"http://127.0.0.1:{gateway}/api/webhooks/whatsapp")
