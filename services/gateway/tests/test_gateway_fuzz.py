@@ -281,3 +281,27 @@ async def test_the_endpoint_answers_arbitrary_bytes_with_a_4xx(gateway: Gateway,
     response = await gateway.post(body)
 
     assert 400 <= response.status_code < 500 or response.status_code == 200, response.text
+
+
+def test_a_placeholder_sender_is_skipped_not_published() -> None:
+    """Meta's sample payloads say ``"from": "<WHATSAPP_USER_PHONE_NUMBER>"``: nobody we could
+    answer. Such a message is skipped at the edge; real wa_ids and business-scoped ids pass."""
+
+    def message(wamid: str, **sender: str) -> dict[str, Any]:
+        return {"id": wamid, "timestamp": "1764000000", "type": "text", "text": {"body": "hi"}, **sender}
+
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "waba-1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": "pn-1"},
+            "messages": [
+                message("wamid.placeholder", **{"from": "<WHATSAPP_USER_PHONE_NUMBER>"}),
+                message("wamid.real", **{"from": "447700900123"}),
+                message("wamid.bsuid", from_user_id="US.13491208655302741918"),
+            ],
+        }}]}],
+    }  # fmt: skip
+    parsed = parse(payload, received_at=datetime.now(UTC))
+    assert sorted(m.wamid for m in parsed.messages) == ["wamid.bsuid", "wamid.real"]
+    assert parsed.skipped == 1

@@ -9,6 +9,7 @@ numbers stay encodable, nesting stays bounded.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +55,18 @@ def ident(value: Any) -> str | None:
         return None
     # isprintable() also rejects control characters and lone surrogates.
     return value if 0 < len(value) <= MAX_ID_LENGTH and value.isprintable() else None
+
+
+# Who can send a message: a wa_id is digits; a business-scoped user id is a country code, a dot and
+# letters or digits ("US.13491208655302741918"). Anything else, such as the placeholder
+# "<WHATSAPP_USER_PHONE_NUMBER>" of Meta's sample payloads, names nobody we could answer.
+_SENDER = re.compile(r"\d+|[A-Z]{2}\.[A-Za-z0-9]+")  # lengths: ``ident``
+
+
+def sender_id(value: Any) -> str | None:
+    """``ident`` for a message's sender: None unless it is a wa_id or a business-scoped id."""
+    found = ident(value)
+    return found if found is not None and _SENDER.fullmatch(found) else None
 
 
 def name(value: Any) -> str | None:

@@ -30,6 +30,7 @@ from tasklane_gateway.untrusted import (
     object_list,
     optional_object,
     printable,
+    sender_id,
     text,
     timestamp,
 )
@@ -242,8 +243,8 @@ def _message(
     wamid = ident(item.get("id"))
     if wamid is None:
         raise _Malformed("message without a usable id")
-    wa_id = ident(item.get("from"))
-    from_bsuid = ident(item.get("from_user_id"))
+    wa_id = sender_id(item.get("from"))
+    from_bsuid = sender_id(item.get("from_user_id"))
     contact = _contact_of(contacts, wa_id, from_bsuid)
     bsuid = from_bsuid or (contact.bsuid if contact else None)
     sender = wa_id or bsuid
