@@ -23,9 +23,9 @@ async def test_operators_follow_a_reply_and_the_breakers(harness: Any) -> None:
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {KEYS[Role.OPERATOR]}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=headers) as c:
-            state = (await c.get(f"/api/sender/messages/{reply.payload['reply_id']}")).json()
-            breakers = await c.get("/api/sender/breakers")
-            unknown = await c.get("/api/sender/messages/nope")
+            state = (await c.get(f"/api/v1/sender/messages/{reply.payload['reply_id']}")).json()
+            breakers = await c.get("/api/v1/sender/breakers")
+            unknown = await c.get("/api/v1/sender/messages/nope")
     assert state["status"] in ("sent", "delivered", "read")
     assert state["wamid"].startswith("wamid.")
     assert breakers.status_code == 200
@@ -44,5 +44,5 @@ async def test_the_sender_api_is_for_operators_and_admins(
     async with harness.start(auth=AUTH) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://s") as c:
-            response = await c.get("/api/sender/breakers", headers=headers)
+            response = await c.get("/api/v1/sender/breakers", headers=headers)
     assert response.status_code == status
