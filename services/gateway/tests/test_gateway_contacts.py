@@ -96,7 +96,9 @@ async def test_a_sender_known_only_by_a_business_scoped_id_is_one_user_throughou
     assert got[first["id"]]["bsuid"] == bsuid
     assert got[first["id"]]["username"] == "ana.s"
     assert len({p["user_id"] for p in got.values()}) == 1
-    [mapping] = (await a.client.get(MAPPINGS, params={"bsuid": bsuid}, headers=auth(Role.OPERATOR))).json()["items"]
+    [mapping] = (await a.client.get(MAPPINGS, params={"bsuid": bsuid}, headers=auth(Role.OPERATOR))).json()[
+        "items"
+    ]
     assert (mapping["user_id"], mapping["wa_id"], mapping["username"]) == (
         got[first["id"]]["user_id"],
         wa_id,

@@ -107,7 +107,9 @@ async def test_apps_and_numbers_can_be_created_read_changed_and_deleted(gw: Gate
     listed = (await gw.client.get("/api/v1/gateway/numbers", params={"app_id": app_id}, headers=ADMIN)).json()
     assert [n["phone_number_id"] for n in listed["items"]] == [pn]
 
-    disabled = await gw.client.patch(f"/api/v1/gateway/numbers/{pn}", json={"state": "disabled"}, headers=ADMIN)
+    disabled = await gw.client.patch(
+        f"/api/v1/gateway/numbers/{pn}", json={"state": "disabled"}, headers=ADMIN
+    )
     assert disabled.json()["state"] == "disabled"
     assert disabled.json()["version"] == 2
 
@@ -127,7 +129,12 @@ async def test_bad_input_gets_a_clear_4xx(gw: Gateway) -> None:
         ("post", "/api/v1/gateway/apps", {"app_id": "bad id/../x", "name": "x"}, 422),
         ("post", "/api/v1/gateway/apps", {"app_id": _uid("a"), "name": "x", "app_secret": "  "}, 422),
         ("post", "/api/v1/gateway/numbers", {"phone_number_id": _uid("p"), "app_id": "no-such-app"}, 409),
-        ("post", "/api/v1/gateway/numbers", {"phone_number_id": _uid("p"), "app_id": app_id, "state": "x"}, 422),
+        (
+            "post",
+            "/api/v1/gateway/numbers",
+            {"phone_number_id": _uid("p"), "app_id": app_id, "state": "x"},
+            422,
+        ),
         ("patch", f"/api/v1/gateway/apps/{app_id}", {}, 400),
         ("patch", f"/api/v1/gateway/apps/{app_id}", {"name": None}, 400),
         ("patch", "/api/v1/gateway/numbers/unknown-number", {"state": "active"}, 404),
@@ -176,7 +183,9 @@ async def test_storing_a_secret_without_a_secrets_key_is_refused(module_run_id: 
         assert refused.status_code == 409
         assert "TASKLANE_SECRETS_KEY" in refused.json()["detail"]
         body.pop("app_secret")
-        assert (await keyless.client.post("/api/v1/gateway/apps", json=body, headers=ADMIN)).status_code == 201
+        assert (
+            await keyless.client.post("/api/v1/gateway/apps", json=body, headers=ADMIN)
+        ).status_code == 201
 
 
 async def test_each_app_signs_for_its_own_numbers_only(gw: Gateway, queues: QueueWatcher) -> None:
@@ -561,7 +570,9 @@ async def test_test_connection_with_an_unsendable_stored_token_answers_clearly(g
             .values(access_token=BOX.seal(PASTED_WRONG[0], aad=pn))
         )
 
-    response = await gw.client.post(f"/api/v1/gateway/numbers/{pn}/test-connection", headers=auth(Role.OPERATOR))
+    response = await gw.client.post(
+        f"/api/v1/gateway/numbers/{pn}/test-connection", headers=auth(Role.OPERATOR)
+    )
 
     assert response.status_code == 409, response.text
     assert "stored access token must be visible ASCII" in response.text

@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Row
 
@@ -36,15 +36,15 @@ from tasklane_common.http import database_answers
 from tasklane_common.messaging.deadletters import AlreadyReplayed, DeadLetters, Replayed, deaths_of
 from tasklane_common.messaging.topology import ALL_QUEUES
 from tasklane_common.paging import Page
-from tasklane_common.params import INT64_MAX, Offset, limit_query
+from tasklane_common.params import INT64_MAX, IdPath, Offset, limit_query
 from tasklane_common.problems import refusals
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 
 MAX_PAGE = 200
 MAX_BULK = 500
-# Ids are 64-bit: anything larger is refused as input rather than failing in the database.
-LetterId = Annotated[int, Path(ge=1, le=INT64_MAX)]
+# Ids are 64-bit digits: anything else is refused as input rather than failing in the database.
+LetterId = IdPath
 # Every queue there is, so that the OpenAPI lists the values a filter may take.
 QueueName = StrEnum("QueueName", {q.name: q.name for q in ALL_QUEUES})  # type: ignore[misc]
 QueueFilter = Annotated[QueueName | None, Query(description="Only the dead letters of this queue.")]
