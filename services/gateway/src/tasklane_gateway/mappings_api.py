@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import mask_phone
@@ -43,6 +43,12 @@ TAKEN = refusals({409: "The wa_id or business-scoped id is mapped to another use
 UNCHANGED = refusals({400: "Nothing to change, or a change that would leave neither wa_id nor bsuid."})
 
 _SEPARATORS = str.maketrans("", "", " -()")
+# What ``normalise_wa_id`` accepts, said in the OpenAPI too: 6 to 15 digits, a leading ``+``,
+# spaces, dashes and brackets between them.
+WA_ID_PATTERN = r"^\s*\+?(?:[ ()-]*[0-9]){6,15}[ ()-]*\s*$"
+WaId = Annotated[str, Field(pattern=WA_ID_PATTERN, description="An international phone number.")]
+# A mapping names its user by a wa_id, a business-scoped id or both.
+_NAMED = {"anyOf": [{"required": ["wa_id"]}, {"required": ["bsuid"]}]}
 
 
 def normalise_wa_id(value: str) -> str:
@@ -55,9 +61,9 @@ def normalise_wa_id(value: str) -> str:
 
 
 class MappingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_NAMED)
     phone_number_id: NumberId
-    wa_id: str | None = None
+    wa_id: WaId | None = None
     bsuid: Bsuid | None = None
     username: Username | None = None
     profile_name: ProfileName | None = None
@@ -78,7 +84,7 @@ class MappingPatch(BaseModel):
     """Absent fields stay as they are; null clears one (a mapping keeps a wa_id or a bsuid)."""
 
     model_config = ConfigDict(extra="forbid")
-    wa_id: str | None = None
+    wa_id: WaId | None = None
     bsuid: Bsuid | None = None
     username: Username | None = None
     profile_name: ProfileName | None = None
