@@ -81,8 +81,8 @@ class Gateway:
 
 
 @asynccontextmanager
-async def serving(settings: GatewaySettings) -> AsyncIterator[Gateway]:
-    app = create_app(settings)
+async def serving(settings: GatewaySettings, **app_options: Any) -> AsyncIterator[Gateway]:
+    app = create_app(settings, **app_options)
     async with running(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
