@@ -210,3 +210,20 @@ async def _hang_up(gateway: Gateway, headers: list[tuple[bytes, bytes]], part: b
     }
     await gateway.app(scope, receive, send)
     assert sent[0]["status"] == 400
+
+
+async def test_copies_of_webhooks_delivered_at_once_on_a_busy_host_are_all_answered_200(
+    module_run_id: str, watcher: QueueWatcher
+) -> None:
+    # Meta delivers concurrently and retries to every subscribed app: here six batches arrive three
+    # times each, all at once. Their publishes queue behind one another for longer than the stall
+    # bound, yet the broker confirms throughout: every copy is a 200 and every item is published once.
+    broker = BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{module_run_id}.", publish_timeout_s=0.3)
+    batches = [_statuses(500) for _ in range(6)]
+    async with serving(_settings(module_run_id, broker=broker)) as gateway:
+        answers = await asyncio.gather(*(gateway.post(batch) for batch in batches for _ in range(3)))
+
+    assert [a.status_code for a in answers] == [200] * 18, {a.status_code: a.text[:200] for a in answers}
+    assert sum(a.json()["statuses"] for a in answers) == 3000
+    assert sum(a.json()["duplicates"] for a in answers) == 6000
+    assert len(await watcher.statuses()) == 3000
