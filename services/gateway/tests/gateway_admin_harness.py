@@ -3,6 +3,7 @@ key, a gateway wired to the simulator's Graph API in-process, and webhook payloa
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -77,7 +78,7 @@ def text_webhook(
                                 {
                                     "from": wa_id,
                                     "id": wamid,
-                                    "timestamp": "1760000000",
+                                    "timestamp": str(int(time.time())),
                                     "type": "text",
                                     "text": {"body": "hello"},
                                 }

@@ -40,6 +40,14 @@ class QueueWatcher:
             out.append(Envelope.from_bytes(message.body))
         return out
 
+    async def take_raw(self, queue: str) -> list[bytes]:
+        """Like ``take``, as the bytes on the wire."""
+        amqp_queue = await self._channel.get_queue(f"{self._namespace}{queue}", ensure=False)
+        out: list[bytes] = []
+        while (message := await amqp_queue.get(no_ack=True, fail=False)) is not None:
+            out.append(message.body)
+        return out
+
     async def inbound(self) -> list[Envelope]:
         return await self.take(AGENT_INBOUND.name)
 
@@ -81,8 +89,8 @@ class Gateway:
 
 
 @asynccontextmanager
-async def serving(settings: GatewaySettings) -> AsyncIterator[Gateway]:
-    app = create_app(settings)
+async def serving(settings: GatewaySettings, **app_options: Any) -> AsyncIterator[Gateway]:
+    app = create_app(settings, **app_options)
     async with running(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from tasklane_gateway.contacts import ContactCache
+from tasklane_gateway.contacts_repository import Contact
 from tasklane_gateway.graph_probe import GraphProbe
 from tasklane_gateway.settings import GatewaySettings
 from tasklane_gateway.signature import expected_signature, signature_matches
@@ -118,3 +120,26 @@ async def test_the_probe_masks_the_token_before_cutting_a_long_graph_error() -> 
 
     assert "EAAG" not in str(result)
     assert "***" in str(result)
+
+
+def test_the_contacts_cache_stays_bounded_under_a_stream_of_first_time_senders() -> None:
+    """A gateway answering ever new senders must not keep every one it ever saw (the soak run's
+    memory growth): entries beyond the cap go oldest first, and expired ones go as time passes."""
+    now = [0.0]
+    cache = ContactCache(300.0, max_entries=1_000, clock=lambda: now[0])
+    when = datetime.now(UTC)
+
+    def contact(i: int) -> Contact:
+        return Contact(f"u{i}", "pn", f"55119{i:08d}", None, None, None, "auto", when, when)
+
+    for i in range(20_000):
+        cache.put([contact(i)], version=1)
+        now[0] += 0.001
+    assert len(cache) == 1_000
+    # The newest stay, the oldest went.
+    assert cache.get(("w", "pn", f"55119{19_999:08d}"), 1) is not None
+    assert cache.get(("w", "pn", f"55119{0:08d}"), 1) is None
+
+    now[0] += 301
+    assert len(cache) == 0
+    assert cache.stats()["entries"] == 0

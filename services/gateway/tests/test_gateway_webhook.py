@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from gateway_harness import Gateway, QueueWatcher, serving
+from gateway_harness import APP_SECRET, VERIFY_TOKEN, Gateway, QueueWatcher, serving
 
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.testing import real_settings
@@ -63,6 +63,7 @@ async def test_a_signed_text_message_is_published_once_with_its_fields(
         "skipped": 0,
         "ignored": 0,
         "notifications": 0,
+        "expired": 0,
         # Items for numbers another app owns (dropped): see test_gateway_integrations.
         "foreign": 0,
     }
@@ -92,9 +93,17 @@ async def test_a_signed_text_message_is_published_once_with_its_fields(
 
 
 async def test_the_reference_unicode_vector_verifies_over_the_raw_bytes(
-    gateway: Gateway, watcher: QueueWatcher
+    module_run_id: str, watcher: QueueWatcher
 ) -> None:
-    response = await gateway.post(VECTOR_BODY, secret=None, headers={"x-hub-signature-256": VECTOR_SIGNATURE})
+    settings = real_settings(
+        GatewaySettings, module_run_id, "gateway", app_secret=APP_SECRET, verify_token=VERIFY_TOKEN
+    )
+    # Received a minute after it was sent, as in the reference (a year on it would have expired).
+    sent = datetime.fromtimestamp(1760000000, tz=UTC)
+    async with serving(settings, clock=lambda: sent + timedelta(minutes=1)) as gateway:
+        response = await gateway.post(
+            VECTOR_BODY, secret=None, headers={"x-hub-signature-256": VECTOR_SIGNATURE}
+        )
 
     assert response.status_code == 200
     [event] = await watcher.inbound()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, MutableMapping
 from typing import Any
 
 import structlog
@@ -197,3 +199,35 @@ def get_logger(name: str) -> Any:
     """A logger whose events carry ``logger=<name>``; services pass their package name."""
     # Initial values stay lazy: binding now would freeze the configuration in force at import.
     return structlog.get_logger(logger_name=name)
+
+
+class LogThrottle:
+    """At most one line per key and interval, for what an outsider can make us log at will (a
+    stranger probing an unknown app id, a client hanging up): one noisy peer must not drown the
+    log. ``allow`` says whether to log now and how many lines were held back since the last one,
+    which the line should carry. The keys kept are bounded: the oldest are forgotten first."""
+
+    def __init__(
+        self, interval_s: float = 60.0, *, max_keys: int = 1024, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._interval = interval_s
+        self._max_keys = max_keys
+        self._clock = clock
+        # key -> (when the last line was logged, lines held back since).
+        self._seen: OrderedDict[Hashable, tuple[float, int]] = OrderedDict()
+
+    def allow(self, key: Hashable) -> int | None:
+        """None to stay quiet; else the number of lines held back for ``key`` (log it now)."""
+        now = self._clock()
+        last = self._seen.get(key)
+        if last is not None and now - last[0] < self._interval:
+            self._seen[key] = (last[0], last[1] + 1)
+            return None
+        self._seen[key] = (now, 0)
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._max_keys:
+            self._seen.popitem(last=False)
+        return 0 if last is None else last[1]
+
+    def __len__(self) -> int:
+        return len(self._seen)

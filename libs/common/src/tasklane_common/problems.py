@@ -20,8 +20,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
-from tasklane_common.logging import get_logger
+from tasklane_common.logging import LogThrottle, get_logger
 
 log = get_logger(__name__)
 
@@ -124,10 +125,23 @@ def _document(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _disconnected(throttle: LogThrottle) -> Any:
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        # The client hung up before we had read its request: its doing, not a failure of ours, and
+        # nobody reads the answer. One info line per path and minute says it happened.
+        held_back = throttle.allow(request.url.path)
+        if held_back is not None:
+            log.info("http_client_disconnected", path=request.url.path, held_back=held_back)
+        return problem(request, 400, "the client closed the connection before the request was read")
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
     """Answer every error as a problem and document it so in the app's OpenAPI."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _disconnected(LogThrottle(60.0)))
     app.add_exception_handler(Exception, _unexpected)
 
     def openapi() -> dict[str, Any]:

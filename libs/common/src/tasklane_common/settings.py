@@ -40,7 +40,14 @@ class BrokerSettings(BaseModel):
     namespace: str = Field(default_factory=_env_namespace)
     prefetch: int = 100
     delivery_limit: int = 10
+    # How long the broker may go without confirming anything before a publish fails (the gateway
+    # then answers 503); a publish merely queued behind others on a busy host waits on, up to
+    # publish_max_wait_s in all.
     publish_timeout_s: float = 5.0
+    publish_max_wait_s: float = 20.0
+    # Publishes in flight (awaiting their confirm) per process; the broker's measured sweet spot
+    # is around a hundred or a few hundred (docs/performance.md, ../reference broker facts).
+    publish_window: int = Field(default=256, ge=1)
     heartbeat_s: int = 30
 
     @property

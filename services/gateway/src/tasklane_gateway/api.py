@@ -10,27 +10,28 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from tasklane_common.errors import PublishError
-from tasklane_common.logging import get_logger
+from tasklane_common.logging import LogThrottle, get_logger
 from tasklane_common.problems import refusals
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_gateway.app_registry import AppRegistry, drop_foreign, find_foreign
 from tasklane_gateway.ingest import WebhookIngestor
 from tasklane_gateway.settings import GatewaySettings
 from tasklane_gateway.signature import SIGNATURE_HEADER
-from tasklane_gateway.webhook import parse
+from tasklane_gateway.untrusted import printable
+from tasklane_gateway.webhook import count_items, parse
 
 log = get_logger(__name__)
 
 # What Meta (or anyone) may be answered besides 200; 503 (retry) is every route's.
 _HANDSHAKE_REFUSALS = refusals(
-    {400: "hub.challenge is missing.", 403: "Not subscribing, or not our verify token."}
+    {400: "hub.challenge is missing.", 403: "Not subscribing, not our verify token, or an unknown app id."}
 )
 _NOTIFICATION_REFUSALS = refusals(
     {
         400: "Not a JSON object, or an invalid Content-Length.",
         401: "X-Hub-Signature-256 is missing.",
-        403: "The signature does not match, or no app secret is configured.",
-        413: "Larger than the gateway's max_body_bytes.",
+        403: "The signature does not match, the app id is unknown, or no app secret is configured.",
+        413: "Larger than the gateway's max_body_bytes, or more updates than max_items_per_webhook.",
     }
 )
 
@@ -53,6 +54,19 @@ def router(
     """``/whatsapp`` serves every configured app (any app's verify token, any app's signature);
     ``/whatsapp/{app_id}`` only that app (a callback URL per app in Meta's dashboard)."""
     api = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
+    # Refusals are what strangers can cause at will: at most one line per reason and minute (keyed
+    # by the reason alone: a prober varies everything else).
+    throttle = LogThrottle(60.0)
+
+    def refused(
+        status: int, detail: str, reason: str, *, level: str = "warning", **fields: Any
+    ) -> HTTPException:
+        held_back = throttle.allow(reason)
+        if held_back is not None:
+            getattr(log, level)(
+                "webhook_refused", reason=reason, status=status, held_back=held_back, **fields
+            )
+        return HTTPException(status_code=status, detail=detail)
 
     @api.get("/whatsapp", response_class=PlainTextResponse, responses=_HANDSHAKE_REFUSALS)
     async def verify(
@@ -78,11 +92,13 @@ def router(
     ) -> PlainTextResponse:
         snapshot = await registry.snapshot()
         if not snapshot.has_verify_token(only):
-            log.error("webhook_verification_refused", reason="no verify token configured", app_id=only)
-            raise HTTPException(status_code=403, detail="verification failed")
+            if only is not None:
+                raise refused(
+                    403, "verification failed", "verification for an unknown app id", app_id=printable(only)
+                )
+            raise refused(403, "verification failed", "no verify token configured", level="error")
         if mode != "subscribe" or token is None or not snapshot.verifies(token, only=only):
-            log.warning("webhook_verification_refused", reason="mode or token mismatch")
-            raise HTTPException(status_code=403, detail="verification failed")
+            raise refused(403, "verification failed", "verify token mismatch", app_id=printable(only))
         if challenge is None:
             raise HTTPException(status_code=400, detail="hub.challenge missing")
         log.info("webhook_verified")
@@ -106,32 +122,39 @@ def router(
             if not declared.strip().isdigit():
                 raise HTTPException(status_code=400, detail="invalid Content-Length")
             if int(declared) > limit:
-                raise HTTPException(status_code=413, detail="payload too large")
+                raise refused(413, "payload too large", "body over the size limit", size=int(declared))
         snapshot = await registry.snapshot()
         if not snapshot.has_secret(only):
-            log.error(
-                "webhook_refused", reason="no app secret configured: cannot verify signatures", app_id=only
-            )
-            raise HTTPException(status_code=403, detail="signature cannot be verified")
+            if only is not None:
+                # Anyone can POST to any app id: an outsider's guess, not our failure.
+                raise refused(403, "signature cannot be verified", "unknown app id", app_id=printable(only))
+            raise refused(403, "signature cannot be verified", "no app secret configured", level="error")
         header = request.headers.get(SIGNATURE_HEADER)
         if not header:
-            log.warning("webhook_refused", reason="signature header missing")
-            raise HTTPException(status_code=401, detail="signature missing")
+            raise refused(401, "signature missing", "signature header missing", app_id=printable(only))
         # The signature covers the exact bytes Meta sent: read them before any parsing.
         body = await _read_limited(request, limit)
         if body is None:
-            raise HTTPException(status_code=413, detail="payload too large")
+            raise refused(413, "payload too large", "body over the size limit")
         signers = snapshot.signers(body, header, only=only)
         if not signers:
-            log.warning("webhook_refused", reason="signature mismatch", size=len(body), app_id=only)
-            raise HTTPException(status_code=403, detail="invalid signature")
+            raise refused(403, "invalid signature", "signature mismatch", app_id=printable(only))
         try:
             payload: Any = json.loads(body)
         except (ValueError, RecursionError):
-            log.warning("webhook_refused", reason="body is not JSON", size=len(body))
-            raise HTTPException(status_code=400, detail="body is not JSON") from None
+            raise refused(400, "body is not JSON", "body is not JSON", size=len(body)) from None
         if not isinstance(payload, dict):
-            raise HTTPException(status_code=400, detail="body is not a JSON object")
+            raise refused(400, "body is not a JSON object", "body is not a JSON object")
+        items = count_items(payload)
+        if items > settings.max_items_per_webhook:
+            # Signed, but far beyond what Meta batches: refused the same way every time, before
+            # any work, rather than half-processed until a timeout.
+            raise refused(
+                413,
+                f"{items} updates in one webhook; at most {settings.max_items_per_webhook} are accepted",
+                "too many updates",
+                items=items,
+            )
         if find_foreign(payload, signers, snapshot):
             # Our copy may predate a number moving between apps on another replica: dropping is
             # final (Meta gets a 200), so check against a fresh copy first. Signers stay as found.

@@ -22,7 +22,7 @@ from tasklane_gateway.graph_probe import GraphProbe
 from tasklane_gateway.ingest import WebhookIngestor
 from tasklane_gateway.integrations import Integrations
 from tasklane_gateway.settings import GatewaySettings
-from tasklane_gateway.tables import metadata, processed_webhook_items
+from tasklane_gateway.tables import expired_messages, metadata, processed_webhook_items
 from tasklane_gateway.triage import retain_contacts
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -62,6 +62,12 @@ def create_app(
         processed_webhook_items,
         aged_by=processed_webhook_items.c.received_at,
         key=processed_webhook_items.c.key,
+        keep=timedelta(days=settings.dedup_retention_days),
+    )
+    runtime.retain(
+        expired_messages,
+        aged_by=expired_messages.c.received_at,
+        key=expired_messages.c.wamid,
         keep=timedelta(days=settings.dedup_retention_days),
     )
 

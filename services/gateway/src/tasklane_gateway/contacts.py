@@ -15,6 +15,7 @@ rolled back never leaves behind what it read or wrote.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +33,8 @@ from tasklane_gateway.webhook import InboundMessage
 log = get_logger(__name__)
 
 Key = tuple[str, str, str]
-MAX_CACHED = 100_000
+# Lookup keys kept at most (a contact has one or two): about 1 KB each, so ~10 MB at most.
+MAX_CACHED = 10_000
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,25 @@ class Identity:
 
 
 class ContactCache:
-    def __init__(self, ttl_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    """Recently resolved contacts, for at most ``ttl_s``. Entries are kept in expiry order (the TTL
+    is the same for all), so expired ones are dropped from the front as time passes, and beyond
+    ``max_entries`` the oldest go first: a stream of first-time senders cannot grow it."""
+
+    def __init__(
+        self, ttl_s: float, *, max_entries: int = MAX_CACHED, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._ttl_s = ttl_s
+        self._max = max_entries
         self._clock = clock
-        self._entries: dict[Key, tuple[Contact, int, float]] = {}
+        self._entries: OrderedDict[Key, tuple[Contact, int, float]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Key, version: int) -> Contact | None:
+        now = self._clock()
+        self._expire(now)
         entry = self._entries.get(key)
-        if entry is not None and entry[1] == version and entry[2] > self._clock():
+        if entry is not None and entry[1] == version and entry[2] > now:
             self.hits += 1
             return entry[0]
         self.misses += 1
@@ -94,17 +105,31 @@ class ContactCache:
     def put(self, contacts: Iterable[Contact], version: int) -> None:
         if self._ttl_s <= 0:
             return
-        if len(self._entries) > MAX_CACHED:
-            self._entries.clear()
-        expires = self._clock() + self._ttl_s
+        now = self._clock()
+        expires = now + self._ttl_s
         for contact in contacts:
             for key in contact.lookup_keys():
                 self._entries[key] = (contact, version, expires)
+                self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        self._expire(now)
+
+    def _expire(self, now: float) -> None:
+        while self._entries:
+            first = next(iter(self._entries.values()))
+            if first[2] > now:
+                return
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        self._expire(self._clock())
+        return len(self._entries)
 
     def stats(self) -> dict[str, Any]:
         total = self.hits + self.misses
         return {
-            "entries": len(self._entries),
+            "entries": len(self),
             "hits": self.hits,
             "misses": self.misses,
             "hit_ratio": round(self.hits / total, 3) if total else None,

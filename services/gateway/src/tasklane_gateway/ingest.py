@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_gateway.events import notification_envelope, status_envelope
+from tasklane_gateway.expiry import keep_expired, split_expired
 from tasklane_gateway.repository import GatewayRepository
 from tasklane_gateway.settings import GatewaySettings
 from tasklane_gateway.triage import Triage
@@ -34,6 +35,8 @@ class IngestResult:
     ignored: int
     # Changes of other webhook fields (account, template, quality updates...), published.
     notifications: int = 0
+    # New messages older than Meta's retry horizon: kept, not acted on (counted in ``messages``).
+    expired: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -43,6 +46,7 @@ class IngestResult:
             "skipped": self.skipped,
             "ignored": self.ignored,
             "notifications": self.notifications,
+            "expired": self.expired,
         }
 
 
@@ -58,6 +62,7 @@ class WebhookIngestor:
         assert runtime.outbox is not None, "the gateway has an outbox"
         self.triage = Triage(settings, runtime.outbox)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._horizon = timedelta(days=settings.stale_after_days)
 
     def now(self) -> datetime:
         """When a webhook is received: the time its rate-limit window and replies are judged by."""
@@ -85,15 +90,24 @@ class WebhookIngestor:
             new_messages = [m for m in messages if m.dedup_key in fresh]
             new_statuses = [s for s in statuses if s.dedup_key in fresh]
             new_notes = [n for n in notes if n.dedup_key in fresh]
+            current, expired = split_expired(new_messages, received_at, self._horizon)
             # Users resolved or registered, rate limit applied: what to publish for the messages.
-            triaged = await self.triage.route(session, new_messages, received_at)
-            envelopes = triaged.envelopes + [status_envelope(s, received_at) for s in new_statuses]
+            triaged = await self.triage.route(session, current, received_at)
+            envelopes = triaged.envelopes + await keep_expired(session, expired, received_at)
+            envelopes += [status_envelope(s, received_at) for s in new_statuses]
             envelopes += [notification_envelope(n, received_at) for n in new_notes]
             if envelopes:
                 await self._runtime.publish(envelopes)
         triaged.committed()
         if triaged.replies and self._runtime.relay is not None:
             self._runtime.relay.notify()
+        if expired:
+            log.warning(
+                "messages_expired",
+                count=len(expired),
+                oldest_sent_at=min(m.sent_at for m in expired).isoformat(),
+                reason="first seen after Meta's retry horizon: kept, not acted on",
+            )
         result = IngestResult(
             messages=len(new_messages),
             statuses=len(new_statuses),
@@ -101,6 +115,7 @@ class WebhookIngestor:
             skipped=webhook.skipped,
             ignored=webhook.ignored,
             notifications=len(new_notes),
+            expired=len(expired),
         )
         for m in new_messages:
             log.info(

@@ -35,6 +35,12 @@ class GatewaySettings(ServiceSettings):
         validation_alias=AliasChoices("TASKLANE_GATEWAY_VERIFY_TOKEN", "WHATSAPP_VERIFY_TOKEN"),
     )
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Meta batches at most 1,000 updates in one POST; twice that leaves room for a change on Meta's
+    # side, and anything beyond is refused (413) before any work, the same way every time.
+    max_items_per_webhook: int = Field(default=2000, ge=1)
+    # Meta stops retrying a webhook after 7 days: a message older than that which we never saw is
+    # kept and counted (message.expired), but not acted on (a week-old "delete it" must not fire).
+    stale_after_days: float = Field(default=7.0, gt=0)
     # Meta retries a webhook for up to 7 days; dedup keys are kept for twice that.
     dedup_retention_days: float = 14.0
     # Who may use a number (docs/gateway.md, "Access policy"): ``open``, anyone (each alone until

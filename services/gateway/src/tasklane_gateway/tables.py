@@ -97,6 +97,20 @@ throttled_messages = Table(
     Index(None, "user_id"),
 )
 
+# Messages older than Meta's retry horizon when first seen: kept for an operator, never acted on.
+expired_messages = Table(
+    "expired_messages",
+    metadata,
+    Column("wamid", String(256), primary_key=True),
+    Column("phone_number_id", String(256), nullable=False),
+    Column("message_type", String(64), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    # The message as parsed (cleaned), sender included: enough to act on it by hand.
+    Column("message", JSON, nullable=False),
+    Index(None, "received_at"),
+)
+
 processed_webhook_items = Table(
     "processed_webhook_items",
     metadata,

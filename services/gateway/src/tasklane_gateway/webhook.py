@@ -42,6 +42,7 @@ __all__ = [
     "InboundNotification",
     "InboundStatus",
     "ParsedWebhook",
+    "count_items",
     "parse",
 ]
 
@@ -147,6 +148,21 @@ class _Contact:
     parent_bsuid: str | None
     profile_name: str | None
     username: str | None
+
+
+def count_items(payload: dict[str, Any]) -> int:
+    """How many updates a webhook carries (its messages and statuses; a change with neither, such
+    as an account update, is one), counted without parsing any of them, so that an oversized batch
+    can be refused before any work."""
+    total = 0
+    for entry in as_list(payload.get("entry")):
+        for change in as_list(entry.get("changes")) if isinstance(entry, dict) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            items = 0
+            if isinstance(value, dict):
+                items = len(as_list(value.get("messages"))) + len(as_list(value.get("statuses")))
+            total += max(items, 1)
+    return total
 
 
 def parse(payload: dict[str, Any], *, received_at: datetime) -> ParsedWebhook:

@@ -75,6 +75,12 @@ class RabbitBroker:
         self._dlx: AbstractExchange | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._consume_channels: list[AbstractChannel] = []
+        # When the broker last confirmed a publish of ours (event-loop clock).
+        self._confirmed_at = 0.0
+        # Publishes awaiting their confirm, over all callers. Without a bound, a 10,000-item batch
+        # (or a burst of webhooks) queues every frame behind the channel's write lock at once, and no
+        # confirm is read until the last frame is written; a window keeps confirms flowing.
+        self._window = asyncio.Semaphore(settings.publish_window)
 
     def _name(self, name: str) -> str:
         return f"{self._ns}{name}"
@@ -127,16 +133,48 @@ class RabbitBroker:
         if exchange is None or not self.is_healthy():
             raise PublishError("broker not connected")
         try:
-            await asyncio.wait_for(
+            await self._confirmed(
                 asyncio.gather(*(self._publish_one(exchange, m) for m in messages)),
-                timeout=timeout or self.settings.publish_timeout_s,
+                timeout or self.settings.publish_timeout_s,
             )
         except PublishError:
             raise
         except Exception as exc:  # any failure means "not confirmed": the caller must retry
             raise PublishError(f"publish not confirmed: {type(exc).__name__}: {exc}") from exc
 
+    async def _confirmed(self, work: asyncio.Future[Any], stall_s: float) -> None:
+        """Wait for ``work`` (publishes awaiting their confirms) while the broker keeps confirming.
+
+        ``stall_s`` bounds how long the broker may go without confirming anything, not how long one
+        publish may take: on a busy machine a publish queues behind hundreds of others and its
+        confirm is read late, yet the broker is fine. Failing it then would answer Meta 503 only
+        because we are busy, and Meta's retry would add to the load. A broker that stops confirming
+        (blocked by an alarm, unreachable) is still caught within ``stall_s``; ``publish_max_wait_s``
+        caps the wait whatever happens.
+        """
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        cap = max(stall_s, self.settings.publish_max_wait_s)
+        try:
+            while not work.done():
+                now = loop.time()
+                quiet = now - max(self._confirmed_at, started)
+                left = min(stall_s - quiet, cap - (now - started))
+                if left <= 0:
+                    raise TimeoutError(f"no confirm for {quiet:.1f} s")
+                await asyncio.wait({work}, timeout=left)
+        finally:
+            if not work.done():
+                work.cancel()
+                # Retrieved, so that asyncio does not report the cancelled gather as an error.
+                work.add_done_callback(lambda f: None if f.cancelled() else f.exception())
+        work.result()
+
     async def _publish_one(self, exchange: AbstractExchange, m: OutgoingMessage) -> None:
+        async with self._window:
+            await self._publish_confirmed(exchange, m)
+
+    async def _publish_confirmed(self, exchange: AbstractExchange, m: OutgoingMessage) -> None:
         # With confirms on, aiormq raises on a nack or (on_return_raises) an unroutable return.
         await exchange.publish(
             aio_pika.Message(
@@ -150,6 +188,7 @@ class RabbitBroker:
             routing_key=m.routing_key,
             mandatory=True,
         )
+        self._confirmed_at = asyncio.get_running_loop().time()
 
     async def publish_to_queue(
         self, queue: str, messages: Sequence[OutgoingMessage], *, timeout: float | None = None
@@ -162,11 +201,11 @@ class RabbitBroker:
         exchange = channel.default_exchange
         name = self._name(queue)
         try:
-            await asyncio.wait_for(
+            await self._confirmed(
                 asyncio.gather(
                     *(self._publish_one(exchange, replace(m, routing_key=name)) for m in messages)
                 ),
-                timeout=timeout or self.settings.publish_timeout_s,
+                timeout or self.settings.publish_timeout_s,
             )
         except Exception as exc:
             raise PublishError(f"publish to {queue} not confirmed: {type(exc).__name__}: {exc}") from exc

@@ -13,6 +13,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     gateway.StatusReceived,
     gateway.UserUnregistered,
     gateway.MessageThrottled,
+    gateway.MessageExpired,
     gateway.UserNumberChanged,
     gateway.WhatsAppNotification,
     gateway.NumberConfigured,

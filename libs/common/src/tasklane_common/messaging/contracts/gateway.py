@@ -104,6 +104,19 @@ class MessageThrottled(Event):
     limit_per_minute: int
 
 
+class MessageExpired(Event):
+    """A message first seen after Meta's retry horizon (it was sent days ago, during an outage):
+    stored and acknowledged, never acted on. No text: analytics counts it."""
+
+    event_type = "message.expired"
+
+    wamid: str
+    phone_number_id: str
+    message_type: str
+    sent_at: datetime
+    received_at: datetime
+
+
 class UserNumberChanged(Event):
     """Meta's ``user_changed_number`` system message: the mapping now follows the new number."""
 
