@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic.config import JsonDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import mask_phone
@@ -48,7 +49,7 @@ _SEPARATORS = str.maketrans("", "", " -()")
 WA_ID_PATTERN = r"^\s*\+?(?:[ ()-]*[0-9]){6,15}[ ()-]*\s*$"
 WaId = Annotated[str, Field(pattern=WA_ID_PATTERN, description="An international phone number.")]
 # A mapping names its user by a wa_id, a business-scoped id or both.
-_NAMED = {"anyOf": [{"required": ["wa_id"]}, {"required": ["bsuid"]}]}
+_NAMED: JsonDict = {"anyOf": [{"required": ["wa_id"]}, {"required": ["bsuid"]}]}
 
 
 def normalise_wa_id(value: str) -> str:
