@@ -84,7 +84,8 @@ class MappingIn(BaseModel):
 class MappingPatch(BaseModel):
     """Absent fields stay as they are; null clears one (a mapping keeps a wa_id or a bsuid)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # An empty patch changes nothing: a 400, so the OpenAPI asks for one field at least.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     wa_id: WaId | None = None
     bsuid: Bsuid | None = None
     username: Username | None = None
