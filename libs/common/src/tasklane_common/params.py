@@ -32,10 +32,6 @@ def limit_query(maximum: int) -> Any:
 
 TextFilter = Annotated[str | None, text_query()]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Items to skip (0..{MAX_OFFSET}).")]
-BeforeId = Annotated[
-    int | None,
-    Query(ge=1, le=INT64_MAX, description="Only items with a smaller id (the previous page's cursor)."),
-]
 
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
