@@ -106,11 +106,15 @@ class TcpProxy:
 
     ``cut()`` drops every open connection and closes the listening socket, so new connections are
     refused, the way a crashed or unreachable server looks to a client; ``restore()`` listens on
-    the same port again.
+    the same port again. ``upload_bytes_per_s`` makes the link towards the server slow but steady,
+    the way a busy host or a congested network looks: everything arrives, late.
     """
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(
+        self, target_host: str, target_port: int, *, upload_bytes_per_s: float | None = None
+    ) -> None:
         self.target = (target_host, target_port)
+        self.upload_bytes_per_s = upload_bytes_per_s
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -149,14 +153,22 @@ class TcpProxy:
             client_writer.transport.abort()
             return
         self._writers.update((client_writer, upstream_writer))
-        for reader, writer in ((client_reader, upstream_writer), (upstream_reader, client_writer)):
-            task = asyncio.create_task(self._pump(reader, writer))
+        for reader, writer, rate in (
+            (client_reader, upstream_writer, self.upload_bytes_per_s),
+            (upstream_reader, client_writer, None),
+        ):
+            task = asyncio.create_task(self._pump(reader, writer, rate))
             self._pumps.add(task)
             task.add_done_callback(self._pumps.discard)
 
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, rate: float | None
+    ) -> None:
         try:
-            while data := await reader.read(65536):
+            # Small reads when slowed, so that the data trickles instead of arriving in lumps.
+            while data := await reader.read(2048 if rate else 65536):
+                if rate:
+                    await asyncio.sleep(len(data) / rate)
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

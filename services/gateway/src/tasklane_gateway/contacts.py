@@ -33,8 +33,8 @@ from tasklane_gateway.webhook import InboundMessage
 log = get_logger(__name__)
 
 Key = tuple[str, str, str]
-# Lookup keys kept at most (a contact has one or two): about 1 KB each, so ~10 MB at most.
-MAX_CACHED = 10_000
+# Lookup keys kept at most by default (settings: contacts_cache_max_entries).
+MAX_CACHED = 5_000
 
 
 @dataclass(frozen=True)
@@ -139,8 +139,8 @@ class ContactCache:
 class ContactBook:
     """One per process: the cache, and a ``Lookup`` per webhook transaction."""
 
-    def __init__(self, ttl_s: float) -> None:
-        self.cache = ContactCache(ttl_s)
+    def __init__(self, ttl_s: float, max_entries: int = MAX_CACHED) -> None:
+        self.cache = ContactCache(ttl_s, max_entries=max_entries)
 
     async def lookup(self, session: AsyncSession) -> Lookup:
         return Lookup(self.cache, session, await repo.current_version(session))

@@ -65,6 +65,9 @@ class GatewaySettings(ServiceSettings):
     # How long a replica trusts a cached phone-to-user lookup; every mapping change invalidates the
     # caches of all replicas at their next webhook anyway (mapping_version), this is a backstop.
     contacts_cache_ttl_s: float = Field(default=300.0, ge=0)
+    # Lookup keys cached at most (a contact has one or two, ~850 bytes each with the contact): the
+    # bound on what a stream of first-time senders can make a replica hold (~4 MB by default).
+    contacts_cache_max_entries: int = Field(default=5000, ge=1)
     # The Graph API, for the admin "test connection" call (the sender's names and defaults).
     graph_base_url: str = "https://graph.facebook.com"
     graph_api_version: str = "v25.0"

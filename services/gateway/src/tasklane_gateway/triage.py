@@ -83,7 +83,7 @@ def new_number_of(message: InboundMessage) -> str | None:
 
 class Triage:
     def __init__(self, settings: GatewaySettings, outbox: Outbox) -> None:
-        self.book = ContactBook(settings.contacts_cache_ttl_s)
+        self.book = ContactBook(settings.contacts_cache_ttl_s, settings.contacts_cache_max_entries)
         self.registration = Registration(settings, outbox)
         self.rate_limit = InboundRateLimit(
             settings.inbound_rate_limit_per_minute, settings.slow_down_reply_text, outbox
