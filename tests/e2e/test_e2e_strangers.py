@@ -62,7 +62,7 @@ async def _map(stack: EmbeddedStack, wa_id: str, name: str) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
         number = next(iter(stack.simulator.numbers))
         made = await http.post(
-            "/api/gateway/mappings",
+            "/api/v1/gateway/mappings",
             json={"phone_number_id": number, "wa_id": wa_id, "profile_name": name},
             headers={"Authorization": f"Bearer {ADMIN_KEY}"},
         )

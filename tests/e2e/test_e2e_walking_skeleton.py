@@ -110,7 +110,7 @@ async def test_a_message_becomes_a_task_a_reply_and_a_statistic(stack: EmbeddedS
     async with httpx.AsyncClient(transport=transport, base_url="http://analytics", headers=headers) as client:
 
         async def counted() -> bool:
-            summary = (await client.get("/api/analytics/summary")).json()
+            summary = (await client.get("/api/v1/analytics/summary")).json()
             return bool(
                 summary["messages_received"] >= 2
                 and summary["messages_sent"] >= 2
@@ -118,7 +118,7 @@ async def test_a_message_becomes_a_task_a_reply_and_a_statistic(stack: EmbeddedS
             )
 
         await _eventually(counted)
-        summary = (await client.get("/api/analytics/summary")).json()
+        summary = (await client.get("/api/v1/analytics/summary")).json()
     assert summary["avg_response_time_ms"] is not None
     assert summary["avg_response_time_ms"] > 0
 

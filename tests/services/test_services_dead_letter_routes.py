@@ -36,7 +36,7 @@ def _bearer(role: Role) -> dict[str, str]:
 @pytest.mark.parametrize("service", sorted(SERVICES))
 async def test_dead_letters_are_for_operators_only(service: str, tmp_path: Path) -> None:
     create_app, settings_cls = SERVICES[service]
-    url = f"/api/{service}/dead-letters"
+    url = f"/api/v1/{service}/dead-letters"
     replay = f"{url}/1/replay"
     name = f"{service}-dl-{uuid.uuid4().hex[:8]}"
     app = create_app(memory_settings(settings_cls, name, str(tmp_path / f"{service}.db"), auth=AUTH))
@@ -52,5 +52,5 @@ async def test_dead_letters_are_for_operators_only(service: str, tmp_path: Path)
     finally:
         InMemoryBroker.forget(name)
     assert listed.status_code == 200
-    assert listed.json() == {"items": [], "next_before": None}
+    assert listed.json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
     assert missing.status_code == 404

@@ -419,7 +419,12 @@ async def test_projects_with_progress_members_renaming_and_deletion(api: Api) ->
 
 async def test_the_openapi_document_describes_every_route(api: Api) -> None:
     document = (await api.http.get("/openapi.json")).json()
-    paths = {path: ops for path, ops in document["paths"].items() if path.startswith("/api/v1/")}
+    # The agent's own API; its dead letters (/api/v1/agent/dead-letters) are every service's.
+    paths = {
+        path: ops
+        for path, ops in document["paths"].items()
+        if path.startswith("/api/v1/") and not path.startswith("/api/v1/agent/")
+    }
     expected = {
         "/api/v1/tasks": {"get", "post"},
         "/api/v1/tasks/{task_id}": {"get", "patch", "delete"},

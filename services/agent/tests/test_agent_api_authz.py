@@ -67,7 +67,10 @@ def v1_routes(app: FastAPI) -> list[tuple[str, str]]:
     found = sorted(
         (method, context.path)
         for context in iter_route_contexts(app.routes)
-        if context.path and context.path.startswith("/api/v1/")
+        # The dead letters (/api/v1/agent/dead-letters) are every service's, tested with them.
+        if context.path
+        and context.path.startswith("/api/v1/")
+        and not context.path.startswith("/api/v1/agent/")
         for method in context.methods or ()
     )
     assert len(found) == 20, found  # what the API has today; more may come, none may go

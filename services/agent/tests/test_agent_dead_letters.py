@@ -21,7 +21,7 @@ from tasklane_common.testing import memory_settings, running
 
 KEYS = {role: new_key() for role in Role}
 AUTH = AuthSettings(api_keys=[ApiKey(name=r, role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
-URL = "/api/agent/dead-letters"
+URL = "/api/v1/agent/dead-letters"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 

@@ -77,7 +77,7 @@ def _turn(i: int, *, failed: bool = False) -> list[Envelope]:
 
 async def _summary(client: httpx.AsyncClient, **params: str) -> dict[str, object]:
     response = await client.get(
-        "/api/analytics/summary", params=params, headers={"Authorization": f"Bearer {KEYS[Role.ANALYST]}"}
+        "/api/v1/analytics/summary", params=params, headers={"Authorization": f"Bearer {KEYS[Role.ANALYST]}"}
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
@@ -111,7 +111,7 @@ async def test_summary_counts_each_event_once_within_the_window(
 async def test_a_backwards_window_is_a_clear_error(analytics: tuple[httpx.AsyncClient, object]) -> None:
     client, _ = analytics
     response = await client.get(
-        "/api/analytics/summary",
+        "/api/v1/analytics/summary",
         params={"from": T0.isoformat(), "to": (T0 - timedelta(days=1)).isoformat()},
         headers={"Authorization": f"Bearer {KEYS[Role.ANALYST]}"},
     )
@@ -125,5 +125,5 @@ async def test_the_analytics_api_needs_an_analyst_operator_or_admin_key(
     client, _ = analytics
     token = KEYS[key] if isinstance(key, Role) else key
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await client.get("/api/analytics/summary", headers=headers)
+    response = await client.get("/api/v1/analytics/summary", headers=headers)
     assert response.status_code == status

@@ -29,7 +29,7 @@ from tasklane_common.settings import Role
 # A number registered in the integrations with the mapped access policy (the default number is not
 # registered there, so the gateway setting, on by default, applies to it).
 CLOSED = "200000000000777"
-MAPPINGS = "/api/gateway/mappings"
+MAPPINGS = "/api/v1/gateway/mappings"
 
 
 def new_wa_id() -> str:
@@ -48,10 +48,10 @@ async def pair(module_run_id: str, clock: PinnedClock) -> AsyncIterator[tuple[Ga
     async with gateway_with_clock(settings, clock) as a, gateway_with_clock(settings, clock) as b:
         app = {"app_id": "contacts", "name": "Contacts", "app_secret": APP_SECRET}
         assert (
-            await a.client.post("/api/gateway/apps", json=app, headers=auth(Role.ADMIN))
+            await a.client.post("/api/v1/gateway/apps", json=app, headers=auth(Role.ADMIN))
         ).status_code == 201
         number = {"phone_number_id": CLOSED, "app_id": "contacts", "access_policy": "mapped"}
-        response = await a.client.post("/api/gateway/numbers", json=number, headers=auth(Role.ADMIN))
+        response = await a.client.post("/api/v1/gateway/numbers", json=number, headers=auth(Role.ADMIN))
         assert response.status_code == 201
         yield a, b
 
@@ -97,7 +97,7 @@ async def test_a_sender_known_only_by_a_business_scoped_id_is_one_user_throughou
     assert got[first["id"]]["username"] == "ana.s"
     assert len({p["user_id"] for p in got.values()}) == 1
     [mapping] = (await a.client.get(MAPPINGS, params={"bsuid": bsuid}, headers=auth(Role.OPERATOR))).json()[
-        "mappings"
+        "items"
     ]
     assert (mapping["user_id"], mapping["wa_id"], mapping["username"]) == (
         got[first["id"]]["user_id"],
@@ -134,9 +134,9 @@ async def test_an_unknown_sender_gets_one_registration_reply_per_24_hours(
     assert replies[0]["phone_number_id"] == CLOSED
 
     listed = await a.client.get(
-        "/api/gateway/unregistered", params={"phone_number_id": CLOSED}, headers=auth(Role.OPERATOR)
+        "/api/v1/gateway/unregistered", params={"phone_number_id": CLOSED}, headers=auth(Role.OPERATOR)
     )
-    [contact] = [c for c in listed.json()["contacts"] if c["sender"] == wa_id]
+    [contact] = [c for c in listed.json()["items"] if c["sender"] == wa_id]
     assert contact["message_count"] == 4
     assert contact["profile_name"] == "Bea"
     assert contact["last_prompted_at"] == clock.at.isoformat()
@@ -167,9 +167,9 @@ async def test_a_mapping_change_through_one_replica_holds_at_the_next_webhook_of
     health = (await a.client.get("/api/webhooks/whatsapp/health")).json()
     assert health["checks"]["cache"]["contacts"]["hits"] >= 1
     listed = await b.client.get(
-        "/api/gateway/unregistered", params={"phone_number_id": CLOSED}, headers=auth(Role.OPERATOR)
+        "/api/v1/gateway/unregistered", params={"phone_number_id": CLOSED}, headers=auth(Role.OPERATOR)
     )
-    assert wa_id not in {c["sender"] for c in listed.json()["contacts"]}
+    assert wa_id not in {c["sender"] for c in listed.json()["items"]}
 
     patched = await b.client.patch(f"{MAPPINGS}/{user_id}", json={"wa_id": other}, headers=auth(Role.ADMIN))
     assert patched.status_code == 200, patched.text
@@ -186,11 +186,11 @@ async def test_a_mapping_change_through_one_replica_holds_at_the_next_webhook_of
     assert (await a.client.get(f"{MAPPINGS}/{user_id}", headers=auth(Role.OPERATOR))).status_code == 404
 
     audit = await a.client.get(
-        "/api/gateway/audit",
+        "/api/v1/gateway/audit",
         params={"target_type": "mapping", "target_id": user_id},
         headers=auth(Role.OPERATOR),
     )
-    entries = audit.json()["entries"]
+    entries = audit.json()["items"]
     assert [(e["action"], e["outcome"], e["actor"]) for e in reversed(entries)] == [
         ("mapping.create", "ok", "admin-bot"),
         ("mapping.update", "ok", "admin-bot"),
@@ -263,7 +263,7 @@ async def test_the_mappings_api_refuses_bad_input_and_pages(pair: tuple[Gateway,
     first = (
         await a.client.get(MAPPINGS, params={"phone_number_id": number, "wa_id": wa_ids[0]}, headers=operator)
     ).json()
-    user_id = first["mappings"][0]["user_id"]
+    user_id = first["items"][0]["user_id"]
     assert (await a.client.patch(f"{MAPPINGS}/{user_id}", json={}, headers=admin)).status_code == 400
     cleared = await a.client.patch(f"{MAPPINGS}/{user_id}", json={"wa_id": None}, headers=admin)
     assert cleared.status_code == 400
@@ -280,7 +280,7 @@ async def test_the_mappings_api_refuses_bad_input_and_pages(pair: tuple[Gateway,
         for offset in (0, 2)
     ]
     assert [p["total"] for p in pages] == [3, 3]
-    assert sorted(m["wa_id"] for p in pages for m in p["mappings"]) == wa_ids
+    assert sorted(m["wa_id"] for p in pages for m in p["items"]) == wa_ids
     assert (await a.client.get(MAPPINGS, params={"limit": 0}, headers=operator)).status_code == 422
     assert (await a.client.get(MAPPINGS, headers=auth(Role.ANALYST))).status_code == 403
 
@@ -294,14 +294,14 @@ async def test_admin_reads_refuse_out_of_range_pages_and_nul_bytes_with_422(
     operator = auth(Role.OPERATOR)
     cases = {
         "offset past int64": (MAPPINGS, {"offset": str(2**63)}),
-        "huge offset": ("/api/gateway/unregistered", {"offset": str(2**70)}),
+        "huge offset": ("/api/v1/gateway/unregistered", {"offset": str(2**70)}),
         "NUL in phone_number_id": (MAPPINGS, {"phone_number_id": "1\x00"}),
         "NUL in username": (MAPPINGS, {"username": "ana\x00"}),
         "NUL in bsuid": (MAPPINGS, {"bsuid": "US.1\x00"}),
         "NUL in source": (MAPPINGS, {"source": "\x00"}),
-        "NUL in unregistered filter": ("/api/gateway/unregistered", {"phone_number_id": "\x00"}),
-        "NUL in numbers filter": ("/api/gateway/numbers", {"app_id": "a\x00"}),
-        "NUL in dead-letter queue": ("/api/gateway/dead-letters", {"queue": "\x00"}),
+        "NUL in unregistered filter": ("/api/v1/gateway/unregistered", {"phone_number_id": "\x00"}),
+        "NUL in numbers filter": ("/api/v1/gateway/numbers", {"app_id": "a\x00"}),
+        "NUL in dead-letter queue": ("/api/v1/gateway/dead-letters", {"queue": "\x00"}),
     }
     for case, (path, params) in cases.items():
         response = await a.client.get(path, params=params, headers=operator)

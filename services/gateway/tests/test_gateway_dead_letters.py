@@ -19,7 +19,7 @@ from tasklane_gateway.tables import audit_log
 
 KEYS = {role: new_key() for role in Role}
 AUTH = AuthSettings(api_keys=[ApiKey(name=r, role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
-URL = "/api/gateway/dead-letters"
+URL = "/api/v1/gateway/dead-letters"
 REPLAY = f"{URL}/1/replay"
 
 
@@ -53,7 +53,7 @@ async def test_gateway_dead_letters_are_for_operators_only(tmp_path: Path) -> No
     finally:
         InMemoryBroker.forget(name)
     assert listed.status_code == 200
-    assert listed.json() == {"items": [], "next_before": None}
+    assert listed.json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
     assert missing.status_code == 404
     # Replays are admin actions: refused or attempted, each is in the audit log; reads are not.
     assert sorted(tuple(r) for r in audited) == [

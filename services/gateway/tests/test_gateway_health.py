@@ -98,16 +98,18 @@ def test_the_error_rate_covers_the_last_five_minutes_only() -> None:
 
 async def test_an_open_graph_api_breaker_degrades_health(gw: Gateway) -> None:
     app_id = "healthapp"
-    await gw.client.post("/api/gateway/apps", json={"app_id": app_id, "name": "h"}, headers=auth(Role.ADMIN))
     await gw.client.post(
-        "/api/gateway/numbers",
+        "/api/v1/gateway/apps", json={"app_id": app_id, "name": "h"}, headers=auth(Role.ADMIN)
+    )
+    await gw.client.post(
+        "/api/v1/gateway/numbers",
         json={"phone_number_id": "7000001", "app_id": app_id, "access_token": "EAAG-health"},
         headers=auth(Role.ADMIN),
     )
     results = []
     for _ in range(4):
         response = await gw.client.post(
-            "/api/gateway/numbers/7000001/test-connection", headers=auth(Role.OPERATOR)
+            "/api/v1/gateway/numbers/7000001/test-connection", headers=auth(Role.OPERATOR)
         )
         results.append(response.json()["error"]["message"])
 

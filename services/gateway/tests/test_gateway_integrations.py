@@ -62,14 +62,14 @@ async def _app(gw: Gateway, secret: str | None = None, token: str | None = None)
         body["app_secret"] = secret
     if token:
         body["verify_token"] = token
-    response = await gw.client.post("/api/gateway/apps", json=body, headers=ADMIN)
+    response = await gw.client.post("/api/v1/gateway/apps", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
     return app_id
 
 
 async def _number(gw: Gateway, app_id: str, **extra: Any) -> dict[str, Any]:
     body = {"phone_number_id": extra.pop("phone_number_id", _uid("pn")), "app_id": app_id, **extra}
-    response = await gw.client.post("/api/gateway/numbers", json=body, headers=ADMIN)
+    response = await gw.client.post("/api/v1/gateway/numbers", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -87,13 +87,13 @@ async def _events(queues: QueueWatcher, queue: str, want: int, timeout: float = 
 
 async def test_apps_and_numbers_can_be_created_read_changed_and_deleted(gw: Gateway) -> None:
     app_id = await _app(gw, secret="crud-app-secret-1", token="crud-verify-1")
-    shown = (await gw.client.get(f"/api/gateway/apps/{app_id}", headers=ADMIN)).json()
+    shown = (await gw.client.get(f"/api/v1/gateway/apps/{app_id}", headers=ADMIN)).json()
     assert shown["app_secret"] == {"set": True}
     assert shown["verify_token"] == {"set": True}
     assert "crud-app-secret-1" not in str(shown)
 
     changed = await gw.client.patch(
-        f"/api/gateway/apps/{app_id}", json={"name": "Renamed", "verify_token": None}, headers=ADMIN
+        f"/api/v1/gateway/apps/{app_id}", json={"name": "Renamed", "verify_token": None}, headers=ADMIN
     )
     assert changed.status_code == 200
     assert changed.json()["name"] == "Renamed"
@@ -104,36 +104,43 @@ async def test_apps_and_numbers_can_be_created_read_changed_and_deleted(gw: Gate
     assert number["access_token"] == {"set": True}
     assert number["version"] == 1
     assert number["state"] == "active"
-    listed = (await gw.client.get("/api/gateway/numbers", params={"app_id": app_id}, headers=ADMIN)).json()
-    assert [n["phone_number_id"] for n in listed["numbers"]] == [pn]
+    listed = (await gw.client.get("/api/v1/gateway/numbers", params={"app_id": app_id}, headers=ADMIN)).json()
+    assert [n["phone_number_id"] for n in listed["items"]] == [pn]
 
-    disabled = await gw.client.patch(f"/api/gateway/numbers/{pn}", json={"state": "disabled"}, headers=ADMIN)
+    disabled = await gw.client.patch(
+        f"/api/v1/gateway/numbers/{pn}", json={"state": "disabled"}, headers=ADMIN
+    )
     assert disabled.json()["state"] == "disabled"
     assert disabled.json()["version"] == 2
 
     # An app with numbers cannot go; once they are deleted it can.
-    assert (await gw.client.delete(f"/api/gateway/apps/{app_id}", headers=ADMIN)).status_code == 409
-    assert (await gw.client.delete(f"/api/gateway/numbers/{pn}", headers=ADMIN)).status_code == 204
-    assert (await gw.client.get(f"/api/gateway/numbers/{pn}", headers=ADMIN)).status_code == 404
-    assert (await gw.client.delete(f"/api/gateway/apps/{app_id}", headers=ADMIN)).status_code == 204
-    assert (await gw.client.get(f"/api/gateway/apps/{app_id}", headers=ADMIN)).status_code == 404
+    assert (await gw.client.delete(f"/api/v1/gateway/apps/{app_id}", headers=ADMIN)).status_code == 409
+    assert (await gw.client.delete(f"/api/v1/gateway/numbers/{pn}", headers=ADMIN)).status_code == 204
+    assert (await gw.client.get(f"/api/v1/gateway/numbers/{pn}", headers=ADMIN)).status_code == 404
+    assert (await gw.client.delete(f"/api/v1/gateway/apps/{app_id}", headers=ADMIN)).status_code == 204
+    assert (await gw.client.get(f"/api/v1/gateway/apps/{app_id}", headers=ADMIN)).status_code == 404
 
 
 async def test_bad_input_gets_a_clear_4xx(gw: Gateway) -> None:
     app_id = await _app(gw)
     cases = [
-        ("post", "/api/gateway/apps", {"app_id": app_id, "name": "again"}, 409),
-        ("post", "/api/gateway/apps", {"app_id": "default", "name": "reserved"}, 409),
-        ("post", "/api/gateway/apps", {"app_id": "bad id/../x", "name": "x"}, 422),
-        ("post", "/api/gateway/apps", {"app_id": _uid("a"), "name": "x", "app_secret": "  "}, 422),
-        ("post", "/api/gateway/numbers", {"phone_number_id": _uid("p"), "app_id": "no-such-app"}, 409),
-        ("post", "/api/gateway/numbers", {"phone_number_id": _uid("p"), "app_id": app_id, "state": "x"}, 422),
-        ("patch", f"/api/gateway/apps/{app_id}", {}, 400),
-        ("patch", f"/api/gateway/apps/{app_id}", {"name": None}, 400),
-        ("patch", "/api/gateway/numbers/unknown-number", {"state": "active"}, 404),
-        ("get", f"/api/gateway/audit?before_id={10**30}", None, 422),
-        ("get", "/api/gateway/audit?since=yesterday", None, 422),
-        ("get", "/api/gateway/audit?limit=0", None, 422),
+        ("post", "/api/v1/gateway/apps", {"app_id": app_id, "name": "again"}, 409),
+        ("post", "/api/v1/gateway/apps", {"app_id": "default", "name": "reserved"}, 409),
+        ("post", "/api/v1/gateway/apps", {"app_id": "bad id/../x", "name": "x"}, 422),
+        ("post", "/api/v1/gateway/apps", {"app_id": _uid("a"), "name": "x", "app_secret": "  "}, 422),
+        ("post", "/api/v1/gateway/numbers", {"phone_number_id": _uid("p"), "app_id": "no-such-app"}, 409),
+        (
+            "post",
+            "/api/v1/gateway/numbers",
+            {"phone_number_id": _uid("p"), "app_id": app_id, "state": "x"},
+            422,
+        ),
+        ("patch", f"/api/v1/gateway/apps/{app_id}", {}, 400),
+        ("patch", f"/api/v1/gateway/apps/{app_id}", {"name": None}, 400),
+        ("patch", "/api/v1/gateway/numbers/unknown-number", {"state": "active"}, 404),
+        ("get", f"/api/v1/gateway/audit?offset={10**30}", None, 422),
+        ("get", "/api/v1/gateway/audit?since=yesterday", None, 422),
+        ("get", "/api/v1/gateway/audit?limit=0", None, 422),
     ]
     for method, path, body, status in cases:
         response = await gw.client.request(method, path, json=body, headers=ADMIN)
@@ -172,11 +179,13 @@ async def test_storing_a_secret_without_a_secrets_key_is_refused(module_run_id: 
     settings = real_settings(GatewaySettings, module_run_id, "gateway", auth=AUTH)
     async with admin_gateway(settings, SecretBox(None)) as keyless:
         body = {"app_id": _uid("app"), "name": "n", "app_secret": "would-be-in-clear"}
-        refused = await keyless.client.post("/api/gateway/apps", json=body, headers=ADMIN)
+        refused = await keyless.client.post("/api/v1/gateway/apps", json=body, headers=ADMIN)
         assert refused.status_code == 409
         assert "TASKLANE_SECRETS_KEY" in refused.json()["detail"]
         body.pop("app_secret")
-        assert (await keyless.client.post("/api/gateway/apps", json=body, headers=ADMIN)).status_code == 201
+        assert (
+            await keyless.client.post("/api/v1/gateway/apps", json=body, headers=ADMIN)
+        ).status_code == 201
 
 
 async def test_each_app_signs_for_its_own_numbers_only(gw: Gateway, queues: QueueWatcher) -> None:
@@ -259,7 +268,7 @@ async def test_a_number_moved_on_another_replica_is_not_dropped_by_a_stale_copy(
     async with admin_gateway(settings, BOX) as stale:
         loaded = await post_signed(stale, text_webhook(pn, _uid("wamid.before")), secret_a)
         assert loaded.json()["messages"] == 1
-        moved = await gw.client.patch(f"/api/gateway/numbers/{pn}", json={"app_id": app_b}, headers=ADMIN)
+        moved = await gw.client.patch(f"/api/v1/gateway/numbers/{pn}", json={"app_id": app_b}, headers=ADMIN)
         assert moved.status_code == 200, moved.text
 
         response = await post_signed(stale, text_webhook(pn, _uid("wamid.after")), secret_b)
@@ -291,9 +300,9 @@ async def test_every_number_change_publishes_number_configured_with_a_sealed_tok
         "phone_number_id"
     ]
     await gw.client.patch(
-        f"/api/gateway/numbers/{pn}", json={"display_phone_number": "15550009999"}, headers=ADMIN
+        f"/api/v1/gateway/numbers/{pn}", json={"display_phone_number": "15550009999"}, headers=ADMIN
     )
-    await gw.client.delete(f"/api/gateway/numbers/{pn}", headers=ADMIN)
+    await gw.client.delete(f"/api/v1/gateway/numbers/{pn}", headers=ADMIN)
 
     events = [
         e for e in await _events(queues, SENDER_INTEGRATIONS.name, 3) if e.payload["phone_number_id"] == pn
@@ -335,10 +344,10 @@ async def test_test_connection_calls_the_graph_api_with_the_numbers_token(gw: Ga
     operator = auth(Role.OPERATOR)
 
     good = await gw.client.post(
-        f"/api/gateway/numbers/{DEFAULT_PHONE_NUMBER_ID}/test-connection", headers=operator
+        f"/api/v1/gateway/numbers/{DEFAULT_PHONE_NUMBER_ID}/test-connection", headers=operator
     )
-    refused = await gw.client.post(f"/api/gateway/numbers/{bad}/test-connection", headers=operator)
-    missing = await gw.client.post(f"/api/gateway/numbers/{tokenless}/test-connection", headers=operator)
+    refused = await gw.client.post(f"/api/v1/gateway/numbers/{bad}/test-connection", headers=operator)
+    missing = await gw.client.post(f"/api/v1/gateway/numbers/{tokenless}/test-connection", headers=operator)
 
     assert good.status_code == 200
     assert good.json()["ok"] is True, good.text
@@ -357,7 +366,7 @@ async def test_a_test_message_is_queued_for_the_sender(gw: Gateway, queues: Queu
     pn = (await _number(gw, app_id))["phone_number_id"]
 
     response = await gw.client.post(
-        f"/api/gateway/numbers/{pn}/test-message",
+        f"/api/v1/gateway/numbers/{pn}/test-message",
         json={"to": "+5511999990000", "text": "ping from the admin API"},
         headers=auth(Role.OPERATOR),
     )
@@ -429,7 +438,7 @@ async def test_rotation_reseals_every_secret_with_the_new_key(module_run_id: str
         # The new key alone now verifies the app's webhooks.
         assert (await post_signed(after, text_webhook(pn, _uid("wamid.rot")), secret)).status_code == 200
         # A second rotation (through the API this time) has nothing left to do.
-        again = await after.client.post("/api/gateway/secrets/rotate", headers=ADMIN)
+        again = await after.client.post("/api/v1/gateway/secrets/rotate", headers=ADMIN)
         assert again.status_code == 200
         assert again.json()["resealed"] == 0
 
@@ -438,39 +447,39 @@ async def test_admin_actions_and_refusals_are_in_the_audit_log(gw: Gateway) -> N
     secret = "audited-" + uuid.uuid4().hex
     app_id = await _app(gw, secret=secret)
     again = {"app_id": app_id, "name": "dup", "app_secret": secret}
-    assert (await gw.client.post("/api/gateway/apps", json=again, headers=ADMIN)).status_code == 409
+    assert (await gw.client.post("/api/v1/gateway/apps", json=again, headers=ADMIN)).status_code == 409
     assert (
-        await gw.client.delete(f"/api/gateway/apps/{app_id}", headers=auth(Role.OPERATOR))
+        await gw.client.delete(f"/api/v1/gateway/apps/{app_id}", headers=auth(Role.OPERATOR))
     ).status_code == 403
     operator = auth(Role.OPERATOR)
 
     first = await gw.client.get(
-        "/api/gateway/audit", params={"target_id": app_id, "limit": 2}, headers=operator
+        "/api/v1/gateway/audit", params={"target_id": app_id, "limit": 2}, headers=operator
     )
     assert first.status_code == 200
     page = first.json()
     rest = await gw.client.get(
-        "/api/gateway/audit",
-        params={"target_id": app_id, "before_id": page["next_before_id"]},
+        "/api/v1/gateway/audit",
+        params={"target_id": app_id, "offset": 2},
         headers=operator,
     )
-    entries = page["entries"] + rest.json()["entries"]
+    assert (page["total"], rest.json()["total"]) == (3, 3)
+    entries = page["items"] + rest.json()["items"]
 
     assert [(e["action"], e["outcome"], e["actor"]) for e in entries] == [
         ("app.delete", "forbidden", "operator-bot"),
         ("app.create", "rejected", "admin-bot"),
         ("app.create", "ok", "admin-bot"),
     ]
-    assert rest.json()["next_before_id"] is None
     assert "already exists" in entries[1]["details"]["reason"]
     assert entries[2]["details"]["fields"] == ["app_id", "app_secret", "name"]
     assert secret not in first.text + rest.text
     only_ok = await gw.client.get(
-        "/api/gateway/audit",
+        "/api/v1/gateway/audit",
         params={"target_id": app_id, "outcome": "ok", "action": "app.create"},
         headers=operator,
     )
-    assert len(only_ok.json()["entries"]) == 1
+    assert len(only_ok.json()["items"]) == 1
 
 
 # A Meta access token as Meta issues it (opaque, visible ASCII, 200+ characters), and the ways an
@@ -491,13 +500,13 @@ async def test_secrets_that_cannot_go_in_a_header_are_refused_without_echo(gw: G
         cases = [
             (
                 "post",
-                "/api/gateway/numbers",
+                "/api/v1/gateway/numbers",
                 {"phone_number_id": _uid("p"), "app_id": app_id, "access_token": bad},
             ),
-            ("patch", f"/api/gateway/numbers/{pn}", {"access_token": bad}),
-            ("post", "/api/gateway/apps", {"app_id": _uid("a"), "name": "x", "app_secret": bad}),
-            ("post", "/api/gateway/apps", {"app_id": _uid("a"), "name": "x", "verify_token": bad}),
-            ("patch", f"/api/gateway/apps/{app_id}", {"app_secret": bad}),
+            ("patch", f"/api/v1/gateway/numbers/{pn}", {"access_token": bad}),
+            ("post", "/api/v1/gateway/apps", {"app_id": _uid("a"), "name": "x", "app_secret": bad}),
+            ("post", "/api/v1/gateway/apps", {"app_id": _uid("a"), "name": "x", "verify_token": bad}),
+            ("patch", f"/api/v1/gateway/apps/{app_id}", {"app_secret": bad}),
         ]
         for method, path, body in cases:
             response = await gw.client.request(method, path, json=body, headers=ADMIN)
@@ -505,7 +514,7 @@ async def test_secrets_that_cannot_go_in_a_header_are_refused_without_echo(gw: G
             assert "visible ASCII" in response.text
             assert REAL_TOKEN[:40] not in response.text
             assert REAL_TOKEN[-40:] not in response.text
-    assert (await gw.client.get(f"/api/gateway/numbers/{pn}", headers=ADMIN)).json()["access_token"] == {
+    assert (await gw.client.get(f"/api/v1/gateway/numbers/{pn}", headers=ADMIN)).json()["access_token"] == {
         "set": False
     }
     # Every real token is accepted; a pasted trailing newline is trimmed.
@@ -517,31 +526,31 @@ async def test_identifiers_in_paths_must_have_their_documented_shape(gw: Gateway
     bad_ids = ["pn%0D%0Ax", "pn%00", "a" * 65, "pn%20x", "%E2%80%9C1%E2%80%9D"]
     for bad in bad_ids:
         cases = [
-            ("post", f"/api/gateway/numbers/{bad}/test-message", {"to": "5511999990000", "text": "hi"}),
-            ("post", f"/api/gateway/numbers/{bad}/test-connection", None),
-            ("get", f"/api/gateway/numbers/{bad}", None),
-            ("patch", f"/api/gateway/numbers/{bad}", {"state": "active"}),
-            ("delete", f"/api/gateway/numbers/{bad}", None),
-            ("get", f"/api/gateway/apps/{bad}", None),
-            ("patch", f"/api/gateway/apps/{bad}", {"name": "x"}),
-            ("delete", f"/api/gateway/apps/{bad}", None),
-            ("get", f"/api/gateway/mappings/{bad}", None),
-            ("patch", f"/api/gateway/mappings/{bad}", {"username": "x"}),
-            ("delete", f"/api/gateway/mappings/{bad}", None),
+            ("post", f"/api/v1/gateway/numbers/{bad}/test-message", {"to": "5511999990000", "text": "hi"}),
+            ("post", f"/api/v1/gateway/numbers/{bad}/test-connection", None),
+            ("get", f"/api/v1/gateway/numbers/{bad}", None),
+            ("patch", f"/api/v1/gateway/numbers/{bad}", {"state": "active"}),
+            ("delete", f"/api/v1/gateway/numbers/{bad}", None),
+            ("get", f"/api/v1/gateway/apps/{bad}", None),
+            ("patch", f"/api/v1/gateway/apps/{bad}", {"name": "x"}),
+            ("delete", f"/api/v1/gateway/apps/{bad}", None),
+            ("get", f"/api/v1/gateway/mappings/{bad}", None),
+            ("patch", f"/api/v1/gateway/mappings/{bad}", {"username": "x"}),
+            ("delete", f"/api/v1/gateway/mappings/{bad}", None),
         ]
         for method, path, body in cases:
             response = await gw.client.request(method, path, json=body, headers=ADMIN)
             assert response.status_code == 422, (method, path, response.text)
     # Ids of the documented shape still pass validation (and then are simply unknown).
     unknown = str(uuid.uuid4().int % 10**15)
-    assert (await gw.client.get(f"/api/gateway/numbers/{unknown}", headers=ADMIN)).status_code == 404
-    assert (await gw.client.get(f"/api/gateway/mappings/{uuid.uuid4()}", headers=ADMIN)).status_code == 404
+    assert (await gw.client.get(f"/api/v1/gateway/numbers/{unknown}", headers=ADMIN)).status_code == 404
+    assert (await gw.client.get(f"/api/v1/gateway/mappings/{uuid.uuid4()}", headers=ADMIN)).status_code == 404
     bodies = [
-        ("post", "/api/gateway/apps", {"app_id": _uid("a"), "name": "line\r\nbreak"}),
-        ("post", "/api/gateway/mappings", {"phone_number_id": "pn\r\n", "wa_id": "5511999990000"}),
+        ("post", "/api/v1/gateway/apps", {"app_id": _uid("a"), "name": "line\r\nbreak"}),
+        ("post", "/api/v1/gateway/mappings", {"phone_number_id": "pn\r\n", "wa_id": "5511999990000"}),
         (
             "post",
-            "/api/gateway/mappings",
+            "/api/v1/gateway/mappings",
             {"phone_number_id": "pn1", "wa_id": "5511999990001", "username": "a\nb"},
         ),
     ]
@@ -561,9 +570,11 @@ async def test_test_connection_with_an_unsendable_stored_token_answers_clearly(g
             .values(access_token=BOX.seal(PASTED_WRONG[0], aad=pn))
         )
 
-    response = await gw.client.post(f"/api/gateway/numbers/{pn}/test-connection", headers=auth(Role.OPERATOR))
+    response = await gw.client.post(
+        f"/api/v1/gateway/numbers/{pn}/test-connection", headers=auth(Role.OPERATOR)
+    )
 
     assert response.status_code == 409, response.text
     assert "stored access token must be visible ASCII" in response.text
-    assert f"PATCH /api/gateway/numbers/{pn}" in response.text
+    assert f"PATCH /api/v1/gateway/numbers/{pn}" in response.text
     assert REAL_TOKEN[:40] not in response.text

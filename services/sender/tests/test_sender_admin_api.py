@@ -23,9 +23,9 @@ async def test_operators_follow_a_reply_and_the_breakers(harness: Any) -> None:
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {KEYS[Role.OPERATOR]}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=headers) as c:
-            state = (await c.get(f"/api/sender/messages/{reply.payload['reply_id']}")).json()
-            breakers = await c.get("/api/sender/breakers")
-            unknown = await c.get("/api/sender/messages/nope")
+            state = (await c.get(f"/api/v1/sender/messages/{reply.payload['reply_id']}")).json()
+            breakers = await c.get("/api/v1/sender/breakers")
+            unknown = await c.get("/api/v1/sender/messages/nope")
     assert state["status"] in ("sent", "delivered", "read")
     assert state["wamid"].startswith("wamid.")
     assert breakers.status_code == 200
@@ -44,5 +44,29 @@ async def test_the_sender_api_is_for_operators_and_admins(
     async with harness.start(auth=AUTH) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://s") as c:
-            response = await c.get("/api/sender/breakers", headers=headers)
+            response = await c.get("/api/v1/sender/breakers", headers=headers)
     assert response.status_code == status
+
+
+async def test_path_ids_of_another_shape_are_refused_before_any_lookup(harness: Any) -> None:
+    """The probe's phone number id with ``\\r\\n`` was accepted and crashed the sender on every
+    lease: a phone number id is 1 to 64 digits and a reply id 1 to 64 of ``A-Za-z0-9_.:-``, as
+    the sender stores and sends them; anything else is a 422 naming the parameter, not a 404."""
+    async with harness.start(auth=AUTH) as app:
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {KEYS[Role.OPERATOR]}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=headers) as c:
+            refused = [
+                await c.post("/api/v1/sender/numbers/106540352242922%0D%0A/resume"),
+                await c.post("/api/v1/sender/numbers/1065403522%20/resume"),
+                await c.post("/api/v1/sender/numbers/abc/resume"),
+                await c.post(f"/api/v1/sender/numbers/{'1' * 65}/resume"),
+                await c.get("/api/v1/sender/messages/r%0Aid"),
+                await c.get("/api/v1/sender/messages/r%20id"),
+            ]
+            unknown = await c.post("/api/v1/sender/numbers/999/resume")
+            page = (await c.get("/api/v1/sender/numbers", params={"limit": 1})).json()
+    assert [r.status_code for r in refused] == [422] * len(refused)
+    assert [r.json()["errors"][0]["loc"][0] for r in refused] == ["path"] * len(refused)
+    assert unknown.status_code == 404
+    assert sorted(page) == ["items", "limit", "offset", "total"]

@@ -62,8 +62,8 @@ def api_routes(app: FastAPI) -> list[tuple[str, str]]:
     ]
     # At least the sender's own surface and the dead letters; anything added later comes on top.
     paths = {path for _, path in routes}
-    assert {"/api/sender/numbers", "/api/sender/numbers/{phone_number_id}/resume"} <= paths
-    assert any(p.startswith("/api/sender/dead-letters/") and p.endswith("/replay") for p in paths)
+    assert {"/api/v1/sender/numbers", "/api/v1/sender/numbers/{phone_number_id}/resume"} <= paths
+    assert any(p.startswith("/api/v1/sender/dead-letters/") and p.endswith("/replay") for p in paths)
     return routes
 
 
@@ -100,10 +100,10 @@ async def test_operator_actions_are_logged_with_the_principal(
     _, http = client
     capsys.readouterr()
     operator = _bearer(KEYS[Role.OPERATOR])
-    replayed = await http.post("/api/sender/dead-letters/replay", json={}, headers=operator)
-    unknown = await http.post("/api/sender/numbers/999/resume", headers=operator)
-    refused = await http.post("/api/sender/numbers/999/resume", headers=_bearer(KEYS[Role.ANALYST]))
-    listed = await http.get("/api/sender/numbers", headers=operator)
+    replayed = await http.post("/api/v1/sender/dead-letters/replay", json={}, headers=operator)
+    unknown = await http.post("/api/v1/sender/numbers/999/resume", headers=operator)
+    refused = await http.post("/api/v1/sender/numbers/999/resume", headers=_bearer(KEYS[Role.ANALYST]))
+    listed = await http.get("/api/v1/sender/numbers", headers=operator)
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in (captured.out + captured.err).splitlines() if line.startswith("{")]
     audit = [line for line in lines if str(line.get("event", "")).startswith("admin_action")]
@@ -111,8 +111,8 @@ async def test_operator_actions_are_logged_with_the_principal(
     assert (replayed.status_code, unknown.status_code, refused.status_code) == (200, 404, 403)
     assert listed.status_code == 200
     assert [(a["event"], a["principal"], a["action"]) for a in audit] == [
-        ("admin_action", "operator-bot", "POST /api/sender/dead-letters/replay"),
-        ("admin_action_failed", "operator-bot", "POST /api/sender/numbers/{phone_number_id}/resume"),
+        ("admin_action", "operator-bot", "POST /api/v1/sender/dead-letters/replay"),
+        ("admin_action_failed", "operator-bot", "POST /api/v1/sender/numbers/{phone_number_id}/resume"),
     ]
     assert audit[1]["target_phone_number_id"] == "999"
     assert audit[1]["status"] == 404

@@ -121,7 +121,7 @@ async def numbers(app: FastAPI) -> dict[str, Any]:
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {OPERATOR_KEY}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=headers) as client:
-        listed = (await client.get("/api/sender/numbers")).json()
+        listed = (await client.get("/api/v1/sender/numbers")).json()["items"]
     return {n["phone_number_id"]: n for n in listed}
 
 
@@ -169,8 +169,8 @@ async def test_an_expired_token_pauses_the_number_until_an_operator_resumes_it(h
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {OPERATOR_KEY}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=headers) as client:
-            resumed = await client.post(f"/api/sender/numbers/{DEFAULT_PHONE_NUMBER_ID}/resume")
-            unknown = await client.post("/api/sender/numbers/999/resume")
+            resumed = await client.post(f"/api/v1/sender/numbers/{DEFAULT_PHONE_NUMBER_ID}/resume")
+            unknown = await client.post("/api/v1/sender/numbers/999/resume")
         sent = [await harness.reaches(app, r.payload["reply_id"], "sent") for r in replies]
         failed = [
             e
@@ -305,7 +305,7 @@ async def test_resuming_a_held_number_lifts_the_hold(harness: Any) -> None:
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {OPERATOR_KEY}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=headers) as client:
-            resumed = await client.post(f"/api/sender/numbers/{DEFAULT_PHONE_NUMBER_ID}/resume")
+            resumed = await client.post(f"/api/v1/sender/numbers/{DEFAULT_PHONE_NUMBER_ID}/resume")
         # Within the 10 s wait, not the hour's hold.
         message = await harness.reaches(app, reply.payload["reply_id"], "sent")
         after = (await numbers(app))[DEFAULT_PHONE_NUMBER_ID]

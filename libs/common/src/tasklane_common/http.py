@@ -6,10 +6,34 @@ continuing a caller's ``traceparent``), so no tracing middleware of ours is need
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from tasklane_common.db.failures import is_bad_input, is_outage
+from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
+
+log = get_logger(__name__)
+
+
+@asynccontextmanager
+async def database_answers() -> AsyncIterator[None]:
+    """Around a route's database work: values the database refuses (SQLSTATE class 22) are the
+    request's fault, a 422; a database that cannot be reached or cannot serve is a 503 (retry);
+    anything else is a bug of ours and stays a 500."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        if is_bad_input(exc):
+            raise HTTPException(422, "a value the database cannot store") from None
+        if not is_outage(exc):
+            raise
+        log.error("api_database_unavailable", error=type(exc).__name__)
+        raise HTTPException(503, "database unavailable, retry") from None
 
 
 def health_router(runtime: ServiceRuntime) -> APIRouter:

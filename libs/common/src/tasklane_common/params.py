@@ -9,9 +9,11 @@ it encodes the query, again a server error for a client's mistake.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
+from pydantic import BeforeValidator
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 INT64_MAX = 2**63 - 1
@@ -30,7 +32,19 @@ def limit_query(maximum: int) -> Any:
 
 TextFilter = Annotated[str | None, text_query()]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Items to skip (0..{MAX_OFFSET}).")]
-BeforeId = Annotated[
-    int | None,
-    Query(ge=1, le=INT64_MAX, description="Only items with a smaller id (the previous page's cursor)."),
+
+
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def _digits_only(value: Any) -> Any:
+    # Pydantic reads " 12\r\n" as 12: an id in a URL is its digits, nothing around them.
+    if isinstance(value, str) and _DIGITS.fullmatch(value) is None:
+        raise ValueError("must be a whole number, digits only")
+    return value
+
+
+# A numeric id in a path: 1..INT64_MAX, written as digits only.
+IdPath = Annotated[
+    int, Path(ge=1, le=INT64_MAX, description="A numeric id (digits)."), BeforeValidator(_digits_only)
 ]

@@ -5,7 +5,8 @@ Every refusal and failure is ``application/problem+json`` with ``type``, ``title
 adds ``errors``, one entry per field (where, what, which kind), never the offending input, which
 may be a secret (a too-long token, say). ``install`` answers that way and makes every operation's
 OpenAPI document it as the schema of each 4xx and 5xx it lists, so a client's generated types and
-the answers agree.
+the answers agree. Every route lists its own refusals (401/403 with a key, 422 with any input are
+added here; a 404 or 409 the route declares in ``responses=``): there is no catch-all "4XX".
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong with this request, in a sentence.")
     instance: str = Field(description="The request's path.")
     errors: list[FieldError] | None = Field(default=None, description="Validation errors, one per field.")
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def refusals(meanings: dict[int, str]) -> Responses:
+    """``responses=`` for a route's own refusals (``{404: "No such app."}``): each is documented
+    as a problem, beside the 401/403/422 that ``install`` adds where they apply."""
+    return {status: {"description": text} for status, text in meanings.items()}
 
 
 def _title(status: int) -> str:
@@ -98,11 +108,14 @@ def _document(schema: dict[str, Any]) -> dict[str, Any]:
             responses: dict[str, Any] = operation["responses"]
             if operation.get("parameters") or operation.get("requestBody"):
                 responses.setdefault("422", {"description": "Invalid input; `errors` says which and why."})
+            if operation.get("requestBody"):
+                # FastAPI's own answer to a body it cannot even decode (not UTF-8, say).
+                responses.setdefault("400", {"description": "The body cannot be parsed."})
             if operation.get("security"):
                 responses.setdefault("401", {"description": "No API key, or one that is not configured."})
                 responses.setdefault("403", {"description": "The key's role may not do this."})
-            # Any other refusal or failure a route can give has the same shape.
-            responses.setdefault("4XX", {"description": "Refused; `detail` says why."})
+            # A route lists each refusal it can give (``responses=``), so that a client knows
+            # them and a fuzzer can tell an undocumented one; a failure can come from anywhere.
             responses.setdefault("5XX", {"description": "Failed; `detail` says why (503: retry later)."})
             for status, response in responses.items():
                 if status[:1] in ("4", "5") and not (

@@ -1,4 +1,4 @@
-"""The gateway's admin API (``/api/gateway/...``): integrations, test connection, test message,
+"""The gateway's admin API (``/api/v1/gateway/...``): integrations, test connection, test message,
 audit log and secrets rotation. Roles per route are declared with ``AdminGate.route`` (see
 ``admin_auth``); docs/gateway.md has the matrix. Secrets are write-only: answers say whether one
 is set, never its value, and a validation error never echoes the input.
@@ -16,7 +16,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from tasklane_common.logging import mask_phone
 from tasklane_common.messaging.contracts.agent import ReplyRequested
-from tasklane_common.params import NO_CONTROL, BeforeId, TextFilter, limit_query
+from tasklane_common.paging import Page, sliced
+from tasklane_common.params import NO_CONTROL, Offset, TextFilter, limit_query
+from tasklane_common.problems import refusals
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import audit
@@ -125,6 +127,15 @@ def _changes(patch: BaseModel) -> dict[str, Any]:
     return changes
 
 
+Limit = Annotated[int, limit_query(500)]
+
+
+NO_APP = "No such app."
+NO_NUMBER = "No such phone number."
+NOTHING = "Nothing to change, or a field that cannot be null set to null."
+NO_SEAL = "A secret cannot be stored (no secrets key) or a conflicting change."
+
+
 def router(
     runtime: ServiceRuntime,
     integrations: Integrations,
@@ -142,12 +153,18 @@ def router(
     # -- apps
 
     @api.get("/apps", **gate.route(Role.OPERATOR, "app.list", "app"))
-    async def list_apps() -> dict[str, Any]:
+    async def list_apps(limit: Limit = 100, offset: Offset = 0) -> Page[dict[str, Any]]:
+        """By app id, a page at a time (docs/api.md)."""
         async with gate.reading() as session:
             rows = await IntegrationsRepository(session).list_apps()
-        return {"apps": [app_view(a) for a in rows]}
+        return sliced([app_view(a) for a in rows], limit=limit, offset=offset)
 
-    @api.post("/apps", status_code=201, **gate.route(Role.ADMIN, "app.create", "app"))
+    @api.post(
+        "/apps",
+        status_code=201,
+        responses=refusals({409: "An app with this id exists, or its secrets cannot be stored."}),
+        **gate.route(Role.ADMIN, "app.create", "app"),
+    )
     async def create_app(body: AppIn, request: Request) -> dict[str, Any]:
         fields = sorted(body.model_dump(exclude_none=True))
         async with gate.audited(request, target_id=body.app_id, details={"fields": fields}) as step:
@@ -162,7 +179,9 @@ def router(
         registry.invalidate()
         return app_view(app)
 
-    @api.get("/apps/{app_id}", **gate.route(Role.OPERATOR, "app.read", "app"))
+    @api.get(
+        "/apps/{app_id}", responses=refusals({404: NO_APP}), **gate.route(Role.OPERATOR, "app.read", "app")
+    )
     async def get_app(app_id: AppIdPath) -> dict[str, Any]:
         async with gate.reading() as session:
             repo = IntegrationsRepository(session)
@@ -172,7 +191,11 @@ def router(
             raise HTTPException(404, "unknown app")
         return {**app_view(app), "phone_numbers": [n.phone_number_id for n in numbers]}
 
-    @api.patch("/apps/{app_id}", **gate.route(Role.ADMIN, "app.update", "app"))
+    @api.patch(
+        "/apps/{app_id}",
+        responses=refusals({400: NOTHING, 404: NO_APP, 409: NO_SEAL}),
+        **gate.route(Role.ADMIN, "app.update", "app"),
+    )
     async def update_app(app_id: AppIdPath, body: AppPatch, request: Request) -> dict[str, Any]:
         async with gate.audited(request, target_id=app_id) as step:
             changes = _changes(body)
@@ -181,7 +204,12 @@ def router(
         registry.invalidate()
         return app_view(app)
 
-    @api.delete("/apps/{app_id}", status_code=204, **gate.route(Role.ADMIN, "app.delete", "app"))
+    @api.delete(
+        "/apps/{app_id}",
+        status_code=204,
+        responses=refusals({404: NO_APP, 409: "The app still has phone numbers."}),
+        **gate.route(Role.ADMIN, "app.delete", "app"),
+    )
     async def delete_app(app_id: AppIdPath, request: Request) -> Response:
         async with gate.audited(request, target_id=app_id) as step:
             await integrations.delete_app(step.session, app_id)
@@ -191,12 +219,20 @@ def router(
     # -- phone numbers
 
     @api.get("/numbers", **gate.route(Role.ANALYST, "number.list", "phone_number"))
-    async def list_numbers(app_id: TextFilter = None) -> dict[str, Any]:
+    async def list_numbers(
+        app_id: TextFilter = None, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[dict[str, Any]]:
+        """By phone number id, a page at a time (docs/api.md)."""
         async with gate.reading() as session:
             rows = await IntegrationsRepository(session).list_numbers(app_id=app_id)
-        return {"numbers": [number_view(n) for n in rows]}
+        return sliced([number_view(n) for n in rows], limit=limit, offset=offset)
 
-    @api.post("/numbers", status_code=201, **gate.route(Role.ADMIN, "number.create", "phone_number"))
+    @api.post(
+        "/numbers",
+        status_code=201,
+        responses=refusals({409: "The number exists, its app does not, or its token cannot be stored."}),
+        **gate.route(Role.ADMIN, "number.create", "phone_number"),
+    )
     async def create_number(body: NumberIn, request: Request) -> dict[str, Any]:
         fields = sorted(body.model_dump(exclude_none=True))
         async with gate.audited(request, target_id=body.phone_number_id, details={"fields": fields}) as step:
@@ -217,7 +253,11 @@ def router(
         registry.invalidate()
         return number_view(number)
 
-    @api.get("/numbers/{phone_number_id}", **gate.route(Role.ANALYST, "number.read", "phone_number"))
+    @api.get(
+        "/numbers/{phone_number_id}",
+        responses=refusals({404: NO_NUMBER}),
+        **gate.route(Role.ANALYST, "number.read", "phone_number"),
+    )
     async def get_number(phone_number_id: NumberIdPath) -> dict[str, Any]:
         async with gate.reading() as session:
             number = await IntegrationsRepository(session).get_number(phone_number_id)
@@ -225,7 +265,13 @@ def router(
             raise HTTPException(404, "unknown phone number")
         return number_view(number)
 
-    @api.patch("/numbers/{phone_number_id}", **gate.route(Role.ADMIN, "number.update", "phone_number"))
+    @api.patch(
+        "/numbers/{phone_number_id}",
+        responses=refusals(
+            {400: NOTHING, 404: NO_NUMBER, 409: "Its app does not exist, or its token cannot be stored."}
+        ),
+        **gate.route(Role.ADMIN, "number.update", "phone_number"),
+    )
     async def update_number(
         phone_number_id: NumberIdPath, body: NumberPatch, request: Request
     ) -> dict[str, Any]:
@@ -242,6 +288,7 @@ def router(
     @api.delete(
         "/numbers/{phone_number_id}",
         status_code=204,
+        responses=refusals({404: NO_NUMBER}),
         **gate.route(Role.ADMIN, "number.delete", "phone_number"),
     )
     async def delete_number(phone_number_id: NumberIdPath, request: Request) -> Response:
@@ -253,6 +300,7 @@ def router(
 
     @api.post(
         "/numbers/{phone_number_id}/test-connection",
+        responses=refusals({404: NO_NUMBER, 409: "The number has no usable access token."}),
         **gate.route(Role.OPERATOR, "number.test_connection", "phone_number"),
     )
     async def test_connection(phone_number_id: NumberIdPath, request: Request) -> dict[str, Any]:
@@ -278,6 +326,7 @@ def router(
     @api.post(
         "/numbers/{phone_number_id}/test-message",
         status_code=202,
+        responses=refusals({409: "The number is disabled."}),
         **gate.route(Role.OPERATOR, "number.test_message", "phone_number"),
     )
     async def test_message(
@@ -316,10 +365,10 @@ def router(
         target_id: TextFilter = None,
         outcome: TextFilter = None,
         since: datetime | None = None,
-        before_id: BeforeId = None,
-        limit: Annotated[int, limit_query(500)] = 100,
-    ) -> dict[str, Any]:
-        """Newest first; pass ``next_before_id`` as ``before_id`` for the next page."""
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[dict[str, Any]]:
+        """Newest first, a page at a time (docs/api.md)."""
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         async with gate.reading() as session:
@@ -331,12 +380,17 @@ def router(
                 target_id=target_id,
                 outcome=outcome,
                 since=since,
-                before_id=before_id,
                 limit=limit,
+                offset=offset,
             )
-        return {"entries": [e.as_dict() for e in page.entries], "next_before_id": page.next_before_id}
+        items = [e.as_dict() for e in page.entries]
+        return Page[dict[str, Any]](items=items, total=page.total, limit=limit, offset=offset)
 
-    @api.post("/secrets/rotate", **gate.route(Role.ADMIN, "secrets.rotate", "secrets"))
+    @api.post(
+        "/secrets/rotate",
+        responses=refusals({409: NO_SEAL}),
+        **gate.route(Role.ADMIN, "secrets.rotate", "secrets"),
+    )
     async def rotate(request: Request) -> dict[str, Any]:
         """Re-seal every stored secret with the current key (``TASKLANE_SECRETS_KEY``)."""
         async with gate.audited(request, target_id=None) as step:

@@ -1,4 +1,4 @@
-"""Authorization and auditing shared by every admin route of the gateway (``/api/gateway/...``).
+"""Authorization and auditing shared by every admin route of the gateway (``/api/v1/gateway/...``).
 
 A route declares its minimum role and its audit action once, through ``AdminGate.route``:
 
@@ -40,7 +40,7 @@ log = get_logger(__name__)
 ROLE_KEY = "x-tasklane-min-role"
 ACTION_KEY = "x-tasklane-action"
 TARGET_KEY = "x-tasklane-target-type"
-ADMIN_PREFIX = "/api/gateway"
+ADMIN_PREFIX = "/api/v1/gateway"
 
 __all__ = [
     "ADMIN_PREFIX",

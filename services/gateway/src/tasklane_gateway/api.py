@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tasklane_common.errors import PublishError
 from tasklane_common.logging import LogThrottle, get_logger
+from tasklane_common.problems import refusals
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_gateway.app_registry import AppRegistry, drop_foreign, find_foreign
 from tasklane_gateway.ingest import WebhookIngestor
@@ -20,6 +21,19 @@ from tasklane_gateway.untrusted import printable
 from tasklane_gateway.webhook import count_items, parse
 
 log = get_logger(__name__)
+
+# What Meta (or anyone) may be answered besides 200; 503 (retry) is every route's.
+_HANDSHAKE_REFUSALS = refusals(
+    {400: "hub.challenge is missing.", 403: "Not subscribing, not our verify token, or an unknown app id."}
+)
+_NOTIFICATION_REFUSALS = refusals(
+    {
+        400: "Not a JSON object, or an invalid Content-Length.",
+        401: "X-Hub-Signature-256 is missing.",
+        403: "The signature does not match, the app id is unknown, or no app secret is configured.",
+        413: "Larger than the gateway's max_body_bytes, or more updates than max_items_per_webhook.",
+    }
+)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
@@ -54,7 +68,7 @@ def router(
             )
         return HTTPException(status_code=status, detail=detail)
 
-    @api.get("/whatsapp", response_class=PlainTextResponse)
+    @api.get("/whatsapp", response_class=PlainTextResponse, responses=_HANDSHAKE_REFUSALS)
     async def verify(
         mode: Annotated[str | None, Query(alias="hub.mode")] = None,
         token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
@@ -63,7 +77,7 @@ def router(
         """Meta's subscription handshake: echo ``hub.challenge`` verbatim if the token is ours."""
         return await _verify(mode, token, challenge, None)
 
-    @api.get("/whatsapp/{app_id}", response_class=PlainTextResponse)
+    @api.get("/whatsapp/{app_id}", response_class=PlainTextResponse, responses=_HANDSHAKE_REFUSALS)
     async def verify_app(
         app_id: str,
         mode: Annotated[str | None, Query(alias="hub.mode")] = None,
@@ -90,13 +104,13 @@ def router(
         log.info("webhook_verified")
         return PlainTextResponse(challenge)
 
-    @api.post("/whatsapp")
+    @api.post("/whatsapp", responses=_NOTIFICATION_REFUSALS)
     async def receive(request: Request) -> JSONResponse:
         """A notification from Meta. 200 means every new item was published (confirmed); 503
         means nothing was recorded and Meta should retry."""
         return await _receive(request, None)
 
-    @api.post("/whatsapp/{app_id}")
+    @api.post("/whatsapp/{app_id}", responses=_NOTIFICATION_REFUSALS)
     async def receive_app(app_id: str, request: Request) -> JSONResponse:
         """A notification on one app's callback URL: only that app's secret may sign it."""
         return await _receive(request, app_id)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.auth import ApiKeyAuth
@@ -109,8 +109,8 @@ class AuditEntry:
 @dataclass(frozen=True)
 class AuditPage:
     entries: list[AuditEntry]
-    # Pass as ``before_id`` for the next (older) page; None when this was the last one.
-    next_before_id: int | None
+    # How many entries match, over all pages.
+    total: int
 
 
 async def list_entries(
@@ -122,10 +122,10 @@ async def list_entries(
     target_id: str | None = None,
     outcome: str | None = None,
     since: datetime | None = None,
-    before_id: int | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> AuditPage:
-    """Newest first. Paging is by id (keyset), so rows added meanwhile never shift a page."""
+    """Newest first, ``limit`` entries after the first ``offset``."""
     conditions: list[ColumnElement[bool]] = []
     if actor is not None:
         conditions.append(audit_log.c.actor == actor)
@@ -139,10 +139,11 @@ async def list_entries(
         conditions.append(audit_log.c.outcome == outcome)
     if since is not None:
         conditions.append(audit_log.c.at >= since)
-    if before_id is not None:
-        conditions.append(audit_log.c.id < before_id)
-    query = select(audit_log).where(*conditions).order_by(audit_log.c.id.desc()).limit(limit + 1)
+    query = select(audit_log).where(*conditions).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
     rows = (await session.execute(query)).mappings().all()
+    total = (
+        await session.execute(select(func.count()).select_from(audit_log).where(*conditions))
+    ).scalar_one()
     entries = [
         AuditEntry(
             id=int(r["id"]),
@@ -155,9 +156,9 @@ async def list_entries(
             outcome=r["outcome"],
             details=r["details"],
         )
-        for r in rows[:limit]
+        for r in rows
     ]
-    return AuditPage(entries, entries[-1].id if len(rows) > limit else None)
+    return AuditPage(entries, int(total))
 
 
 def dead_letter_audit(runtime: ServiceRuntime) -> Any:

@@ -1,5 +1,5 @@
-"""Admin API for phone-to-user mappings (``/api/gateway/mappings``) and the senders waiting for
-one (``/api/gateway/unregistered``).
+"""Admin API for phone-to-user mappings (``/api/v1/gateway/mappings``) and the senders waiting
+for one (``/api/v1/gateway/unregistered``).
 
 Reads need the operator role, changes the admin role; every change (and every refusal) is audited
 through ``AdminGate``. Every change bumps the mapping version in its own transaction, so every
@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic.config import JsonDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.logging import mask_phone
+from tasklane_common.paging import Page
 from tasklane_common.params import NO_CONTROL, Offset, TextFilter, limit_query
+from tasklane_common.problems import refusals
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import contacts_repository as repo
@@ -36,8 +39,17 @@ ProfileName = Annotated[
 # Users' ids are UUIDs: anything else cannot name one (422, not a lookup).
 UserIdPath = Annotated[uuid.UUID, Path(description="A user id (a UUID).")]
 Limit = Annotated[int, limit_query(500)]
+NO_USER = refusals({404: "No such user id."})
+TAKEN = refusals({409: "The wa_id or business-scoped id is mapped to another user of the number."})
+UNCHANGED = refusals({400: "Nothing to change, or a change that would leave neither wa_id nor bsuid."})
 
 _SEPARATORS = str.maketrans("", "", " -()")
+# What ``normalise_wa_id`` accepts, said in the OpenAPI too: 6 to 15 digits, a leading ``+``,
+# spaces, dashes and brackets between them.
+WA_ID_PATTERN = r"^\s*\+?(?:[ ()-]*[0-9]){6,15}[ ()-]*\s*$"
+WaId = Annotated[str, Field(pattern=WA_ID_PATTERN, description="An international phone number.")]
+# A mapping names its user by a wa_id, a business-scoped id or both.
+_NAMED: JsonDict = {"anyOf": [{"required": ["wa_id"]}, {"required": ["bsuid"]}]}
 
 
 def normalise_wa_id(value: str) -> str:
@@ -50,9 +62,9 @@ def normalise_wa_id(value: str) -> str:
 
 
 class MappingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_NAMED)
     phone_number_id: NumberId
-    wa_id: str | None = None
+    wa_id: WaId | None = None
     bsuid: Bsuid | None = None
     username: Username | None = None
     profile_name: ProfileName | None = None
@@ -72,8 +84,9 @@ class MappingIn(BaseModel):
 class MappingPatch(BaseModel):
     """Absent fields stay as they are; null clears one (a mapping keeps a wa_id or a bsuid)."""
 
-    model_config = ConfigDict(extra="forbid")
-    wa_id: str | None = None
+    # An empty patch changes nothing: a 400, so the OpenAPI asks for one field at least.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    wa_id: WaId | None = None
     bsuid: Bsuid | None = None
     username: Username | None = None
     profile_name: ProfileName | None = None
@@ -125,14 +138,14 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         source: TextFilter = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> dict[str, Any]:
-        """Newest first; ``total`` counts every match, ``limit``/``offset`` page through them."""
+    ) -> Page[dict[str, Any]]:
+        """Newest first, a page at a time (docs/api.md)."""
         if wa_id is not None:
             try:
                 wa_id = normalise_wa_id(wa_id)
             except ValueError as exc:
-                raise HTTPException(400, str(exc)) from None
-        async with runtime.db.read() as session:
+                raise HTTPException(422, str(exc)) from None
+        async with gate.reading() as session:
             page = await repo.list_users(
                 session,
                 phone_number_id=phone_number_id,
@@ -143,18 +156,20 @@ def router(runtime: ServiceRuntime) -> APIRouter:
                 limit=limit,
                 offset=offset,
             )
-        return {"mappings": page.items, "total": page.total, "limit": limit, "offset": offset}
+        return Page[dict[str, Any]](items=page.items, total=page.total, limit=limit, offset=offset)
 
-    @api.get("/mappings/{user_id}", **gate.route(Role.OPERATOR, "mapping.read", "mapping"))
+    @api.get("/mappings/{user_id}", responses=NO_USER, **gate.route(Role.OPERATOR, "mapping.read", "mapping"))
     async def get_mapping(user_id: UserIdPath) -> dict[str, Any]:
         key = str(user_id)
-        async with runtime.db.read() as session:
+        async with gate.reading() as session:
             found = await repo.get(session, key)
         if found is None:
             raise HTTPException(404, "unknown user id")
         return found.as_dict()
 
-    @api.post("/mappings", status_code=201, **gate.route(Role.ADMIN, "mapping.create", "mapping"))
+    @api.post(
+        "/mappings", status_code=201, responses=TAKEN, **gate.route(Role.ADMIN, "mapping.create", "mapping")
+    )
     async def create_mapping(body: MappingIn, request: Request) -> dict[str, Any]:
         """Map a number (or business-scoped id) to a new user; the sender is registered from now on."""
         values = body.model_dump(exclude={"phone_number_id"}, exclude_none=True)
@@ -178,7 +193,11 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             await repo.bump_version(step.session)
         return created.as_dict()
 
-    @api.patch("/mappings/{user_id}", **gate.route(Role.ADMIN, "mapping.update", "mapping"))
+    @api.patch(
+        "/mappings/{user_id}",
+        responses={**UNCHANGED, **NO_USER, **TAKEN},
+        **gate.route(Role.ADMIN, "mapping.update", "mapping"),
+    )
     async def update_mapping(user_id: UserIdPath, body: MappingPatch, request: Request) -> dict[str, Any]:
         key = str(user_id)
         changes = body.model_dump(exclude_unset=True)
@@ -200,7 +219,12 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             await repo.bump_version(step.session)
         return updated.as_dict()
 
-    @api.delete("/mappings/{user_id}", status_code=204, **gate.route(Role.ADMIN, "mapping.delete", "mapping"))
+    @api.delete(
+        "/mappings/{user_id}",
+        status_code=204,
+        responses=NO_USER,
+        **gate.route(Role.ADMIN, "mapping.delete", "mapping"),
+    )
     async def delete_mapping(user_id: UserIdPath, request: Request) -> Response:
         """The sender is unknown again from their next message (registered anew, or prompted)."""
         key = str(user_id)
@@ -215,13 +239,13 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     @api.get("/unregistered", **gate.route(Role.OPERATOR, "unregistered.list", "unregistered_contact"))
     async def list_unregistered(
         phone_number_id: TextFilter = None, limit: Limit = 50, offset: Offset = 0
-    ) -> dict[str, Any]:
+    ) -> Page[dict[str, Any]]:
         """Senders without a mapping on a number that does not register them automatically,
         most recently seen first."""
-        async with runtime.db.read() as session:
+        async with gate.reading() as session:
             page = await repo.list_unregistered(
                 session, phone_number_id=phone_number_id, limit=limit, offset=offset
             )
-        return {"contacts": page.items, "total": page.total, "limit": limit, "offset": offset}
+        return Page[dict[str, Any]](items=page.items, total=page.total, limit=limit, offset=offset)
 
     return api

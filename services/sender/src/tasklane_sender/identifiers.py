@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 # Meta's phone number ids are decimal numbers (``106540352242922``); the column holds 64.
+PHONE_NUMBER_ID_PATTERN = r"^[0-9]{1,64}$"
 _PHONE_NUMBER_ID = re.compile(r"[0-9]{1,64}")
 # An HTTP header value that every client sends as is: visible ASCII, no spaces (RFC 9110
 # allows a little more, but no access token Meta issues needs it, and a pasted one with smart

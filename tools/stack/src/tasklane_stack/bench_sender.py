@@ -47,11 +47,11 @@ async def _configure_number(client: httpx.AsyncClient, limit: int) -> None:
         "access_token": os.environ.get("WHATSAPP_ACCESS_TOKEN", DEV_ACCESS_TOKEN),
         "throughput_per_s": limit,
     }
-    response = await client.post(_url("gateway", "/api/gateway/numbers"), json=body, headers=headers)
+    response = await client.post(_url("gateway", "/api/v1/gateway/numbers"), json=body, headers=headers)
     if response.status_code == 409:
         patch = {k: v for k, v in body.items() if k not in ("phone_number_id",)}
         response = await client.patch(
-            _url("gateway", f"/api/gateway/numbers/{DEFAULT_PHONE_NUMBER_ID}"), json=patch, headers=headers
+            _url("gateway", f"/api/v1/gateway/numbers/{DEFAULT_PHONE_NUMBER_ID}"), json=patch, headers=headers
         )
     response.raise_for_status()
 

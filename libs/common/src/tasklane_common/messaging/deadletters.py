@@ -339,23 +339,32 @@ class DeadLetters:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def _matching(self, queue: str | None, replayed: bool | None) -> list[Any]:
+        t = self.table
+        conditions: list[Any] = []
+        if queue is not None:
+            conditions.append(t.c.queue == queue)
+        if replayed is not None:
+            conditions.append(t.c.replayed_at.is_not(None) if replayed else t.c.replayed_at.is_(None))
+        return conditions
+
     async def find(
         self,
         *,
         queue: str | None = None,
         replayed: bool | None = None,
         limit: int = 50,
-        before: int | None = None,
+        offset: int = 0,
     ) -> list[Row[Any]]:
-        """Newest first; ``before`` (an id) pages backwards."""
+        """Newest first: ``limit`` of them after the first ``offset``."""
         t = self.table
-        query = select(t).order_by(t.c.id.desc()).limit(limit)
-        if queue is not None:
-            query = query.where(t.c.queue == queue)
-        if replayed is not None:
-            query = query.where(t.c.replayed_at.is_not(None) if replayed else t.c.replayed_at.is_(None))
-        if before is not None:
-            query = query.where(t.c.id < before)
+        query = (
+            select(t)
+            .where(*self._matching(queue, replayed))
+            .order_by(t.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         async with self._db.read() as session:
             return list((await session.execute(query)).all())
 
@@ -365,9 +374,10 @@ class DeadLetters:
                 await session.execute(select(self.table).where(self.table.c.id == letter_id))
             ).one_or_none()
 
-    async def count(self) -> int:
+    async def count(self, *, queue: str | None = None, replayed: bool | None = None) -> int:
+        query = select(func.count()).select_from(self.table).where(*self._matching(queue, replayed))
         async with self._db.read() as session:
-            return int((await session.execute(select(func.count()).select_from(self.table))).scalar_one())
+            return int((await session.execute(query)).scalar_one())
 
     # -- replay --------------------------------------------------------------------------------
 

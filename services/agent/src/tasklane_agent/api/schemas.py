@@ -26,6 +26,7 @@ from tasklane_agent.domain import Profile, Progress, Project, Task
 from tasklane_agent.nlu.priority import Priority
 from tasklane_agent.nlu.recurrence import Recurrence
 from tasklane_agent.workspace_base import MAX_TITLE
+from tasklane_common.paging import Page
 
 ID_MAX = 200  # the widest id column (user and org ids); task and project ids are 36
 # Deadlines outside these years are typos, and near year 1 or 9999 converting zones overflows.
@@ -109,11 +110,8 @@ class TaskOut(BaseModel):
         )
 
 
-class TaskPage(BaseModel):
-    items: list[TaskOut]
-    total: int = Field(description="How many tasks match, over all pages.")
-    limit: int
-    offset: int
+class TaskPage(Page[TaskOut]):
+    """A page of tasks: the envelope every list of every service answers (docs/api.md)."""
 
 
 class Completion(BaseModel):
@@ -205,11 +203,8 @@ class ProjectOut(BaseModel):
         )
 
 
-class ProjectPage(BaseModel):
-    items: list[ProjectOut]
-    total: int
-    limit: int
-    offset: int
+class ProjectPage(Page[ProjectOut]):
+    """A page of projects (docs/api.md)."""
 
 
 class MemberOut(BaseModel):

@@ -17,6 +17,7 @@ from tasklane_agent.api.params import Limit, Offset, OrgFilter, TeamId, UserId
 from tasklane_agent.api.schemas import ID_MAX, MemberOut, _Body
 from tasklane_agent.api.unit import Units
 from tasklane_agent.teams_repository import Team
+from tasklane_common.paging import Page
 
 
 class TeamCreate(_Body):
@@ -46,11 +47,8 @@ class TeamOut(BaseModel):
         )
 
 
-class TeamPage(BaseModel):
-    items: list[TeamOut]
-    total: int
-    limit: int
-    offset: int
+class TeamPage(Page[TeamOut]):
+    """A page of teams (docs/api.md)."""
 
 
 class TeamMembership(BaseModel):
