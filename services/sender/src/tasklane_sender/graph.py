@@ -73,9 +73,10 @@ class _Outage(Exception):
 
 
 class _Breaker:
-    def __init__(self, name: str, fail_max: int, reset_s: float) -> None:
+    def __init__(self, name: str, fail_max: int, reset_s: float, reset_max_s: float) -> None:
         self.storage = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
-        self.reset_s = reset_s
+        self.reset_s = self.initial_reset_s = reset_s
+        self.reset_max_s = max(reset_s, reset_max_s)
         # throw_new_error_on_trip=False: the call that trips it reports its own error.
         self.breaker = pybreaker.CircuitBreaker(
             fail_max=fail_max,
@@ -86,6 +87,15 @@ class _Breaker:
         )
         # Set while the one trial call of a half-open breaker is in flight.
         self.trial_in_flight = False
+
+    def trial_failed(self) -> None:
+        """The outage goes on: wait twice as long before the next trial, up to the maximum."""
+        self.reset_s = min(self.reset_s * 2, self.reset_max_s)
+        self.breaker.reset_timeout = self.reset_s
+
+    def trial_passed(self) -> None:
+        self.reset_s = self.initial_reset_s
+        self.breaker.reset_timeout = self.reset_s
 
     def reopens_at(self) -> datetime:
         opened = self.storage.opened_at or datetime.now(UTC)
@@ -125,7 +135,10 @@ class GraphClient:
         breaker = self._breakers.get(phone_number_id)
         if breaker is None:
             breaker = self._breakers[phone_number_id] = _Breaker(
-                f"graph:{phone_number_id}", self._settings.breaker_fail_max, self._settings.breaker_reset_s
+                f"graph:{phone_number_id}",
+                self._settings.breaker_fail_max,
+                self._settings.breaker_reset_s,
+                self._settings.breaker_reset_max_s,
             )
         return breaker
 
@@ -196,6 +209,9 @@ class GraphClient:
         except pybreaker.CircuitBreakerError:
             return SendOutcome("blocked", reason="circuit open", retry_at=breaker.reopens_at())
         except _Outage as exc:
+            if trial:
+                # Re-opened by pybreaker already, from now: the next trial comes after the longer wait.
+                breaker.trial_failed()
             if breaker.breaker.current_state == pybreaker.STATE_OPEN:
                 log.warning(
                     "graph_circuit_open",
@@ -213,6 +229,8 @@ class GraphClient:
         finally:
             if trial:
                 breaker.trial_in_flight = False
+        if trial:
+            breaker.trial_passed()
         return outcome
 
     def _request(self, message: OutboundMessage, headers: dict[str, str]) -> httpx.Request | SendOutcome:

@@ -151,7 +151,8 @@ async def run_storm_bench(messages: int, storm_s: float, output: Path | None) ->
 
 def _report(row: dict[str, Any], output: Path | None) -> None:
     print(
-        f"storm {row['storm_s']:.0f} s: {row['accepted']}/{row['messages']} accepted, {row['failed']} failed, "
+        f"storm {row['storm_s']:.0f} s: {row['accepted']}/{row['messages']} accepted, "
+        f"{row['failed']} failed, "
         f"{row['missing']} never accepted; last reply {row['recovery_s']:.1f} s after the storm ended; "
         f"publish-to-accept p50 {row['p50_s']:.1f} s, p99 {row['p99_s']:.1f} s"
     )
@@ -160,7 +161,8 @@ def _report(row: dict[str, Any], output: Path | None) -> None:
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     line = (
         f"| {date} | {row['storm_s']:.0f} | {row['messages']} | {row['accepted']} | {row['failed']} "
-        f"| {row['missing']} | {row['recovery_s']:.1f} | {row['p50_s']:.1f} | {row['p99_s']:.1f} | {_machine()} |"
+        f"| {row['missing']} | {row['recovery_s']:.1f} | {row['p50_s']:.1f} | {row['p99_s']:.1f} "
+        f"| {_machine()} |"
     )
     header = (
         "| date | storm s | messages | accepted | failed | never accepted | storm end → last reply s "
