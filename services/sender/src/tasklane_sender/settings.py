@@ -49,7 +49,7 @@ class SenderSettings(ServiceSettings):
     # trial succeeds. Short at first, so that sending follows the Graph API's recovery closely.
     breaker_fail_max: int = 5
     breaker_reset_s: float = Field(default=2.0, gt=0)
-    breaker_reset_max_s: float = Field(default=30.0, gt=0)
+    breaker_reset_max_s: float = Field(default=10.0, gt=0)
     dispatch_batch: int = 100
     # A claimed message not settled within this time is taken again (crash recovery). Must be
     # well above request_timeout_s.

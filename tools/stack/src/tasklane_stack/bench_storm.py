@@ -7,8 +7,10 @@ did). Then the faults are cleared and the bench waits until every reply was acce
 simulator or ended ``failed`` at the sender.
 
 Recovery is the time from the end of the storm to the last accepted reply (the simulator's clock
-and this process's are the same monotonic clock of one machine); also reported: replies accepted,
-failed, never accepted, and the p50/p99 of publish-to-accept latency.
+and this process's are the same monotonic clock of one machine). It includes sending the backlog
+left at the end of the storm, so the bench also reports that backlog, the first reply accepted
+after the storm (how soon sending resumed) and the rate the backlog then went at; and replies
+accepted, failed, never accepted, and the p50/p99 of publish-to-accept latency.
 """
 
 from __future__ import annotations
@@ -133,15 +135,19 @@ async def run_storm_bench(messages: int, storm_s: float, output: Path | None) ->
                     break
                 last_progress = time.monotonic()
             await asyncio.sleep(1.0)
-    after = [t - storm_end for t in accepted.values()]
+    after = sorted(t - storm_end for t in accepted.values() if t >= storm_end)
     latency = [accepted[r] - published[r] for r in accepted]
+    drain_s = after[-1] - after[0] if len(after) > 1 else 0.0
     row = {
         "messages": messages,
         "storm_s": storm_s,
         "accepted": len(accepted),
         "failed": len(failed),
         "missing": messages - len(accepted) - len(failed),
-        "recovery_s": max(after) if after else float("nan"),
+        "recovery_s": after[-1] if after else float("nan"),
+        "backlog": len(after),
+        "first_after_s": after[0] if after else float("nan"),
+        "drain_rate": (len(after) - 1) / drain_s if drain_s > 0 else float("nan"),
         "p50_s": _percentile(latency, 50),
         "p99_s": _percentile(latency, 99),
     }
@@ -153,7 +159,9 @@ def _report(row: dict[str, Any], output: Path | None) -> None:
     print(
         f"storm {row['storm_s']:.0f} s: {row['accepted']}/{row['messages']} accepted, "
         f"{row['failed']} failed, "
-        f"{row['missing']} never accepted; last reply {row['recovery_s']:.1f} s after the storm ended; "
+        f"{row['missing']} never accepted; last reply {row['recovery_s']:.1f} s after the storm ended "
+        f"(backlog {row['backlog']}, first reply after {row['first_after_s']:.1f} s, then "
+        f"{row['drain_rate']:.0f} msg/s); "
         f"publish-to-accept p50 {row['p50_s']:.1f} s, p99 {row['p99_s']:.1f} s"
     )
     if output is None:
@@ -161,12 +169,14 @@ def _report(row: dict[str, Any], output: Path | None) -> None:
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     line = (
         f"| {date} | {row['storm_s']:.0f} | {row['messages']} | {row['accepted']} | {row['failed']} "
-        f"| {row['missing']} | {row['recovery_s']:.1f} | {row['p50_s']:.1f} | {row['p99_s']:.1f} "
+        f"| {row['missing']} | {row['backlog']} | {row['first_after_s']:.1f} | {row['drain_rate']:.0f} "
+        f"| {row['recovery_s']:.1f} | {row['p50_s']:.1f} | {row['p99_s']:.1f} "
         f"| {_machine()} |"
     )
     header = (
-        "| date | storm s | messages | accepted | failed | never accepted | storm end → last reply s "
-        "| p50 s | p99 s | machine |\n|---|---|---|---|---|---|---|---|---|---|\n"
+        "| date | storm s | messages | accepted | failed | never accepted | backlog at storm end "
+        "| first reply after s | backlog msg/s | storm end → last reply s | p50 s | p99 s | machine |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     text = output.read_text() if output.exists() else "# Performance\n"
     output.write_text(_with_row(text, header, line))
