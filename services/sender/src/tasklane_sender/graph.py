@@ -42,6 +42,9 @@ log = get_logger(__name__)
 
 Verdict = Literal["sent", "error", "failed", "blocked"]
 
+# Why a claimed message went back to the queue unsent when its replica stopped.
+RELEASED = "released unsent: its sender was stopping"
+
 # Slack between the end of the longest call (``request_timeout_s``) and the lease's expiry, for
 # the settle commit and clock jitter: a call that might end later is not started.
 _LEASE_MARGIN_S = 1.0
@@ -120,6 +123,8 @@ class GraphClient:
         # Requests queued inside httpcore's pool cost time quadratic in their number (measured:
         # most of the sender's CPU at a few hundred in flight); waiting here costs nothing.
         self._calls = asyncio.Semaphore(settings.graph_concurrency)
+        # Set on shutdown: a call not started yet is not started (the dispatcher releases it).
+        self.closing = False
         self._tokens = tokens
         token = settings.access_token.get_secret_value() if settings.access_token else None
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -177,6 +182,8 @@ class GraphClient:
         # Held around the breaker, not just the POST: the lease check below must come after the
         # wait for a slot, and a skipped call must not count as a breaker's trial.
         async with self._calls:
+            if self.closing:
+                return SendOutcome("blocked", reason=RELEASED, retry_at=datetime.now(UTC))
             loop = asyncio.get_running_loop()
             if deadline is not None and (
                 loop.time() + self._settings.request_timeout_s + _LEASE_MARGIN_S > deadline

@@ -20,6 +20,12 @@ class SenderSettings(ServiceSettings):
     )
 
     port: int = 8003
+    # Shutdown (docs/sender.md): the HTTP server waits this long for operators' requests in
+    # flight; then the dispatcher and the consumers drain together within shutdown_grace_s (10 s
+    # by default); then closing the outbox relay, broker and database gets shutdown_close_s.
+    # The sum, plus the preStop sleep, must stay well under the pod's termination grace.
+    http_shutdown_grace_s: float | None = 3.0
+    shutdown_close_s: float = Field(default=5.0, gt=0)
     graph_base_url: str = "https://graph.facebook.com"
     graph_api_version: str = "v25.0"
     # Also read from the plain WHATSAPP_ACCESS_TOKEN that Meta's guides use.
