@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tasklane_sender.settings import SenderSettings
+
 APP_PORTS = {"gateway": 8001, "agent": 8002, "sender": 8003, "analytics": 8004}
 APP_SECRETS = {
     "gateway": {"WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"},
@@ -19,6 +21,8 @@ CLOSE_MARGIN_S = 5  # closing the relay, the broker and the database after the d
 # ServiceRuntime.stop drains consumers one after the other, each for up to shutdown_grace_s.
 QUEUES_CONSUMED = {"gateway": 0, "agent": 1, "sender": 2, "analytics": 1}
 NAMESPACE = "tasklane"
+# What a shutdown bounded step by step leaves before the kill, at least.
+STOP_MARGIN_S = 10
 
 
 def deployment(k8s: Any, svc: str) -> dict[str, Any]:
@@ -157,6 +161,29 @@ def test_termination_grace_covers_prestop_and_the_drain(k8s: Any, svc: str) -> N
     assert pre_stop[0] == "sleep"
     needed = float(pre_stop[1]) + shutdown * max(1, QUEUES_CONSUMED[svc]) + CLOSE_MARGIN_S
     assert pod(k8s, svc)["terminationGracePeriodSeconds"] > needed
+
+
+def test_the_sender_stops_well_within_its_termination_grace(k8s: Any) -> None:
+    """Every step of the sender's shutdown is bounded by a setting (docs/sender.md, "Shutdown"):
+    their sum, after the preStop sleep, leaves a margin before the kill."""
+    container = main_container(k8s, "sender")
+    variables = env_of(container)
+
+    def setting(name: str) -> float:
+        item = variables.get(f"TASKLANE_SENDER_{name.upper()}")
+        default = SenderSettings.model_fields[name].default
+        return float(item["value"]) if item else float(default)
+
+    pre_stop = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert pre_stop[0] == "sleep"
+    longest = (
+        float(pre_stop[1])
+        + setting("http_shutdown_grace_s")
+        # The dispatcher and the consumers drain side by side, within one budget.
+        + setting("shutdown_grace_s")
+        + setting("shutdown_close_s")
+    )
+    assert longest + STOP_MARGIN_S <= pod(k8s, "sender")["terminationGracePeriodSeconds"]
 
 
 @pytest.mark.parametrize("svc", APP_PORTS)

@@ -53,5 +53,9 @@ def main(
         port=settings.port,
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5,
+        timeout_graceful_shutdown=int(
+            settings.shutdown_grace_s + 5
+            if settings.http_shutdown_grace_s is None
+            else settings.http_shutdown_grace_s
+        ),
     )

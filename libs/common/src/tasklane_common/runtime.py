@@ -161,14 +161,23 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Drain: stop taking deliveries, let in-flight ones finish, flush the outbox, close."""
+        await self.drain(self.settings.shutdown_grace_s)
+        await self.close()
+
+    async def drain(self, timeout: float) -> None:
+        """Stop taking deliveries and let in-flight ones finish, for up to ``timeout`` seconds (a
+        service may drain its own workers alongside, within the same budget, then ``close``)."""
         self.running = False
         await self.broker.stop_consuming()
         # Drained together, so shutdown takes at most one grace period whatever the queue count.
         draining = [*self.consumers, *([self.dead_letters] if self.dead_letters is not None else [])]
-        drained = await asyncio.gather(*(c.drain(self.settings.shutdown_grace_s) for c in draining))
+        drained = await asyncio.gather(*(c.drain(timeout) for c in draining))
         for consumer, ok in zip(draining, drained, strict=True):
             if not ok:
                 log.warning("drain_timeout", consumer=consumer.name)
+
+    async def close(self) -> None:
+        """After ``drain``: stop the background tasks, flush the outbox, close the connections."""
         await self.pruner.stop()
         if self.relay is not None:
             await self.relay.stop()

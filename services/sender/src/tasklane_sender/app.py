@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -91,9 +92,17 @@ def create_app(
             try:
                 yield
             finally:
-                await dispatcher.stop()
+                # One budget for both: the dispatcher (its calls in flight) and the consumers
+                # (their deliveries in flight) drain side by side, then the connections close
+                # (bounded too): see docs/sender.md, "Shutdown".
+                budget = settings.shutdown_grace_s
+                await asyncio.gather(dispatcher.stop(budget), runtime.drain(budget))
                 holder.pop("dispatcher", None)
-                await runtime.stop()
+                try:
+                    await asyncio.wait_for(runtime.close(), settings.shutdown_close_s)
+                except TimeoutError:
+                    # What is left in the outbox is relayed by another replica (or the next start).
+                    log.warning("close_timeout", budget_s=settings.shutdown_close_s)
 
     app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan)
     problems.install(app)

@@ -3,7 +3,8 @@
 One transaction per claim takes up to ``limit`` due messages (``FOR UPDATE SKIP LOCKED``, so
 replicas never take the same row), gives each its send-not-before slot from the shared schedules
 (``pacing``), defers those over their recipient's pair rate, and marks the rest ``sending`` with a
-lease. Each claim counts as an attempt.
+lease. Each claim counts as an attempt. After a throughput hold a number's claim takes one
+message only, its probe (``pacing``).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ async def claim_due(
     ]
     if not candidates:
         return Claim([], None)
-    plan = await pacing.Pacer(session, limits).plan(candidates, now)
+    plan = await pacing.Pacer(session, limits, probe_lease=timedelta(seconds=lease_s)).plan(candidates, now)
     if plan.deferred:
         await session.execute(
             update(t)
@@ -119,7 +120,12 @@ async def claim_due(
     claimed = {r.reply_id: OutboundMessage.from_row(r) for r in rows}
     return Claim(
         [
-            replace(claimed[c.reply_id], send_at=plan.slots[c.reply_id])
+            replace(
+                claimed[c.reply_id],
+                send_at=plan.slots[c.reply_id],
+                throttled_at_claim=plan.throttled_at.get(c.phone_number_id),
+                probe=c.reply_id in plan.probes,
+            )
             for c in candidates
             if c.reply_id in claimed
         ],

@@ -19,6 +19,13 @@ message overtake an earlier one (Meta does not guarantee order either).
 
 Crash window: see docs/sender.md. Every claim counts as an attempt, so a message that keeps
 crashing its sender is failed after ``max_attempts`` instead of looping.
+
+Shutdown (``stop``): no new claim; every claimed message whose Graph API call has not started
+(waiting for its slot or for a call slot) goes back to ``queued`` at once, its attempt and its
+pair slot given back, so another replica sends it now rather than after its lease; the calls in
+flight get the rest of the budget to finish and be settled. A call still running then is
+cancelled and its message keeps its lease (Meta may have accepted it: its status, or the lease's
+expiry, settles it).
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from tasklane_common.messaging import Outbox
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.telemetry import extract_context, inject_headers, tracer
 from tasklane_sender import claims, windows
-from tasklane_sender.graph import GraphClient, SendOutcome
+from tasklane_sender.graph import RELEASED, GraphClient, SendOutcome
 from tasklane_sender.identifiers import MAY_HAVE_BEEN_DELIVERED
 from tasklane_sender.outcomes import Settlement
 from tasklane_sender.pacing import Limits
@@ -69,6 +76,8 @@ class Dispatcher:
         self._limits = Limits.of(settings)
         self.graph = graph
         self._wake = asyncio.Event()
+        # Set on shutdown: wakes the deliveries waiting for their slot.
+        self._stop = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -94,16 +103,22 @@ class Dispatcher:
 
     def start(self) -> None:
         self._stopping = False
+        self._stop.clear()
+        self.graph.closing = False
         self._task = asyncio.create_task(self._run(), name="sender-dispatcher")
 
-    async def stop(self) -> None:
-        """Finish the calls in flight (up to the shutdown grace), then stop."""
+    async def stop(self, budget_s: float | None = None) -> None:
+        """Release what has not been sent, let the calls in flight finish and settle within
+        ``budget_s`` (default ``shutdown_grace_s``), then stop (see the module doc)."""
         if self._task is None:
             return
         self._stopping = True
+        self.graph.closing = True
+        self._stop.set()
         self._wake.set()
+        budget = self._settings.shutdown_grace_s if budget_s is None else budget_s
         try:
-            await asyncio.wait_for(asyncio.shield(self._drain()), self._settings.shutdown_grace_s)
+            await asyncio.wait_for(asyncio.shield(self._drain()), budget)
         except TimeoutError:
             # Claimed messages keep their lease and are taken again after it expires.
             for task in [self._task, *self._in_flight, *self._settlers]:
@@ -191,16 +206,25 @@ class Dispatcher:
             return
         delay = (message.send_at - _now()).total_seconds()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         loop = asyncio.get_running_loop()
         spacing = self._spacing.get(message.phone_number_id, 0.0) / 2
         at = max(loop.time(), self._last_send.get(message.phone_number_id, 0.0) + spacing)
         self._last_send[message.phone_number_id] = at
         if at > loop.time():
-            await asyncio.sleep(at - loop.time())
+            await self._sleep(at - loop.time())
+
+    async def _sleep(self, seconds: float) -> None:
+        """``asyncio.sleep`` that ends early when the dispatcher stops."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
 
     async def _deliver(self, message: OutboundMessage, deadline: float) -> None:
         await self._wait_for_slot(message)
+        if self._stopping:
+            # Not sent yet: back to the queue for another replica, at once (see the module doc).
+            await self._settle(message, SendOutcome("blocked", reason=RELEASED, retry_at=_now()))
+            return
         # Continues the conversation turn's trace: the Graph API call and the events it leads
         # to (message.sent/failed, through the outbox) belong to the user's message.
         with tracer("sender").start_as_current_span(

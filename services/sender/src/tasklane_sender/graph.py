@@ -42,6 +42,9 @@ log = get_logger(__name__)
 
 Verdict = Literal["sent", "error", "failed", "blocked"]
 
+# Why a claimed message went back to the queue unsent when its replica stopped.
+RELEASED = "released unsent: its sender was stopping"
+
 # Slack between the end of the longest call (``request_timeout_s``) and the lease's expiry, for
 # the settle commit and clock jitter: a call that might end later is not started.
 _LEASE_MARGIN_S = 1.0
@@ -73,9 +76,10 @@ class _Outage(Exception):
 
 
 class _Breaker:
-    def __init__(self, name: str, fail_max: int, reset_s: float) -> None:
+    def __init__(self, name: str, fail_max: int, reset_s: float, reset_max_s: float) -> None:
         self.storage = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
-        self.reset_s = reset_s
+        self.reset_s = self.initial_reset_s = reset_s
+        self.reset_max_s = max(reset_s, reset_max_s)
         # throw_new_error_on_trip=False: the call that trips it reports its own error.
         self.breaker = pybreaker.CircuitBreaker(
             fail_max=fail_max,
@@ -86,6 +90,15 @@ class _Breaker:
         )
         # Set while the one trial call of a half-open breaker is in flight.
         self.trial_in_flight = False
+
+    def trial_failed(self) -> None:
+        """The outage goes on: wait twice as long before the next trial, up to the maximum."""
+        self.reset_s = min(self.reset_s * 2, self.reset_max_s)
+        self.breaker.reset_timeout = self.reset_s
+
+    def trial_passed(self) -> None:
+        self.reset_s = self.initial_reset_s
+        self.breaker.reset_timeout = self.reset_s
 
     def reopens_at(self) -> datetime:
         opened = self.storage.opened_at or datetime.now(UTC)
@@ -110,6 +123,8 @@ class GraphClient:
         # Requests queued inside httpcore's pool cost time quadratic in their number (measured:
         # most of the sender's CPU at a few hundred in flight); waiting here costs nothing.
         self._calls = asyncio.Semaphore(settings.graph_concurrency)
+        # Set on shutdown: a call not started yet is not started (the dispatcher releases it).
+        self.closing = False
         self._tokens = tokens
         token = settings.access_token.get_secret_value() if settings.access_token else None
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -125,7 +140,10 @@ class GraphClient:
         breaker = self._breakers.get(phone_number_id)
         if breaker is None:
             breaker = self._breakers[phone_number_id] = _Breaker(
-                f"graph:{phone_number_id}", self._settings.breaker_fail_max, self._settings.breaker_reset_s
+                f"graph:{phone_number_id}",
+                self._settings.breaker_fail_max,
+                self._settings.breaker_reset_s,
+                self._settings.breaker_reset_max_s,
             )
         return breaker
 
@@ -164,6 +182,8 @@ class GraphClient:
         # Held around the breaker, not just the POST: the lease check below must come after the
         # wait for a slot, and a skipped call must not count as a breaker's trial.
         async with self._calls:
+            if self.closing:
+                return SendOutcome("blocked", reason=RELEASED, retry_at=datetime.now(UTC))
             loop = asyncio.get_running_loop()
             if deadline is not None and (
                 loop.time() + self._settings.request_timeout_s + _LEASE_MARGIN_S > deadline
@@ -196,6 +216,9 @@ class GraphClient:
         except pybreaker.CircuitBreakerError:
             return SendOutcome("blocked", reason="circuit open", retry_at=breaker.reopens_at())
         except _Outage as exc:
+            if trial:
+                # Re-opened by pybreaker already, from now: the next trial comes after the longer wait.
+                breaker.trial_failed()
             if breaker.breaker.current_state == pybreaker.STATE_OPEN:
                 log.warning(
                     "graph_circuit_open",
@@ -213,6 +236,8 @@ class GraphClient:
         finally:
             if trial:
                 breaker.trial_in_flight = False
+        if trial:
+            breaker.trial_passed()
         return outcome
 
     def _request(self, message: OutboundMessage, headers: dict[str, str]) -> httpx.Request | SendOutcome:

@@ -1,7 +1,10 @@
 """What Meta's answers do to a number or a recipient, kept with the shared pacing schedules
 (``pacing``) so that every replica obeys them:
 
-* a throughput refusal (130429...) pushes the number's schedule back, longer with each in a row;
+* a throughput refusal (130429...) pushes the number's schedule back, longer with each in a row
+  (a strike); the refusals of one burst, answers to sends claimed before its first refusal was
+  settled, are one strike, not one each. When the hold ends one probe call goes (``pacing``): its
+  acceptance ends the throttle, its refusal is the next strike;
 * a pair-rate refusal (131056) pushes only that recipient's schedule back, 4^X seconds;
 * a restriction (131048, 131064) holds the number for hours;
 * an authentication or account error pauses the number until an operator (or a newer
@@ -12,6 +15,7 @@ Every function takes the caller's session; the caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,11 +51,19 @@ async def throttle(
     reason: str,
     initial_s: float,
     max_s: float,
-) -> datetime:
+    seen: Collection[datetime | None],
+) -> datetime | None:
     """Meta says the number is over its throughput: push its schedule back, longer with each
-    refusal in a row. Returns when its next message may go."""
+    strike, and let one probe go when the hold ends. ``seen``: the number's ``throttled_at`` as
+    the claims of the refused sends saw it. Only a send claimed under the current schedule (none
+    of its refusals settled since) is news: a refusal of a send claimed earlier belongs to the
+    burst already counted, which is why concurrent refusals, from any replica, make one strike.
+    Returns when the next message may go, None when this was no new strike."""
     row = await _lock_number(session, phone_number_id, now)
-    recent = row.throttled_at is not None and now - aware(row.throttled_at) < STRIKES_FORGOTTEN_AFTER
+    current = aware(row.throttled_at) if row.throttled_at is not None else None
+    if current not in {aware(at) if at is not None else None for at in seen}:
+        return None
+    recent = current is not None and now - current < STRIKES_FORGOTTEN_AFTER
     strikes = (row.throttle_strikes if recent else 0) + 1
     until = now + timedelta(seconds=backoff_s(strikes, initial=initial_s, maximum=max_s))
     until = max(until, aware(row.next_slot_at))
@@ -62,12 +74,28 @@ async def throttle(
             next_slot_at=until,
             throttle_strikes=strikes,
             throttled_at=now,
+            probe_until=until,
             hold_code=code,
             hold_reason=reason,
             updated_at=now,
         )
     )
     return until
+
+
+async def end_probe(session: AsyncSession, phone_number_id: str, *, now: datetime, passed: bool) -> bool:
+    """The probe after a throughput hold was answered. ``passed`` (Meta accepted it): the throttle
+    is over, the number sends at its rate and its strikes start over. Otherwise (an outage, a
+    refusal of the message itself, no call made) it said nothing about throughput: the next claim
+    sends another probe. True when a probe was pending."""
+    s = number_states
+    values: dict[str, Any] = {"probe_until": None, "throttle_strikes": 0} if passed else {"probe_until": now}
+    result = await session.execute(
+        update(s)
+        .where(s.c.phone_number_id == phone_number_id, s.c.probe_until.is_not(None))
+        .values(updated_at=now, **values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def hold(
@@ -113,6 +141,25 @@ async def pair_strike(
     return until
 
 
+async def pair_refund(
+    session: AsyncSession, phone_number_id: str, to: str, *, now: datetime, limits: Limits
+) -> None:
+    """Give back the pair slot a claim took for a message that reached nobody (no call was made:
+    an open circuit, a trial in flight; or Meta refused it for the number's throughput). Without
+    this, each round of an outage would use up one slot of the recipient's pair rate, and after
+    a few the recipient would wait minutes behind a schedule no message kept. The claim advanced
+    the schedule by one interval from at least its old value, so one interval back never goes
+    below where it was."""
+    p = recipient_pacing
+    key = (p.c.phone_number_id == phone_number_id, p.c.to == to)
+    row = (await session.execute(select(p.c.next_slot_at).where(*key).with_for_update())).first()
+    if row is None:
+        return
+    await session.execute(
+        update(p).where(*key).values(next_slot_at=aware(row.next_slot_at) - limits.pair_interval)
+    )
+
+
 async def pause(
     session: AsyncSession, phone_number_id: str, *, now: datetime, code: int | None, reason: str
 ) -> bool:
@@ -145,7 +192,14 @@ async def lift_hold(session: AsyncSession, phone_number_id: str, *, now: datetim
     result = await session.execute(
         update(s)
         .where(s.c.phone_number_id == phone_number_id, s.c.hold_code.is_not(None), s.c.next_slot_at > now)
-        .values(next_slot_at=now, hold_code=None, hold_reason=None, throttle_strikes=0, updated_at=now)
+        .values(
+            next_slot_at=now,
+            hold_code=None,
+            hold_reason=None,
+            throttle_strikes=0,
+            probe_until=None,
+            updated_at=now,
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

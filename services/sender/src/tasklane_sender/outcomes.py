@@ -48,20 +48,41 @@ class _NumberEffect:
     reason: str
     action: Action
     wait_s: float = 0.0
+    # For THROTTLE: the number's ``throttled_at`` as the claims of the refused sends saw it.
+    seen: set[datetime | None] = field(default_factory=set)
+
+
+# What a probe's answer says about its number's throughput (``holds.end_probe``).
+PROBE_PASSED, PROBE_RELEASED, PROBE_REFUSED = "passed", "released", "refused"
 
 
 @dataclass
 class Effects:
     numbers: dict[str, _NumberEffect] = field(default_factory=dict)
     pairs: set[tuple[str, str]] = field(default_factory=set)
+    # Recipients whose pair slot goes back: their message reached nobody (``holds.pair_refund``).
+    refunds: set[tuple[str, str]] = field(default_factory=set)
+    probes: dict[str, str] = field(default_factory=dict)
 
     # A pause outranks a hold, which outranks a throttle.
     _RANK = {Action.PAUSE: 3, Action.HOLD: 2, Action.THROTTLE: 1}
 
     def on_number(self, phone_number_id: str, effect: _NumberEffect) -> None:
         current = self.numbers.get(phone_number_id)
-        if current is None or self._RANK[effect.action] > self._RANK[current.action]:
+        if current is not None and current.action is effect.action is Action.THROTTLE:
+            current.seen |= effect.seen
+        elif current is None or self._RANK[effect.action] > self._RANK[current.action]:
             self.numbers[phone_number_id] = effect
+
+    def on_probe(self, message: OutboundMessage, outcome: SendOutcome) -> None:
+        throttled = outcome.rule is not None and outcome.rule.action is Action.THROTTLE
+        if outcome.verdict == "sent":
+            verdict = PROBE_PASSED
+        elif outcome.verdict == "error" and throttled:
+            verdict = PROBE_REFUSED
+        else:
+            verdict = PROBE_RELEASED
+        self.probes[message.phone_number_id] = verdict
 
 
 def _maybe_accepted_before(message: OutboundMessage) -> bool:
@@ -137,6 +158,9 @@ class Settlement:
             if i not in done:
                 with _traced(trace_headers):
                     results[i] = await self.settle(message, outcome)
+        for message, outcome, _ in items:
+            if message.probe:
+                self.effects.on_probe(message, outcome)
         return results
 
     async def settle(self, message: OutboundMessage, outcome: SendOutcome) -> OutboundMessage | None:
@@ -144,6 +168,7 @@ class Settlement:
         if outcome.verdict == "sent":
             return await self._sent(message, outcome.wamid)
         if outcome.verdict == "blocked":
+            self._refund(message)
             return await self._wait(message, outcome, at=outcome.retry_at or self.now, count=False)
         if outcome.verdict == "failed" or outcome.rule is None:
             return await self._fail(message, outcome, outcome.reason)
@@ -175,8 +200,12 @@ class Settlement:
                 return await self._wait(message, outcome, at=self.now + timedelta(seconds=delay), count=True)
             case Action.THROTTLE | Action.PAUSE:
                 # Nothing wrong with this message: it waits for its number, attempt unspent.
+                self._refund(message)
                 self.effects.on_number(
-                    message.phone_number_id, _NumberEffect(outcome.error_code, outcome.reason, rule.action)
+                    message.phone_number_id,
+                    _NumberEffect(
+                        outcome.error_code, outcome.reason, rule.action, seen={message.throttled_at_claim}
+                    ),
                 )
                 return await self._wait(message, outcome, at=self.now, count=False)
             case Action.PAIR:
@@ -207,6 +236,10 @@ class Settlement:
                 return requeued
             case _:
                 return await self._fail(message, outcome, outcome.reason)
+
+    def _refund(self, message: OutboundMessage) -> None:
+        if message.kind != READ:
+            self.effects.refunds.add((message.phone_number_id, message.to))
 
     async def _sent(self, message: OutboundMessage, wamid: str | None) -> OutboundMessage | None:
         if wamid is not None:
@@ -266,8 +299,14 @@ class Settlement:
     async def apply_effects(self) -> None:
         """Carry out what the batch's answers said about numbers and recipients (see module doc)."""
         s, now = self.settings, self.now
-        for pnid in sorted(self.effects.numbers):
-            effect = self.effects.numbers[pnid]
+        for pnid in sorted(set(self.effects.numbers) | set(self.effects.probes)):
+            effect = self.effects.numbers.get(pnid)
+            probe = self.effects.probes.get(pnid)
+            if effect is None or effect.action is not Action.THROTTLE:
+                if probe is not None:
+                    await holds.end_probe(self.session, pnid, now=now, passed=probe == PROBE_PASSED)
+                if effect is None:
+                    continue
             if effect.action is Action.PAUSE:
                 if await holds.pause(self.session, pnid, now=now, code=effect.code, reason=effect.reason):
                     log.error(
@@ -296,18 +335,31 @@ class Settlement:
                     code=effect.code,
                     reason=effect.reason,
                     initial_s=s.backoff_initial_s,
-                    max_s=s.backoff_max_s,
+                    max_s=s.throttle_max_s,
+                    seen=effect.seen,
                 )
-                log.info(
-                    "number_throttled", phone_number_id=pnid, error_code=effect.code, until=until.isoformat()
-                )
-        for pnid, to in sorted(self.effects.pairs):
+                if until is not None:
+                    log.info(
+                        "number_throttled",
+                        phone_number_id=pnid,
+                        error_code=effect.code,
+                        until=until.isoformat(),
+                    )
+                elif probe is not None:
+                    # Only refusals of sends claimed before the last strike (the probe, claimed
+                    # alone after it, is always news): the probe's own answer decides.
+                    await holds.end_probe(self.session, pnid, now=now, passed=probe == PROBE_PASSED)
+        limits = pacing.Limits.of(s)
+        for pnid, to in sorted(self.effects.pairs | self.effects.refunds):
+            if (pnid, to) not in self.effects.pairs:
+                await holds.pair_refund(self.session, pnid, to, now=now, limits=limits)
+                continue
             until = await holds.pair_strike(
                 self.session,
                 pnid,
                 to,
                 now=now,
-                limits=pacing.Limits.of(s),
+                limits=limits,
                 initial_s=s.backoff_initial_s,
                 max_s=s.backoff_max_s,
             )

@@ -16,8 +16,10 @@ Both run ``throughput_margin`` (1 % by default) below the configured limit: the 
 slot and Meta's clock varies by a few milliseconds per call, and without that slack two calls
 could reach Meta closer together than their slots were.
 
-Meta's own answers push these schedules back and may pause a number: see ``holds``. Every
-function takes the caller's session; the caller commits.
+Meta's own answers push these schedules back and may pause a number: see ``holds``. After a
+throughput refusal the number's next claim hands out one slot only, the probe; nothing else of
+the number is claimed until its answer is settled (accepted: the full rate again; refused: held
+again). Every function takes the caller's session; the caller commits.
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ class Plan:
     retry_at: datetime | None
     # Per phone number: the seconds between two of its slots.
     spacing: dict[str, float] = field(default_factory=dict)
+    # Per phone number: its ``throttled_at`` as this claim saw it (see ``holds.throttle``).
+    throttled_at: dict[str, datetime | None] = field(default_factory=dict)
+    # Reply ids sent as their number's probe after a throughput hold.
+    probes: set[str] = field(default_factory=set)
 
 
 def held(now: datetime) -> ColumnElement[bool]:
@@ -111,15 +117,23 @@ def held(now: datetime) -> ColumnElement[bool]:
     return exists(
         select(s.c.phone_number_id).where(
             s.c.phone_number_id == outbound_messages.c.phone_number_id,
-            or_(s.c.paused_at.is_not(None), s.c.next_slot_at > now + timedelta(seconds=HORIZON_S)),
+            or_(
+                s.c.paused_at.is_not(None),
+                s.c.next_slot_at > now + timedelta(seconds=HORIZON_S),
+                # A probe is out (or not due yet): its answer comes first.
+                s.c.probe_until > now,
+            ),
         )
     )
 
 
 class Pacer:
-    def __init__(self, session: AsyncSession, limits: Limits) -> None:
+    def __init__(self, session: AsyncSession, limits: Limits, *, probe_lease: timedelta) -> None:
         self.session = session
         self.limits = limits
+        # How long a probe's number waits for its answer before another probe may go (its sender
+        # may have died with it).
+        self.probe_lease = probe_lease
 
     async def plan(self, candidates: Sequence[Candidate], now: datetime) -> Plan:
         """Give each candidate (in order) a throughput slot, or defer it to its pair slot, or leave
@@ -136,8 +150,12 @@ class Pacer:
         horizon = now + timedelta(seconds=HORIZON_S)
         for c in candidates:
             state = states[c.phone_number_id]
+            plan.throttled_at[c.phone_number_id] = state["throttled_at"]
             if state["paused_at"] is not None:
                 continue
+            probe = state["probe_until"] is not None
+            if probe and state["probe_until"] > now:
+                continue  # the probe is out (this claim's, or another's): its answer decides
             slot = max(now + LEAD, state["next_slot_at"])
             if slot > horizon:
                 retry = max(now, state["next_slot_at"] - timedelta(seconds=HORIZON_S / 2))
@@ -157,6 +175,9 @@ class Pacer:
             state["next_slot_at"] = slot + interval
             state["changed"] = True
             plan.slots[c.reply_id] = slot
+            if probe:
+                state["probe_until"] = now + self.probe_lease
+                plan.probes.add(c.reply_id)
         await self._save_numbers([s for s in states.values() if s.get("changed")], now)
         await self._save_pairs([p for p in pairs.values() if p.get("changed")])
         return plan
@@ -166,7 +187,14 @@ class Pacer:
         await ensure_numbers(self.session, ordered, now)
         s, n = number_states, numbers
         rows = await self.session.execute(
-            select(s.c.phone_number_id, s.c.next_slot_at, s.c.paused_at, n.c.throughput_per_s)
+            select(
+                s.c.phone_number_id,
+                s.c.next_slot_at,
+                s.c.paused_at,
+                s.c.throttled_at,
+                s.c.probe_until,
+                n.c.throughput_per_s,
+            )
             .outerjoin(n, n.c.phone_number_id == s.c.phone_number_id)
             .where(s.c.phone_number_id.in_(ordered))
             # One lock order for every transaction (claims and settles): no deadlocks.
@@ -178,6 +206,8 @@ class Pacer:
                 "phone_number_id": r.phone_number_id,
                 "next_slot_at": aware(r.next_slot_at),
                 "paused_at": r.paused_at,
+                "throttled_at": aware(r.throttled_at) if r.throttled_at is not None else None,
+                "probe_until": aware(r.probe_until) if r.probe_until is not None else None,
                 "throughput_per_s": r.throughput_per_s,
             }
             for r in rows
@@ -216,8 +246,11 @@ class Pacer:
             await self.session.execute(
                 update(s)
                 .where(s.c.phone_number_id == bindparam("b_id"))
-                .values(next_slot_at=bindparam("b_next"), updated_at=now),
-                [{"b_id": x["phone_number_id"], "b_next": x["next_slot_at"]} for x in states],
+                .values(next_slot_at=bindparam("b_next"), probe_until=bindparam("b_probe"), updated_at=now),
+                [
+                    {"b_id": x["phone_number_id"], "b_next": x["next_slot_at"], "b_probe": x["probe_until"]}
+                    for x in states
+                ],
             )
 
     async def _save_pairs(self, pairs: list[dict[str, Any]]) -> None:

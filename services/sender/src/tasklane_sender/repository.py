@@ -38,8 +38,12 @@ class OutboundMessage:
     created_at: datetime
     sent_at: datetime | None
     trace_context: dict[str, str] | None = None
-    # In memory only: the moment the claim's pacing lets it go (see ``pacing``).
+    # In memory only: the moment the claim's pacing lets it go (see ``pacing``), the number's
+    # ``throttled_at`` as the claim saw it (a refusal of this send is a new strike only if no
+    # throttle came since, see ``holds.throttle``), and whether it is its number's probe.
     send_at: datetime | None = None
+    throttled_at_claim: datetime | None = None
+    probe: bool = False
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> OutboundMessage:

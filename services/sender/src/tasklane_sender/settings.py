@@ -20,6 +20,12 @@ class SenderSettings(ServiceSettings):
     )
 
     port: int = 8003
+    # Shutdown (docs/sender.md): the HTTP server waits this long for operators' requests in
+    # flight; then the dispatcher and the consumers drain together within shutdown_grace_s (10 s
+    # by default); then closing the outbox relay, broker and database gets shutdown_close_s.
+    # The sum, plus the preStop sleep, must stay well under the pod's termination grace.
+    http_shutdown_grace_s: float | None = 3.0
+    shutdown_close_s: float = Field(default=5.0, gt=0)
     graph_base_url: str = "https://graph.facebook.com"
     graph_api_version: str = "v25.0"
     # Also read from the plain WHATSAPP_ACCESS_TOKEN that Meta's guides use.
@@ -35,14 +41,21 @@ class SenderSettings(ServiceSettings):
     max_attempts: int = 5
     backoff_initial_s: float = 1.0
     backoff_max_s: float = 300.0
+    # After a throughput refusal (130429...) the number waits backoff_initial_s, doubling with each
+    # strike up to this, then one probe call decides: Meta's throughput is counted per second, so
+    # a longer wait only delays the recovery (one probe per this interval is all Meta sees).
+    throttle_max_s: float = Field(default=10.0, gt=0)
     # After a call that timed out waiting for its answer (Meta may have accepted the message), the
     # retry waits at least this long, so that the `sent` status, which carries the reply id,
     # settles the message first instead of a second copy going out.
     ambiguous_retry_s: float = Field(default=10.0, ge=0)
     # Per phone number id: consecutive outage-type failures that open the circuit, and how long
-    # it stays open before one trial call.
+    # it stays open before one trial call: breaker_reset_s, doubled after each failed trial up to
+    # breaker_reset_max_s (a long outage costs one call per that), back to breaker_reset_s once a
+    # trial succeeds. Short at first, so that sending follows the Graph API's recovery closely.
     breaker_fail_max: int = 5
-    breaker_reset_s: float = 30.0
+    breaker_reset_s: float = Field(default=2.0, gt=0)
+    breaker_reset_max_s: float = Field(default=10.0, gt=0)
     dispatch_batch: int = 100
     # A claimed message not settled within this time is taken again (crash recovery). Must be
     # well above request_timeout_s.

@@ -125,8 +125,13 @@ number_states = Table(
     Column("hold_code", BigInteger),
     Column("hold_reason", Text),
     # Consecutive throughput refusals, escalating the push back; forgotten after a quiet minute.
+    # Refusals of sends claimed before ``throttled_at`` changed belong to the burst it counted.
     Column("throttle_strikes", Integer, nullable=False),
     Column("throttled_at", DateTime(timezone=True)),
+    # Set by a throughput refusal: from this moment one probe call may go (the claim then moves it
+    # a lease ahead while the probe is out); its answer decides whether the number sends at its
+    # full rate again (accepted) or is held once more (refused). None: no probe pending.
+    Column("probe_until", DateTime(timezone=True)),
     # Set while paused (authentication or account errors): nothing is sent until resumed.
     Column("paused_at", DateTime(timezone=True)),
     Column("pause_code", BigInteger),

@@ -1,4 +1,4 @@
-"""``python -m tasklane_stack demo|run|stop|bench``."""
+"""``python -m tasklane_stack demo|run|stop|bench|bench-storm``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument(
         "--agent-only", action="store_true", help="only the offline-engine part (needs no running stack)"
     )
+    storm = sub.add_parser("bench-storm", help="sender recovery after a Graph API storm (running stack)")
+    storm.add_argument("--messages", type=int, default=1000)
+    storm.add_argument("--storm-s", type=float, default=30.0)
+    storm.add_argument("--output", type=Path, default=None, help="append the row to this markdown file")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -46,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         from tasklane_stack.processes import stop_all
 
         return stop_all()
+    if args.command == "bench-storm":
+        from tasklane_stack.bench_storm import run_storm_bench
+
+        return asyncio.run(run_storm_bench(args.messages, args.storm_s, args.output))
     from tasklane_stack.bench import run_bench
     from tasklane_stack.bench_agent import run_agent_bench
     from tasklane_stack.bench_sender import run_sender_bench
