@@ -91,7 +91,7 @@ async def _failed_at_sender(client: httpx.AsyncClient, reply_ids: set[str]) -> s
     headers = {"Authorization": f"Bearer {DEV_ADMIN_KEY}"}
     failed = set()
     for reply_id in reply_ids:
-        response = await client.get(_url("sender", f"/api/sender/messages/{reply_id}"), headers=headers)
+        response = await client.get(_url("sender", f"/api/v1/sender/messages/{reply_id}"), headers=headers)
         if response.status_code == 200 and response.json().get("status") == "failed":
             failed.add(reply_id)
     return failed
