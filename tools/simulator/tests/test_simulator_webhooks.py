@@ -71,6 +71,10 @@ def sim(app: FastAPI) -> WhatsAppSimulator:
     return simulator
 
 
+def text_to(to: str) -> dict[str, Any]:
+    return {"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "x"}}
+
+
 def values(receiver: Receiver) -> list[dict[str, Any]]:
     return [c["value"] for p in receiver.received for e in p["entry"] for c in e["changes"]]
 
@@ -151,14 +155,18 @@ async def test_a_status_the_gateway_refuses_during_an_outage_is_retried_until_ac
             response = await c.post(
                 URL,
                 headers=AUTH,
-                json={"messaging_product": "whatsapp", "to": "+4915112345673", "type": "text", "text": {"body": "x"}},
+                json=text_to("+4915112345673"),
             )
         wamid = response.json()["messages"][0]["id"]
         await sim(app).wait_idle()
         deliveries = sim(app).webhook_deliveries()
 
     statuses = [s for v in values(receiver) for s in v["statuses"]]
-    assert [(s["id"], s["status"]) for s in statuses] == [(wamid, "sent"), (wamid, "delivered"), (wamid, "read")]
+    assert [(s["id"], s["status"]) for s in statuses] == [
+        (wamid, "sent"),
+        (wamid, "delivered"),
+        (wamid, "read"),
+    ]
     assert [(d.status, d.status_code) for d in deliveries] == [
         ("sent", 503),
         ("sent", 503),
@@ -182,7 +190,7 @@ async def test_a_status_nobody_accepts_is_given_up_after_the_bounded_retries() -
         response = await c.post(
             URL,
             headers=AUTH,
-            json={"messaging_product": "whatsapp", "to": "+4915112345674", "type": "text", "text": {"body": "x"}},
+            json=text_to("+4915112345674"),
         )
         await sim(app).wait_idle()
         assert response.status_code == 200
