@@ -58,6 +58,7 @@ def test_a_run_with_a_lost_and_a_doubled_reply_and_task_is_counted_as_such() -> 
         fault_end=fault_end,
         webhook_statuses=Counter({200: 4, 0: 3, 503: 1}),
         deliveries=deliveries,
+        last_post=fault_end + 20,
     )
 
     assert counts.replied_once == 2
@@ -68,9 +69,10 @@ def test_a_run_with_a_lost_and_a_doubled_reply_and_task_is_counted_as_such() -> 
     assert counts.webhook_non_200 == {0: 3, 503: 1}
     assert (counts.status_non_200, counts.statuses_unaccepted) == (2, 1)  # read never accepted
     assert counts.recovery_s == 30.0  # the last reply to one of ours, u1's second
+    assert counts.tail_s == 10.0  # 10 s after the last message was posted
     assert not counts.clean
     assert report.fault_row("sender-kill", counts) == (
-        "| sender-kill | 4 | 2 | 1 | 1 | 1/1 | 4 (0: 3, 503: 1) | 2 (1) | 30.0 |"
+        "| sender-kill | 4 | 2 | 1 | 1 | 1/1 | 4 (0: 3, 503: 1) | 2 (1) | 30.0 | 10.0 |"
     )
 
 

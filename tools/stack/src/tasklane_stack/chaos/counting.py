@@ -25,6 +25,9 @@ class Counts:
     status_non_200: int = 0  # status webhook attempts not answered 200
     statuses_unaccepted: int = 0  # status webhooks no attempt of which was answered 200
     recovery_s: float | None = None  # fault end -> last reply
+    # last message posted -> last reply: the stream goes on after the fault, so recovery_s is at
+    # least the rest of the stream; this says how far the replies were behind the load at its end.
+    tail_s: float | None = None
 
     @property
     def clean(self) -> bool:
@@ -98,11 +101,14 @@ def count(
     fault_end: float,
     webhook_statuses: Mapping[int, int],
     deliveries: Iterable[Mapping[str, Any]],
+    last_post: float | None = None,
 ) -> Counts:
     """Everything about one run; ``users[i]`` sent message ``i``."""
     per_user = replies_per_user(users, sent)
     per_task = tasks_per_message(len(users), titles, token)
     status_non_200, unaccepted = status_outcomes(deliveries)
+    times = reply_times(users, sent)
+    last_reply = max(times, default=None)
     return Counts(
         n=len(users),
         replied_once=sum(1 for c in per_user.values() if c == 1),
@@ -113,5 +119,6 @@ def count(
         webhook_non_200={code: k for code, k in sorted(webhook_statuses.items()) if code != 200},
         status_non_200=status_non_200,
         statuses_unaccepted=unaccepted,
-        recovery_s=recovery(fault_end, reply_times(users, sent)),
+        recovery_s=recovery(fault_end, times),
+        tail_s=None if last_reply is None or last_post is None else max(0.0, last_reply - last_post),
     )

@@ -10,8 +10,8 @@ from tasklane_stack.chaos.counting import Counts
 
 FAULT_HEADER = (
     "| fault | N | replied once | lost | duplicated | tasks lost/dup | webhook non-200 "
-    "| status webhooks non-200 (never accepted) | recovery s |\n"
-    "|---|---|---|---|---|---|---|---|---|\n"
+    "| status webhooks non-200 (never accepted) | recovery s | last reply after last post s |\n"
+    "|---|---|---|---|---|---|---|---|---|---|\n"
 )
 
 
@@ -25,10 +25,11 @@ def non_200(answers: Mapping[int, int]) -> str:
 
 def fault_row(name: str, counts: Counts) -> str:
     recovery = "-" if counts.recovery_s is None else f"{counts.recovery_s:.1f}"
+    tail = "-" if counts.tail_s is None else f"{counts.tail_s:.1f}"
     return (
         f"| {name} | {counts.n} | {counts.replied_once} | {len(counts.lost)} | {len(counts.duplicated)} "
         f"| {len(counts.tasks_lost)}/{len(counts.tasks_duplicated)} | {non_200(counts.webhook_non_200)} "
-        f"| {counts.status_non_200} ({counts.statuses_unaccepted}) | {recovery} |"
+        f"| {counts.status_non_200} ({counts.statuses_unaccepted}) | {recovery} | {tail} |"
     )
 
 

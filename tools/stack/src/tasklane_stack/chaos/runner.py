@@ -135,6 +135,7 @@ async def run_fault(fault: Fault, options: Options) -> Result:
         fault_end=fault_end,
         webhook_statuses=log.answers,
         deliveries=deliveries,
+        last_post=max(log.first_post.values(), default=None),
     )
     result = Result(fault, counts, note, fault_end - started, len(set(log.given_up)))
     _save(result, token, started, fault_end)
