@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -176,6 +177,40 @@ async def test_a_status_the_gateway_refuses_during_an_outage_is_retried_until_ac
         ("delivered", 200),
         ("read", 200),
     ]
+
+
+async def test_a_burst_of_status_webhooks_queues_in_the_simulator_not_in_its_connection_pool() -> None:
+    # After an outage thousands of statuses are due at once; the simulator keeps at most
+    # webhook_concurrency POSTs in flight (its pool as large), so none fails waiting for a
+    # connection, and every status arrives.
+    in_flight = peak = 0
+    received: list[str] = []
+    gateway = FastAPI()
+
+    @gateway.post("/api/webhooks/whatsapp")
+    async def webhook(request: Request) -> Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)  # a busy gateway
+        received.append(
+            json.loads(await request.body())["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
+        )
+        in_flight -= 1
+        return Response(status_code=200)
+
+    hook_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway))
+    settings = SimulatorSettings(webhook_url=WEBHOOK, status_delay_s=0.0, webhook_concurrency=4)
+    async with hook_client, running(create_app(settings, webhook_client=hook_client)) as app:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as c:
+            sends = await asyncio.gather(
+                *(c.post(URL, headers=AUTH, json=text_to(f"+49151100000{i:02d}")) for i in range(20))
+            )
+        await sim(app).wait_idle()
+
+    wamids = {r.json()["messages"][0]["id"] for r in sends}
+    assert sorted(received) == sorted([w for w in wamids for _ in range(3)])
+    assert peak <= 4
 
 
 async def test_a_status_nobody_accepts_is_given_up_after_the_bounded_retries() -> None:

@@ -98,11 +98,19 @@ class WebhookPoster:
         self._owns_client = client is None
         self.deliveries: list[WebhookDelivery] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        # At most this many POSTs in flight, and the pool as large: a burst (thousands of status
+        # retries after an outage) waits here, not in the connection pool, whose waits end in
+        # PoolTimeouts that failed every webhook for minutes after a gateway restart.
+        self._in_flight = asyncio.Semaphore(settings.webhook_concurrency)
 
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_s)
+            size = self.settings.webhook_concurrency
+            self._client = httpx.AsyncClient(
+                timeout=self.settings.webhook_timeout_s,
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+            )
         return self._client
 
     async def close(self) -> None:
@@ -209,7 +217,8 @@ class WebhookPoster:
             "User-Agent": "facebookexternalua",
         }
         try:
-            response = await self.client.post(url, content=body, headers=headers)
+            async with self._in_flight:
+                response = await self.client.post(url, content=body, headers=headers)
         except Exception as exc:
             self._record(kind, wamid, status, None, f"{type(exc).__name__}: {exc}")
             log.warning("webhook_delivery_failed", kind=kind, status=status, error=type(exc).__name__)
