@@ -41,6 +41,7 @@ class PostLog:
     """Every answer the gateway gave (0: no answer), and the messages it never accepted."""
 
     answers: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)  # why an attempt got no answer (0)
     first_post: dict[str, float] = field(default_factory=dict)  # wa_id -> Unix time
     given_up: list[str] = field(default_factory=list)
     posted: int = 0  # messages whose first attempt has started
@@ -75,8 +76,10 @@ async def deliver(
         try:
             response = await client.post(url, content=message.body, headers=headers, timeout=policy.timeout_s)
             code = response.status_code
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
+            # PoolTimeout is this client's own queue (every connection busy), not the gateway's.
             code = 0
+            log.errors[type(exc).__name__] += 1
         log.answers[code] += 1
         if code == 200:
             return True

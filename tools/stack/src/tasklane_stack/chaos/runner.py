@@ -38,6 +38,7 @@ class Result:
     note: str
     fault_s: float  # how long the fault lasted
     given_up: int  # webhook deliveries the load gave up on (never answered 200)
+    no_answer: dict[str, int]  # exception -> attempts that got no answer
 
 
 def _urls() -> tuple[str, str, str]:
@@ -137,7 +138,7 @@ async def run_fault(fault: Fault, options: Options) -> Result:
         deliveries=deliveries,
         last_post=max(log.first_post.values(), default=None),
     )
-    result = Result(fault, counts, note, fault_end - started, len(set(log.given_up)))
+    result = Result(fault, counts, note, fault_end - started, len(set(log.given_up)), dict(log.errors))
     _save(result, token, started, fault_end)
     return result
 
@@ -153,6 +154,7 @@ def _save(result: Result, token: str, started: float, ended: float) -> Path:
         "fault_start": started,
         "fault_end": ended,
         "given_up": result.given_up,
+        "no_answer": result.no_answer,
         "counts": asdict(result.counts),
     }
     path.write_text(json.dumps(body, indent=2, default=str))
