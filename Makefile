@@ -4,6 +4,8 @@
 #   make run    the four services + the WhatsApp simulator as separate processes (make stop)
 #   make bench  offline-engine speed, then webhook throughput and end-to-end latency against a
 #               `make run` stack (make bench-agent: the offline engine alone, no stack needed)
+#   make chaos  faults against a `make run` stack, counted from outside (N=1000 per fault,
+#               FAULTS=gateway-kill,..., RATE=msg/s); SOAK=<s> RATE=<msg/s>: a memory/fd/db soak
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,8 +15,11 @@ VENV_STAMP := .venv/.synced
 N ?= 2000
 CONCURRENCY ?= 32
 RATE ?=
+FAULTS ?=
+SOAK ?=
+IDLE ?=
 
-.PHONY: demo test lint typecheck pytest run stop bench bench-agent sync clean
+.PHONY: demo test lint typecheck pytest run stop bench bench-agent bench-storm chaos sync clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -51,8 +56,18 @@ stop: $(VENV_STAMP)
 bench: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack bench --messages $(N) --concurrency $(CONCURRENCY) $(if $(RATE),--rate $(RATE))
 
+# The sender's recovery after a Graph API storm, against a `make run` stack (docs/sender.md).
+bench-storm: $(VENV_STAMP)
+	@$(UV) run --no-sync python -m tasklane_stack bench-storm $(if $(filter command line environment,$(origin N)),--messages $(N))
+
 bench-agent: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack bench --agent-only
+
+# N's default (2000) is the bench's: chaos takes N only when it is given (its own default: 1000).
+chaos: $(VENV_STAMP)
+	@$(UV) run --no-sync python -m tasklane_stack chaos $(if $(filter command line environment,$(origin N)),--messages $(N)) \
+		$(if $(FAULTS),--faults $(FAULTS)) $(if $(RATE),--rate $(RATE)) $(if $(SOAK),--soak $(SOAK)) \
+		$(if $(IDLE),--idle $(IDLE))
 
 clean:
 	rm -rf .tools .tasklane .run .pytest_cache .mypy_cache .ruff_cache

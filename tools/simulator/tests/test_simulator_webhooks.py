@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -32,6 +33,8 @@ class Receiver:
     answer: int = 200
     received: list[dict[str, Any]] = field(default_factory=list)
     bad_signatures: int = 0
+    # Answers to give before ``answer`` (an outage the simulator must ride out), one per POST.
+    first_answers: list[int] = field(default_factory=list)
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -43,6 +46,8 @@ class Receiver:
             if not hmac.compare_digest(expected, request.headers.get("x-hub-signature-256", "")):
                 self.bad_signatures += 1
                 return Response(status_code=403)
+            if self.first_answers:
+                return Response(status_code=self.first_answers.pop(0))
             self.received.append(json.loads(raw))
             return Response(status_code=self.answer)
 
@@ -65,6 +70,10 @@ async def sim_app(receiver: Receiver) -> AsyncIterator[FastAPI]:
 def sim(app: FastAPI) -> WhatsAppSimulator:
     simulator: WhatsAppSimulator = app.state.simulator
     return simulator
+
+
+def text_to(to: str) -> dict[str, Any]:
+    return {"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"body": "x"}}
 
 
 def values(receiver: Receiver) -> list[dict[str, Any]]:
@@ -132,8 +141,101 @@ async def test_a_wrong_secret_is_caught_by_the_receiver(receiver: Receiver) -> N
     assert receiver.bad_signatures == 1
 
 
+async def test_a_status_the_gateway_refuses_during_an_outage_is_retried_until_accepted(
+    receiver: Receiver,
+) -> None:
+    # The gateway answers 503 four times in a row (down, or its broker is): Meta posts each status
+    # again later; every status still arrives, once accepted, and in order.
+    receiver.first_answers = [503, 503, 500, 503]
+    hook_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app()))
+    settings = SimulatorSettings(
+        app_secret=SECRET, webhook_url=WEBHOOK, status_delay_s=0.0, status_retry_base_s=0.01
+    )
+    async with hook_client, running(create_app(settings, webhook_client=hook_client)) as app:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as c:
+            response = await c.post(
+                URL,
+                headers=AUTH,
+                json=text_to("+4915112345673"),
+            )
+        wamid = response.json()["messages"][0]["id"]
+        await sim(app).wait_idle()
+        deliveries = sim(app).webhook_deliveries()
+
+    statuses = [s for v in values(receiver) for s in v["statuses"]]
+    assert [(s["id"], s["status"]) for s in statuses] == [
+        (wamid, "sent"),
+        (wamid, "delivered"),
+        (wamid, "read"),
+    ]
+    assert [(d.status, d.status_code) for d in deliveries] == [
+        ("sent", 503),
+        ("sent", 503),
+        ("sent", 500),
+        ("sent", 503),
+        ("sent", 200),
+        ("delivered", 200),
+        ("read", 200),
+    ]
+
+
+async def test_a_burst_of_status_webhooks_queues_in_the_simulator_not_in_its_connection_pool() -> None:
+    # After an outage thousands of statuses are due at once; the simulator keeps at most
+    # webhook_concurrency POSTs in flight (its pool as large), so none fails waiting for a
+    # connection, and every status arrives.
+    in_flight = peak = 0
+    received: list[str] = []
+    gateway = FastAPI()
+
+    @gateway.post("/api/webhooks/whatsapp")
+    async def webhook(request: Request) -> Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)  # a busy gateway
+        received.append(
+            json.loads(await request.body())["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
+        )
+        in_flight -= 1
+        return Response(status_code=200)
+
+    hook_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway))
+    settings = SimulatorSettings(webhook_url=WEBHOOK, status_delay_s=0.0, webhook_concurrency=4)
+    async with hook_client, running(create_app(settings, webhook_client=hook_client)) as app:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as c:
+            sends = await asyncio.gather(
+                *(c.post(URL, headers=AUTH, json=text_to(f"+49151100000{i:02d}")) for i in range(20))
+            )
+        await sim(app).wait_idle()
+
+    wamids = {r.json()["messages"][0]["id"] for r in sends}
+    assert sorted(received) == sorted([w for w in wamids for _ in range(3)])
+    assert peak <= 4
+
+
+async def test_a_status_nobody_accepts_is_given_up_after_the_bounded_retries() -> None:
+    settings = SimulatorSettings(
+        webhook_url="http://127.0.0.1:9/hook", status_delay_s=0.0, status_retries=2, status_retry_base_s=0.0
+    )
+    app = create_app(settings)
+    async with (
+        running(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim") as c,
+    ):
+        response = await c.post(
+            URL,
+            headers=AUTH,
+            json=text_to("+4915112345674"),
+        )
+        await sim(app).wait_idle()
+        assert response.status_code == 200
+        deliveries = sim(app).webhook_deliveries()
+    assert [d.status for d in deliveries] == ["sent"] * 3 + ["delivered"] * 3 + ["read"] * 3
+    assert all(d.status_code is None and d.error for d in deliveries)
+
+
 async def test_unreachable_webhook_is_recorded_not_fatal() -> None:
-    settings = SimulatorSettings(webhook_url="http://127.0.0.1:9/hook", status_delay_s=0.0)
+    settings = SimulatorSettings(webhook_url="http://127.0.0.1:9/hook", status_delay_s=0.0, status_retries=0)
     app = create_app(settings)
     async with (
         running(app),

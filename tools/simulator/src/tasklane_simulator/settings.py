@@ -46,6 +46,15 @@ class SimulatorSettings(BaseSettings):
     send_statuses: bool = True
     status_delay_s: float = 0.05
     webhook_timeout_s: float = 10.0
+    # Webhook POSTs in flight at once (Meta's are many, but bounded); the rest queue, in order.
+    webhook_concurrency: int = 32
+    # Meta retries a status webhook the receiver did not answer 200 (down, 5xx, timeout) with a
+    # growing backoff; so does the simulator, boundedly: up to ``status_retries`` more attempts,
+    # waiting ``status_retry_base_s`` doubled each time, at most ``status_retry_max_s`` (the
+    # defaults cover about 40 s of outage). 0 posts each status once.
+    status_retries: int = 8
+    status_retry_base_s: float = 0.5
+    status_retry_max_s: float = 8.0
     # Added to every /messages answer, to model the Graph API's latency in benchmarks.
     response_delay_s: float = 0.0
     # Meta's limits (reference §7): per-number throughput (token bucket, 1 s of burst; 0 = none)

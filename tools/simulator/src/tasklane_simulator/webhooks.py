@@ -77,6 +77,11 @@ def first_wamid(payload: dict[str, Any]) -> str:
         return ""
 
 
+def retry_delay(attempt: int, settings: SimulatorSettings) -> float:
+    """The wait before retry number ``attempt`` (1, 2, ...): exponential, capped."""
+    return float(min(settings.status_retry_max_s, settings.status_retry_base_s * 2 ** (attempt - 1)))
+
+
 def _unix(value: Any) -> int | None:
     try:
         return int(str(value))
@@ -93,11 +98,19 @@ class WebhookPoster:
         self._owns_client = client is None
         self.deliveries: list[WebhookDelivery] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        # At most this many POSTs in flight, and the pool as large: a burst (thousands of status
+        # retries after an outage) waits here, not in the connection pool, whose waits end in
+        # PoolTimeouts that failed every webhook for minutes after a gateway restart.
+        self._in_flight = asyncio.Semaphore(settings.webhook_concurrency)
 
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.settings.webhook_timeout_s)
+            size = self.settings.webhook_concurrency
+            self._client = httpx.AsyncClient(
+                timeout=self.settings.webhook_timeout_s,
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+            )
         return self._client
 
     async def close(self) -> None:
@@ -137,9 +150,7 @@ class WebhookPoster:
                     display_phone_number=number.display_phone_number,
                     waba_id=number.waba_id,
                 )
-                await self.deliver(
-                    payload, number=number, kind="status", wamid=wamid, status=step.status, raise_errors=False
-                )
+                await self.deliver_with_retries(payload, number=number, wamid=wamid, status=step.status)
         except Exception as exc:  # never let a background webhook take the simulator down
             log.error("status_playback_failed", error=f"{type(exc).__name__}: {exc}")
 
@@ -170,6 +181,23 @@ class WebhookPoster:
             payload, number=number, kind="status", wamid=wamid, status=status, raise_errors=False
         )
 
+    async def deliver_with_retries(
+        self, payload: dict[str, Any], *, number: NumberSettings, wamid: str, status: str
+    ) -> int | None:
+        """A status webhook, posted again after any answer but 200 (or none), as Meta does,
+        within the bounds of the settings; every attempt is recorded. The last answer."""
+        code: int | None = None
+        for attempt in range(self.settings.status_retries + 1):
+            if attempt:
+                await asyncio.sleep(retry_delay(attempt, self.settings))
+            code = await self.deliver(
+                payload, number=number, kind="status", wamid=wamid, status=status, raise_errors=False
+            )
+            if code == 200:
+                return code
+        log.warning("status_webhook_given_up", status=status, attempts=self.settings.status_retries + 1)
+        return code
+
     async def deliver(
         self,
         payload: dict[str, Any],
@@ -189,7 +217,8 @@ class WebhookPoster:
             "User-Agent": "facebookexternalua",
         }
         try:
-            response = await self.client.post(url, content=body, headers=headers)
+            async with self._in_flight:
+                response = await self.client.post(url, content=body, headers=headers)
         except Exception as exc:
             self._record(kind, wamid, status, None, f"{type(exc).__name__}: {exc}")
             log.warning("webhook_delivery_failed", kind=kind, status=status, error=type(exc).__name__)

@@ -1,4 +1,4 @@
-"""``python -m tasklane_stack demo|run|stop|bench|bench-storm``."""
+"""``python -m tasklane_stack demo|run|stop|bench|bench-storm|chaos``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     storm.add_argument("--messages", type=int, default=1000)
     storm.add_argument("--storm-s", type=float, default=30.0)
     storm.add_argument("--output", type=Path, default=None, help="append the row to this markdown file")
+    chaos = sub.add_parser("chaos", help="faults (or a soak) against a running stack")
+    chaos.add_argument("--messages", type=int, default=1000, help="messages per fault")
+    chaos.add_argument("--faults", default="", help="comma-separated fault names; empty: all")
+    chaos.add_argument("--rate", type=float, default=None, help="offered msg/s (20 a fault, 8 a soak)")
+    chaos.add_argument("--down", type=float, default=3.0, help="seconds a service or server is down")
+    chaos.add_argument("--storm", type=float, default=30.0, help="seconds a Graph API storm lasts")
+    chaos.add_argument("--soak", type=float, default=None, help="soak for this many seconds instead")
+    chaos.add_argument("--idle", type=float, default=None, help="idle seconds sampled after a soak")
+    chaos.add_argument("--output", type=Path, default=Path("docs/reliability.md"))
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -54,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         from tasklane_stack.bench_storm import run_storm_bench
 
         return asyncio.run(run_storm_bench(args.messages, args.storm_s, args.output))
+    if args.command == "chaos":
+        return _chaos(args)
     from tasklane_stack.bench import run_bench
     from tasklane_stack.bench_agent import run_agent_bench
     from tasklane_stack.bench_sender import run_sender_bench
@@ -66,6 +77,28 @@ def main(argv: list[str] | None = None) -> int:
     if limits:
         code = max(code, asyncio.run(run_sender_bench(args.sender_messages, limits, args.output)))
     return code
+
+
+def _chaos(args: argparse.Namespace) -> int:
+    if args.soak is not None:
+        from tasklane_stack.chaos.soak import SoakOptions, run_soak
+
+        idle = args.idle if args.idle is not None else min(300.0, max(60.0, args.soak / 3))
+        options = SoakOptions(seconds=args.soak, rate=args.rate or 8.0, idle_s=idle)
+        return asyncio.run(run_soak(options, args.output))
+    from tasklane_stack.chaos.faults import select
+    from tasklane_stack.chaos.runner import Options
+    from tasklane_stack.chaos.suite import run_suite
+
+    try:
+        faults = select(args.faults)
+    except ValueError as exc:
+        print(exc)
+        return 1
+    chaos_options = Options(
+        messages=args.messages, rate=args.rate or 20.0, down_s=args.down, storm_s=args.storm
+    )
+    return asyncio.run(run_suite(chaos_options, faults, args.output))
 
 
 if __name__ == "__main__":

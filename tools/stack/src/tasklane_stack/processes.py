@@ -106,23 +106,40 @@ def start_all() -> int:
         if pid_file.exists() and _alive(int(pid_file.read_text())):
             print(f"{proc.name:<10} already running (pid {pid_file.read_text().strip()})")
             continue
-        log = (RUN_DIR / f"{proc.name}.log").open("ab")
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", proc.module, "serve"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        pid_file.write_text(str(child.pid))
-        if not _wait_ready(proc):
+        pid = start_one(proc.name, env)
+        if pid is None:
             print(f"{proc.name} did not become ready; see {RUN_DIR / (proc.name + '.log')}")
             stop_all()
             return 1
-        print(
-            f"{proc.name:<10} http://127.0.0.1:{proc.port}  (pid {child.pid}, log {RUN_DIR}/{proc.name}.log)"
-        )
+        print(f"{proc.name:<10} http://127.0.0.1:{proc.port}  (pid {pid}, log {RUN_DIR}/{proc.name}.log)")
     return 0
+
+
+def start_one(name: str, env: dict[str, str] | None = None, timeout: float = 60.0) -> int | None:
+    """Start one process of the stack (again, e.g. after ``make chaos`` killed it), appending to
+    its log; its pid once it answers ready, None if it did not within ``timeout``."""
+    proc = next(p for p in PROCS if p.name == name)
+    RUN_DIR.mkdir(exist_ok=True)
+    log = (RUN_DIR / f"{proc.name}.log").open("ab")
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", proc.module, "serve"],
+        env=env if env is not None else _environment(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    _pid_file(proc.name).write_text(str(child.pid))
+    return child.pid if _wait_ready(proc, timeout) else None
+
+
+def pid_of(name: str) -> int | None:
+    """The pid of a running process of the stack, from its pid file."""
+    try:
+        pid = int(_pid_file(name).read_text())
+    except (OSError, ValueError):
+        return None
+    return pid if _alive(pid) else None
 
 
 def stop_all() -> int:
