@@ -34,6 +34,11 @@ def _uid(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().int % 10**12}"
 
 
+def _meta_id() -> str:
+    """A phone number or WABA id in Meta's shape (digits), unique to this run."""
+    return str(10**14 + uuid.uuid4().int % 10**14)
+
+
 @pytest.fixture(scope="module")
 async def gw(module_run_id: str) -> AsyncIterator[Gateway]:
     settings = real_settings(
@@ -68,7 +73,7 @@ async def _app(gw: Gateway, secret: str | None = None, token: str | None = None)
 
 
 async def _number(gw: Gateway, app_id: str, **extra: Any) -> dict[str, Any]:
-    body = {"phone_number_id": extra.pop("phone_number_id", _uid("pn")), "app_id": app_id, **extra}
+    body = {"phone_number_id": extra.pop("phone_number_id", _meta_id()), "app_id": app_id, **extra}
     response = await gw.client.post("/api/v1/gateway/numbers", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -128,16 +133,16 @@ async def test_bad_input_gets_a_clear_4xx(gw: Gateway) -> None:
         ("post", "/api/v1/gateway/apps", {"app_id": "default", "name": "reserved"}, 409),
         ("post", "/api/v1/gateway/apps", {"app_id": "bad id/../x", "name": "x"}, 422),
         ("post", "/api/v1/gateway/apps", {"app_id": _uid("a"), "name": "x", "app_secret": "  "}, 422),
-        ("post", "/api/v1/gateway/numbers", {"phone_number_id": _uid("p"), "app_id": "no-such-app"}, 409),
+        ("post", "/api/v1/gateway/numbers", {"phone_number_id": _meta_id(), "app_id": "no-such-app"}, 409),
         (
             "post",
             "/api/v1/gateway/numbers",
-            {"phone_number_id": _uid("p"), "app_id": app_id, "state": "x"},
+            {"phone_number_id": _meta_id(), "app_id": app_id, "state": "x"},
             422,
         ),
         ("patch", f"/api/v1/gateway/apps/{app_id}", {}, 400),
         ("patch", f"/api/v1/gateway/apps/{app_id}", {"name": None}, 400),
-        ("patch", "/api/v1/gateway/numbers/unknown-number", {"state": "active"}, 404),
+        ("patch", "/api/v1/gateway/numbers/999000111222333", {"state": "active"}, 404),
         ("get", f"/api/v1/gateway/audit?offset={10**30}", None, 422),
         ("get", "/api/v1/gateway/audit?since=yesterday", None, 422),
         ("get", "/api/v1/gateway/audit?limit=0", None, 422),
@@ -200,7 +205,7 @@ async def test_each_app_signs_for_its_own_numbers_only(gw: Gateway, queues: Queu
         gw, text_webhook(pn_b, _uid("wamid.B")), secret_b, f"/api/webhooks/whatsapp/{app_b}"
     )
     # The env default app still signs for numbers nobody registered (zero-config).
-    ok_default = await post_signed(gw, text_webhook(_uid("pn"), _uid("wamid.D")), APP_SECRET)
+    ok_default = await post_signed(gw, text_webhook(_meta_id(), _uid("wamid.D")), APP_SECRET)
     assert [r.status_code for r in (ok_a, ok_b, ok_default)] == [200, 200, 200]
     assert len(await _events(queues, AGENT_INBOUND.name, 3)) == 3
 
@@ -218,7 +223,7 @@ async def test_an_app_cannot_inject_messages_for_another_apps_number(
 ) -> None:
     secret_a, secret_b = "inj-a-" + uuid.uuid4().hex, "inj-b-" + uuid.uuid4().hex
     app_a, app_b = await _app(gw, secret=secret_a), await _app(gw, secret=secret_b)
-    pn_a = (await _number(gw, app_a, waba_id=_uid("w")))["phone_number_id"]
+    pn_a = (await _number(gw, app_a, waba_id=_meta_id()))["phone_number_id"]
     pn_b = (await _number(gw, app_b))["phone_number_id"]
     await queues.take(AGENT_INBOUND.name)
     mine, theirs = _uid("wamid.mine"), _uid("wamid.theirs")
@@ -245,7 +250,7 @@ async def test_a_number_sent_as_a_json_integer_is_still_owned_by_its_app(
     pn_a = str(uuid.uuid4().int % 10**12)
     await _number(gw, app_a, phone_number_id=pn_a)
     await queues.take(AGENT_INBOUND.name)
-    payload = text_webhook(pn_a, _uid("wamid.int"), waba_id=_uid("w"))
+    payload = text_webhook(pn_a, _uid("wamid.int"), waba_id=_meta_id())
     payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = int(pn_a)
 
     response = await post_signed(gw, payload, secret_b)
@@ -329,7 +334,7 @@ async def test_changes_made_by_another_replica_are_honoured_within_the_refresh_t
     secret = "replica-" + uuid.uuid4().hex
     async with admin_gateway(settings, BOX) as other:
         app_id = await _app(other, secret=secret)
-    payload = text_webhook(_uid("pn"), _uid("wamid.R"))
+    payload = text_webhook(_meta_id(), _uid("wamid.R"))
     deadline = asyncio.get_running_loop().time() + 5
     while (await post_signed(gw, payload, secret)).status_code != 200:
         assert asyncio.get_running_loop().time() < deadline, f"app {app_id} never honoured"
@@ -501,7 +506,7 @@ async def test_secrets_that_cannot_go_in_a_header_are_refused_without_echo(gw: G
             (
                 "post",
                 "/api/v1/gateway/numbers",
-                {"phone_number_id": _uid("p"), "app_id": app_id, "access_token": bad},
+                {"phone_number_id": _meta_id(), "app_id": app_id, "access_token": bad},
             ),
             ("patch", f"/api/v1/gateway/numbers/{pn}", {"access_token": bad}),
             ("post", "/api/v1/gateway/apps", {"app_id": _uid("a"), "name": "x", "app_secret": bad}),
@@ -557,6 +562,22 @@ async def test_identifiers_in_paths_must_have_their_documented_shape(gw: Gateway
     for method, path, body in bodies:
         response = await gw.client.request(method, path, json=body, headers=ADMIN)
         assert response.status_code == 422, (path, body, response.text)
+
+
+async def test_a_number_is_stored_only_with_ids_the_graph_api_can_take(gw: Gateway) -> None:
+    """The sender builds Graph API paths from the phone number id and accepts only Meta's shape
+    (digits): an id of another shape, stored and announced here, would never send anything."""
+    app_id = await _app(gw)
+    for field in ("phone_number_id", "waba_id"):
+        for bad in ("pn-1", "106540352242922a", "1.5", "+15550001111"):
+            body = {"phone_number_id": _meta_id(), "app_id": app_id, field: bad}
+            response = await gw.client.post("/api/v1/gateway/numbers", json=body, headers=ADMIN)
+            assert response.status_code == 422, (field, bad, response.text)
+    mapping = {"phone_number_id": "pn-1", "wa_id": "5511999990000"}
+    assert (await gw.client.post("/api/v1/gateway/mappings", json=mapping, headers=ADMIN)).status_code == 422
+    assert (await gw.client.get("/api/v1/gateway/numbers/pn-1", headers=ADMIN)).status_code == 422
+    listed = (await gw.client.get("/api/v1/gateway/numbers", params={"app_id": app_id}, headers=ADMIN)).json()
+    assert listed["items"] == []
 
 
 async def test_test_connection_with_an_unsendable_stored_token_answers_clearly(gw: Gateway) -> None:

@@ -29,10 +29,14 @@ from tasklane_gateway.integrations import Integrations, app_view, number_view
 from tasklane_gateway.integrations_repository import DELETED, IntegrationsRepository
 
 IDENT = r"^[A-Za-z0-9_.-]{1,64}$"
-# Meta's ids are digits; the docs promise this wider shape, so it stays accepted.
+# App ids keep the wider shape the docs have always promised (the webhook path carries them).
 Ident = Annotated[str, StringConstraints(pattern=IDENT)]
 AppIdPath = Annotated[str, Path(pattern=IDENT, description="An app id, `[A-Za-z0-9_.-]{1,64}`.")]
-NumberIdPath = Annotated[str, Path(pattern=IDENT, description="A phone number id, `[A-Za-z0-9_.-]{1,64}`.")]
+# A phone number or WABA id goes into the Graph API's URL paths, where the sender accepts only
+# Meta's shape (digits): a wider one here would be stored, announced, and then never sendable.
+META_ID = r"^[0-9]{1,64}$"
+MetaId = Annotated[str, StringConstraints(pattern=META_ID)]
+NumberIdPath = Annotated[str, Path(pattern=META_ID, description="A phone number id: 1 to 64 digits.")]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL),
@@ -86,9 +90,9 @@ class AppPatch(BaseModel):
 
 class NumberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    phone_number_id: Ident
+    phone_number_id: MetaId
     app_id: Ident
-    waba_id: Ident | None = None
+    waba_id: MetaId | None = None
     display_phone_number: Display | None = None
     access_token: Secret | None = None
     state: Literal["active", "disabled"] = "active"
@@ -100,7 +104,7 @@ class NumberIn(BaseModel):
 class NumberPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     app_id: Ident | None = None
-    waba_id: Ident | None = None
+    waba_id: MetaId | None = None
     display_phone_number: Display | None = None
     access_token: Secret | None = None
     state: Literal["active", "disabled"] | None = None

@@ -24,10 +24,11 @@ from tasklane_common.problems import refusals
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
 from tasklane_gateway import contacts_repository as repo
+from tasklane_gateway.admin_api import META_ID
 from tasklane_gateway.admin_auth import ADMIN_PREFIX, AdminError, AdminGate
 from tasklane_gateway.contacts_repository import Contact
 
-NumberId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+NumberId = Annotated[str, StringConstraints(pattern=META_ID)]
 # Meta's business-scoped user id: a country code, a dot, up to 128 letters and digits.
 Bsuid = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}\.[A-Za-z0-9]{1,128}$")]
 Username = Annotated[
