@@ -25,6 +25,8 @@ from tasklane_common.messaging.deadletters import DeadLetters, dead_letter_spec
 from tasklane_common.messaging.envelope import Envelope
 from tasklane_common.messaging.outbox import Outbox, OutboxRelay
 from tasklane_common.messaging.topology import QueueSpec
+from tasklane_common.metrics import ServiceMetrics
+from tasklane_common.metrics.sampling import sample_dead_letters, sample_outbox
 from tasklane_common.settings import ServiceSettings
 from tasklane_common.telemetry import flush_tracing, inject_headers, setup_tracing
 
@@ -46,6 +48,8 @@ class ServiceRuntime:
         self.migrations = migrations
         self.db = Database(settings.database, logical_schema=metadata.schema)
         self.broker: Broker = connect_broker(settings.broker)
+        # This instance's own registry: several services (and test apps) share one process.
+        self.metrics = ServiceMetrics(service)
         self._inbox: Table = metadata.tables[f"{metadata.schema}.inbox"]
         outbox_table = metadata.tables.get(f"{metadata.schema}.outbox")
         self.outbox = Outbox(outbox_table, producer=service) if outbox_table is not None else None
@@ -54,6 +58,12 @@ class ServiceRuntime:
             if outbox_table is not None
             else None
         )
+        if self.relay is not None:
+            self.relay.on_published = self.metrics.messaging.on_published
+        if outbox_table is not None:
+            self.metrics.sampler(
+                "outbox", lambda: sample_outbox(self.db, outbox_table, self.metrics.messaging)
+            )
         self.consumers: list[Consumer | BatchConsumer] = []
         dead_table = metadata.tables.get(f"{metadata.schema}.dead_letters")
         # Captures the dead-letter queues of this service's own queues (see ``deadletters``).
@@ -62,6 +72,14 @@ class ServiceRuntime:
             if dead_table is not None
             else None
         )
+        if self.dead_letters is not None and dead_table is not None:
+            self.dead_letters.on_captured = self.metrics.messaging.on_dead_letter
+            self.metrics.sampler(
+                "dead_letters",
+                lambda: sample_dead_letters(
+                    self.db, dead_table, [c.queue.name for c in self.consumers], self.metrics.messaging
+                ),
+            )
         self.pruner = Pruner(
             self.db,
             [
@@ -94,6 +112,7 @@ class ServiceRuntime:
             relay=self.relay,
             delivery_limit=self.settings.broker.delivery_limit,
         )
+        consumer.observe = self.metrics.messaging.consumer_observer(queue.name)
         self.consumers.append(consumer)
         return consumer
 
@@ -125,6 +144,7 @@ class ServiceRuntime:
             linger_s=linger_s,
             delivery_limit=self.settings.broker.delivery_limit,
         )
+        consumer.observe = self.metrics.messaging.consumer_observer(queue.name)
         self.consumers.append(consumer)
         return consumer
 
@@ -189,18 +209,24 @@ class ServiceRuntime:
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
         """Publish directly with confirms (the gateway's path: it answers Meta only after this)."""
         headers = inject_headers()
-        await self.broker.publish(
-            [
-                OutgoingMessage(
-                    routing_key=e.type,
-                    body=e.to_bytes(),
-                    message_id=e.id,
-                    correlation_id=e.correlation_id,
-                    headers=headers,
-                )
-                for e in envelopes
-            ]
-        )
+        types = [e.type for e in envelopes]
+        try:
+            await self.broker.publish(
+                [
+                    OutgoingMessage(
+                        routing_key=e.type,
+                        body=e.to_bytes(),
+                        message_id=e.id,
+                        correlation_id=e.correlation_id,
+                        headers=headers,
+                    )
+                    for e in envelopes
+                ]
+            )
+        except Exception:
+            self.metrics.messaging.on_published(types, "failed")
+            raise
+        self.metrics.messaging.on_published(types, "ok")
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}

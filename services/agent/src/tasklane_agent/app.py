@@ -21,6 +21,7 @@ from tasklane_common import problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import AGENT_INBOUND
+from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -64,6 +65,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.engine = router
     app.include_router(health_router(runtime))
+    app.include_router(metrics_router(runtime.metrics, settings.auth))
     app.include_router(_engine_health(router))
     app.include_router(dead_letters_router(runtime))
     app.include_router(tasks_api_router(runtime, settings, clock))

@@ -13,6 +13,7 @@ from tasklane_common import problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import ANALYTICS_EVENTS
+from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -27,6 +28,7 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     problems.install(app)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
+    app.include_router(metrics_router(runtime.metrics, settings.auth))
     app.include_router(dead_letters_router(runtime))
     app.include_router(api.router(runtime))
     return app

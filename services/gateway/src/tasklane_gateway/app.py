@@ -14,6 +14,7 @@ from tasklane_common import problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
+from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.secrets import SecretBox
 from tasklane_gateway import admin_api, api, audit, health, mappings_api
@@ -96,6 +97,7 @@ def create_app(
     app.state.health = monitor
     app.add_middleware(health.WebhookStatsMiddleware, stats=stats)
     app.include_router(health_router(runtime))
+    app.include_router(metrics_router(runtime.metrics, settings.auth))
     # Before the webhook router: its /whatsapp/{app_id} would otherwise take /whatsapp/health.
     app.include_router(health.router(monitor))
     app.include_router(dead_letters_router(runtime), dependencies=[audit.dead_letter_audit(runtime)])

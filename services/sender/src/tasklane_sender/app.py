@@ -21,6 +21,7 @@ from tasklane_common.messaging.topology import (
     SENDER_REPLIES,
     SENDER_STATUSES,
 )
+from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_sender import api, handlers
 from tasklane_sender.audit import audited
@@ -108,6 +109,7 @@ def create_app(
     problems.install(app)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
+    app.include_router(metrics_router(runtime.metrics, settings.auth))
     # The shared dead-letter API checks the role itself; the audit logs only requests that passed.
     app.include_router(dead_letters_router(runtime), dependencies=[audited(ApiKeyAuth(settings.auth))])
     app.include_router(api.router(runtime, breaker_states, wake_dispatcher))

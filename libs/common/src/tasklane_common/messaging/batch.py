@@ -12,6 +12,7 @@ go through.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -105,6 +106,7 @@ class BatchConsumer(ConsumerBase):
                 try:
                     valid.append((delivery, Envelope.from_bytes(delivery.body)))
                 except PermanentError as exc:
+                    self.observe("unknown", "dead_lettered", None)
                     await self._dead_letter(delivery, str(exc))
             if valid:
                 await self._process_valid(valid)
@@ -125,6 +127,7 @@ class BatchConsumer(ConsumerBase):
                 "messaging.batch.message_count": len(items),
             },
         ):
+            started = time.perf_counter()
             try:
                 fresh = await self._run([e for _, e in items])
             except Exception as exc:
@@ -138,11 +141,21 @@ class BatchConsumer(ConsumerBase):
                 return
         for delivery, _ in items:
             await settle(delivery.ack(), consumer=self.name, what="ack")
+        self._observe_batch([e for _, e in items], fresh, time.perf_counter() - started)
         self.batches += 1
-        self.handled += fresh
-        self.duplicates += len(items) - fresh
+        self.handled += len(fresh)
+        self.duplicates += len(items) - len(fresh)
 
-    async def _run(self, envelopes: list[Envelope]) -> int:
+    def _observe_batch(self, envelopes: list[Envelope], fresh: set[str], seconds: float) -> None:
+        first: set[str] = set()
+        for envelope in envelopes:
+            # An id twice in one batch is a duplicate the second time, as for the inbox.
+            new = envelope.id in fresh and envelope.id not in first
+            first.add(envelope.id)
+            self.observe(envelope.type, "handled" if new else "duplicate", None)
+        self.observe("batch", "handled", seconds)
+
+    async def _run(self, envelopes: list[Envelope]) -> set[str]:
         return await holding_while_database_down(
             self._db,
             lambda: self._attempt(envelopes),
@@ -150,7 +163,8 @@ class BatchConsumer(ConsumerBase):
             event_ids=[e.id for e in envelopes],
         )
 
-    async def _attempt(self, envelopes: list[Envelope]) -> int:
+    async def _attempt(self, envelopes: list[Envelope]) -> set[str]:
+        """The ids of ``envelopes`` that were new to the inbox (handled now)."""
         unique = list({e.id: e for e in envelopes}.values())
         async for attempt in self._retrying():
             with attempt:
@@ -159,7 +173,7 @@ class BatchConsumer(ConsumerBase):
                     fresh = [e for e in unique if e.id in new_ids]
                     if fresh:
                         await self._handler(BatchContext(session), fresh)
-                    return len(fresh)
+                    return {e.id for e in fresh}
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _one_by_one(self, items: list[tuple[Delivery, Envelope]]) -> None:
@@ -167,6 +181,7 @@ class BatchConsumer(ConsumerBase):
             try:
                 fresh = await self._run([envelope])
             except PermanentError as exc:
+                self.observe(envelope.type, "dead_lettered", None)
                 await self._dead_letter(delivery, str(exc), event_id=envelope.id, type=envelope.type)
                 continue
             except Exception as exc:
@@ -177,6 +192,7 @@ class BatchConsumer(ConsumerBase):
                     type=envelope.type,
                     error=f"{type(exc).__name__}: {exc}",
                 )
+                self.observe(envelope.type, "failed", None)
                 await give_back(
                     delivery,
                     consumer=self.name,
@@ -185,5 +201,6 @@ class BatchConsumer(ConsumerBase):
                 )
                 continue
             await settle(delivery.ack(), consumer=self.name, what="ack")
-            self.handled += fresh
-            self.duplicates += 1 - fresh
+            self.observe(envelope.type, "handled" if fresh else "duplicate", None)
+            self.handled += len(fresh)
+            self.duplicates += 1 - len(fresh)

@@ -116,6 +116,7 @@ class Consumer(ConsumerBase):
         try:
             envelope = Envelope.from_bytes(delivery.body)
         except PermanentError as exc:
+            self.observe("unknown", "dead_lettered", None)
             await self._dead_letter(delivery, str(exc))
             return
         route = self._routes.get(envelope.type, self._fallback)
@@ -124,6 +125,7 @@ class Consumer(ConsumerBase):
             log.warning(
                 "message_without_handler", consumer=self.name, type=envelope.type, event_id=envelope.id
             )
+            self.observe(envelope.type, "unrouted", None)
             await settle(delivery.ack(), consumer=self.name, what="ack")
             return
         parent = extract_context(delivery.headers)
@@ -145,6 +147,7 @@ class Consumer(ConsumerBase):
                 duplicate = await self._run(envelope, route, payload)
             except PermanentError as exc:
                 span.record_exception(exc)
+                self.observe(envelope.type, "dead_lettered", time.perf_counter() - started)
                 await self._dead_letter(delivery, str(exc), event_id=envelope.id, type=envelope.type)
                 return
             except Exception as exc:
@@ -158,6 +161,7 @@ class Consumer(ConsumerBase):
                     error=f"{type(exc).__name__}: {exc}",
                     delivery_count=delivery.delivery_count,
                 )
+                self.observe(envelope.type, "failed", time.perf_counter() - started)
                 await give_back(
                     delivery,
                     consumer=self.name,
@@ -166,6 +170,8 @@ class Consumer(ConsumerBase):
                 )
                 return
             await settle(delivery.ack(), consumer=self.name, what="ack")
+            elapsed = time.perf_counter() - started
+            self.observe(envelope.type, "duplicate" if duplicate else "handled", elapsed)
             if duplicate:
                 self.duplicates += 1
             else:
@@ -178,7 +184,7 @@ class Consumer(ConsumerBase):
                 event_id=envelope.id,
                 type=envelope.type,
                 duplicate=duplicate,
-                ms=round((time.perf_counter() - started) * 1000, 2),
+                ms=round(elapsed * 1000, 2),
             )
 
     async def _run(self, envelope: Envelope, route: _Route, payload: Any) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -246,6 +246,8 @@ class DeadLetters:
         self._in_flight = InFlight()
         self.captured = 0
         self.duplicates = 0
+        # Set by the runtime to the service's metrics: told each new death's queue.
+        self.on_captured: Callable[[str], None] = lambda _queue: None
 
     # -- capture -------------------------------------------------------------------------------
 
@@ -284,6 +286,7 @@ class DeadLetters:
         await settle(delivery.ack(), consumer=self.name, what="ack")
         if stored:
             self.captured += 1
+            self.on_captured(queue.name)
             # The body is not logged: it holds users' messages and phone numbers.
             log.info(
                 "dead_letter_captured", queue=queue.name, event_id=row["event_id"], type=row["event_type"]

@@ -39,6 +39,13 @@ log = get_logger(__name__)
 REPLAYED_FROM = "x-tasklane-replayed-from"
 REPLAY_COUNT = "x-tasklane-replay-count"
 T = TypeVar("T")
+# Told the outcome of each delivery: (event type, outcome, seconds handling took or None).
+Observer = Callable[[str, str, float | None], None]
+
+
+def _unobserved(_type: str, _outcome: str, _seconds: float | None) -> None:
+    return None
+
 
 # Retry in-process only real errors, never PermanentError nor BaseExceptions like cancellation.
 RETRYABLE = retry_if_exception_type(Exception) & retry_if_not_exception_type(PermanentError)
@@ -142,6 +149,8 @@ class ConsumerBase:
         self._in_flight = InFlight()
         self.handled = 0
         self.duplicates = 0
+        # Set by the runtime to the service's metrics (tasklane_common.metrics).
+        self.observe: Observer = _unobserved
 
     async def drain(self, timeout: float) -> bool:
         return await self._in_flight.wait_idle(timeout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
@@ -109,6 +110,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
+        # Set by the runtime to the service's metrics: (event types, "ok" | "failed").
+        self.on_published: Callable[[list[str], str], None] = lambda _types, _outcome: None
 
     def notify(self) -> None:
         """Called after a commit that added rows: publish now rather than at the next poll."""
@@ -167,7 +170,9 @@ class OutboxRelay:
             try:
                 await self._broker.publish(messages, timeout=RELAY_PUBLISH_TIMEOUT_S)
             except PublishError:
+                self.on_published([m.routing_key for m in messages], "failed")
                 raise
             await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))
         self.published += len(rows)
+        self.on_published([m.routing_key for m in messages], "ok")
         return len(rows)
