@@ -14,7 +14,8 @@ from tasklane_agent import handlers
 from tasklane_agent.api import tasks_api_router
 from tasklane_agent.engines.router import EngineRouter, build_router
 from tasklane_agent.engines.rules import RulesEngine
-from tasklane_agent.reminder_worker import with_reminders
+from tasklane_agent.metrics import AgentMetrics
+from tasklane_agent.reminder_worker import LATE_AFTER, with_reminders
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import conversation_turns, metadata
 from tasklane_common import problems
@@ -46,10 +47,13 @@ def create_app(
     # One router per process: its LLM breaker must see every message to count failures.
     http = httpx.AsyncClient() if settings.llm.url else None
     router = build_router(settings.llm, http, RulesEngine(list_limit=settings.list_limit))
-    handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: router)
+    metrics = AgentMetrics(runtime, late_after=LATE_AFTER)
+    handlers.register(
+        runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: router, metrics=metrics
+    )
 
     # Reminders run inside the runtime's lifespan: after migrations, stopped before its last flush.
-    with_worker = with_reminders(runtime, settings.reminders, clock or system_clock)
+    with_worker = with_reminders(runtime, settings.reminders, clock or system_clock, metrics=metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

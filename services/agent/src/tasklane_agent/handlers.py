@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from tasklane_agent.engines.base import Engine
+from tasklane_agent.metrics import AgentMetrics
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.turns import take_turn
 from tasklane_common.logging import get_logger
@@ -19,7 +20,12 @@ Clock = Callable[[], datetime]
 
 
 def register(
-    consumer: Consumer, settings: AgentSettings, clock: Clock, engine: Callable[[], Engine | None]
+    consumer: Consumer,
+    settings: AgentSettings,
+    clock: Clock,
+    engine: Callable[[], Engine | None],
+    *,
+    metrics: AgentMetrics | None = None,
 ) -> None:
     @consumer.on(MessageReceived)
     async def on_message(ctx: HandlerContext, event: MessageReceived) -> None:
@@ -46,3 +52,5 @@ def register(
             replies=len(result.replies),
             ms=result.processing_ms,
         )
+        if metrics is not None:
+            metrics.turn(result.intent, result.engine)

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasklane_agent.deadlines import zone
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.i18n import format_due, t
+from tasklane_agent.metrics import AgentMetrics
 from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.rows import task_of, utc_required
 from tasklane_agent.settings import ReminderSettings
@@ -92,14 +93,19 @@ class ReminderWorker:
         *,
         clock: Clock,
         notify: Callable[[], None] | None = None,
+        on_sent: Callable[[bool], None] | None = None,
     ) -> None:
-        """``notify`` wakes the outbox relay after a commit that added messages."""
+        """``notify`` wakes the outbox relay after a commit that added messages; ``on_sent`` is
+        told, after that commit, of each reminder sent (late or not: the metrics)."""
         self.db = db
         self.outbox = outbox
         self.settings = settings
         self.clock = clock
         self.notify = notify
+        self.on_sent = on_sent
         self.sent = 0
+        # Whether each reminder of the round being committed was late.
+        self._lateness: list[bool] = []
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -142,6 +148,7 @@ class ReminderWorker:
 
     async def fire_due(self) -> int:
         """One round: claim what is due, send it (through the outbox), mark it; rows claimed."""
+        self._lateness = []
         async with self.db.transaction() as session:
             now = self.clock().astimezone(UTC)
             claim = (
@@ -165,6 +172,9 @@ class ReminderWorker:
                     reminders.update().where(reminders.c.id.in_(dropped)).values(status="cancelled")
                 )
         self.sent += len(sent)
+        if self.on_sent is not None:
+            for late in self._lateness:
+                self.on_sent(late)
         if sent and self.notify is not None:
             self.notify()
         return len(rows)
@@ -213,10 +223,13 @@ class ReminderWorker:
             else:
                 log.info("reminder_sent", **fields)
             sent.append(row.id)
+            self._lateness.append(late)
         return sent, dropped
 
 
-def with_reminders(runtime: ServiceRuntime, settings: ReminderSettings, clock: Clock) -> Lifespan:
+def with_reminders(
+    runtime: ServiceRuntime, settings: ReminderSettings, clock: Clock, *, metrics: AgentMetrics | None = None
+) -> Lifespan:
     """``runtime``'s lifespan with the reminder worker inside it: started once the database is
     migrated, stopped before the runtime's last outbox flush (so what it sent goes out)."""
     # A pending reminder is never pruned, however late: it is sent once a replica is back.
@@ -239,6 +252,7 @@ def with_reminders(runtime: ServiceRuntime, settings: ReminderSettings, clock: C
                 settings,
                 clock=clock,
                 notify=relay.notify if relay is not None else None,
+                on_sent=(lambda late: metrics.reminder_sent(late=late)) if metrics is not None else None,
             )
             state = getattr(app, "state", None)
             if state is not None:

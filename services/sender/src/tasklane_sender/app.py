@@ -27,6 +27,7 @@ from tasklane_sender import api, handlers
 from tasklane_sender.audit import audited
 from tasklane_sender.dispatcher import Dispatcher
 from tasklane_sender.graph import GraphClient
+from tasklane_sender.metrics import SenderMetrics
 from tasklane_sender.numbers import NumberDirectory
 from tasklane_sender.pacing import PAIR_RETENTION
 from tasklane_sender.settings import SenderSettings
@@ -67,6 +68,8 @@ def create_app(
     def breaker_states() -> dict[str, str]:
         return holder["dispatcher"].graph.breaker_states() if "dispatcher" in holder else {}
 
+    metrics = SenderMetrics(runtime, breaker_states)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
@@ -86,6 +89,8 @@ def create_app(
                     "no_access_token", hint="set WHATSAPP_ACCESS_TOKEN; the Graph API will refuse sends"
                 )
             dispatcher = Dispatcher(runtime, settings, GraphClient(http, settings, tokens=directory))
+            dispatcher.graph.on_call = metrics.call
+            dispatcher.on_replied = metrics.replied
             await runtime.start()
             holder["dispatcher"] = dispatcher
             app.state.dispatcher = dispatcher

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +47,7 @@ from tasklane_common.telemetry import extract_context, inject_headers, tracer
 from tasklane_sender import claims, windows
 from tasklane_sender.graph import RELEASED, GraphClient, SendOutcome
 from tasklane_sender.identifiers import MAY_HAVE_BEEN_DELIVERED
+from tasklane_sender.kinds import READ
 from tasklane_sender.outcomes import Settlement
 from tasklane_sender.pacing import Limits
 from tasklane_sender.repository import OutboundMessage
@@ -93,6 +95,8 @@ class Dispatcher:
         self.sent = 0
         self.failed = 0
         self.retried = 0
+        # Told when each reply (not a read receipt) was asked for, once the Graph API accepted it.
+        self.on_replied: Callable[[datetime], None] | None = None
         # Per phone number: the pacing interval (seconds) and this replica's latest send (loop time).
         self._spacing: dict[str, float] = {}
         self._last_send: dict[str, float] = {}
@@ -244,6 +248,8 @@ class Dispatcher:
             else:
                 outcome = await self.graph.send(message, deadline=deadline)
             await self._settle(message, outcome)
+            if outcome.verdict == "sent" and message.kind != READ and self.on_replied is not None:
+                self.on_replied(message.created_at)
 
     async def _settle(self, message: OutboundMessage, outcome: SendOutcome) -> None:
         """Hand the answer to a settle batch and wait until it is committed; a lost lease or a

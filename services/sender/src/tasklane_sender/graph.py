@@ -15,6 +15,8 @@ and send the same message).
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -126,6 +128,8 @@ class GraphClient:
         # Set on shutdown: a call not started yet is not started (the dispatcher releases it).
         self.closing = False
         self._tokens = tokens
+        # Told each call's result code and duration (tasklane_sender.metrics).
+        self.on_call: Callable[[str, float], None] | None = None
         token = settings.access_token.get_secret_value() if settings.access_token else None
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
@@ -257,6 +261,16 @@ class GraphClient:
             )
 
     async def _post(self, message: OutboundMessage, request: httpx.Request) -> SendOutcome:
+        started = time.perf_counter()
+        outcome = await self._call(message, request)
+        if self.on_call is not None:
+            code = "ok" if outcome.verdict == "sent" else outcome.error_code
+            if code is None:
+                code = f"http_{outcome.http_status}" if outcome.http_status else _failure_kind(outcome)
+            self.on_call(str(code), time.perf_counter() - started)
+        return outcome
+
+    async def _call(self, message: OutboundMessage, request: httpx.Request) -> SendOutcome:
         try:
             response = await self._http.send(request)
         except httpx.TimeoutException as exc:
@@ -305,6 +319,10 @@ class GraphClient:
             http_status=response.status_code,
             rule=rule_for(response.status_code, code, transient=transient),
         )
+
+
+def _failure_kind(outcome: SendOutcome) -> str:
+    return "timeout" if outcome.reason.startswith("timeout") else "transport"
 
 
 def _json(response: httpx.Response) -> Any:
