@@ -1,6 +1,7 @@
 # Tasklane: the commands a newcomer needs. Each target installs what it needs first.
 #   make demo   chat with the assistant: four services in one process, SQLite, no servers
-#   make test   lint, type-check and the whole suite on the local RabbitMQ and PostgreSQL
+#   make test   lint, type-check, the alert rules (promtool) and the whole suite on the local
+#               RabbitMQ and PostgreSQL
 #   make run    the four services + the WhatsApp simulator as separate processes (make stop)
 #   make bench  offline-engine speed, then webhook throughput and end-to-end latency against a
 #               `make run` stack (make bench-agent: the offline engine alone, no stack needed)
@@ -19,7 +20,7 @@ FAULTS ?=
 SOAK ?=
 IDLE ?=
 
-.PHONY: demo test lint typecheck pytest run stop bench bench-agent bench-storm chaos sync clean
+.PHONY: demo test lint typecheck alerts pytest run stop bench bench-agent bench-storm chaos sync clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -45,7 +46,12 @@ typecheck: $(VENV_STAMP)
 pytest: $(VENV_STAMP)
 	$(UV) run --no-sync pytest
 
-test: lint typecheck pytest
+# promtool check + unit tests of deploy/k8s/monitoring/prometheusrule.yaml (promtool unpacked
+# from Debian's prometheus package into .tools/ where missing; no server is started).
+alerts: $(VENV_STAMP)
+	@$(UV) run --no-sync bash deploy/prometheus/check-rules.sh
+
+test: lint typecheck alerts pytest
 
 run: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack run
