@@ -4,12 +4,16 @@ traffic flows through the four services on the real RabbitMQ and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
@@ -212,3 +216,30 @@ async def test_outbox_backlog_drains_to_zero(stack: EmbeddedStack) -> None:
 
     await _eventually(drained)
     assert value(await scrape(stack, "agent"), "tasklane_outbox_oldest_age_seconds") == 0
+
+
+def _exposed_names(stack: EmbeddedStack) -> set[str]:
+    """Every sample name the services can expose (labelled families included before their first
+    sample), as Prometheus stores them."""
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+    found: set[str] = set()
+    for service in SERVICES:
+        for family in stack.apps[service].state.runtime.metrics.registry.collect():
+            found |= {family.name + s for s in suffixes.get(family.type, ("",))}
+    return found
+
+
+def test_alerts_and_dashboard_query_only_metrics_that_exist(stack: EmbeddedStack) -> None:
+    root = Path(__file__).resolve().parents[2]
+    rule = yaml.safe_load((root / "deploy/k8s/monitoring/prometheusrule.yaml").read_text())
+    rules = [r for g in rule["spec"]["groups"] for r in g["rules"]]
+    recorded = {r["record"] for r in rules if "record" in r}
+    dashboard = json.loads((root / "deploy/grafana/tasklane.json").read_text())
+    exprs = [r["expr"] for r in rules] + [
+        t["expr"] for p in dashboard["panels"] if p["type"] != "row" for t in p["targets"]
+    ]
+    used = {m for e in exprs for m in re.findall(r"\b((?:tasklane|rabbitmq)[:\w]*)", e)} - recorded
+    # RabbitMQ's own (rabbitmq_prometheus plugin): not ours to expose.
+    ours = {m for m in used if m.startswith("tasklane_")}
+    assert ours <= _exposed_names(stack), sorted(ours - _exposed_names(stack))
+    assert used - ours == {"rabbitmq_queue_consumers"}
