@@ -9,8 +9,9 @@ numbering plan). Everything else, message text first, is dropped. Unknown event 
 payload at all: a new producer field is private until listed here.
 
 Kept strings are cleaned too: NUL bytes (which PostgreSQL's JSONB refuses) and unpaired
-surrogates go, and any run of seven or more digits (a phone number in an error message) is
-masked down to its last two.
+surrogates go, and in free text (an error reason) any run of seven or more digits, a phone
+number, is masked down to its last two. Meta's message ids (wamids) are pseudonymised like
+people: they are base64 of a structure that holds the user's number.
 """
 
 from __future__ import annotations
@@ -36,8 +37,15 @@ PERSONS = frozenset(
         "actor_id",
         "owner_id",
         "assignee_id",
+        # Meta's message ids are base64 of a structure holding the user's phone number.
+        "wamid",
+        "context_wamid",
+        "in_reply_to",
     }
 )
+# Free text kept (Meta's error reasons, alert names): a phone number in it is masked. Ids are
+# kept as they are (a phone number id is Meta's id of the business number, not a number).
+FREE_TEXT = frozenset({"reason", "alert", "title", "field", "severity"})
 _TIMES = ("sent_at", "received_at", "status_at", "at", "due_at")
 
 # type -> fields kept (persons among them are pseudonymised). Nested objects are handled below.
@@ -119,9 +127,14 @@ _CONTROL = re.compile("[\x00\ud800-\udfff]")
 MAX_STRING = 500
 
 
+def safe(text: str) -> str:
+    """``text`` safe to store and to query: no NUL, no lone surrogate, bounded."""
+    return _CONTROL.sub("", text)[:MAX_STRING]
+
+
 def clean(text: str) -> str:
-    """``text`` safe to store and to query: no NUL, no lone surrogate, no phone number, bounded."""
-    text = _CONTROL.sub("", text)[:MAX_STRING]
+    """``safe`` free text, with any phone number in it masked to its last two digits."""
+    text = safe(text)
 
     def mask(match: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", match.group(0))
@@ -151,9 +164,9 @@ class Pseudonymizer:
         return "p_" + digest.hexdigest()[:32]
 
 
-def _scalar(value: Any) -> Any:
+def _scalar(value: Any, *, free_text: bool = False) -> Any:
     if isinstance(value, str):
-        return clean(value)
+        return clean(value) if free_text else safe(value)
     if isinstance(value, bool | int | float) or value is None:
         return value
     return None  # an object where a scalar belongs: not ours to keep
@@ -162,7 +175,7 @@ def _scalar(value: Any) -> Any:
 def _picked(source: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(source, Mapping):
         return {}
-    return {k: _scalar(source[k]) for k in fields if k in source}
+    return {k: _scalar(source[k], free_text=k in FREE_TEXT) for k in fields if k in source}
 
 
 def scrub(event_type: str, payload: Mapping[str, Any], pseudonym: Pseudonymizer) -> dict[str, Any]:
@@ -186,5 +199,5 @@ def scrub(event_type: str, payload: Mapping[str, Any], pseudonym: Pseudonymizer)
                 picked["assignee_id"] = pseudonym(picked["assignee_id"])
             out[name] = picked
         else:
-            out[name] = _scalar(value)
+            out[name] = _scalar(value, free_text=name in FREE_TEXT)
     return out

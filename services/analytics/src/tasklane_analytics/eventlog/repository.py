@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_analytics.eventlog.moments import moment
-from tasklane_analytics.eventlog.privacy import Pseudonymizer, clean, scrub
+from tasklane_analytics.eventlog.privacy import Pseudonymizer, safe, scrub
 from tasklane_analytics.eventlog.tables import events
 from tasklane_common.db.dialect import upsert_insert
 from tasklane_common.messaging import Envelope
@@ -27,7 +27,7 @@ def scrubbed(envelope: Envelope, pseudonym: Pseudonymizer) -> Envelope:
     return envelope.model_copy(
         update={
             "payload": scrub(envelope.type, envelope.payload, pseudonym),
-            "correlation_id": clean(envelope.correlation_id)[:200],
+            "correlation_id": safe(envelope.correlation_id)[:200],
         }
     )
 
@@ -62,7 +62,7 @@ class EventLog:
                 "occurred_ms": epoch_ms(e.occurred_at),
                 "at_ms": moment(e),
                 "correlation_id": e.correlation_id,
-                "producer": clean(e.producer)[:50],
+                "producer": safe(e.producer)[:50],
                 "payload": e.payload,
                 "recorded_at": now,
                 "trace_id": trace_ids.get(e.id),

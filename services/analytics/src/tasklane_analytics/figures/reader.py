@@ -108,7 +108,8 @@ class FigureReader:
     async def numbers(self, start: datetime, end: datetime) -> list[str]:
         """The phone numbers with any figure in ``[start, end)``."""
         rows = await self.session.execute(
-            select(distinct(rollups.c.phone_number_id))
+            select(rollups.c.phone_number_id)
+            .distinct()
             .where(rollups.c.hour >= start, rollups.c.hour < end)
             .order_by(rollups.c.phone_number_id)
         )

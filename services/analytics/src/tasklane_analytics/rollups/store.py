@@ -151,20 +151,33 @@ class RollupStore:
         return out
 
     async def _priced(self, seen: list[tuple[str, int, str, str]]) -> list[Count]:
-        """A message's pricing category counts once, in the hour of its first status seen."""
+        """A message's pricing category counts once, in the hour of its earliest status (Meta
+        repeats the pricing on every status; a late earlier one moves the count)."""
         first: dict[str, tuple[int, str, str]] = {}
         for wamid, at, phone, category in seen:
             if wamid not in first or at < first[wamid][0]:
                 first[wamid] = (at, phone, category)
         rows = [
-            {"wamid": w, "hour": hour_of(at)} for w, (at, _, _) in sorted(first.items()) if self._within(at)
+            {"wamid": w, "phone_number_id": p, "category": c, "at_ms": at, "hour": None}
+            for w, (at, p, c) in sorted(first.items())
+            if self._within(at)
         ]
         out: list[Count] = []
         for chunk in _chunks(rows):
-            stmt = upsert_insert(self.session, priced).values(chunk).on_conflict_do_nothing()
-            for (wamid,) in (await self.session.execute(stmt.returning(priced.c.wamid))).all():
-                at, phone, category = first[wamid]
+            stmt = upsert_insert(self.session, priced).values(chunk)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["wamid"], set_={"at_ms": _earliest(priced.c.at_ms, stmt.excluded.at_ms)}
+            ).returning(
+                priced.c.wamid, priced.c.at_ms, priced.c.hour, priced.c.phone_number_id, priced.c.category
+            )
+            for wamid, at, counted, phone, category in (await self.session.execute(stmt)).all():
+                hour = hour_of(at)
+                if counted is not None and _utc(counted) == hour:
+                    continue
+                if counted is not None:
+                    out.append(Count("pricing", _ms(_utc(counted)), phone, category, -1))
                 out.append(Count("pricing", at, phone, category))
+                await self.session.execute(update(priced).where(priced.c.wamid == wamid).values(hour=hour))
         return out
 
     async def _deadlines(
@@ -246,6 +259,15 @@ class RollupStore:
         )
         await self.add(Count("tasks_overdue", r.due_ms, NO_NUMBER) for r in rows)
         return len(rows)
+
+
+def _utc(at: datetime) -> datetime:
+    # SQLite (the embedded mode) hands timestamps back without their zone; they are UTC.
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
 
 
 def _response(received_ms: int, phone: str, response_ms: int, sign: int) -> list[Count]:

@@ -55,7 +55,12 @@ priced = Table(
     "priced",
     metadata,
     Column("wamid", String(200), primary_key=True),
-    Column("hour", DateTime(timezone=True), nullable=False),
+    Column("phone_number_id", String(64), nullable=False),
+    Column("category", String(64), nullable=False),
+    # The earliest status seen, and the hour the message is counted in (moved if an earlier
+    # status arrives late).
+    Column("at_ms", BigInteger, nullable=False),
+    Column("hour", DateTime(timezone=True)),
     Index(None, "hour"),
 )
 

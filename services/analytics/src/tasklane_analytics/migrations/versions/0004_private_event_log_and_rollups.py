@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 from tasklane_analytics.eventlog.moments import moment
-from tasklane_analytics.eventlog.privacy import Pseudonymizer, clean, scrub
+from tasklane_analytics.eventlog.privacy import Pseudonymizer, safe, scrub
 from tasklane_common.db.migration_ops import real_schema
 from tasklane_common.messaging import Envelope
 
@@ -71,7 +71,7 @@ def _scrub_existing() -> None:
                     "k": r.event_id,
                     "payload": payload,
                     "at_ms": moment(envelope),
-                    "correlation_id": clean(r.correlation_id)[:200],
+                    "correlation_id": safe(r.correlation_id)[:200],
                 }
             )
         bind.execute(
@@ -140,7 +140,10 @@ def upgrade() -> None:
     op.create_table(
         "priced",
         sa.Column("wamid", sa.String(200), nullable=False),
-        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("phone_number_id", sa.String(64), nullable=False),
+        sa.Column("category", sa.String(64), nullable=False),
+        sa.Column("at_ms", sa.BigInteger, nullable=False),
+        sa.Column("hour", sa.DateTime(timezone=True)),
         sa.PrimaryKeyConstraint("wamid", name="pk_priced"),
         schema=S,
     )
