@@ -94,13 +94,15 @@ class Script:
         self.count("received", at, number)
         self.users[(_hour(at), number)].add(user)
         understood = rng.random() < 0.8
+        replied = AgentReplied(
+            user_id=user, in_reply_to=wamid, intent="create_task" if understood else "unknown",
+            engine="rules", processing_ms=3.0, phone_number_id=number, understood=understood,
+        )  # fmt: skip
         self.early.append(
             new_envelope(
-                AgentReplied(user_id=user, in_reply_to=wamid, intent="create_task" if understood else "unknown",
-                             engine="rules", processing_ms=3.0, phone_number_id=number, understood=understood),
-                producer="agent", correlation_id=turn, occurred_at=at + timedelta(milliseconds=50),
+                replied, producer="agent", correlation_id=turn, occurred_at=at + timedelta(milliseconds=50)
             )
-        )  # fmt: skip
+        )
         self.count("turns", at, number)
         if not understood:
             self.count("fallbacks", at, number)
@@ -162,18 +164,18 @@ class Script:
                 )
                 self.count("read", read_at, number)
         for n, status_at in enumerate(status_times):
-            status = new_envelope(
-                StatusReceived(wamid=out_wamid, status=("sent", "delivered", "read")[n], phone_number_id=number,
-                               recipient_id=user, status_at=status_at, pricing={"category": category, "billable": True}),
-                producer="gateway", correlation_id=turn, occurred_at=status_at,
+            reported = StatusReceived(
+                wamid=out_wamid, status=("sent", "delivered", "read")[n], phone_number_id=number,
+                recipient_id=user, status_at=status_at, pricing={"category": category, "billable": True},
             )  # fmt: skip
+            status = new_envelope(reported, producer="gateway", correlation_id=turn, occurred_at=status_at)
             (self.late if late and n else self.early).append(status)
         self.count("pricing", min(status_times), number, category)
         if rng.random() < 0.1:
-            reminder = new_envelope(
-                ReplyRequested(reply_id=f"rem{i}", phone_number_id=number, to=user, user_id=user, reminder="due"),
-                producer="agent", occurred_at=at,
-            )  # fmt: skip
+            requested = ReplyRequested(
+                reply_id=f"rem{i}", phone_number_id=number, to=user, user_id=user, reminder="due"
+            )
+            reminder = new_envelope(requested, producer="agent", occurred_at=at)
             self.early.append(reminder)
             self.count("reminders_sent", at, number)
 
