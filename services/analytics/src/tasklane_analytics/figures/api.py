@@ -383,7 +383,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         if start < now - retention:
             raise HTTPException(422, f"the raw log keeps {retention.days} days: 'from' is before that")
         async with database_answers(), runtime.db.transaction() as session:
-            done = await recompute(session, start, end, now=now)
+            done = await recompute(session, start, end, now=now, schema=runtime.db.schema)
         return Recomputed.model_validate(
             {
                 "from": start.isoformat(),

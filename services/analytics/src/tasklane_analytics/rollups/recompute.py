@@ -33,12 +33,14 @@ class Recomputed:
     overdue: int
 
 
-async def recompute(session: AsyncSession, start: datetime, end: datetime, *, now: datetime) -> Recomputed:
-    """Rebuild the rollups of the hours in ``[start, end)`` (whole UTC hours)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+async def recompute(
+    session: AsyncSession, start: datetime, end: datetime, *, now: datetime, schema: str | None
+) -> Recomputed:
+    """Rebuild the rollups of the hours in ``[start, end)`` (whole UTC hours). ``schema``: the
+    real schema on PostgreSQL (a raw LOCK escapes the translate map), None on SQLite."""
+    if schema is not None:
         for table in (rollups, hourly_users, turns, priced, deadlines):
-            schema = session.get_bind().dialect.identifier_preparer.format_table(table)
-            await session.execute(text(f"LOCK TABLE {schema} IN EXCLUSIVE MODE"))
+            await session.execute(text(f'LOCK TABLE "{schema}"."{table.name}" IN EXCLUSIVE MODE'))
     lo, hi = epoch_ms(start), epoch_ms(end)
     await session.execute(delete(rollups).where(rollups.c.hour >= start, rollups.c.hour < end))
     await session.execute(delete(hourly_users).where(hourly_users.c.hour >= start, hourly_users.c.hour < end))
