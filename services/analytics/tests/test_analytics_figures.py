@@ -177,7 +177,8 @@ async def test_a_bucket_of_failures_drills_down_to_its_messages(
     assert {f["reason"] for f in coded["items"]} == {"re-engage"}
     assert all(f["trace_id"] and len(f["trace_id"]) == 32 for f in coded["items"])
     bare = (await client.get("/api/v1/analytics/failures", params={**window, "error_code": "none"})).json()
-    assert bare["total"] == 1 and bare["items"][0]["reply_id"] == "r11"
+    assert bare["total"] == 1
+    assert bare["items"][0]["reply_id"] == "r11"
     summary = (await client.get("/api/v1/analytics/summary", params=window)).json()
     assert summary["failed_by_error_code"] == {"131047": 2, "none": 1}
 
