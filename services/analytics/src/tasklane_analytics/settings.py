@@ -3,7 +3,15 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from tasklane_common.settings import ServiceSettings
+from tasklane_common.settings import BrokerSettings, ServiceSettings
+
+# Analytics takes every event of the system, a few rows each: big batches share a transaction
+# (the consumer's batch is at most the prefetch).
+BATCH = 500
+
+
+def _broker() -> BrokerSettings:
+    return BrokerSettings(prefetch=BATCH)
 
 
 class AnalyticsSettings(ServiceSettings):
@@ -12,6 +20,7 @@ class AnalyticsSettings(ServiceSettings):
     )
 
     port: int = 8004
+    broker: BrokerSettings = Field(default_factory=_broker)
     # The key of users' pseudonyms (HMAC-SHA256), at least 16 bytes: ``TASKLANE_ANALYTICS_
     # PSEUDONYM_KEY``. Required; ``make run`` and the embedded mode set a development one. Changing
     # it splits every user in two (old and new pseudonym) in unique-user counts.

@@ -69,15 +69,16 @@ class EventLog:
             }
             for e in envelopes
         ]
+        # Rows apart from the statement (executemany): the compiled statement is cached.
         result = await self.session.execute(
-            upsert_insert(self.session, events).values(rows).on_conflict_do_nothing()
+            upsert_insert(self.session, events).on_conflict_do_nothing().returning(events.c.event_id), rows
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return len(result.all())
 
     async def counts_by_type(self, start: datetime, end: datetime) -> dict[str, int]:
         rows = await self.session.execute(
             select(events.c.type, func.count())
-            .where(events.c.occurred_ms >= epoch_ms(start), events.c.occurred_ms < epoch_ms(end))
+            .where(events.c.at_ms >= epoch_ms(start), events.c.at_ms < epoch_ms(end))
             .group_by(events.c.type)
         )
         return {t: int(n) for t, n in rows.all()}

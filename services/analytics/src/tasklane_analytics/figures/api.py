@@ -205,6 +205,11 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         by_number = group_by == "number"
         async with database_answers(), runtime.db.read() as session:
             reader = FigureReader(session)
+            lines_for: list[str | None] = [None]
+            if by_number:
+                # Named, each number is an index range (rather than a scan of all but "*").
+                number = number or await reader.numbers(periods[0].start, periods[-1].end)
+                lines_for = list(number)
             found = await reader.tallies(
                 periods,
                 counters=counters_for([metric]),
@@ -212,11 +217,6 @@ def router(runtime: ServiceRuntime) -> APIRouter:
                 by_number=by_number,
                 users=metric is Metric.unique_users,
             )
-            lines_for: list[str | None] = [None]
-            if by_number:
-                lines_for = (
-                    list(number) if number else list(await reader.numbers(periods[0].start, periods[-1].end))
-                )
         lines = [
             Line(
                 phone_number_id=n,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasklane_analytics.eventlog.tables import events
 from tasklane_analytics.figures.catalogue import Tally
 from tasklane_analytics.figures.periods import HOUR, Bucket, bucket_of
-from tasklane_analytics.rollups.tables import hourly_users, rollups
+from tasklane_analytics.rollups.tables import ALL_NUMBERS, hourly_users, rollups
 
 # (bucket position, phone number or None for all numbers together)
 Key = tuple[int, str | None]
@@ -20,6 +20,18 @@ Key = tuple[int, str | None]
 
 def _utc(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _numbers_filter(column: Any, numbers: Sequence[str] | None, by_number: bool) -> Any:
+    """All numbers together are the ``*`` rows; named numbers, or one line per number, theirs."""
+    if numbers:
+        return column.in_([n for n in numbers if n != ALL_NUMBERS])
+    return column != ALL_NUMBERS if by_number else column == ALL_NUMBERS
+
+
+def _position(hour: Any, periods: Sequence[Bucket]) -> Any:
+    """The position of the bucket holding ``hour``, in SQL (-1 outside them all)."""
+    return case(*[(and_(hour >= b.start, hour < b.end), i) for i, b in enumerate(periods)], else_=-1)
 
 
 class FigureReader:
@@ -48,23 +60,22 @@ class FigureReader:
             if not counters and not users:
                 return out
             where.append(rollups.c.metric.in_(sorted(counters)))
-        if numbers:
-            where.append(rollups.c.phone_number_id.in_(list(numbers)))
+        where.append(_numbers_filter(rollups.c.phone_number_id, numbers, by_number))
         phone = rollups.c.phone_number_id if by_number else literal(None)
         if counters is None or counters:
+            hourly = all(b.end - b.start == HOUR for b in periods)
+            # Days, weeks, months: summed in the database, one row per bucket (not per hour).
+            slot = rollups.c.hour if hourly else _position(rollups.c.hour, periods).label("slot")
             rows = await self.session.execute(
-                select(rollups.c.hour, phone, rollups.c.metric, rollups.c.dim, func.sum(rollups.c.value))
+                select(slot, phone, rollups.c.metric, rollups.c.dim, func.sum(rollups.c.value))
                 .where(*where)
                 .group_by(
-                    rollups.c.hour,
-                    *([rollups.c.phone_number_id] if by_number else []),
-                    rollups.c.metric,
-                    rollups.c.dim,
+                    slot, *([rollups.c.phone_number_id] if by_number else []), rollups.c.metric, rollups.c.dim
                 )
             )
-            for hour, number, metric, dim, value in rows.all():
-                i = bucket_of(starts, periods, _utc(hour))
-                if i is not None:
+            for at, number, metric, dim, value in rows.all():
+                i = bucket_of(starts, periods, _utc(at)) if hourly else int(at)
+                if i is not None and i >= 0:
                     out.setdefault((i, number), Tally()).add(metric, dim, int(value))
         if users:
             for key, n in (await self._unique_users(periods, numbers, by_number)).items():
@@ -76,9 +87,11 @@ class FigureReader:
     ) -> dict[Key, int]:
         """Distinct pseudonyms per bucket: exact, whatever the buckets (hours do not add up)."""
         h = hourly_users.c
-        where: list[Any] = [h.hour >= periods[0].start, h.hour < periods[-1].end]
-        if numbers:
-            where.append(h.phone_number_id.in_(list(numbers)))
+        where: list[Any] = [
+            h.hour >= periods[0].start,
+            h.hour < periods[-1].end,
+            _numbers_filter(h.phone_number_id, numbers, by_number),
+        ]
         phone = h.phone_number_id if by_number else literal(None)
         if all(b.end - b.start == HOUR for b in periods):
             # Hourly buckets: group by the hour itself (a CASE over thousands of hours would not do).
@@ -94,14 +107,15 @@ class FigureReader:
                 if i is not None:
                     out[(i, number)] = int(n)
             return out
-        position = case(
-            *[(and_(h.hour >= b.start, h.hour < b.end), i) for i, b in enumerate(periods)], else_=-1
-        )
-        grouped = position.label("position")
+        # Distinct (bucket, number, user) first, then counted: a hash aggregate, not a sort per bucket.
+        position = _position(h.hour, periods).label("slot")
+        keys = [position, h.phone_number_id.label("number")] if by_number else [position]
+        pairs = select(*keys, h.user).where(*where).distinct().subquery()
+        number_col = pairs.c.number if by_number else literal(None)
         rows = await self.session.execute(
-            select(grouped, phone, func.count(distinct(h.user)))
-            .where(*where)
-            .group_by(grouped, *([h.phone_number_id] if by_number else []))
+            select(pairs.c.slot, number_col, func.count()).group_by(
+                pairs.c.slot, *([pairs.c.number] if by_number else [])
+            )
         )
         return {(int(i), number): int(n) for i, number, n in rows.all() if i >= 0}
 
@@ -110,7 +124,13 @@ class FigureReader:
         rows = await self.session.execute(
             select(rollups.c.phone_number_id)
             .distinct()
-            .where(rollups.c.hour >= start, rollups.c.hour < end)
+            .where(
+                # Every number with traffic has one of these (tasks count under the '' number).
+                rollups.c.metric.in_(["received", "sent", "failed", "tasks_created"]),
+                rollups.c.phone_number_id != ALL_NUMBERS,
+                rollups.c.hour >= start,
+                rollups.c.hour < end,
+            )
             .order_by(rollups.c.phone_number_id)
         )
         return [r for (r,) in rows.all()]

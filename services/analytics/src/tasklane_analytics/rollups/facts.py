@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tasklane_analytics.eventlog.moments import moment, parse_time
-from tasklane_analytics.rollups.tables import NO_NUMBER
+from tasklane_analytics.rollups.tables import ALL_NUMBERS, NO_NUMBER
 from tasklane_common.messaging import Envelope
 
 HOUR_MS = 3_600_000
@@ -30,6 +30,9 @@ class Count:
     phone_number_id: str
     dim: str = ""
     delta: int = 1
+    # Also counted under all numbers together (not for unique users: those are counted there
+    # from the system-wide set itself).
+    also_all: bool = True
 
 
 @dataclass
@@ -65,7 +68,7 @@ def overdue_at(due: Any, has_time: Any) -> int | None:
 
 def _phone(payload: dict[str, Any]) -> str:
     value = payload.get("phone_number_id")
-    return value[:64] if isinstance(value, str) and value else NO_NUMBER
+    return value[:64] if isinstance(value, str) and value and value != ALL_NUMBERS else NO_NUMBER
 
 
 def sent_class(kind: Any) -> str:

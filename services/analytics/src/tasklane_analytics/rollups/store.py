@@ -18,14 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_analytics.rollups import histogram
 from tasklane_analytics.rollups.facts import Count, Observations, hour_of, observe
-from tasklane_analytics.rollups.tables import NO_NUMBER, deadlines, hourly_users, priced, rollups, turns
+from tasklane_analytics.rollups.tables import (
+    ALL_NUMBERS,
+    NO_NUMBER,
+    deadlines,
+    hourly_users,
+    priced,
+    rollups,
+    turns,
+)
 from tasklane_common.db.dialect import upsert_insert
 from tasklane_common.messaging import Envelope
 
 # Rows per statement: well below the bind-parameter limits of both dialects.
 CHUNK = 1000
 
-Key = tuple[str, datetime, str, str]
+Key = tuple[str, str, datetime, str]  # metric, number, hour, dimension
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
@@ -59,41 +67,48 @@ class RollupStore:
         totals: Counter[Key] = Counter()
         for c in counts:
             if c.delta and self._within(c.at_ms):
-                totals[(c.metric, hour_of(c.at_ms), c.phone_number_id, c.dim)] += c.delta
+                hour = hour_of(c.at_ms)
+                totals[(c.metric, c.phone_number_id, hour, c.dim)] += c.delta
+                if c.also_all and c.phone_number_id != ALL_NUMBERS:
+                    totals[(c.metric, ALL_NUMBERS, hour, c.dim)] += c.delta
         rows = [
-            {"metric": m, "hour": h, "phone_number_id": p, "dim": d, "value": v}
-            for (m, h, p, d), v in sorted(totals.items())
+            {"metric": m, "phone_number_id": p, "hour": h, "dim": d, "value": v}
+            for (m, p, h, d), v in sorted(totals.items())
             if v
         ]
-        for chunk in _chunks(rows):
-            stmt = upsert_insert(self.session, rollups).values(chunk)
+        if rows:
+            stmt = upsert_insert(self.session, rollups)
             await self.session.execute(
                 stmt.on_conflict_do_update(
-                    index_elements=["metric", "hour", "phone_number_id", "dim"],
+                    index_elements=["metric", "phone_number_id", "hour", "dim"],
                     set_={"value": rollups.c.value + stmt.excluded.value},
-                )
+                ),
+                rows,
             )
 
     async def _users(self, users: list[tuple[int, str, str]]) -> list[Count]:
         """A user counts once per hour and number: only the first insert of the pair counts."""
-        unique = sorted(
-            {(hour_of(at), phone, user): at for at, phone, user in users if self._within(at)}.items()
-        )
+        pairs = {(hour_of(at), phone, user) for at, phone, user in users if self._within(at)}
+        unique = sorted(pairs | {(h, ALL_NUMBERS, u) for h, _, u in pairs})
         out: list[Count] = []
-        for chunk in _chunks([{"hour": h, "phone_number_id": p, "user": u} for (h, p, u), _ in unique]):
-            stmt = upsert_insert(self.session, hourly_users).values(chunk).on_conflict_do_nothing()
+        rows = [{"hour": h, "phone_number_id": p, "user": u} for h, p, u in unique]
+        if rows:
+            stmt = upsert_insert(self.session, hourly_users).on_conflict_do_nothing()
             new = await self.session.execute(
-                stmt.returning(hourly_users.c.hour, hourly_users.c.phone_number_id)
+                stmt.returning(hourly_users.c.hour, hourly_users.c.phone_number_id), rows
             )
-            out += [
-                Count("users", int(h.replace(tzinfo=h.tzinfo or UTC).timestamp() * 1000), p) for h, p in new
-            ]
+            # The ``*`` rows found new are the system-wide count: per-number ones are not added there.
+            out += [Count("users", _ms(_utc(h)), p, also_all=False) for h, p in new]
         return out
 
     async def _turns(self, seen: list[tuple[str, str, int | None, int | None]], now: datetime) -> list[Count]:
         """Response time: from the message in to the first reply the Graph API accepted, counted
         in the hour (and under the number) of the message in, once both are known, whichever
-        arrives first; an earlier reply seen later moves the turn to its bucket."""
+        arrives first; an earlier reply seen later moves the turn to its bucket.
+
+        One upsert per batch does it all: the SET computes the response from the merged times
+        and keeps the one counted before in ``prev_counted_ms`` (a SET reads the row as it was),
+        so the returned pair says what to add and what to take back."""
         merged: dict[str, list[Any]] = {}
         for cid, phone, received, sent in seen:
             entry = merged.setdefault(cid, [NO_NUMBER, None, None])
@@ -110,74 +125,89 @@ class RollupStore:
                 "phone_number_id": phone,
                 "received_ms": received,
                 "first_sent_ms": sent,
+                "counted_ms": max(0, sent - received) if received is not None and sent is not None else None,
+                "prev_counted_ms": None,
                 "updated_at": now,
             }
             for cid, (phone, received, sent) in sorted(merged.items())
         ]
         out: list[Count] = []
-        for chunk in _chunks(rows):
-            stmt = upsert_insert(self.session, turns).values(chunk)
+        if rows:
+            stmt = upsert_insert(self.session, turns)
             ex = stmt.excluded
             # A NULL side keeps what is stored; two values keep the earlier one.
+            received = _earliest(turns.c.received_ms, ex.received_ms)
+            sent = _earliest(turns.c.first_sent_ms, ex.first_sent_ms)
+            response = case(
+                (
+                    and_(received.is_not(None), sent.is_not(None)),
+                    case((sent > received, sent - received), else_=0),
+                ),
+                else_=None,
+            )
             stmt = stmt.on_conflict_do_update(
                 index_elements=["correlation_id"],
                 set_={
-                    "received_ms": _earliest(turns.c.received_ms, ex.received_ms),
-                    "first_sent_ms": _earliest(turns.c.first_sent_ms, ex.first_sent_ms),
-                    "phone_number_id": _case_received(
-                        ex.received_ms, ex.phone_number_id, turns.c.phone_number_id
+                    "received_ms": received,
+                    "first_sent_ms": sent,
+                    "counted_ms": response,
+                    "prev_counted_ms": turns.c.counted_ms,
+                    "phone_number_id": case(
+                        (ex.received_ms.is_not(None), ex.phone_number_id), else_=turns.c.phone_number_id
                     ),
                     "updated_at": ex.updated_at,
                 },
             ).returning(
-                turns.c.correlation_id,
-                turns.c.phone_number_id,
-                turns.c.received_ms,
-                turns.c.first_sent_ms,
-                turns.c.counted_ms,
+                turns.c.phone_number_id, turns.c.received_ms, turns.c.counted_ms, turns.c.prev_counted_ms
             )
-            for cid, phone, received, sent, counted in (await self.session.execute(stmt)).all():
-                if received is None or sent is None:
+            for phone, received_ms, counted, before in (await self.session.execute(stmt, rows)).all():
+                if counted == before:
                     continue
-                response = max(0, sent - received)
-                if counted == response:
-                    continue
+                if before is not None:
+                    out += _response(received_ms, phone, before, -1)
                 if counted is not None:
-                    out += _response(received, phone, counted, -1)
-                out += _response(received, phone, response, 1)
-                await self.session.execute(
-                    update(turns).where(turns.c.correlation_id == cid).values(counted_ms=response)
-                )
+                    out += _response(received_ms, phone, counted, 1)
         return out
 
     async def _priced(self, seen: list[tuple[str, int, str, str]]) -> list[Count]:
         """A message's pricing category counts once, in the hour of its earliest status (Meta
-        repeats the pricing on every status; a late earlier one moves the count)."""
+        repeats the pricing on every status; a late earlier one moves the count). As for turns,
+        the upsert keeps the hour counted before in ``prev_hour``."""
         first: dict[str, tuple[int, str, str]] = {}
         for wamid, at, phone, category in seen:
             if wamid not in first or at < first[wamid][0]:
                 first[wamid] = (at, phone, category)
         rows = [
-            {"wamid": w, "phone_number_id": p, "category": c, "at_ms": at, "hour": None}
+            {
+                "wamid": w,
+                "phone_number_id": p,
+                "category": c,
+                "at_ms": at,
+                "hour": hour_of(at),
+                "prev_hour": None,
+            }
             for w, (at, p, c) in sorted(first.items())
             if self._within(at)
         ]
         out: list[Count] = []
-        for chunk in _chunks(rows):
-            stmt = upsert_insert(self.session, priced).values(chunk)
+        if rows:
+            stmt = upsert_insert(self.session, priced)
+            ex = stmt.excluded
+            earlier = and_(ex.at_ms < priced.c.at_ms)
             stmt = stmt.on_conflict_do_update(
-                index_elements=["wamid"], set_={"at_ms": _earliest(priced.c.at_ms, stmt.excluded.at_ms)}
-            ).returning(
-                priced.c.wamid, priced.c.at_ms, priced.c.hour, priced.c.phone_number_id, priced.c.category
-            )
-            for wamid, at, counted, phone, category in (await self.session.execute(stmt)).all():
-                hour = hour_of(at)
-                if counted is not None and _utc(counted) == hour:
+                index_elements=["wamid"],
+                set_={
+                    "at_ms": _earliest(priced.c.at_ms, ex.at_ms),
+                    "hour": case((earlier, ex.hour), else_=priced.c.hour),
+                    "prev_hour": priced.c.hour,
+                },
+            ).returning(priced.c.hour, priced.c.prev_hour, priced.c.phone_number_id, priced.c.category)
+            for hour, before, phone, category in (await self.session.execute(stmt, rows)).all():
+                if before is not None and _utc(before) == _utc(hour):
                     continue
-                if counted is not None:
-                    out.append(Count("pricing", _ms(_utc(counted)), phone, category, -1))
-                out.append(Count("pricing", at, phone, category))
-                await self.session.execute(update(priced).where(priced.c.wamid == wamid).values(hour=hour))
+                if before is not None:
+                    out.append(Count("pricing", _ms(_utc(before)), phone, category, -1))
+                out.append(Count("pricing", _ms(_utc(hour)), phone, category))
         return out
 
     async def _deadlines(
@@ -285,10 +315,6 @@ def _earliest(stored: Any, incoming: Any) -> Any:
         (incoming < stored, incoming),
         else_=stored,
     )
-
-
-def _case_received(incoming_received: Any, incoming_phone: Any, stored_phone: Any) -> Any:
-    return case((incoming_received.is_not(None), incoming_phone), else_=stored_phone)
 
 
 def _case_keep(key: Any, keep: set[str], stored: Any, incoming: Any) -> Any:

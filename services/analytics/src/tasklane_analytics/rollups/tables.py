@@ -1,10 +1,10 @@
 """The hourly figures and the little state that keeps them exact.
 
-``rollups`` holds one counter per (metric, UTC hour, phone number, dimension): a metric without
+``rollups`` holds one counter per (metric, phone number, UTC hour, dimension): a metric without
 a dimension uses ``''``, failures use the error code, pricing the category, response times the
-histogram bucket. System-wide figures are sums over numbers (every counter is additive); unique
-users are not, so ``hourly_users`` keeps each hour's set of pseudonyms and periods count the
-distinct ones across their hours. ``turns``, ``priced`` and ``deadlines`` remember just enough to
+histogram bucket; number ``*`` holds the system-wide counters. Unique users do not add up, so
+``hourly_users`` keeps each hour's set of pseudonyms (per number and under ``*``) and periods
+count the distinct ones across their hours. ``turns``, ``priced`` and ``deadlines`` remember just enough to
 count a turn's response time, a message's pricing category and a task's deadline once.
 """
 
@@ -16,13 +16,17 @@ from tasklane_analytics.tables import metadata
 
 # Events with no phone number (tasks) count under this one: "no number".
 NO_NUMBER = ""
+# Every count is kept twice: under its number and under this one, all numbers together, so that
+# a system-wide figure reads one row per hour instead of one per number and hour.
+ALL_NUMBERS = "*"
 
 rollups = Table(
     "rollups",
     metadata,
+    # In this order: a series reads one metric of one number (or all) over a range of hours.
     Column("metric", String(40), primary_key=True),
-    Column("hour", DateTime(timezone=True), primary_key=True),
     Column("phone_number_id", String(64), primary_key=True),
+    Column("hour", DateTime(timezone=True), primary_key=True),
     Column("dim", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
@@ -30,8 +34,9 @@ rollups = Table(
 hourly_users = Table(
     "hourly_users",
     metadata,
-    Column("hour", DateTime(timezone=True), primary_key=True),
+    # Number first: a figure reads one number's (or all numbers') users over a range of hours.
     Column("phone_number_id", String(64), primary_key=True),
+    Column("hour", DateTime(timezone=True), primary_key=True),
     Column("user", String(40), primary_key=True),
 )
 
@@ -46,6 +51,8 @@ turns = Table(
     # The response time already in the histogram (so a turn is counted once, and moved if an
     # earlier reply shows up late).
     Column("counted_ms", BigInteger),
+    # What ``counted_ms`` was before the last upsert: the count to take back when it moved.
+    Column("prev_counted_ms", BigInteger),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index(None, "received_ms"),
     Index(None, "updated_at"),
@@ -60,7 +67,8 @@ priced = Table(
     # The earliest status seen, and the hour the message is counted in (moved if an earlier
     # status arrives late).
     Column("at_ms", BigInteger, nullable=False),
-    Column("hour", DateTime(timezone=True)),
+    Column("hour", DateTime(timezone=True), nullable=False),
+    Column("prev_hour", DateTime(timezone=True)),
     Index(None, "hour"),
 )
 

@@ -103,25 +103,29 @@ def upgrade() -> None:
             existing_nullable=False,
             schema=real_schema(),
         )
+    # Nothing reads by correlation id or by type and envelope time any more; each index costs
+    # every insert of every event.
+    op.drop_index("ix_events_type_occurred_ms", "events", schema=S)
+    op.drop_index("ix_events_correlation_id", "events", schema=S)
     op.create_index("ix_events_occurred_at", "events", ["occurred_at"], schema=S)
     op.create_index("ix_events_at_ms", "events", ["at_ms"], schema=S)
 
     op.create_table(
         "rollups",
         sa.Column("metric", sa.String(40), nullable=False),
-        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
         sa.Column("phone_number_id", sa.String(64), nullable=False),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
         sa.Column("dim", sa.String(64), nullable=False),
         sa.Column("value", sa.BigInteger, nullable=False),
-        sa.PrimaryKeyConstraint("metric", "hour", "phone_number_id", "dim", name="pk_rollups"),
+        sa.PrimaryKeyConstraint("metric", "phone_number_id", "hour", "dim", name="pk_rollups"),
         schema=S,
     )
     op.create_table(
         "hourly_users",
-        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
         sa.Column("phone_number_id", sa.String(64), nullable=False),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
         sa.Column("user", sa.String(40), nullable=False),
-        sa.PrimaryKeyConstraint("hour", "phone_number_id", "user", name="pk_hourly_users"),
+        sa.PrimaryKeyConstraint("phone_number_id", "hour", "user", name="pk_hourly_users"),
         schema=S,
     )
     op.create_table(
@@ -131,6 +135,7 @@ def upgrade() -> None:
         sa.Column("received_ms", sa.BigInteger),
         sa.Column("first_sent_ms", sa.BigInteger),
         sa.Column("counted_ms", sa.BigInteger),
+        sa.Column("prev_counted_ms", sa.BigInteger),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("correlation_id", name="pk_turns"),
         schema=S,
@@ -143,7 +148,8 @@ def upgrade() -> None:
         sa.Column("phone_number_id", sa.String(64), nullable=False),
         sa.Column("category", sa.String(64), nullable=False),
         sa.Column("at_ms", sa.BigInteger, nullable=False),
-        sa.Column("hour", sa.DateTime(timezone=True)),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("prev_hour", sa.DateTime(timezone=True)),
         sa.PrimaryKeyConstraint("wamid", name="pk_priced"),
         schema=S,
     )
@@ -165,6 +171,8 @@ def downgrade() -> None:
         op.drop_table(table, schema=S)
     op.drop_index("ix_events_at_ms", "events", schema=S)
     op.drop_index("ix_events_occurred_at", "events", schema=S)
+    op.create_index("ix_events_correlation_id", "events", ["correlation_id"], schema=S)
+    op.create_index("ix_events_type_occurred_ms", "events", ["type", "occurred_ms"], schema=S)
     if op.get_bind().dialect.name == "postgresql":
         op.alter_column(
             "events", "payload", type_=sa.JSON, postgresql_using="payload::json", schema=real_schema()
