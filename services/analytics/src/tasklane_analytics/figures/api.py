@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -125,13 +126,10 @@ def zone_of(name: str) -> ZoneInfo:
         raise HTTPException(422, f"unknown IANA time zone {name!r}") from None
 
 
-_ZONES: set[str] = set()
-
-
-def _zones() -> set[str]:
-    if not _ZONES:
-        _ZONES.update(available_timezones() | {"UTC"})
-    return _ZONES
+@cache
+def _zones() -> frozenset[str]:
+    # The IANA names only: ZoneInfo would also open any file path it is given.
+    return frozenset(available_timezones() | {"UTC"})
 
 
 def figures_of(t: Tally) -> dict[str, Any]:
