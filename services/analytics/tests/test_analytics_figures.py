@@ -155,7 +155,9 @@ async def test_a_csv_export_holds_exactly_the_points_of_the_chart(
 ) -> None:
     client, _ = analytics
     chart = await _series(client, "received")
-    response = await client.get("/api/v1/analytics/series.csv", params={"metric": "received", **SERIES})
+    response = await client.get(
+        "/api/v1/analytics/series", params={"metric": "received", "format": "csv", **SERIES}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))

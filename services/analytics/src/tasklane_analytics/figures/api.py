@@ -240,33 +240,20 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             }
         )
 
-    @api.get("/series", response_model_by_alias=True, responses=_WINDOW_ERRORS)
-    async def series(
-        metric: Annotated[Metric, Query(description="The figure (docs/analytics.md).")],
-        granularity: Annotated[Granularity, Query()] = Granularity.day,
-        zone: Zone = "UTC",
-        from_: From = None,
-        to: To = None,
-        number: Numbers = None,
-        group_by: Annotated[
-            str | None, Query(pattern="^number$", description="'number': one line per number.")
-        ] = None,
-    ) -> Series:
-        """One figure over time: hours, or days / weeks (from Monday) / months in ``zone``, whole
-        buckets covering ``[from, to)`` (default: the last 7 days). One line for all numbers, or
-        one per number with ``group_by=number``."""
-        return await series_of(metric, granularity, zone, from_, to, number, group_by)
-
     @api.get(
-        "/series.csv",
-        response_class=StreamingResponse,
+        "/series",
+        response_model=Series,
+        response_model_by_alias=True,
         responses={
-            200: {"content": {"text/csv": {}}, "description": "The series' points as CSV."},
+            200: {
+                "content": {"text/csv": {}},
+                "description": "The series; with format=csv, its points as CSV.",
+            },
             **_WINDOW_ERRORS,
         },
     )
-    async def series_csv(
-        metric: Annotated[Metric, Query(description="The figure (docs/analytics.md).")],
+    async def series(
+        metric: Annotated[Metric, Query(description="The figure (docs/analytics.md).")] = Metric.received,
         granularity: Annotated[Granularity, Query()] = Granularity.day,
         zone: Zone = "UTC",
         from_: From = None,
@@ -275,10 +262,18 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         group_by: Annotated[
             str | None, Query(pattern="^number$", description="'number': one line per number.")
         ] = None,
-    ) -> StreamingResponse:
-        """Exactly the points ``/series`` answers for the same parameters, one CSV row each
-        (``start,end,phone_number_id,metric,value``; an empty number is all numbers)."""
+        format: Annotated[
+            str, Query(pattern="^(json|csv)$", description="'csv': the same points as a CSV download.")
+        ] = "json",
+    ) -> Series | StreamingResponse:
+        """One figure over time: hours, or days / weeks (from Monday) / months in ``zone``, whole
+        buckets covering ``[from, to)`` (default: ``received`` over the last 7 days). One line
+        for all numbers, or one per number with ``group_by=number``. With ``format=csv``: exactly
+        these points, one CSV row each (``start,end,phone_number_id,metric,value``; an empty
+        number is all numbers), streamed."""
         found = await series_of(metric, granularity, zone, from_, to, number, group_by)
+        if format == "json":
+            return found
 
         def rows() -> Iterator[str]:
             buffer = io.StringIO()
