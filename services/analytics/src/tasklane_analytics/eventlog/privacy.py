@@ -16,7 +16,6 @@ people: they are base64 of a structure that holds the user's number.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from collections.abc import Mapping
@@ -160,8 +159,9 @@ class Pseudonymizer:
     def __call__(self, identity: str) -> str:
         if identity.startswith("p_") and len(identity) == 34:
             return identity  # already a pseudonym: scrubbing is idempotent (a replay, a recompute)
-        digest = hmac.new(self._key, identity.encode("utf-8", "surrogatepass"), hashlib.sha256)
-        return "p_" + digest.hexdigest()[:32]
+        # One-shot HMAC (C): a pseudonym per person field of every event of the system.
+        digest = hmac.digest(self._key, identity.encode("utf-8", "surrogatepass"), "sha256")
+        return "p_" + digest[:16].hex()
 
 
 def _scalar(value: Any, *, free_text: bool = False) -> Any:
