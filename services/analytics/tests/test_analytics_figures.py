@@ -230,3 +230,35 @@ async def test_a_bad_series_request_is_a_clear_422(
     response = await client.get("/api/v1/analytics/series", params=params)
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_numbers_overview_gives_each_number_its_figures(
+    analytics: tuple[httpx.AsyncClient, Any], traffic: list[Envelope]
+) -> None:
+    client, _ = analytics
+    window = {"from": T0.isoformat(), "to": (T0 + timedelta(hours=5)).isoformat()}
+    page = (await client.get("/api/v1/analytics/numbers", params=window)).json()
+    assert set(page) == {"items", "total", "limit", "offset"}
+    mine = next(n for n in page["items"] if n["phone_number_id"] == NUMBER)
+    assert (mine["messages_received"], mine["messages_sent"], mine["messages_failed"]) == (12, 9, 3)
+    assert mine["unique_users"] == 4
+
+
+async def test_the_summary_says_how_the_period_changed_against_the_one_before(
+    analytics: tuple[httpx.AsyncClient, Any], traffic: list[Envelope]
+) -> None:
+    client, _ = analytics
+    # The traffic spans T0 .. T0+3h07: the first two hours against the two hours before T0.
+    window = {"from": T0.isoformat(), "to": (T0 + timedelta(hours=2)).isoformat()}
+    summary = (await client.get("/api/v1/analytics/summary", params=window)).json()
+    assert summary["previous"]["messages_received"] == 0
+    assert summary["delta"]["messages_received"] == {
+        "absolute": summary["messages_received"],
+        "relative": None,
+    }
+    later = {"from": (T0 + timedelta(hours=2)).isoformat(), "to": (T0 + timedelta(hours=4)).isoformat()}
+    after = (await client.get("/api/v1/analytics/summary", params=later)).json()
+    now, before = after["messages_received"], after["previous"]["messages_received"]
+    assert before == summary["messages_received"]
+    assert now + before == 12
+    assert after["delta"]["messages_received"]["relative"] == round((now - before) / before, 6)
