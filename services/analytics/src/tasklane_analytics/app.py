@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from tasklane_analytics import api, handlers
+from tasklane_analytics import api, handlers, operations
 from tasklane_analytics.settings import AnalyticsSettings
 from tasklane_analytics.tables import metadata
 from tasklane_common import problems
@@ -29,4 +29,5 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     app.include_router(health_router(runtime))
     app.include_router(dead_letters_router(runtime))
     app.include_router(api.router(runtime))
+    operations.install(app, runtime)
     return app

@@ -1,0 +1,28 @@
+"""Operating the system from analytics (docs/operations.md): the live fleet from heartbeats, the
+read models of every service's audit rows and dead letters, and the API steering them."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tasklane_analytics.operations import api, records
+from tasklane_analytics.operations.fleet import Fleet
+from tasklane_analytics.operations.tables import audit_trail, consumer_pauses, dead_letter_view
+from tasklane_common.control import heartbeat_routing_key
+from tasklane_common.messaging.topology import ANALYTICS_OPERATIONS
+from tasklane_common.runtime import ServiceRuntime
+
+
+def install(app: FastAPI, runtime: ServiceRuntime) -> Fleet:
+    """Consume the operations events, listen to heartbeats and mount the API."""
+    fleet = Fleet()
+    records.register(runtime.consumer(ANALYTICS_OPERATIONS))
+    runtime.control.listen([heartbeat_routing_key("*")], fleet.on_heartbeat)
+    versioned = api.router(runtime, fleet)
+    app.include_router(versioned)
+    app.include_router(api.seed_router(versioned))
+    app.state.fleet = fleet
+    return fleet
+
+
+__all__ = ["Fleet", "audit_trail", "consumer_pauses", "dead_letter_view", "install"]
