@@ -324,7 +324,15 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
             }
         )
 
-    @api.post(LETTERS + "/replay", responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}))
+    @api.post(
+        LETTERS + "/replay",
+        responses=refusals(
+            {
+                409: "None of the ids is replayable, or no live replica would receive the command.",
+                **_UNCONFIRMED,
+            }
+        ),
+    )
     async def replay_letters(
         request: Request, body: ReplayRequest, principal: Principal = operator
     ) -> ReplayOut:
@@ -340,6 +348,14 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
             rows = (
                 await session.execute(select(t).where(*where).order_by(t.c.letter_id).limit(body.limit))
             ).all()
+        if body.ids is not None and not rows:
+            # Refused like the owner's own API refuses it: a record whose replay has not died
+            # again would only be copied.
+            raise HTTPException(
+                409,
+                "none of these dead letters is replayable: already replayed (and the replay has not "
+                "died again), deleted, or unknown",
+            )
         if body.dry_run:
             return ReplayOut(
                 dry_run=True,
