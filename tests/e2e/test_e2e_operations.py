@@ -251,12 +251,14 @@ async def test_a_poison_message_is_shown_with_its_reason_and_replayed_once_when_
         letter = await _eventually(lambda: _letter(client, "agent"), timeout=60)
         assert letter["queue"] == "agent.inbound"
         assert letter["event_type"] == "message.received"
-        assert "delivery_limit" in letter["reason"]
+        # Why it died: the consumer gave up on it, with the error it kept hitting.
+        assert letter["reason"].startswith("gave up after")
+        assert "refusing a poison title" in letter["reason"]
         assert letter["replayable"] is True
         detail = (await client.get(f"{LETTERS}/agent/{letter['letter_id']}", headers=ANALYST)).json()
-        assert "x-death" in detail["headers"] or "x-first-death-reason" in detail["headers"]
+        assert "refusing a poison title" in detail["headers"]["x-tasklane-reason"]
         assert detail["body_at"] == f"/api/v1/agent/dead-letters/{letter['letter_id']}"
-        searched = (await client.get(LETTERS, params={"q": "delivery_limit"}, headers=ANALYST)).json()
+        searched = (await client.get(LETTERS, params={"q": "poison title"}, headers=ANALYST)).json()
         assert [i["letter_id"] for i in searched["items"]] == [letter["letter_id"]]
         assert s.simulator.sent_messages(to=user) == []
 
