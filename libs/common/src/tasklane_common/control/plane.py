@@ -344,6 +344,40 @@ class ControlPlane:
         except PublishError as exc:
             log.warning("control_event_unpublished", type=event.event_type, error=str(exc))
 
+    async def record_admin_action(
+        self,
+        *,
+        actor: str | None,
+        role: str | None,
+        action: str,
+        target_type: str | None,
+        target_id: str | None,
+        outcome: str,
+        source: str | None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Forward an admin action a service only logged so far to the audit trail (its own
+        transaction). Losing it must not fail the request it describes: errors are logged."""
+        event = AuditRecorded(
+            service=self.service,
+            at=datetime.now(UTC),
+            actor=actor,
+            role=role,
+            action=action[:100],
+            target_type=target_type,
+            target_id=target_id[:256] if target_id else None,
+            outcome=outcome[:32],
+            source=source,
+            details=details,
+        )
+        try:
+            async with self.runtime.db.transaction() as session:
+                await self.emit(session, event)
+        except Exception as exc:
+            log.error("audit_forward_failed", action=action, error=type(exc).__name__)
+            return
+        self.runtime.relay_notify()
+
     async def letter_changed(self, session: AsyncSession, row: Row[Any], *, deleted: bool = False) -> None:
         headers = dict(row.headers or {})
         await self.emit(

@@ -14,6 +14,7 @@ from tasklane_analytics.operations.tables import audit_trail
 from tasklane_common.auth import Principal
 from tasklane_common.control import command_routing_key
 from tasklane_common.db.dialect import upsert_insert
+from tasklane_common.http import request_source
 from tasklane_common.messaging.broker import OutgoingMessage
 from tasklane_common.messaging.contracts.runtime import ControlCommand
 from tasklane_common.messaging.envelope import new_envelope
@@ -21,12 +22,7 @@ from tasklane_common.runtime import ServiceRuntime
 
 
 def source_of(request: Request) -> str | None:
-    """Where the request came from: the first X-Forwarded-For hop (set by the ingress), else the
-    peer address."""
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:200] or None
-    return request.client.host if request.client else None
+    return request_source(request)
 
 
 def command(
