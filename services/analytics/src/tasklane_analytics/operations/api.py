@@ -497,7 +497,8 @@ def seed_router(api: APIRouter) -> APIRouter:
                 responses=route.responses,  # type: ignore[attr-defined]
                 status_code=route.status_code,  # type: ignore[attr-defined]
                 response_model=route.response_model,  # type: ignore[attr-defined]
-                summary=f"{route.summary or route.name} (the seed's path)",  # type: ignore[attr-defined]
+                # An alias of a versioned route: documented there, not a second API surface.
+                include_in_schema=False,
             )
     return seed
 
