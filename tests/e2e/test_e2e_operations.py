@@ -300,3 +300,52 @@ async def _letter(client: httpx.AsyncClient, service: str) -> dict[str, Any] | N
 async def _replayed(client: httpx.AsyncClient, letter_id: int) -> dict[str, Any] | None:
     found = (await client.get(f"{LETTERS}/agent/{letter_id}", headers=ANALYST)).json()
     return found if found.get("replayed_at") else None
+
+
+async def test_an_operator_pauses_a_number_its_replies_wait_and_resuming_sends_them(
+    stack: tuple[EmbeddedStack, str],
+) -> None:
+    s, _ = stack
+    user = "5511966660001"
+    assert len(await s.chat("Create a task to water the plants tomorrow", from_=user)) == 1
+    number = s.simulator.sent_messages(to=user)[0]["phone_number_id"]
+    async with _client(s) as client:
+        known = await _eventually(lambda: _number(client, number))
+        assert known["paused"] is False
+        assert known["breaker"] == "closed"
+
+        url = f"/api/v1/analytics/numbers/{number}"
+        assert (await client.post(f"{url}/pause", headers=ANALYST)).status_code == 403
+        paused = await client.post(f"{url}/pause", headers=OPERATOR)
+        assert paused.status_code == 202, paused.text
+        await _eventually(lambda: _number(client, number, paused=True))
+
+        answered = await s.simulator.inject_text(user, "What are my tasks?")
+        assert answered.status_code == 200
+        waiting = await _eventually(lambda: _number(client, number, pending=1))
+        assert waiting["paused"] is True
+        assert len(s.simulator.sent_messages(to=user)) == 1
+
+        assert (await client.post(f"{url}/resume", headers=OPERATOR)).status_code == 202
+        await s.simulator.wait_for_message(user, count=2, timeout=30)
+        await _eventually(lambda: _number(client, number, paused=False, pending=0))
+
+        async def audited() -> list[str] | None:
+            page = await client.get("/api/v1/analytics/audit", params={"service": "sender"}, headers=ANALYST)
+            actions = [e["action"] for e in page.json()["items"]]
+            return actions if "number.resume" in actions else None
+
+        actions = await _eventually(audited)
+        assert actions.count("number.pause") == 1
+
+
+async def _number(
+    client: httpx.AsyncClient, number: str, *, paused: bool | None = None, pending: int | None = None
+) -> dict[str, Any] | None:
+    view = (await client.get("/api/v1/analytics/numbers", headers=ANALYST)).json()
+    found = next((n for n in view["numbers"] if n["phone_number_id"] == number), None)
+    if found is None or (paused is not None and found["paused"] is not paused):
+        return None
+    if pending is not None and found.get("pending") != pending:
+        return None
+    return found

@@ -374,7 +374,7 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
         out = await send(request, principal, cmd, target_type="dead_letter", target_id=_ids(body.ids))
         return ReplayOut(dry_run=False, matched=len(rows), command=out)
 
-    @api.post(LETTERS + "/delete", responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}))
+    @api.post(LETTERS + "/delete", responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}), status_code=202)
     async def delete_letters(
         request: Request, body: DeleteRequest, principal: Principal = operator
     ) -> CommandOut:
@@ -388,7 +388,7 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
         )
         return await send(request, principal, cmd, target_type="dead_letter", target_id=_ids(body.ids))
 
-    @api.post(LETTERS + "/sync", responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}))
+    @api.post(LETTERS + "/sync", responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}), status_code=202)
     async def sync_letters(
         request: Request, body: SyncRequest, principal: Principal = operator
     ) -> CommandOut:
@@ -428,7 +428,11 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
         ).model_copy(update={"target": number})
         return await send(request, principal, cmd, target_type="number", target_id=number)
 
-    @api.post("/numbers/{phone_number_id}/pause", responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}))
+    @api.post(
+        "/numbers/{phone_number_id}/pause",
+        responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}),
+        status_code=202,
+    )
     async def pause_number(
         request: Request,
         phone_number_id: Annotated[NumberId, Path()],
@@ -437,7 +441,11 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
         """Stop all sending from the number until resumed (its messages wait)."""
         return await _number(request, principal, phone_number_id, "number.pause")
 
-    @api.post("/numbers/{phone_number_id}/resume", responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}))
+    @api.post(
+        "/numbers/{phone_number_id}/resume",
+        responses=refusals({**_NO_REPLICA, **_UNCONFIRMED}),
+        status_code=202,
+    )
     async def resume_number(
         request: Request,
         phone_number_id: Annotated[NumberId, Path()],
