@@ -12,11 +12,13 @@ PostgreSQL: the four services in this process, plus a second agent replica as it
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,7 +38,7 @@ from tasklane_common.settings import (
     TelemetrySettings,
 )
 from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
-from tasklane_stack.embedded import EmbeddedStack, in_process_stack
+from tasklane_stack.embedded import EmbeddedStack, embedded_stack, in_process_stack
 
 OPERATOR_KEY = new_key()
 ANALYST_KEY = new_key()
@@ -349,3 +351,28 @@ async def _number(
     if pending is not None and found.get("pending") != pending:
         return None
     return found
+
+
+async def test_the_embedded_mode_pauses_and_resumes_the_agent_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo configures no keys and a 5 s heartbeat; the environment gives it this test's.
+    keys = _settings("embedded")("analytics")["auth"].api_keys
+    monkeypatch.setenv("TASKLANE_API_KEYS", json.dumps([k.model_dump(mode="json") for k in keys]))
+    for service in ("GATEWAY", "AGENT", "SENDER", "ANALYTICS"):
+        monkeypatch.setenv(f"TASKLANE_{service}_CONTROL_INTERVAL_S", str(INTERVAL_S))
+    async with embedded_stack(tmp_path) as s:
+        user = "5511955550001"
+        async with _client(s) as client:
+            await _eventually(lambda: _replicas(client, 1))
+            body = {"service": "agent", "queue": "agent.inbound", "action": "pause"}
+            assert (await client.post(WORKERS, json=body, headers=OPERATOR)).status_code == 202
+            await _eventually(lambda: _paused(client, consuming=0))
+            assert (await s.simulator.inject_text(user, "Create a task to buy bread")).status_code == 200
+            await _eventually(lambda: _depth_at_least(client, 1))
+            assert s.simulator.sent_messages(to=user) == []
+            resumed = await client.post(WORKERS, json={**body, "action": "resume"}, headers=OPERATOR)
+            assert resumed.status_code == 202
+            await s.simulator.wait_for_message(user, count=1, timeout=30)
+            await _eventually(lambda: _settled(client))
+            assert len(s.simulator.sent_messages(to=user)) == 1
