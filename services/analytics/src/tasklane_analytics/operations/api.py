@@ -157,13 +157,12 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
         *,
         target_type: str,
         target_id: str | None,
-        need_replica: bool = True,
     ) -> CommandOut:
         replicas = [s.latest.replica for s in fleet.of(cmd.service)]
         source = commands.source_of(request)
         outcome = "sent"
         try:
-            if need_replica and not replicas:
+            if not replicas:
                 outcome = "error 409"
                 raise HTTPException(
                     409,
