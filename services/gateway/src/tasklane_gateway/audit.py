@@ -17,9 +17,9 @@ from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.auth import ApiKeyAuth
+from tasklane_common.control.audit import audit_event
 from tasklane_common.http import request_source
 from tasklane_common.logging import SECRET_KEYS
-from tasklane_common.messaging.contracts.runtime import AuditRecorded
 from tasklane_common.messaging.outbox import Outbox
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_gateway.tables import audit_log, outbox
@@ -74,23 +74,33 @@ async def record(
 ) -> None:
     """Add one audit row to ``session`` (the caller's transaction commits it), and its
     ``audit.recorded`` event to the outbox."""
-    row = {
-        "at": now or datetime.now(UTC),
-        "actor": actor[:200],
-        "role": role,
-        "action": action[:100],
-        "target_type": target_type[:64],
-        "target_id": target_id[:256] if target_id is not None else None,
-        "outcome": outcome[:32],
-        "details": clean_details(details),
-    }
-    await session.execute(insert(audit_log).values(**row))
+    at = now or datetime.now(UTC)
+    cleaned = clean_details(details)
+    await session.execute(
+        insert(audit_log).values(
+            at=at,
+            actor=actor[:200],
+            role=role,
+            action=action[:100],
+            target_type=target_type[:64],
+            target_id=target_id[:256] if target_id is not None else None,
+            outcome=outcome[:32],
+            details=cleaned,
+        )
+    )
     await _FORWARD.add(
         session,
-        AuditRecorded(
+        audit_event(
             service="gateway",
-            **{**row, "role": str(role) if role is not None else None},
+            at=at,
+            actor=actor,
+            role=str(role) if role is not None else None,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            outcome=outcome,
             source=source,
+            details=cleaned,
         ),
     )
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.background import cancel
+from tasklane_common.control.audit import audit_event
 from tasklane_common.control.pauses import paused_queues, set_paused
 from tasklane_common.errors import PermanentError, PublishError
 from tasklane_common.logging import get_logger, scrub_text
@@ -267,7 +268,7 @@ class ControlPlane:
         outcome: str = "ok",
         details: dict[str, Any] | None = None,
     ) -> AuditRecorded:
-        return AuditRecorded(
+        return audit_event(
             service=self.service,
             at=datetime.now(UTC),
             actor=command.actor,
@@ -358,15 +359,15 @@ class ControlPlane:
     ) -> None:
         """Forward an admin action a service only logged so far to the audit trail (its own
         transaction). Losing it must not fail the request it describes: errors are logged."""
-        event = AuditRecorded(
+        event = audit_event(
             service=self.service,
             at=datetime.now(UTC),
             actor=actor,
             role=role,
-            action=action[:100],
+            action=action,
             target_type=target_type,
-            target_id=target_id[:256] if target_id else None,
-            outcome=outcome[:32],
+            target_id=target_id,
+            outcome=outcome,
             source=source,
             details=details,
         )

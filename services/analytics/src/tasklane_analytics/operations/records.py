@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from tasklane_analytics.operations.tables import audit_trail, dead_letter_view
+from tasklane_common.control.audit import masked_target, scrubbed
 from tasklane_common.db.dialect import upsert_insert
-from tasklane_common.logging import scrub_text
 from tasklane_common.messaging.consumer import Consumer, HandlerContext
 from tasklane_common.messaging.contracts.runtime import AuditRecorded, DeadLetterChanged
 from tasklane_common.messaging.envelope import Envelope
-
-# Targets that name the business's own things (its phone number ids, apps, queues...), kept as
-# they are; any other target (a mapping, a contact: users' numbers) is masked, since analytics
-# keeps no phone number in clear.
-BUSINESS_TARGETS = frozenset(
-    {"app", "phone_number", "number", "integration", "queue", "dead_letter", "secrets", "audit_log", "api"}
-)
-
-
-def _scrubbed(value: Any) -> Any:
-    """``details`` with every text scrubbed of phone numbers and credentials."""
-    if isinstance(value, dict):
-        return {str(k): _scrubbed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(v) for v in value]
-    return scrub_text(value) if isinstance(value, str) else value
-
-
-def _target(event: AuditRecorded) -> str | None:
-    if not event.target_id:
-        return None
-    if event.target_type in BUSINESS_TARGETS:
-        return event.target_id[:256]
-    return scrub_text(event.target_id)[:256]
 
 
 def _aware(at: datetime) -> datetime:
@@ -52,10 +27,11 @@ async def add_audit(ctx: HandlerContext, event: AuditRecorded, event_id: str) ->
             role=event.role[:32] if event.role else None,
             action=event.action[:100],
             target_type=event.target_type[:64] if event.target_type else None,
-            target_id=_target(event),
+            # Masked at the source already; again here, for producers older than that.
+            target_id=masked_target(event.target_type, event.target_id),
             outcome=event.outcome[:32],
             source=event.source[:200] if event.source else None,
-            details=_scrubbed(event.details) if event.details is not None else None,
+            details=scrubbed(event.details) if event.details is not None else None,
         )
         .on_conflict_do_nothing()
     )
