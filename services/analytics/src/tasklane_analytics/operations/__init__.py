@@ -3,6 +3,8 @@ read models of every service's audit rows and dead letters, and the API steering
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from tasklane_analytics.operations import api, records
@@ -17,6 +19,10 @@ def install(app: FastAPI, runtime: ServiceRuntime) -> Fleet:
     """Consume the operations events, listen to heartbeats and mount the API."""
     fleet = Fleet()
     records.register(runtime.consumer(ANALYTICS_OPERATIONS))
+    # The owners prune their dead letters after this long without announcing it: so does the view.
+    view = dead_letter_view.c
+    keep = timedelta(days=runtime.settings.dead_letter_retention_days)
+    runtime.retain(dead_letter_view, aged_by=view.dead_at, key=view.letter_id, keep=keep)
     runtime.control.listen([heartbeat_routing_key("*")], fleet.on_heartbeat)
     versioned = api.router(runtime, fleet)
     app.include_router(versioned)
