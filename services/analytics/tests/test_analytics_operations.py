@@ -283,3 +283,24 @@ async def _at_least_rows(rows: Awaitable[list[Any] | None], n: int) -> list[Any]
 async def _processed_at_least(client: httpx.AsyncClient, n: int) -> bool:
     worker = await _worker(client, "analytics.operations")
     return bool(worker["processed"] >= n)
+
+
+async def test_without_a_queue_a_pause_drains_every_queue_of_the_service(
+    analytics: tuple[httpx.AsyncClient, ServiceRuntime],
+) -> None:
+    client, _ = analytics
+    queues = ("analytics.events", "analytics.operations")
+    for queue in queues:
+        await eventually(lambda q=queue: _consuming(client, q, 1))
+    drain = {"service": "analytics", "action": "pause"}
+    assert (
+        await client.post(f"{PREFIX}/workers", json=drain, headers=HEADERS[Role.OPERATOR])
+    ).status_code == 202
+    for queue in queues:
+        await eventually(lambda q=queue: _consuming(client, q, 0))
+    resume = {**drain, "action": "resume"}
+    assert (
+        await client.post(f"{PREFIX}/workers", json=resume, headers=HEADERS[Role.OPERATOR])
+    ).status_code == 202
+    for queue in queues:
+        await eventually(lambda q=queue: _consuming(client, q, 1))

@@ -231,10 +231,17 @@ class ControlPlane:
         await self._set(command, paused=False)
 
     async def _set(self, command: ControlCommand, *, paused: bool) -> None:
-        queue = command.queue
-        if queue is None or queue not in self._queues():
-            log.warning("control_unknown_queue", queue=queue, action=command.action)
+        """``command.queue``, or without one every queue this service consumes (a drain)."""
+        if command.queue is None:
+            for queue in sorted(self._queues()):
+                await self._set_one(command, queue, paused=paused)
             return
+        if command.queue not in self._queues():
+            log.warning("control_unknown_queue", queue=command.queue, action=command.action)
+            return
+        await self._set_one(command, command.queue, paused=paused)
+
+    async def _set_one(self, command: ControlCommand, queue: str, *, paused: bool) -> None:
         if self.table is None:
             # No table (a service built without one): the command holds until this replica stops.
             await self._apply(queue, paused)

@@ -206,11 +206,13 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
     async def steer_worker(
         request: Request, body: WorkerAction, principal: Principal = operator
     ) -> JSONResponse:
-        """Pause or resume one queue's consumption across every replica of a service. Paused work
+        """Pause or resume one queue's consumption (without ``queue``: all of the service's, a
+        drain) across every replica of a service. Paused work
         waits in its queue; a replica started while paused stays paused; resuming processes each
         waiting message once. Answered 202: the next heartbeats show the effect."""
-        service, queue = body.service.value, body.queue.value
-        if owner_of(queue) != service:
+        service = body.service.value
+        queue = body.queue.value if body.queue is not None else None
+        if queue is not None and owner_of(queue) != service:
             raise HTTPException(
                 422, f"{service} does not consume {queue} (its queues start with '{service}.')"
             )
@@ -221,7 +223,7 @@ def router(runtime: ServiceRuntime, fleet: Fleet) -> APIRouter:
             source=commands.source_of(request),
             queue=queue,
         )
-        out = await send(request, principal, cmd, target_type="queue", target_id=queue)
+        out = await send(request, principal, cmd, target_type="queue", target_id=queue or f"{service}.*")
         return JSONResponse(out.model_dump(), status_code=202)
 
     steering = refusals({**_NO_REPLICA, **_UNCONFIRMED, 202: "Sent to every live replica of the service."})

@@ -60,7 +60,7 @@ class WorkerAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service: Service
-    queue: QueueName
+    queue: QueueName | None = Field(default=None, description="None: every queue of the service.")
     action: Literal["pause", "resume"]
 
 
