@@ -26,7 +26,6 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasklane_common.background import cancel
 from tasklane_common.control.audit import audit_event
 from tasklane_common.control.pauses import paused_queues, set_paused
 from tasklane_common.errors import PermanentError, PublishError
@@ -119,8 +118,12 @@ class ControlPlane:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        await cancel(self._task)
-        self._task = None
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        # Bounded: a heartbeat stuck in a broker call must not hold up the service's shutdown.
+        await asyncio.wait({task}, timeout=self.runtime.settings.broker.publish_timeout_s)
 
     def _queues(self) -> set[str]:
         return {c.queue.name for c in self.runtime.consumers}
