@@ -2,8 +2,10 @@
 
 Each analytics replica receives every heartbeat on a queue of its own and keeps the latest two
 per replica (two, for rates). A replica not heard from for ``STALE_AFTER`` heartbeat intervals is
-gone (stopped, crashed, partitioned) and leaves the model. State, not history: nothing here is
-stored, and a restarted analytics knows the whole fleet again after one interval.
+gone (stopped, crashed, partitioned) and leaves the model; never sooner than ``MIN_STALE_S``, so
+that a busy event loop sending a heartbeat late does not make a live replica vanish. State, not
+history: nothing here is stored, and a restarted analytics knows the whole fleet again after one
+interval.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tasklane_common.messaging.envelope import Envelope
 
 log = get_logger(__name__)
 STALE_AFTER = 3
+MIN_STALE_S = 15.0
 
 
 @dataclass
@@ -63,7 +66,8 @@ class Fleet:
         now = now or datetime.now(UTC)
         alive: list[Seen] = []
         for key, seen in list(self._replicas.items()):
-            if now - seen.received_at > timedelta(seconds=seen.latest.interval_s * STALE_AFTER):
+            stale = max(seen.latest.interval_s * STALE_AFTER, MIN_STALE_S)
+            if now - seen.received_at > timedelta(seconds=stale):
                 del self._replicas[key]
             else:
                 alive.append(seen)
