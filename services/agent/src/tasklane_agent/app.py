@@ -47,6 +47,12 @@ def create_app(
     router = build_router(settings.llm, http, RulesEngine(list_limit=settings.list_limit))
     handlers.register(runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: router)
 
+    async def ai_state() -> dict[str, object]:
+        # The LLM's breaker, for the system health's aiProcessing (closed when no LLM is used).
+        return {"state": router.state().get("breaker", "closed"), **router.state()}
+
+    runtime.control.report("ai", ai_state)
+
     # Reminders run inside the runtime's lifespan: after migrations, stopped before its last flush.
     with_worker = with_reminders(runtime, settings.reminders, clock or system_clock)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from tasklane_analytics import handlers
+from tasklane_analytics import handlers, operations
 from tasklane_analytics.eventlog.privacy import Pseudonymizer
 from tasklane_analytics.eventlog.retention import retain_raw_events
 from tasklane_analytics.figures import api as figures_api
@@ -36,4 +36,5 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     app.include_router(health_router(runtime))
     app.include_router(dead_letters_router(runtime))
     app.include_router(figures_api.router(runtime))
+    operations.install(app, runtime)
     return app

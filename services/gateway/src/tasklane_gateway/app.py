@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from tasklane_common import problems
+from tasklane_common.auth import ApiKeyAuth
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
@@ -97,7 +98,7 @@ def create_app(
     app.add_middleware(health.WebhookStatsMiddleware, stats=stats)
     app.include_router(health_router(runtime))
     # Before the webhook router: its /whatsapp/{app_id} would otherwise take /whatsapp/health.
-    app.include_router(health.router(monitor))
+    app.include_router(health.router(monitor, ApiKeyAuth(settings.auth)))
     app.include_router(dead_letters_router(runtime), dependencies=[audit.dead_letter_audit(runtime)])
     app.include_router(api.router(runtime, settings, registry, ingestor))
     app.include_router(mappings_api.router(runtime))

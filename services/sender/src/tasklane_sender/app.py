@@ -22,7 +22,7 @@ from tasklane_common.messaging.topology import (
     SENDER_STATUSES,
 )
 from tasklane_common.runtime import ServiceRuntime
-from tasklane_sender import api, handlers
+from tasklane_sender import api, handlers, operations
 from tasklane_sender.audit import audited
 from tasklane_sender.dispatcher import Dispatcher
 from tasklane_sender.graph import GraphClient
@@ -65,6 +65,8 @@ def create_app(
 
     def breaker_states() -> dict[str, str]:
         return holder["dispatcher"].graph.breaker_states() if "dispatcher" in holder else {}
+
+    operations.register(runtime, breaker_states, wake_dispatcher)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -109,6 +111,8 @@ def create_app(
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     # The shared dead-letter API checks the role itself; the audit logs only requests that passed.
-    app.include_router(dead_letters_router(runtime), dependencies=[audited(ApiKeyAuth(settings.auth))])
+    app.include_router(
+        dead_letters_router(runtime), dependencies=[audited(ApiKeyAuth(settings.auth), runtime)]
+    )
     app.include_router(api.router(runtime, breaker_states, wake_dispatcher))
     return app

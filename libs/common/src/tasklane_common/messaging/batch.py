@@ -180,6 +180,7 @@ class BatchConsumer(ConsumerBase):
                     type=envelope.type,
                     error=f"{type(exc).__name__}: {exc}",
                 )
+                self.failed += 1
                 await give_back(
                     delivery,
                     consumer=self.name,

@@ -158,6 +158,7 @@ class Consumer(ConsumerBase):
                     error=f"{type(exc).__name__}: {exc}",
                     delivery_count=delivery.delivery_count,
                 )
+                self.failed += 1
                 await give_back(
                     delivery,
                     consumer=self.name,

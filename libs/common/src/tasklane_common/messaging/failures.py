@@ -142,6 +142,12 @@ class ConsumerBase:
         self._in_flight = InFlight()
         self.handled = 0
         self.duplicates = 0
+        # Deliveries given up on (dead-lettered) or given back after failing (requeued).
+        self.failed = 0
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight.count
 
     async def drain(self, timeout: float) -> bool:
         return await self._in_flight.wait_idle(timeout)
@@ -156,6 +162,7 @@ class ConsumerBase:
         # One line per death; a replay's death names the record it returns to, so an operator
         # sees one poison message dying again rather than a new one.
         log.error("message_dead_lettered", consumer=self.name, reason=reason, **replay, **context)
+        self.failed += 1
         await settle(delivery.dead_letter(reason), consumer=self.name, what="dead_letter")
 
     def _retrying(self) -> AsyncRetrying:
