@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tasklane_analytics import api, handlers
+from tasklane_analytics.console import PREFIX as CONSOLE
+from tasklane_analytics.console import create_console
 from tasklane_analytics.settings import AnalyticsSettings
 from tasklane_analytics.tables import metadata
 from tasklane_common import docs, problems
@@ -32,4 +34,5 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     app.include_router(health_router(runtime))
     app.include_router(dead_letters_router(runtime))
     app.include_router(api.router(runtime))
+    app.mount(CONSOLE, create_console(runtime, settings.console, settings.auth))
     return app

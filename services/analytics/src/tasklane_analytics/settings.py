@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from tasklane_analytics.console.settings import ConsoleSettings
 from tasklane_common.settings import ServiceSettings
 
 
@@ -11,3 +13,4 @@ class AnalyticsSettings(ServiceSettings):
     )
 
     port: int = 8004
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)

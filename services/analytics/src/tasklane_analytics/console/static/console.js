@@ -1,0 +1,25 @@
+// Draws the charts of a page from their data-chart attribute (no inline script: the CSP forbids
+// it). Runs on load and again after htmx swaps content in.
+(function () {
+  "use strict";
+  var COLOURS = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c"];
+
+  function draw(el) {
+    if (el.dataset.drawn) return;
+    el.dataset.drawn = "1";
+    var spec = JSON.parse(el.dataset.chart);
+    var names = Object.keys(spec.labels);
+    var data = [spec.series.t].concat(names.map(function (n) { return spec.series[n]; }));
+    var series = [{}].concat(names.map(function (n, i) {
+      return { label: spec.labels[n], stroke: COLOURS[i % COLOURS.length], width: 2 };
+    }));
+    new uPlot({ width: Math.max(el.clientWidth, 320), height: 240, series: series }, data, el);
+  }
+
+  function drawAll(root) {
+    (root || document).querySelectorAll("[data-chart]").forEach(draw);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  document.addEventListener("htmx:afterSwap", function (ev) { drawAll(ev.target); });
+})();
