@@ -1,0 +1,92 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium (browsers cannot be downloaded
+here, so ``make test`` installs the ``chromium`` package and the tests launch its binary).
+
+One browser for the whole session; each test gets a fresh context (its own cookies). Every
+context records each request its pages make, and refuses any to another origin, the way a
+cluster without internet would: a page that needed a CDN renders broken and the test sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.async_api import Browser, BrowserContext, Route, async_playwright
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (make test does it)")
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, *, lifespan: bool) -> AsyncIterator[str]:
+    """Serve ``app`` over real HTTP on a free local port (in this event loop); yields its origin."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="on" if lifespan else "off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the server stopped while starting")
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@dataclass
+class Recorded:
+    origin: str
+    requests: list[str] = field(default_factory=list)
+
+    @property
+    def elsewhere(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(self.origin + "/")]
+
+
+@asynccontextmanager
+async def offline_context(browser: Browser, origin: str) -> AsyncIterator[tuple[BrowserContext, Recorded]]:
+    context = await browser.new_context(base_url=origin, viewport={"width": 1280, "height": 900})
+    recorded = Recorded(origin)
+
+    async def gate(route: Route) -> None:
+        url = route.request.url
+        recorded.requests.append(url)
+        if url.startswith(origin + "/"):
+            await route.continue_()
+        else:
+            await route.abort("internetdisconnected")
+
+    await context.route("**/*", gate)
+    try:
+        yield context, recorded
+    finally:
+        await context.close()
+
+
