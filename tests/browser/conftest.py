@@ -9,6 +9,7 @@ cluster without internet would: a page that needed a CDN renders broken and the 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -19,16 +20,17 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, Route, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Route, async_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 CHROMIUM = "/usr/bin/chromium"
+HTTP_STATUS_ERROR = "Failed to load resource: the server responded with a status of"
 
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (once per session, before any I/O)
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (make test does it)")
     async with async_playwright() as pw:
         chromium = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
@@ -64,6 +66,7 @@ async def serving(app: FastAPI, *, lifespan: bool) -> AsyncIterator[str]:
 class Recorded:
     origin: str
     requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     @property
     def elsewhere(self) -> list[str]:
@@ -84,9 +87,18 @@ async def offline_context(browser: Browser, origin: str) -> AsyncIterator[tuple[
             await route.abort("internetdisconnected")
 
     await context.route("**/*", gate)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A page answered 401/403/404 is reported too: the tests check statuses themselves.
+        if message.type == "error" and not message.text.startswith(HTTP_STATUS_ERROR):
+            recorded.errors.append(message.text)
+
+    def watch(page: Page) -> None:
+        page.on("console", on_console)
+        page.on("pageerror", lambda e: recorded.errors.append(str(e)))
+
+    context.on("page", watch)
     try:
         yield context, recorded
     finally:
         await context.close()
-
-

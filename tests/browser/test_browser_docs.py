@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import offline_context, serving
 from playwright.async_api import Browser, expect
 
+from conftest import offline_context, serving
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
-from services_apps import SERVICES  # noqa: E402
+from services_apps import SERVICES
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
@@ -21,10 +22,12 @@ async def test_docs_render_swagger_ui_offline(browser: Browser, run_id: str, ser
     async with serving(app, lifespan=False) as origin, offline_context(browser, origin) as (context, seen):
         page = await context.new_page()
         response = await page.goto("/docs")
-        assert response is not None and response.ok
+        assert response is not None
+        assert response.ok
         await expect(page.locator(".swagger-ui .info .title")).to_contain_text(f"Tasklane {service}")
         # The operations are listed (the spec was fetched and rendered, not just the shell).
         await expect(page.locator(".opblock").first).to_be_visible()
         assert seen.elsewhere == []
+        assert seen.errors == []
         assert f"{origin}/docs/assets/swagger-ui-bundle.js" in seen.requests
         assert "script-src 'self'" in response.headers["content-security-policy"]
