@@ -239,6 +239,7 @@ async def test_an_operator_replays_a_dead_letter_by_clicking(
     await page.click("nav >> text=Dead letters")
     row = page.get_by_test_id(f"letter-{letter_id}")
     await expect(row).to_contain_text("injected by the test")
+    await shoot(page, "dead-letters")
     await page.evaluate("window.stillTheSamePage = true")
     page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await row.get_by_role("button", name="Replay").click()
@@ -248,7 +249,6 @@ async def test_an_operator_replays_a_dead_letter_by_clicking(
     await expect(row.get_by_role("button", name="Replay")).to_have_count(0)
     # Back in its queue, the event is recorded.
     assert await eventually(lambda: recorded(console.runtime, poison.id))
-    await shoot(page, "dead-letters")
 
 
 async def _csrf_of(page: Page) -> str:

@@ -20,7 +20,7 @@ from tasklane_common.http import database_answers
 from tasklane_common.settings import Role
 
 NAV = NavItem("/overview", "Overview", Role.ANALYST)
-CHARTED = ["message.received", "message.sent", "message.failed"]
+CHARTED = {"message.received": "#2563eb", "message.sent": "#16a34a", "message.failed": "#dc2626"}
 router = APIRouter()
 
 
@@ -28,7 +28,7 @@ async def figures(request: Request) -> dict[str, Any]:
     start, end = queries.default_window()
     async with database_answers(), console_of(request).runtime.db.read() as session:
         summary = await EventRepository(session).summary(start, end)
-        series = await queries.hourly(session, CHARTED, end=end, hours=24)
+        series = await queries.hourly(session, list(CHARTED), end=end, hours=24)
     received = summary["messages_received"]
     funnel = [
         ("Received", received),
@@ -41,7 +41,11 @@ async def figures(request: Request) -> dict[str, Any]:
     return {
         "summary": summary,
         "funnel": [(label, n, round(100 * n / top)) for label, n in funnel],
-        "chart": {"series": series, "labels": {t: t.removeprefix("message.") for t in CHARTED}},
+        "chart": {
+            "series": series,
+            "labels": {t: t.removeprefix("message.") for t in CHARTED},
+            "colours": CHARTED,
+        },
     }
 
 

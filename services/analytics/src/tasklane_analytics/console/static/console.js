@@ -2,16 +2,14 @@
 // it). Runs on load and again after htmx swaps content in.
 (function () {
   "use strict";
-  var COLOURS = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c"];
-
   function draw(el) {
     if (el.dataset.drawn) return;
     el.dataset.drawn = "1";
     var spec = JSON.parse(el.dataset.chart);
     var names = Object.keys(spec.labels);
     var data = [spec.series.t].concat(names.map(function (n) { return spec.series[n]; }));
-    var series = [{}].concat(names.map(function (n, i) {
-      return { label: spec.labels[n], stroke: COLOURS[i % COLOURS.length], width: 2 };
+    var series = [{}].concat(names.map(function (n) {
+      return { label: spec.labels[n], stroke: spec.colours[n], width: 2 };
     }));
     new uPlot({ width: Math.max(el.clientWidth, 320), height: 240, series: series }, data, el);
   }
