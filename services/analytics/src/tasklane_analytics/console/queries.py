@@ -61,10 +61,10 @@ async def hourly(session: AsyncSession, types: list[str], *, end: datetime, hour
     type: [count...]}`` with every hour present (zeros included), the shape a chart takes."""
     top = _ms(end.replace(minute=0, second=0, microsecond=0)) + HOUR_MS
     start = top - hours * HOUR_MS
-    bucket = (events.c.occurred_ms - start) / HOUR_MS
+    bucket = (events.c.occurred_ms - start) // HOUR_MS
     rows = (
         await session.execute(
-            select(events.c.type, func.floor(bucket).label("h"), func.count())
+            select(events.c.type, bucket.label("h"), func.count())
             .where(events.c.type.in_(types), events.c.occurred_ms >= start, events.c.occurred_ms < top)
             .group_by(events.c.type, "h")
         )

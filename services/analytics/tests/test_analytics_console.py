@@ -1,0 +1,99 @@
+"""The console over plain HTTP, in the embedded mode's setting (in-memory broker, SQLite): the
+pages render there too, carry their security headers, and refuse actions without the session's
+CSRF token. The browser tests (tests/browser) cover the same on RabbitMQ and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tasklane_analytics.app import create_app
+from tasklane_analytics.settings import AnalyticsSettings
+from tasklane_common.auth import hash_key, new_key
+from tasklane_common.messaging import new_envelope
+from tasklane_common.messaging.contracts.gateway import MessageReceived
+from tasklane_common.messaging.memory import InMemoryBroker
+from tasklane_common.settings import ApiKey, AuthSettings, Role
+from tasklane_common.testing import memory_settings, running
+
+KEYS = {role: new_key() for role in Role}
+AUTH = AuthSettings(api_keys=[ApiKey(name=r, role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    name = f"console-{uuid.uuid4().hex[:8]}"
+    app = create_app(memory_settings(AnalyticsSettings, name, str(tmp_path / "a.db"), auth=AUTH))
+    try:
+        async with running(app):
+            now = datetime.now(UTC)
+            received = MessageReceived(
+                wamid="w1",
+                phone_number_id="p",
+                user_id="u",
+                message_type="text",
+                text="hi",
+                sent_at=now,
+                received_at=now,
+            )
+            await app.state.runtime.publish([new_envelope(received, producer="gateway", occurred_at=now)])
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as c:
+                yield c
+    finally:
+        InMemoryBroker.forget(name)
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+async def _sign_in(client: httpx.AsyncClient, role: Role) -> str:
+    form = await client.get("/console/sign-in")
+    response = await client.post("/console/sign-in", data={"key": KEYS[role], "csrf": _csrf(form.text)})
+    assert response.status_code == 303
+    page = await client.get("/console/overview")
+    assert page.status_code == 200
+    return _csrf(page.text)
+
+
+async def test_pages_render_on_sqlite_with_their_security_headers(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/console/overview")).headers["location"] == "/console/sign-in"
+    await _sign_in(client, Role.OPERATOR)
+    for path in (
+        "/console/overview",
+        "/console/live",
+        "/console/live/feed",
+        "/console/health",
+        "/console/dead-letters",
+    ):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+    feed = await client.get("/console/live/feed")
+    assert "message.received" in feed.text
+    assert ">hi<" not in feed.text
+
+
+async def test_sign_in_without_the_form_s_token_is_refused(client: httpx.AsyncClient) -> None:
+    await client.get("/console/sign-in")
+    response = await client.post("/console/sign-in", data={"key": KEYS[Role.ADMIN]})
+    assert response.status_code == 403
+    assert (await client.get("/console/overview")).status_code == 303  # still signed out
+
+
+async def test_an_analyst_may_not_replay_even_with_a_valid_token(client: httpx.AsyncClient) -> None:
+    token = await _sign_in(client, Role.ANALYST)
+    assert (await client.get("/console/dead-letters")).status_code == 403
+    refused = await client.post("/console/dead-letters/1/replay", headers={"X-CSRF-Token": token})
+    assert refused.status_code == 403
