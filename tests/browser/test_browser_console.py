@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
+from browser_helpers import Recorded, offline_context, serving
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import func, select
 
-from conftest import Recorded, offline_context, serving
 from tasklane_analytics.app import create_app
 from tasklane_analytics.settings import AnalyticsSettings
 from tasklane_analytics.tables import events

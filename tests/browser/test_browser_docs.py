@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from browser_helpers import offline_context, serving
 from playwright.async_api import Browser, expect
-
-from conftest import offline_context, serving
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
 from services_apps import SERVICES
