@@ -5,6 +5,7 @@ CSRF token. The browser tests (tests/browser) cover the same on RabbitMQ and Pos
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from tasklane_analytics.app import create_app
+from tasklane_analytics.console.session import Session, SessionSigner
 from tasklane_analytics.settings import AnalyticsSettings
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.messaging import new_envelope
@@ -97,3 +99,28 @@ async def test_an_analyst_may_not_replay_even_with_a_valid_token(client: httpx.A
     assert (await client.get("/console/dead-letters")).status_code == 403
     refused = await client.post("/console/dead-letters/1/replay", headers={"X-CSRF-Token": token})
     assert refused.status_code == 403
+
+
+async def test_a_tampered_or_foreign_session_cookie_is_no_session(client: httpx.AsyncClient) -> None:
+    await _sign_in(client, Role.ANALYST)
+    cookie = client.cookies["tl_console"]
+    body, _, mac = cookie.partition(".")
+    for forged in (body + "." + mac[::-1], body[:-2] + "." + mac, "garbage", body):
+        client.cookies.set("tl_console", forged, path="/console")
+        assert (await client.get("/console/overview")).status_code == 303, forged
+
+
+async def test_a_poll_after_the_session_ended_sends_the_page_to_sign_in(client: httpx.AsyncClient) -> None:
+    response = await client.get("/console/live/feed", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/console/sign-in"
+
+
+def test_a_session_past_its_end_is_over() -> None:
+    signer = SessionSigner(b"k" * 32, lifetime_s=60)
+    session = signer.new("ab" * 32)
+    assert signer.load(signer.dump(session)) == session
+    ended = Session(csrf=session.csrf, expires_at=int(time.time()) - 1, key_sha256=session.key_sha256)
+    assert signer.load(signer.dump(ended)) is None
+    # Another secret (another deployment) signed it: not ours.
+    assert SessionSigner(b"o" * 32, lifetime_s=60).load(signer.dump(session)) is None
