@@ -237,6 +237,9 @@ async def test_an_operator_replays_a_dead_letter_by_clicking(
     page = await context.new_page()
     await sign_in(page, Role.OPERATOR)
     await page.click("nav >> text=Dead letters")
+    # A second tab on the same list, to be stale once the first has replayed.
+    stale = await context.new_page()
+    await stale.goto("/console/dead-letters")
     row = page.get_by_test_id(f"letter-{letter_id}")
     await expect(row).to_contain_text("injected by the test")
     await shoot(page, "dead-letters")
@@ -249,6 +252,16 @@ async def test_an_operator_replays_a_dead_letter_by_clicking(
     await expect(row.get_by_role("button", name="Replay")).to_have_count(0)
     # Back in its queue, the event is recorded.
     assert await eventually(lambda: recorded(console.runtime, poison.id))
+
+    # Replaying again from the stale tab is refused, and says so: still one replay.
+    stale_row = stale.get_by_test_id(f"letter-{letter_id}")
+    stale.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await stale_row.get_by_role("button", name="Replay").click()
+    await expect(stale_row.get_by_role("alert")).to_contain_text("already replayed")
+    await expect(stale_row.get_by_test_id("replays")).to_have_text("1")
+    row_after = await letters.get(letter_id)
+    assert row_after is not None
+    assert row_after.replay_count == 1
 
 
 async def _csrf_of(page: Page) -> str:

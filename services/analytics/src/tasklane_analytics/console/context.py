@@ -28,6 +28,7 @@ class Console:
     signer: SessionSigner
     principals: dict[str, Principal]
     templates: Jinja2Templates
+    secure_cookie: bool | None
 
 
 def build(runtime: ServiceRuntime, settings: ConsoleSettings, auth: AuthSettings) -> Console:
@@ -43,6 +44,7 @@ def build(runtime: ServiceRuntime, settings: ConsoleSettings, auth: AuthSettings
         signer=SessionSigner(secret, lifetime_s=settings.session_hours * 3600),
         principals={k.sha256: Principal(k.name, k.role) for k in auth.api_keys},
         templates=templates,
+        secure_cookie=settings.secure_cookie,
     )
 
 

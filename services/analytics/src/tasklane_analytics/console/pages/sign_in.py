@@ -27,7 +27,7 @@ def with_session(request: Request, response: Response, session: Session) -> Resp
         path=PREFIX,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=console.secure_cookie if console.secure_cookie is not None else request.url.scheme == "https",
     )
     return response
 

@@ -20,4 +20,15 @@
 
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
   document.addEventListener("htmx:afterSwap", function (ev) { drawAll(ev.target); });
+
+  // htmx swaps nothing on an error answer: say so instead of leaving a click without effect.
+  document.addEventListener("htmx:responseError", function (ev) {
+    var flash = document.getElementById("flash");
+    if (!flash) return;
+    var status = ev.detail.xhr.status;
+    flash.textContent = status === 403
+      ? "Refused (403): your role may not do this, or the page is stale; reload it."
+      : "The console answered " + status + "; nothing was changed.";
+    flash.hidden = false;
+  });
 })();
