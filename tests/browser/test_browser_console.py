@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 import pytest
 from browser_helpers import Recorded, offline_context, serving
 from playwright.async_api import Browser, BrowserContext, Page, expect
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from tasklane_analytics.app import create_app
+from tasklane_analytics.eventlog.tables import events
 from tasklane_analytics.settings import AnalyticsSettings
-from tasklane_analytics.tables import events
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.messaging import Envelope, new_envelope
 from tasklane_common.messaging.broker import OutgoingMessage
@@ -48,7 +49,10 @@ class Console:
 async def console() -> AsyncIterator[Console]:
     rid = new_run_id()
     auth = AuthSettings(api_keys=[ApiKey(name=f"{r}-1", role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
-    app = create_app(real_settings(AnalyticsSettings, rid, "analytics", auth=auth))
+    settings = real_settings(
+        AnalyticsSettings, rid, "analytics", auth=auth, pseudonym_key=SecretStr("console-pseudonym-key")
+    )
+    app = create_app(settings)
     try:
         async with serving(app, lifespan=True) as origin:
             yield Console(origin, app.state.runtime)
@@ -171,14 +175,16 @@ async def test_every_page_renders_with_the_stack_s_data(
     )
     summary = await api.json()
     assert summary["messages_received"] >= 3
-    await expect(page.get_by_test_id("received")).to_have_text(str(summary["messages_received"]))
-    await expect(page.get_by_test_id("failed")).to_have_text(str(summary["messages_failed"]))
+    await expect(page.get_by_test_id("messages_received")).to_have_text(str(summary["messages_received"]))
+    await expect(page.get_by_test_id("messages_failed")).to_have_text(str(summary["messages_failed"]))
+    await expect(page.get_by_test_id("unique_users")).to_have_text(str(summary["unique_users"]))
+    await expect(page.get_by_test_id("failed-by-code")).to_contain_text("131026")
     # The chart drew (uPlot's canvas) from the same figures the API gives.
     chart = page.get_by_test_id("hourly-chart")
     await expect(chart.locator("canvas")).to_have_count(1)
     data: dict[str, Any] = await chart.evaluate("el => JSON.parse(el.dataset.chart)")
-    assert sum(data["series"]["message.received"]) == summary["messages_received"]
-    assert sum(data["series"]["message.failed"]) == summary["messages_failed"]
+    assert sum(data["series"]["received"]) == summary["messages_received"]
+    assert sum(data["series"]["failed"]) == summary["messages_failed"]
     await shoot(page, "overview")
 
     await page.click("nav >> text=Health")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from tasklane_analytics.app import create_app
 from tasklane_analytics.console.session import Session, SessionSigner
@@ -31,7 +32,14 @@ AUTH = AuthSettings(api_keys=[ApiKey(name=r, role=r, sha256=hash_key(k)) for r, 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     name = f"console-{uuid.uuid4().hex[:8]}"
-    app = create_app(memory_settings(AnalyticsSettings, name, str(tmp_path / "a.db"), auth=AUTH))
+    settings = memory_settings(
+        AnalyticsSettings,
+        name,
+        str(tmp_path / "a.db"),
+        auth=AUTH,
+        pseudonym_key=SecretStr("console-test-key-16"),
+    )
+    app = create_app(settings)
     try:
         async with running(app):
             now = datetime.now(UTC)

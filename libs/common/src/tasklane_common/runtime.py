@@ -133,7 +133,7 @@ class ServiceRuntime:
         setup_tracing(self.settings.telemetry, service=self.service)
         try:
             if self.settings.database.migrate_on_startup:
-                await upgrade(self.db, self.migrations)
+                await upgrade(self.db, self.migrations, settings=self.settings)
             await self.broker.start()
             if self.relay is not None:
                 self.relay.start()

@@ -12,8 +12,9 @@ go through.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from opentelemetry import trace
 from sqlalchemy import Table
@@ -40,6 +41,8 @@ log = get_logger(__name__)
 @dataclass
 class BatchContext:
     session: AsyncSession
+    # The broker headers of each delivery, by event id (e.g. its ``traceparent``).
+    headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 BatchHandler = Callable[[BatchContext, list[Envelope]], Awaitable[None]]
@@ -126,7 +129,7 @@ class BatchConsumer(ConsumerBase):
             },
         ):
             try:
-                fresh = await self._run([e for _, e in items])
+                fresh = await self._run([e for _, e in items], {e.id: d.headers for d, e in items})
             except Exception as exc:
                 log.warning(
                     "batch_failed_isolating",
@@ -142,15 +145,15 @@ class BatchConsumer(ConsumerBase):
         self.handled += fresh
         self.duplicates += len(items) - fresh
 
-    async def _run(self, envelopes: list[Envelope]) -> int:
+    async def _run(self, envelopes: list[Envelope], headers: Mapping[str, Mapping[str, Any]]) -> int:
         return await holding_while_database_down(
             self._db,
-            lambda: self._attempt(envelopes),
+            lambda: self._attempt(envelopes, headers),
             consumer=self.name,
             event_ids=[e.id for e in envelopes],
         )
 
-    async def _attempt(self, envelopes: list[Envelope]) -> int:
+    async def _attempt(self, envelopes: list[Envelope], headers: Mapping[str, Mapping[str, Any]]) -> int:
         unique = list({e.id: e for e in envelopes}.values())
         async for attempt in self._retrying():
             with attempt:
@@ -158,14 +161,14 @@ class BatchConsumer(ConsumerBase):
                     new_ids = await claim_many(session, self._inbox, self.name, [e.id for e in unique])
                     fresh = [e for e in unique if e.id in new_ids]
                     if fresh:
-                        await self._handler(BatchContext(session), fresh)
+                        await self._handler(BatchContext(session, headers), fresh)
                     return len(fresh)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _one_by_one(self, items: list[tuple[Delivery, Envelope]]) -> None:
         for delivery, envelope in items:
             try:
-                fresh = await self._run([envelope])
+                fresh = await self._run([envelope], {envelope.id: delivery.headers})
             except PermanentError as exc:
                 await self._dead_letter(delivery, str(exc), event_id=envelope.id, type=envelope.type)
                 continue

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasklane_analytics.tables import events
+from tasklane_analytics.eventlog.tables import events
 
 HOUR_MS = 3_600_000
 
