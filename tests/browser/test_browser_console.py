@@ -81,7 +81,7 @@ async def eventually(check: Callable[[], Awaitable[T | None]], *, tries: int = 2
 
 
 def turn(i: int, *, failed: bool = False) -> list[Envelope]:
-    at = datetime.now(UTC) - timedelta(minutes=30 - i)
+    at = datetime.now(UTC) - timedelta(seconds=40 - i)
     received = new_envelope(
         MessageReceived(
             wamid=f"w{i}-{new_key()[:8]}",
