@@ -43,7 +43,14 @@ typecheck: $(VENV_STAMP)
 	$(UV) run --no-sync mypy -p tasklane_common -p tasklane_gateway -p tasklane_agent \
 		-p tasklane_sender -p tasklane_analytics -p tasklane_simulator -p tasklane_stack
 
-pytest: $(VENV_STAMP)
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get install -y chromium || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+pytest: $(VENV_STAMP) $(CHROMIUM)
 	$(UV) run --no-sync pytest
 
 test: lint typecheck pytest

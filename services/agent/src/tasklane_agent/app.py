@@ -17,7 +17,7 @@ from tasklane_agent.engines.rules import RulesEngine
 from tasklane_agent.reminder_worker import with_reminders
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import conversation_turns, metadata
-from tasklane_common import problems
+from tasklane_common import docs, problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import AGENT_INBOUND
@@ -65,8 +65,9 @@ def create_app(
             if http is not None:
                 await http.aclose()
 
-    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     problems.install(app)
+    docs.install(app)
     app.state.runtime = runtime
     app.state.engine = router
     app.include_router(health_router(runtime))

@@ -7,13 +7,15 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tasklane_analytics import handlers, operations
+from tasklane_analytics.console import PREFIX as CONSOLE
+from tasklane_analytics.console import create_console
 from tasklane_analytics.eventlog.privacy import Pseudonymizer
 from tasklane_analytics.eventlog.retention import retain_raw_events
 from tasklane_analytics.figures import api as figures_api
 from tasklane_analytics.rollups.overdue import with_overdue_sweep
 from tasklane_analytics.settings import BATCH, AnalyticsSettings
 from tasklane_analytics.tables import metadata
-from tasklane_common import problems
+from tasklane_common import docs, problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import ANALYTICS_EVENTS
@@ -30,11 +32,15 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     retain_raw_events(runtime, settings.raw_retention_days)
 
     lifespan = with_overdue_sweep(runtime, settings.overdue_sweep_interval_s)
-    app = FastAPI(title="Tasklane analytics", version="0.2.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Tasklane analytics", version="0.2.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     problems.install(app)
+    docs.install(app)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(dead_letters_router(runtime))
     app.include_router(figures_api.router(runtime))
     operations.install(app, runtime)
+    app.mount(CONSOLE, create_console(runtime, settings.console, settings.auth))
     return app

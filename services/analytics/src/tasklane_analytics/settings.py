@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from tasklane_analytics.console.settings import ConsoleSettings
 from tasklane_common.settings import BrokerSettings, ServiceSettings
 
 # Analytics takes every event of the system, a few rows each: big batches share a transaction
@@ -21,6 +22,7 @@ class AnalyticsSettings(ServiceSettings):
 
     port: int = 8004
     broker: BrokerSettings = Field(default_factory=_broker)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     # The key of users' pseudonyms (HMAC-SHA256), at least 16 bytes: ``TASKLANE_ANALYTICS_
     # PSEUDONYM_KEY``. Required; ``make run`` and the embedded mode set a development one. Changing
     # it splits every user in two (old and new pseudonym) in unique-user counts.

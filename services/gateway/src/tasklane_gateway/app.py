@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from tasklane_common import problems
+from tasklane_common import docs, problems
 from tasklane_common.auth import ApiKeyAuth
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
@@ -89,8 +89,9 @@ def create_app(
             if graph_client is None:
                 await http.aclose()
 
-    app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     problems.install(app)
+    docs.install(app)
     app.state.runtime = runtime
     app.state.registry = registry
     # Other modules may add cache probes: ``app.state.health.caches["name"] = lambda: {...}``.

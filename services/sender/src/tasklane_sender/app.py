@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from tasklane_common import problems
+from tasklane_common import docs, problems
 from tasklane_common.auth import ApiKeyAuth
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
@@ -106,8 +106,9 @@ def create_app(
                     # What is left in the outbox is relayed by another replica (or the next start).
                     log.warning("close_timeout", budget_s=settings.shutdown_close_s)
 
-    app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     problems.install(app)
+    docs.install(app)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     # The shared dead-letter API checks the role itself; the audit logs only requests that passed.
