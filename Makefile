@@ -5,6 +5,7 @@
 #   make run    the four services + the WhatsApp simulator as separate processes (make stop)
 #   make bench  offline-engine speed, then webhook throughput and end-to-end latency against a
 #               `make run` stack (make bench-agent: the offline engine alone, no stack needed)
+#   make bench-analytics  the analytics store at size (EVENTS=10000000 raw events, own database)
 #   make chaos  faults against a `make run` stack, counted from outside (N=1000 per fault,
 #               FAULTS=gateway-kill,..., RATE=msg/s); SOAK=<s> RATE=<msg/s>: a memory/fd/db soak
 
@@ -20,7 +21,7 @@ FAULTS ?=
 SOAK ?=
 IDLE ?=
 
-.PHONY: demo test lint typecheck alerts pytest run stop bench bench-agent bench-storm chaos sync clean
+.PHONY: demo test lint typecheck alerts pytest run stop bench bench-agent bench-analytics bench-storm chaos sync clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -43,7 +44,14 @@ typecheck: $(VENV_STAMP)
 	$(UV) run --no-sync mypy -p tasklane_common -p tasklane_gateway -p tasklane_agent \
 		-p tasklane_sender -p tasklane_analytics -p tasklane_simulator -p tasklane_stack
 
-pytest: $(VENV_STAMP)
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get install -y chromium || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+pytest: $(VENV_STAMP) $(CHROMIUM)
 	$(UV) run --no-sync pytest
 
 # promtool check + unit tests of deploy/k8s/monitoring/prometheusrule.yaml (promtool unpacked
@@ -65,6 +73,11 @@ bench: $(VENV_STAMP)
 # The sender's recovery after a Graph API storm, against a `make run` stack (docs/sender.md).
 bench-storm: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack bench-storm $(if $(filter command line environment,$(origin N)),--messages $(N))
+
+# The analytics store at size, in its own database (docs/performance.md): EVENTS raw events.
+EVENTS ?= 10000000
+bench-analytics: $(VENV_STAMP)
+	@$(UV) run --no-sync python -m tasklane_stack bench-analytics --events $(EVENTS)
 
 bench-agent: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack bench --agent-only

@@ -39,6 +39,8 @@ def _docker_engine() -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Analytics refuses to start without the key of its pseudonyms; the suite's own, not a secret.
+    os.environ.setdefault("TASKLANE_ANALYTICS_PSEUDONYM_KEY", "test-pseudonym-key-of-the-suite")
     if "TASKLANE_AMQP_URL" in os.environ or "TASKLANE_DATABASE_URL" in os.environ:
         return
     if _reachable("127.0.0.1", 5672) and _reachable("127.0.0.1", 5432):

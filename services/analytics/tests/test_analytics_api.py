@@ -104,8 +104,9 @@ async def test_summary_counts_each_event_once_within_the_window(
     assert summary["messages_failed"] == 1
     assert summary["avg_response_time_ms"] == 250.0
 
-    later = {"from": (T0 + timedelta(minutes=2)).isoformat(), "to": (T0 + timedelta(hours=1)).isoformat()}
-    assert (await _summary(client, **later))["messages_received"] == 1
+    later = {"from": (T0 + timedelta(hours=1)).isoformat(), "to": (T0 + timedelta(hours=2)).isoformat()}
+    assert (await _summary(client, **later))["messages_received"] == 0
+    assert (await _summary(client, **later))["previous"]["messages_received"] == 3
 
 
 async def test_a_backwards_window_is_a_clear_error(analytics: tuple[httpx.AsyncClient, object]) -> None:

@@ -164,7 +164,7 @@ async def test_a_mapping_change_through_one_replica_holds_at_the_next_webhook_of
     await post(a, mapped[1], phone_number_id=CLOSED)  # served from a's cache
     got = await events.of("message.received", 2)
     assert {p["user_id"] for p in got} == {user_id}
-    health = (await a.client.get("/api/webhooks/whatsapp/health")).json()
+    health = (await a.client.get("/api/v1/gateway/health", headers=auth(Role.ANALYST))).json()
     assert health["checks"]["cache"]["contacts"]["hits"] >= 1
     listed = await b.client.get(
         "/api/v1/gateway/unregistered", params={"phone_number_id": CLOSED}, headers=auth(Role.OPERATOR)

@@ -1,5 +1,6 @@
-"""GET /api/webhooks/whatsapp/health: the HealthStatus shape, what degrades it, what makes it
-unhealthy (503), and that it needs no key and shows no secret."""
+"""The gateway's health: GET /api/v1/gateway/health (analyst key) in the HealthStatus shape, what
+degrades it, what makes it unhealthy (503); GET /api/webhooks/whatsapp/health, with no key, says
+the status only and shows no count, rate or secret."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from tasklane_common.testing import TcpProxy, database_url, real_settings
 from tasklane_gateway.health import WebhookStats
 from tasklane_gateway.settings import GatewaySettings
 
-HEALTH = "/api/webhooks/whatsapp/health"
+PUBLIC = "/api/webhooks/whatsapp/health"
+HEALTH = "/api/v1/gateway/health"
 # Nothing listens there: the Graph API is unreachable for this module's gateway.
 UNREACHABLE_GRAPH = "http://127.0.0.1:9"
 
@@ -44,7 +46,12 @@ async def gw(module_run_id: str) -> AsyncIterator[Gateway]:
 
 
 async def test_a_running_gateway_is_healthy_with_every_check_reported(gw: Gateway) -> None:
-    response = await gw.client.get(HEALTH)  # no API key: load balancers and Meta call it
+    public = await gw.client.get(PUBLIC)  # no API key: load balancers and Meta call it
+    assert public.status_code == 200
+    assert public.json().keys() == {"status", "timestamp"}
+    assert public.json()["status"] == "healthy"
+    assert (await gw.client.get(HEALTH)).status_code == 401
+    response = await gw.client.get(HEALTH, headers=auth(Role.ANALYST))
 
     assert response.status_code == 200
     report = response.json()
@@ -66,10 +73,10 @@ async def test_a_running_gateway_is_healthy_with_every_check_reported(gw: Gatewa
 
 
 async def test_webhook_requests_are_counted_and_server_errors_degrade_health(gw: Gateway) -> None:
-    before = (await gw.client.get(HEALTH)).json()["checks"]["error_rate"]
+    before = (await gw.client.get(HEALTH, headers=auth(Role.ANALYST))).json()["checks"]["error_rate"]
     for i in range(3):
         await post_signed(gw, text_webhook("1234", f"wamid.health{i}"), "not-the-secret")  # 403s
-    after = (await gw.client.get(HEALTH)).json()["checks"]["error_rate"]
+    after = (await gw.client.get(HEALTH, headers=auth(Role.ANALYST))).json()["checks"]["error_rate"]
     assert after["requests"] == before["requests"] + 3
     assert after["errors"] == before["errors"]  # refusals of bad requests are not our errors
 
@@ -77,10 +84,12 @@ async def test_webhook_requests_are_counted_and_server_errors_degrade_health(gw:
     stats: WebhookStats = gw.app.state.health.stats
     for _ in range(30):
         stats.record(503)
-    report = (await gw.client.get(HEALTH)).json()
+    report = (await gw.client.get(HEALTH, headers=auth(Role.ANALYST))).json()
     assert report["status"] == "degraded"
     assert report["checks"]["error_rate"]["status"] == "degraded"
-    assert (await gw.client.get(HEALTH)).status_code == 200  # degraded still serves
+    assert (
+        await gw.client.get(HEALTH, headers=auth(Role.ANALYST))
+    ).status_code == 200  # degraded still serves
 
 
 def test_the_error_rate_covers_the_last_five_minutes_only() -> None:
@@ -115,7 +124,7 @@ async def test_an_open_graph_api_breaker_degrades_health(gw: Gateway) -> None:
 
     assert all("unreachable" in r for r in results[:3]), results
     assert "circuit open" in results[3]
-    report = (await gw.client.get(HEALTH)).json()
+    report = (await gw.client.get(HEALTH, headers=auth(Role.ANALYST))).json()
     assert report["status"] == "degraded"
     assert report["checks"]["circuit_breakers"] == {"status": "degraded", "total": 1, "open": 1}
 
@@ -125,23 +134,23 @@ async def test_without_its_database_the_gateway_is_unhealthy_until_it_is_back(mo
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.start()
     through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    settings = real_settings(GatewaySettings, module_run_id, "gateway", app_secret=APP_SECRET)
+    settings = real_settings(GatewaySettings, module_run_id, "gateway", app_secret=APP_SECRET, auth=AUTH)
     settings.database = DatabaseSettings(
         url=SecretStr(through_proxy), schema_name=settings.database.schema_name, connect_timeout_s=2.0
     )
     try:
         async with admin_gateway(settings, SecretBox(None)) as gateway:
-            assert (await gateway.client.get(HEALTH)).status_code == 200
+            assert (await gateway.client.get(HEALTH, headers=auth(Role.ANALYST))).status_code == 200
             await proxy.cut()
 
-            down = await gateway.client.get(HEALTH)
+            down = await gateway.client.get(HEALTH, headers=auth(Role.ANALYST))
 
             assert down.status_code == 503
             assert down.json()["status"] == "unhealthy"
             assert down.json()["checks"]["database"]["status"] == "unhealthy"
             await proxy.restore()
             deadline = asyncio.get_running_loop().time() + 10
-            while (await gateway.client.get(HEALTH)).status_code != 200:
+            while (await gateway.client.get(HEALTH, headers=auth(Role.ANALYST))).status_code != 200:
                 assert asyncio.get_running_loop().time() < deadline, "never healthy again"
                 await asyncio.sleep(0.1)
     finally:

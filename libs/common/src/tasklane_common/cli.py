@@ -21,7 +21,7 @@ from tasklane_common.settings import ServiceSettings
 async def _migrate(settings: ServiceSettings, logical_schema: str, migrations: Path) -> None:
     db = Database(settings.database, logical_schema=logical_schema)
     try:
-        await upgrade(db, migrations)
+        await upgrade(db, migrations, settings=settings)
     finally:
         await db.dispose()
 

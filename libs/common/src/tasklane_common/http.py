@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,6 +34,15 @@ async def database_answers() -> AsyncIterator[None]:
             raise
         log.error("api_database_unavailable", error=type(exc).__name__)
         raise HTTPException(503, "database unavailable, retry") from None
+
+
+def request_source(request: Request) -> str | None:
+    """Where an admin request came from, for audit trails: the first X-Forwarded-For hop (the
+    ingress sets it), else the peer address."""
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()[:200] or None
+    return request.client.host if request.client else None
 
 
 def health_router(runtime: ServiceRuntime) -> APIRouter:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, MetaData, Table
 
+from tasklane_common.control.plane import ControlPlane
 from tasklane_common.db.engine import Database
 from tasklane_common.db.migrations import upgrade
 from tasklane_common.db.retention import Pruner, RetentionRule
@@ -99,6 +100,12 @@ class ServiceRuntime:
                 key=dead_table.c.id,
                 keep=timedelta(days=settings.dead_letter_retention_days),
             )
+        # Heartbeats, operators' commands and the paused state (tasklane_common.control).
+        self.control = ControlPlane(
+            self,
+            metadata.tables.get(f"{metadata.schema}.consumer_pauses"),
+            interval_s=settings.control_interval_s,
+        )
         self.started_at = time.monotonic()
         self.running = False
 
@@ -153,16 +160,21 @@ class ServiceRuntime:
         setup_tracing(self.settings.telemetry, service=self.service)
         try:
             if self.settings.database.migrate_on_startup:
-                await upgrade(self.db, self.migrations)
+                await upgrade(self.db, self.migrations, settings=self.settings)
             await self.broker.start()
             if self.relay is not None:
                 self.relay.start()
             self.pruner.start()
+            # A queue an operator paused stays paused in a replica that starts now.
+            await self.control.load()
             for consumer in self.consumers:
-                await self.broker.consume(consumer.queue, consumer.handle)
+                await self.broker.consume(
+                    consumer.queue, consumer.handle, paused=consumer.queue.name in self.control.paused
+                )
             if self.dead_letters is not None:
                 for queue in dict.fromkeys(c.queue for c in self.consumers):
                     await self.broker.consume(dead_letter_spec(queue), self.dead_letters.capture(queue))
+            await self.control.start()
         except BaseException:
             # A half-started service must not leak its relay task or its connections.
             await self.stop()
@@ -188,6 +200,7 @@ class ServiceRuntime:
         """Stop taking deliveries and let in-flight ones finish, for up to ``timeout`` seconds (a
         service may drain its own workers alongside, within the same budget, then ``close``)."""
         self.running = False
+        await self.control.stop()
         await self.broker.stop_consuming()
         # Drained together, so shutdown takes at most one grace period whatever the queue count.
         draining = [*self.consumers, *([self.dead_letters] if self.dead_letters is not None else [])]
@@ -205,6 +218,11 @@ class ServiceRuntime:
         await self.db.dispose()
         flush_tracing()
         log.info("service_stopped", service=self.service)
+
+    def relay_notify(self) -> None:
+        """Events just committed to the outbox go out now, not at the relay's next poll."""
+        if self.relay is not None:
+            self.relay.notify()
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
         """Publish directly with confirms (the gateway's path: it answers Meta only after this)."""

@@ -125,6 +125,8 @@ class ServiceSettings(BaseSettings):
     dead_letter_retention_days: float = 30.0
     retention_interval_s: float = 3600.0
     shutdown_grace_s: float = 10.0
+    # How often each replica re-reads its paused queues and broadcasts its heartbeat.
+    control_interval_s: float = 5.0
     # How long the HTTP server waits for requests in flight on shutdown, before the drain above
     # (None: shutdown_grace_s + 5).
     http_shutdown_grace_s: float | None = None

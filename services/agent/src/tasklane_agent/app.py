@@ -18,7 +18,7 @@ from tasklane_agent.metrics import AgentMetrics
 from tasklane_agent.reminder_worker import LATE_AFTER, with_reminders
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import conversation_turns, metadata
-from tasklane_common import problems
+from tasklane_common import docs, problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import AGENT_INBOUND
@@ -52,6 +52,12 @@ def create_app(
         runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: router, metrics=metrics
     )
 
+    async def ai_state() -> dict[str, object]:
+        # The LLM's breaker, for the system health's aiProcessing (closed when no LLM is used).
+        return {"state": router.state().get("breaker", "closed"), **router.state()}
+
+    runtime.control.report("ai", ai_state)
+
     # Reminders run inside the runtime's lifespan: after migrations, stopped before its last flush.
     with_worker = with_reminders(runtime, settings.reminders, clock or system_clock, metrics=metrics)
 
@@ -64,8 +70,9 @@ def create_app(
             if http is not None:
                 await http.aclose()
 
-    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     problems.install(app)
+    docs.install(app)
     app.state.runtime = runtime
     app.state.engine = router
     app.include_router(health_router(runtime))

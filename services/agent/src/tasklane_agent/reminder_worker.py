@@ -206,6 +206,7 @@ class ReminderWorker:
                     user_id=owner.user_id,
                     kind="text",
                     content={"body": render(row.kind, task, due_at, owner, now), "preview_url": False},
+                    reminder=row.kind,
                 ),
                 event_id=row.id,
                 correlation_id=row.id,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from tasklane_common.control import consumer_pauses_table
 from tasklane_common.db import service_metadata
 from tasklane_common.messaging import dead_letters_table, inbox_table, outbox_table
 
@@ -170,6 +171,8 @@ conversation_state = Table(
 inbox = inbox_table(metadata)
 # What this service's consumers could not handle, until replayed (tasklane_common.messaging.deadletters).
 dead_letters = dead_letters_table(metadata)
+# The queues an operator paused (tasklane_common.control).
+consumer_pauses = consumer_pauses_table(metadata)
 outbox = outbox_table(metadata)
 
 # Reminders of task deadlines (see ``reminders``): ids derive from (task, kind, fire_at), so

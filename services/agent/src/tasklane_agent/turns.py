@@ -36,6 +36,8 @@ from tasklane_common.messaging.contracts.gateway import MessageReceived
 READABLE = frozenset({"text", "interactive", "button"})
 # Not messages but things that happened to one (a reaction, an edit, a deletion) or notices Meta
 # writes (number changed, a first contact): answering them would only cost the business money.
+# What the engines answer when they could not make sense of a message (analytics' fallback rate).
+FALLBACK_INTENTS = frozenset({"unknown"})
 NON_MESSAGES = frozenset({"reaction", "system", "edit", "revoke", "request_welcome", "unknown"})
 _NON_MESSAGE_UNSUPPORTED = frozenset({"edit", "revoke", "deleted", "reaction"})
 
@@ -181,6 +183,8 @@ async def take_turn(
             intent=reply.intent,
             engine=reply.engine,
             processing_ms=result.processing_ms,
+            phone_number_id=event.phone_number_id,
+            understood=reply.intent not in FALLBACK_INTENTS,
         ),
         deterministic_id("agent.replied", turn_id),
     )

@@ -6,10 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from tasklane_analytics import api, handlers
-from tasklane_analytics.settings import AnalyticsSettings
+from tasklane_analytics import handlers, operations
+from tasklane_analytics.console import PREFIX as CONSOLE
+from tasklane_analytics.console import create_console
+from tasklane_analytics.eventlog.privacy import Pseudonymizer
+from tasklane_analytics.eventlog.retention import retain_raw_events
+from tasklane_analytics.figures import api as figures_api
+from tasklane_analytics.rollups.overdue import with_overdue_sweep
+from tasklane_analytics.settings import BATCH, AnalyticsSettings
 from tasklane_analytics.tables import metadata
-from tasklane_common import problems
+from tasklane_common import docs, problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import ANALYTICS_EVENTS
@@ -22,13 +28,21 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     settings = settings or AnalyticsSettings()
     runtime = ServiceRuntime("analytics", settings, metadata, migrations=MIGRATIONS)
-    runtime.batch_consumer(ANALYTICS_EVENTS, handlers.record)
+    record = handlers.recorder(Pseudonymizer(settings.pseudonym_key_bytes()))
+    runtime.batch_consumer(ANALYTICS_EVENTS, record, max_batch=BATCH)
+    retain_raw_events(runtime, settings.raw_retention_days)
 
-    app = FastAPI(title="Tasklane analytics", version="0.1.0", lifespan=runtime.lifespan)
+    lifespan = with_overdue_sweep(runtime, settings.overdue_sweep_interval_s)
+    app = FastAPI(
+        title="Tasklane analytics", version="0.2.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     problems.install(app)
+    docs.install(app)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(metrics_router(runtime.metrics, settings.auth))
     app.include_router(dead_letters_router(runtime))
-    app.include_router(api.router(runtime))
+    app.include_router(figures_api.router(runtime))
+    operations.install(app, runtime)
+    app.mount(CONSOLE, create_console(runtime, settings.console, settings.auth))
     return app

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.auth import GRANTS, ApiKeyAuth, Bearer, Principal
 from tasklane_common.db.failures import is_bad_input, is_outage
+from tasklane_common.http import request_source
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import Role
@@ -143,6 +144,7 @@ class AdminGate:
                     target_id=str(target_id) if target_id is not None else None,
                     outcome="forbidden",
                     details={"method": request.method, "path": request.url.path},
+                    source=request_source(request),
                 )
         except (SQLAlchemyError, OSError) as exc:
             # The refusal stands either way; losing its audit row must not turn it into a 500.
@@ -191,6 +193,7 @@ class AdminGate:
                     target_type=target_type,
                     target_id=step.target_id,
                     details=step.details or None,
+                    source=request_source(request),
                 )
         except AdminError as exc:
             await self._record_rejection(principal, action, target_type, step, target_id, exc)

@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from tasklane_common import problems
+from tasklane_common import docs, problems
+from tasklane_common.auth import ApiKeyAuth
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
 from tasklane_common.logging import get_logger
@@ -90,8 +91,9 @@ def create_app(
             if graph_client is None:
                 await http.aclose()
 
-    app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     problems.install(app)
+    docs.install(app)
     app.state.runtime = runtime
     app.state.registry = registry
     # Other modules may add cache probes: ``app.state.health.caches["name"] = lambda: {...}``.
@@ -101,7 +103,7 @@ def create_app(
     app.include_router(health_router(runtime))
     app.include_router(metrics_router(runtime.metrics, settings.auth))
     # Before the webhook router: its /whatsapp/{app_id} would otherwise take /whatsapp/health.
-    app.include_router(health.router(monitor))
+    app.include_router(health.router(monitor, ApiKeyAuth(settings.auth)))
     app.include_router(dead_letters_router(runtime), dependencies=[audit.dead_letter_audit(runtime)])
     app.include_router(api.router(runtime, settings, registry, ingestor))
     app.include_router(mappings_api.router(runtime))

@@ -17,9 +17,15 @@ from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.auth import ApiKeyAuth
+from tasklane_common.control.audit import audit_event
+from tasklane_common.http import request_source
 from tasklane_common.logging import SECRET_KEYS
+from tasklane_common.messaging.outbox import Outbox
 from tasklane_common.runtime import ServiceRuntime
-from tasklane_gateway.tables import audit_log
+from tasklane_gateway.tables import audit_log, outbox
+
+# The row also travels to analytics' audit trail of every service, in the same transaction.
+_FORWARD = Outbox(outbox, producer="gateway")
 
 _MAX_DEPTH = 6
 _MAX_TEXT = 500
@@ -64,19 +70,38 @@ async def record(
     outcome: str = "ok",
     details: dict[str, Any] | None = None,
     now: datetime | None = None,
+    source: str | None = None,
 ) -> None:
-    """Add one audit row to ``session`` (the caller's transaction commits it)."""
+    """Add one audit row to ``session`` (the caller's transaction commits it), and its
+    ``audit.recorded`` event to the outbox."""
+    at = now or datetime.now(UTC)
+    cleaned = clean_details(details)
     await session.execute(
         insert(audit_log).values(
-            at=now or datetime.now(UTC),
+            at=at,
             actor=actor[:200],
             role=role,
             action=action[:100],
             target_type=target_type[:64],
             target_id=target_id[:256] if target_id is not None else None,
             outcome=outcome[:32],
-            details=clean_details(details),
+            details=cleaned,
         )
+    )
+    await _FORWARD.add(
+        session,
+        audit_event(
+            service="gateway",
+            at=at,
+            actor=actor,
+            role=str(role) if role is not None else None,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            outcome=outcome,
+            source=source,
+            details=cleaned,
+        ),
     )
 
 
@@ -178,6 +203,7 @@ def dead_letter_audit(runtime: ServiceRuntime) -> Any:
                 target_type="dead_letter",
                 target_id=None if letter is None else str(letter),
                 outcome=outcome,
+                source=request_source(request),
             )
 
     async def dependency(request: Request) -> AsyncIterator[None]:

@@ -1,8 +1,11 @@
-"""``GET /api/webhooks/whatsapp/health``: the gateway's health in the HealthStatus shape.
+"""The gateway's health in the HealthStatus shape.
 
-Unauthenticated (load balancers and uptime checks call it) and free of secrets: it names no app,
-number, key or URL, only states, counts and latencies. 200 while ``healthy`` or ``degraded``,
-503 when ``unhealthy`` (the database or the broker is unreachable, or the service is not running).
+``GET /api/webhooks/whatsapp/health`` is unauthenticated (load balancers, uptime checks and Meta
+call it) and says only the status and the time: counts, rates and latencies would tell an
+outsider how busy the number is and how it fails. ``GET /api/v1/gateway/health`` (analyst key)
+has the whole report, which names no app, number, key or URL either. Both answer 200 while
+``healthy`` or ``degraded``, 503 when ``unhealthy`` (the database or the broker is unreachable,
+or the service is not running).
 
 Checks:
 - ``database``: a ``SELECT 1`` and its latency (slow: degraded; failing: unhealthy).
@@ -28,7 +31,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tasklane_common.auth import ApiKeyAuth, requires
+from tasklane_common.problems import refusals
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.settings import Role
 from tasklane_gateway.settings import GatewaySettings
 
 HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
@@ -187,12 +193,25 @@ class HealthMonitor:
         }
 
 
-def router(monitor: HealthMonitor) -> APIRouter:
+def router(monitor: HealthMonitor, auth: ApiKeyAuth) -> APIRouter:
     api = APIRouter(tags=["health"])
 
-    @api.get(f"{WEBHOOK_PATH}/health")
+    @api.get(f"{WEBHOOK_PATH}/health", responses=refusals({503: "Unhealthy."}))
     async def health() -> JSONResponse:
-        """The gateway's health (HealthStatus): 200 healthy or degraded, 503 unhealthy."""
+        """The gateway's status only (200 healthy or degraded, 503 unhealthy): the details
+        need a key (``/api/v1/gateway/health``)."""
+        report = await monitor.report()
+        public = {"status": report["status"], "timestamp": report["timestamp"]}
+        return JSONResponse(public, status_code=503 if report["status"] == UNHEALTHY else 200)
+
+    @api.get(
+        "/api/v1/gateway/health",
+        dependencies=[requires(auth, Role.ANALYST)],
+        responses=refusals({503: "Unhealthy: the report says why."}),
+    )
+    async def health_details() -> JSONResponse:
+        """The gateway's health (HealthStatus) with every check: 200 healthy or degraded, 503
+        unhealthy."""
         report = await monitor.report()
         return JSONResponse(report, status_code=503 if report["status"] == UNHEALTHY else 200)
 

@@ -55,7 +55,7 @@ def router(
         prefix=PREFIX,
         tags=["sender"],
         # In this order: the role check first, so only admitted principals reach the audit.
-        dependencies=[requires(auth, Role.OPERATOR), audited(auth)],
+        dependencies=[requires(auth, Role.OPERATOR), audited(auth, runtime)],
     )
 
     @api.get("/messages/{reply_id}", responses=_not_found("reply id"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from tasklane_common import problems
+from tasklane_common import docs, problems
 from tasklane_common.auth import ApiKeyAuth
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router
@@ -23,7 +23,7 @@ from tasklane_common.messaging.topology import (
 )
 from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
-from tasklane_sender import api, handlers
+from tasklane_sender import api, handlers, operations
 from tasklane_sender.audit import audited
 from tasklane_sender.dispatcher import Dispatcher
 from tasklane_sender.graph import GraphClient
@@ -69,6 +69,7 @@ def create_app(
         return holder["dispatcher"].graph.breaker_states() if "dispatcher" in holder else {}
 
     metrics = SenderMetrics(runtime, breaker_states)
+    operations.register(runtime, breaker_states, wake_dispatcher)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -110,12 +111,15 @@ def create_app(
                     # What is left in the outbox is relayed by another replica (or the next start).
                     log.warning("close_timeout", budget_s=settings.shutdown_close_s)
 
-    app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     problems.install(app)
+    docs.install(app)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(metrics_router(runtime.metrics, settings.auth))
     # The shared dead-letter API checks the role itself; the audit logs only requests that passed.
-    app.include_router(dead_letters_router(runtime), dependencies=[audited(ApiKeyAuth(settings.auth))])
+    app.include_router(
+        dead_letters_router(runtime), dependencies=[audited(ApiKeyAuth(settings.auth), runtime)]
+    )
     app.include_router(api.router(runtime, breaker_states, wake_dispatcher))
     return app

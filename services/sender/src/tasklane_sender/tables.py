@@ -18,6 +18,7 @@ from sqlalchemy import (
     text,
 )
 
+from tasklane_common.control import consumer_pauses_table
 from tasklane_common.db import service_metadata
 from tasklane_common.messaging import dead_letters_table, inbox_table, outbox_table
 
@@ -157,4 +158,6 @@ recipient_pacing = Table(
 inbox = inbox_table(metadata)
 # What this service's consumers could not handle, until replayed (tasklane_common.messaging.deadletters).
 dead_letters = dead_letters_table(metadata)
+# The queues an operator paused (tasklane_common.control).
+consumer_pauses = consumer_pauses_table(metadata)
 outbox = outbox_table(metadata)

@@ -95,6 +95,7 @@ async def emit(
         "phone_number_id": message.phone_number_id,
         "to": message.to,
         "at": at,
+        "kind": message.kind,
     }
     if state == "failed":
         fields.update(error_code=error_code, reason=reason, errors=errors or [])
@@ -198,6 +199,7 @@ async def emit_sent_many(
             phone_number_id=message.phone_number_id,
             to=message.to,
             at=at,
+            kind=message.kind,
         )
         envelope = new_envelope(
             event,

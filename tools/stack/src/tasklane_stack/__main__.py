@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     storm.add_argument("--messages", type=int, default=1000)
     storm.add_argument("--storm-s", type=float, default=30.0)
     storm.add_argument("--output", type=Path, default=None, help="append the row to this markdown file")
+    analytics = sub.add_parser("bench-analytics", help="the analytics store at size (its own database)")
+    analytics.add_argument("--events", type=int, default=10_000_000)
+    analytics.add_argument("--rounds", type=int, default=30, help="timed rounds of the series queries")
+    analytics.add_argument("--turns", type=int, default=6000, help="conversation turns through the consumer")
+    analytics.add_argument("--output", type=Path, default=Path("docs/performance.md"))
     chaos = sub.add_parser("chaos", help="faults (or a soak) against a running stack")
     chaos.add_argument("--messages", type=int, default=1000, help="messages per fault")
     chaos.add_argument("--faults", default="", help="comma-separated fault names; empty: all")
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         from tasklane_stack.processes import stop_all
 
         return stop_all()
+    if args.command == "bench-analytics":
+        from tasklane_stack.bench_analytics import run_analytics_bench
+
+        return asyncio.run(run_analytics_bench(args.events, args.rounds, args.turns, args.output))
     if args.command == "bench-storm":
         from tasklane_stack.bench_storm import run_storm_bench
 

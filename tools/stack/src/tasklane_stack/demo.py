@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tasklane_common.secrets import KEY_ENV
 from tasklane_stack.embedded import embedded_stack
-from tasklane_stack.processes import DEV_SECRETS_KEY
+from tasklane_stack.processes import DEV_PSEUDONYM_KEY, DEV_SECRETS_KEY, PSEUDONYM_KEY_ENV
 
 DEMO_USER = "15551230000"
 BANNER = """Tasklane — chatting as WhatsApp user +{user}
@@ -31,6 +31,7 @@ async def run_demo(data_dir: Path) -> int:
     # The demo's own data is sealed with the local stack's development key (a deployment sets
     # its own), so integrations work in the demo too and their secrets survive a restart.
     os.environ.setdefault(KEY_ENV, DEV_SECRETS_KEY)
+    os.environ.setdefault(PSEUDONYM_KEY_ENV, DEV_PSEUDONYM_KEY)
     async with embedded_stack(data_dir) as stack:
         if interactive:
             print(BANNER.format(user=DEMO_USER, data=data_dir))

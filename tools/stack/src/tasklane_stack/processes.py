@@ -24,6 +24,8 @@ DEV_ACCESS_TOKEN = "dev-access-token"
 # real (a deployment sets its own; see docs/deploy.md).
 DEV_ADMIN_KEY = "tl_dev_admin_key_for_the_local_stack_only"
 DEV_SECRETS_KEY = "ZGV2LXNlY3JldHMta2V5LWxvY2FsLXN0YWNrLW9ubHk="
+DEV_PSEUDONYM_KEY = "dev-pseudonym-key-for-the-local-stack-only"
+PSEUDONYM_KEY_ENV = "TASKLANE_ANALYTICS_PSEUDONYM_KEY"
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def _environment() -> dict[str, str]:
     env.setdefault("TASKLANE_SIM_APP_SECRET", env["WHATSAPP_APP_SECRET"])
     env.setdefault("TASKLANE_SIM_WEBHOOK_URL", f"http://127.0.0.1:{gateway}/api/webhooks/whatsapp")
     env.setdefault("TASKLANE_SECRETS_KEY", DEV_SECRETS_KEY)
+    env.setdefault(PSEUDONYM_KEY_ENV, DEV_PSEUDONYM_KEY)
     env.setdefault(
         "TASKLANE_API_KEYS",
         json.dumps([{"name": "dev-admin", "role": "admin", "sha256": hash_key(DEV_ADMIN_KEY)}]),

@@ -106,3 +106,21 @@ def collapse_dead_letters_v1() -> None:
         f"AND (SELECT COUNT(*) FROM {t} d WHERE {same}) > 1"
     )
     op.execute(f"DELETE FROM {t} WHERE id > (SELECT MIN(d.id) FROM {t} d WHERE {same})")
+
+
+def create_consumer_pauses_v1(schema: str) -> None:
+    """The paused queues of a service (tasklane_common.control.pauses)."""
+    op.create_table(
+        "consumer_pauses",
+        sa.Column("queue", sa.String(200), nullable=False),
+        sa.Column("paused", sa.Boolean(), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("command_id", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("queue", name="pk_consumer_pauses"),
+        schema=schema,
+    )
+
+
+def drop_consumer_pauses_v1(schema: str) -> None:
+    op.drop_table("consumer_pauses", schema=schema)

@@ -22,23 +22,27 @@ from tasklane_common.db.engine import Database
 _ADVISORY_LOCK_ID = 0x7461736B6C616E
 
 
-def _config(script_location: Path, connection: Connection, db: Database) -> Config:
+def _config(script_location: Path, connection: Connection, db: Database, settings: Any) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     cfg.attributes["connection"] = connection
     cfg.attributes["schema"] = db.schema
     cfg.attributes["logical_schema"] = db.logical_schema
+    # The service's settings, for a data migration that needs one (e.g. a key); may be None.
+    cfg.attributes["settings"] = settings
     return cfg
 
 
-async def upgrade(db: Database, script_location: Path, revision: str = "head") -> None:
+async def upgrade(
+    db: Database, script_location: Path, revision: str = "head", *, settings: Any = None
+) -> None:
     async with db.engine.begin() as conn:
         if not db.is_sqlite:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
 
         def _run(sync_conn: Connection) -> None:
-            command.upgrade(_config(script_location, sync_conn, db), revision)
+            command.upgrade(_config(script_location, sync_conn, db, settings), revision)
 
         await conn.run_sync(_run)
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from opentelemetry import trace
 from sqlalchemy import Table
@@ -41,6 +42,8 @@ log = get_logger(__name__)
 @dataclass
 class BatchContext:
     session: AsyncSession
+    # The broker headers of each delivery, by event id (e.g. its ``traceparent``).
+    headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 BatchHandler = Callable[[BatchContext, list[Envelope]], Awaitable[None]]
@@ -129,7 +132,7 @@ class BatchConsumer(ConsumerBase):
         ):
             started = time.perf_counter()
             try:
-                fresh = await self._run([e for _, e in items])
+                fresh = await self._run([e for _, e in items], {e.id: d.headers for d, e in items})
             except Exception as exc:
                 log.warning(
                     "batch_failed_isolating",
@@ -155,15 +158,15 @@ class BatchConsumer(ConsumerBase):
             self.observe(envelope.type, "handled" if new else "duplicate", None)
         self.observe("batch", "handled", seconds)
 
-    async def _run(self, envelopes: list[Envelope]) -> set[str]:
+    async def _run(self, envelopes: list[Envelope], headers: Mapping[str, Mapping[str, Any]]) -> set[str]:
         return await holding_while_database_down(
             self._db,
-            lambda: self._attempt(envelopes),
+            lambda: self._attempt(envelopes, headers),
             consumer=self.name,
             event_ids=[e.id for e in envelopes],
         )
 
-    async def _attempt(self, envelopes: list[Envelope]) -> set[str]:
+    async def _attempt(self, envelopes: list[Envelope], headers: Mapping[str, Mapping[str, Any]]) -> set[str]:
         """The ids of ``envelopes`` that were new to the inbox (handled now)."""
         unique = list({e.id: e for e in envelopes}.values())
         async for attempt in self._retrying():
@@ -172,14 +175,14 @@ class BatchConsumer(ConsumerBase):
                     new_ids = await claim_many(session, self._inbox, self.name, [e.id for e in unique])
                     fresh = [e for e in unique if e.id in new_ids]
                     if fresh:
-                        await self._handler(BatchContext(session), fresh)
+                        await self._handler(BatchContext(session, headers), fresh)
                     return {e.id for e in fresh}
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _one_by_one(self, items: list[tuple[Delivery, Envelope]]) -> None:
         for delivery, envelope in items:
             try:
-                fresh = await self._run([envelope])
+                fresh = await self._run([envelope], {envelope.id: delivery.headers})
             except PermanentError as exc:
                 self.observe(envelope.type, "dead_lettered", None)
                 await self._dead_letter(delivery, str(exc), event_id=envelope.id, type=envelope.type)
@@ -192,7 +195,6 @@ class BatchConsumer(ConsumerBase):
                     type=envelope.type,
                     error=f"{type(exc).__name__}: {exc}",
                 )
-                self.observe(envelope.type, "failed", None)
                 await give_back(
                     delivery,
                     consumer=self.name,

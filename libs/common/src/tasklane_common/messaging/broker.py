@@ -56,9 +56,29 @@ class Broker(Protocol):
         gets a copy (a dead-letter replay). Confirmed like ``publish``; the messages'
         ``routing_key`` only travels along as information."""
 
-    async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
+    async def consume(self, queue: QueueSpec, callback: DeliveryCallback, *, paused: bool = False) -> None:
         """Start delivering ``queue`` to ``callback`` (up to ``prefetch`` at a time); a
-        dead-letter queue is consumed as ``QueueSpec(dead_letter_queue(name), ())``."""
+        dead-letter queue is consumed as ``QueueSpec(dead_letter_queue(name), ())``. With
+        ``paused`` the consumer is only registered, for ``resume`` to start."""
+
+    async def pause(self, queue: str) -> bool:
+        """Cancel this connection's consumer of ``queue`` (no prefetch held any more; deliveries
+        already handed out finish); False when it consumes no such queue or is paused already."""
+
+    async def resume(self, queue: str) -> bool:
+        """Consume ``queue`` again with the callback ``consume`` was given; False when there is no
+        such paused consumer."""
+
+    async def broadcast(self, message: OutgoingMessage) -> None:
+        """Publish on the control exchange (state, not history: unpersisted, not mandatory) to
+        every subscriber whose binding matches the routing key; confirmed."""
+
+    async def subscribe(self, bindings: Sequence[str], callback: DeliveryCallback) -> None:
+        """Receive the control messages matching ``bindings`` on a queue of this connection only
+        (exclusive, gone with it): every replica gets its own copy. Deliveries need no ack."""
+
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        """For every topology queue and its dead-letter queue: (messages ready, consumers)."""
 
     async def stop_consuming(self) -> None: ...
 

@@ -162,6 +162,7 @@ class Consumer(ConsumerBase):
                     delivery_count=delivery.delivery_count,
                 )
                 self.observe(envelope.type, "failed", time.perf_counter() - started)
+                self.failed += 1
                 await give_back(
                     delivery,
                     consumer=self.name,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -39,11 +39,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
     func,
     select,
     update,
 )
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_common.db.dialect import upsert_insert
 from tasklane_common.db.engine import Database
@@ -235,12 +237,18 @@ class BulkReplay:
     would_replay: list[int] | None = None
 
 
+# Told of each change of a record (captured, died again, replayed, deleted), in its transaction.
+LetterChanged = Callable[..., Awaitable[None]]
+
+
 class DeadLetters:
     """One service's dead letters: captured from its dead-letter queues, listed and replayed."""
 
     def __init__(self, *, service: str, db: Database, broker: Broker, table: Table) -> None:
         self.name = f"{service}:dead-letters"
         self.table = table
+        # Set by the control plane: announces the record to analytics (``dead_letter.changed``).
+        self.on_change: LetterChanged | None = None
         self._db = db
         self._broker = broker
         self._in_flight = InFlight()
@@ -296,49 +304,65 @@ class DeadLetters:
 
     async def _store(self, row: dict[str, Any]) -> bool:
         """True when this is a new death (a new record, or a replay that died again)."""
+        async with self._db.transaction() as session:
+            stored = await self._store_in(session, row)
+            if stored and self.on_change is not None:
+                t = self.table
+                record = (
+                    await session.execute(
+                        select(t)
+                        .where(t.c.queue == row["queue"], t.c.event_id == row["event_id"])
+                        .order_by(t.c.dead_at.desc())
+                        .limit(1)
+                    )
+                ).first()
+                if record is not None:
+                    await self.on_change(session, record)
+            return stored
+
+    async def _store_in(self, session: AsyncSession, row: dict[str, Any]) -> bool:
         t = self.table
         replay = _replay_of(row["headers"])
-        async with self._db.transaction() as session:
-            if replay is not None:
-                letter_id, count = replay
-                # Only the death of the outstanding replay counts: a redelivered copy of an
-                # older death (or of this one, once recorded) changes nothing.
-                died_again = await session.execute(
-                    update(t)
-                    .where(t.c.id == letter_id, t.c.replay_count == count, t.c.replayed_at.is_not(None))
-                    .values(
-                        replayed_at=None,
-                        reason=row["reason"],
-                        headers=row["headers"],
-                        dead_at=row["dead_at"],
-                    )
+        if replay is not None:
+            letter_id, count = replay
+            # Only the death of the outstanding replay counts: a redelivered copy of an
+            # older death (or of this one, once recorded) changes nothing.
+            died_again = await session.execute(
+                update(t)
+                .where(t.c.id == letter_id, t.c.replay_count == count, t.c.replayed_at.is_not(None))
+                .values(
+                    replayed_at=None,
+                    reason=row["reason"],
+                    headers=row["headers"],
+                    dead_at=row["dead_at"],
                 )
-                if died_again.rowcount:  # type: ignore[attr-defined]
-                    return True
-                known = await session.execute(select(t.c.id).where(t.c.id == letter_id))
-                if known.first() is not None:
-                    return False
-                # Replayed from a row since collapsed into the message's record (migration
-                # 'dead letter records'): that record takes the death, if it is not dead already.
-                collapsed = await session.execute(
-                    update(t)
-                    .where(
-                        t.c.queue == row["queue"],
-                        t.c.event_id == row["event_id"],
-                        t.c.origin == "",
-                        t.c.replayed_at.is_not(None),
-                    )
-                    .values(
-                        replayed_at=None, reason=row["reason"], headers=row["headers"], dead_at=row["dead_at"]
-                    )
+            )
+            if died_again.rowcount:  # type: ignore[attr-defined]
+                return True
+            known = await session.execute(select(t.c.id).where(t.c.id == letter_id))
+            if known.first() is not None:
+                return False
+            # Replayed from a row since collapsed into the message's record (migration
+            # 'dead letter records'): that record takes the death, if it is not dead already.
+            collapsed = await session.execute(
+                update(t)
+                .where(
+                    t.c.queue == row["queue"],
+                    t.c.event_id == row["event_id"],
+                    t.c.origin == "",
+                    t.c.replayed_at.is_not(None),
                 )
-                if collapsed.rowcount:  # type: ignore[attr-defined]
-                    return True
-                # The record was pruned meanwhile: the message starts a new one.
-                row = {**row, "replay_count": count}
-            insert = upsert_insert(session, t).values(**row).on_conflict_do_nothing()
-            result = await session.execute(insert)
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+                .values(
+                    replayed_at=None, reason=row["reason"], headers=row["headers"], dead_at=row["dead_at"]
+                )
+            )
+            if collapsed.rowcount:  # type: ignore[attr-defined]
+                return True
+            # The record was pruned meanwhile: the message starts a new one.
+            row = {**row, "replay_count": count}
+        insert = upsert_insert(session, t).values(**row).on_conflict_do_nothing()
+        result = await session.execute(insert)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -418,10 +442,28 @@ class DeadLetters:
             await session.execute(
                 update(t).where(t.c.id == row.id).values(replayed_at=now, replay_count=count)
             )
+            if self.on_change is not None:
+                await self.on_change(
+                    session, (await session.execute(select(t).where(t.c.id == row.id))).one()
+                )
         log.info(
             "dead_letter_replayed", queue=row.queue, event_id=row.event_id, id=row.id, replay_count=count
         )
         return Replayed(row.id, row.queue, row.event_id, now, count)
+
+    async def delete(self, ids: list[int]) -> list[int]:
+        """Forget these records (an operator decided they need no replay); the ids deleted."""
+        t = self.table
+        async with self._db.transaction() as session:
+            rows = (await session.execute(select(t).where(t.c.id.in_(ids)).with_for_update())).all()
+            if rows:
+                await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))
+            if self.on_change is not None:
+                for row in rows:
+                    await self.on_change(session, row, deleted=True)
+        if rows:
+            log.info("dead_letters_deleted", ids=[r.id for r in rows])
+        return [int(r.id) for r in rows]
 
     async def replay_matching(
         self, *, queue: str | None, ids: list[int] | None, limit: int, dry_run: bool = False

@@ -151,6 +151,12 @@ class ConsumerBase:
         self.duplicates = 0
         # Set by the runtime to the service's metrics (tasklane_common.metrics).
         self.observe: Observer = _unobserved
+        # Deliveries given up on (dead-lettered) or given back after failing (requeued).
+        self.failed = 0
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight.count
 
     async def drain(self, timeout: float) -> bool:
         return await self._in_flight.wait_idle(timeout)
@@ -165,6 +171,7 @@ class ConsumerBase:
         # One line per death; a replay's death names the record it returns to, so an operator
         # sees one poison message dying again rather than a new one.
         log.error("message_dead_lettered", consumer=self.name, reason=reason, **replay, **context)
+        self.failed += 1
         await settle(delivery.dead_letter(reason), consumer=self.name, what="dead_letter")
 
     def _retrying(self) -> AsyncRetrying:

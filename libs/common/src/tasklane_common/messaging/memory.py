@@ -79,6 +79,27 @@ class MemoryDelivery:
         )
 
 
+class _ControlDelivery:
+    """A control-exchange message: delivered once to each subscriber, nothing to settle."""
+
+    def __init__(self, message: OutgoingMessage) -> None:
+        self.body = message.body
+        self.headers: Mapping[str, Any] = dict(message.headers)
+        self.message_id: str | None = message.message_id
+        self.routing_key = message.routing_key
+        self.redelivered = False
+        self.delivery_count = 0
+
+    async def ack(self) -> None:
+        return None
+
+    async def requeue(self) -> None:
+        return None
+
+    async def dead_letter(self, reason: str) -> None:
+        return None
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -120,6 +141,10 @@ class _Hub:
             for s in ALL_QUEUES
         }
         self.inflight: set[asyncio.Task[None]] = set()
+        # Consumers per queue name, over every connection (what a passive declare would count).
+        self.consumers: dict[str, int] = {}
+        # Control-exchange subscribers: (bindings, callback), one per subscribing connection.
+        self.subscribers: list[tuple[tuple[str, ...], DeliveryCallback]] = []
 
     def queue(self, name: str) -> _Queue | None:
         """A topology queue or a dead-letter queue, by name."""
@@ -143,6 +168,9 @@ class InMemoryBroker:
             hub = self._hubs[name] = _Hub(settings)
         self._hub = hub
         self._tasks: list[asyncio.Task[None]] = []
+        # Per queue name: its callback and (while not paused) its pump.
+        self._pumps: dict[str, tuple[DeliveryCallback, asyncio.Task[None] | None]] = {}
+        self._subscriptions: list[tuple[tuple[str, ...], DeliveryCallback]] = []
         self._healthy = True
 
     @classmethod
@@ -189,11 +217,61 @@ class InMemoryBroker:
         for m in messages:
             target.ready.put_nowait(_Message(m.body, m.message_id, m.routing_key, dict(m.headers)))
 
-    async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
+    async def consume(self, queue: QueueSpec, callback: DeliveryCallback, *, paused: bool = False) -> None:
         target = self._hub.queue(queue.name)
         if target is None:
             raise KeyError(f"no queue {queue.name}")
-        self._tasks.append(asyncio.create_task(self._pump(target, callback)))
+        self._pumps[queue.name] = (callback, None if paused else self._start_pump(target, callback))
+
+    def _start_pump(self, target: _Queue, callback: DeliveryCallback) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._pump(target, callback))
+        self._tasks.append(task)
+        self._hub.consumers[target.spec.name] = self._hub.consumers.get(target.spec.name, 0) + 1
+        return task
+
+    async def _stop_pump(self, name: str, task: asyncio.Task[None]) -> None:
+        await cancel_all([task])
+        self._tasks.remove(task)
+        self._hub.consumers[name] -= 1
+
+    async def pause(self, queue: str) -> bool:
+        found = self._pumps.get(queue)
+        if found is None or found[1] is None:
+            return False
+        self._pumps[queue] = (found[0], None)
+        # Deliveries the pump handed out run on as their own tasks; the rest wait in the queue.
+        await self._stop_pump(queue, found[1])
+        return True
+
+    async def resume(self, queue: str) -> bool:
+        found = self._pumps.get(queue)
+        target = self._hub.queue(queue)
+        if found is None or found[1] is not None or target is None:
+            return False
+        self._pumps[queue] = (found[0], self._start_pump(target, found[0]))
+        return True
+
+    async def broadcast(self, message: OutgoingMessage) -> None:
+        if not self._healthy:
+            raise PublishError("in-memory broker marked unavailable")
+        for bindings, callback in list(self._hub.subscribers):
+            if any(topic_matches(b, message.routing_key) for b in bindings):
+                delivery = _ControlDelivery(message)
+                task = asyncio.create_task(callback(delivery))
+                self._hub.inflight.add(task)
+                task.add_done_callback(self._hub.inflight.discard)
+
+    async def subscribe(self, bindings: Sequence[str], callback: DeliveryCallback) -> None:
+        entry = (tuple(bindings), callback)
+        self._hub.subscribers.append(entry)
+        self._subscriptions.append(entry)
+
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        for spec in ALL_QUEUES:
+            for q in (self._hub.queues[spec.name], self._hub.dead[spec.name]):
+                out[q.spec.name] = (q.ready.qsize(), self._hub.consumers.get(q.spec.name, 0))
+        return out
 
     async def _pump(self, queue: _Queue, callback: DeliveryCallback) -> None:
         while True:
@@ -210,6 +288,14 @@ class InMemoryBroker:
     async def stop_consuming(self) -> None:
         await cancel_all(self._tasks)
         self._tasks.clear()
+        for name, (_, task) in self._pumps.items():
+            if task is not None:
+                self._hub.consumers[name] -= 1
+        self._pumps.clear()
+        for entry in self._subscriptions:
+            if entry in self._hub.subscribers:
+                self._hub.subscribers.remove(entry)
+        self._subscriptions.clear()
 
     async def close(self) -> None:
         await self.stop_consuming()

@@ -22,6 +22,7 @@ from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import DeliveryCallback, OutgoingMessage
 from tasklane_common.messaging.topology import (
     ALL_QUEUES,
+    CONTROL_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     EXCHANGE,
     QueueSpec,
@@ -74,6 +75,9 @@ class RabbitBroker:
         self._exchange: AbstractExchange | None = None
         self._dlx: AbstractExchange | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
+        # Per queue name: its queue object, callback and (while not paused) consumer tag.
+        self._by_queue: dict[str, tuple[AbstractQueue, Any, str | None]] = {}
+        self._control: AbstractExchange | None = None
         self._consume_channels: list[AbstractChannel] = []
         # When the broker last confirmed a publish of ours (event-loop clock).
         self._confirmed_at = 0.0
@@ -101,6 +105,9 @@ class RabbitBroker:
         )
         self._dlx = await channel.declare_exchange(
             self._name(DEAD_LETTER_EXCHANGE), aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        self._control = await channel.declare_exchange(
+            self._name(CONTROL_EXCHANGE), aio_pika.ExchangeType.TOPIC, durable=True
         )
         for spec in ALL_QUEUES:
             name = self._name(spec.name)
@@ -236,7 +243,7 @@ class RabbitBroker:
             mandatory=True,
         )
 
-    async def consume(self, queue: QueueSpec, callback: DeliveryCallback) -> None:
+    async def consume(self, queue: QueueSpec, callback: DeliveryCallback, *, paused: bool = False) -> None:
         assert self._connection is not None, "start() first"
         channel = await self._connection.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=self.settings.prefetch)
@@ -248,9 +255,93 @@ class RabbitBroker:
         async def on_message(message: AbstractIncomingMessage) -> None:
             await callback(RabbitDelivery(message, self, name))
 
+        self._consume_channels.append(channel)
+        if paused:
+            self._by_queue[queue.name] = (amqp_queue, on_message, None)
+            return
         tag = await amqp_queue.consume(on_message, no_ack=False)
         self._consumers.append((amqp_queue, tag))
+        self._by_queue[queue.name] = (amqp_queue, on_message, tag)
+
+    async def pause(self, queue: str) -> bool:
+        found = self._by_queue.get(queue)
+        if found is None or found[2] is None:
+            return False
+        amqp_queue, on_message, tag = found[0], found[1], found[2]
+        self._by_queue[queue] = (amqp_queue, on_message, None)
+        self._consumers = [(q, t) for q, t in self._consumers if t != tag]
+        # basic.cancel: the broker stops handing out messages; those already delivered are
+        # still acked by the handlers running them, so nothing is requeued or lost.
+        await amqp_queue.cancel(tag)
+        return True
+
+    async def resume(self, queue: str) -> bool:
+        found = self._by_queue.get(queue)
+        if found is None or found[2] is not None:
+            return False
+        amqp_queue, on_message, _ = found
+        tag = await amqp_queue.consume(on_message, no_ack=False)
+        self._by_queue[queue] = (amqp_queue, on_message, tag)
+        self._consumers.append((amqp_queue, tag))
+        return True
+
+    async def broadcast(self, message: OutgoingMessage) -> None:
+        exchange = self._control
+        if exchange is None or not self.is_healthy():
+            raise PublishError("broker not connected")
+        try:
+            await asyncio.wait_for(
+                exchange.publish(
+                    aio_pika.Message(
+                        message.body,
+                        message_id=message.message_id,
+                        correlation_id=message.correlation_id,
+                        headers=dict(message.headers),
+                        content_type="application/json",
+                        delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+                    ),
+                    routing_key=message.routing_key,
+                    # A heartbeat nobody listens to (no analytics running) is not an error.
+                    mandatory=False,
+                ),
+                self.settings.publish_timeout_s,
+            )
+        except Exception as exc:
+            raise PublishError(f"broadcast not confirmed: {type(exc).__name__}: {exc}") from exc
+
+    async def subscribe(self, bindings: Sequence[str], callback: DeliveryCallback) -> None:
+        assert self._connection is not None, "start() first"
+        assert self._control is not None, "start() first"
+        channel = await self._connection.channel(publisher_confirms=False)
+        # Server-named, exclusive and auto-deleted: one per replica, gone with its connection
+        # (a robust channel declares it again, with its bindings, after a reconnect).
+        queue = await channel.declare_queue(
+            "", exclusive=True, auto_delete=True, arguments={"x-message-ttl": 60_000}
+        )
+        for key in bindings:
+            await queue.bind(self._name(CONTROL_EXCHANGE), routing_key=key)
+        name = queue.name
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await callback(RabbitDelivery(message, self, name))
+
+        await queue.consume(on_message, no_ack=True)
         self._consume_channels.append(channel)
+
+    async def queue_depths(self) -> dict[str, tuple[int, int]]:
+        assert self._connection is not None, "start() first"
+        out: dict[str, tuple[int, int]] = {}
+        channel = await self._connection.channel()
+        try:
+            for spec in ALL_QUEUES:
+                for name in (spec.name, dead_letter_queue(spec.name)):
+                    # A passive declare answers the queue's ready messages and consumers.
+                    declared = await channel.declare_queue(self._name(name), passive=True)
+                    result = declared.declaration_result
+                    out[name] = (int(result.message_count or 0), int(result.consumer_count or 0))
+        finally:
+            await channel.close()
+        return out
 
     async def stop_consuming(self) -> None:
         for queue, tag in self._consumers:
@@ -259,6 +350,7 @@ class RabbitBroker:
             except Exception as exc:  # the channel may already be gone; nothing left to cancel
                 log.warning("consumer_cancel_failed", error=str(exc))
         self._consumers.clear()
+        self._by_queue.clear()
 
     async def close(self) -> None:
         await self.stop_consuming()

@@ -25,6 +25,8 @@ SENDER_INBOUND = QueueSpec("sender.inbound", ("message.received",))
 # Phone numbers and their (sealed) access tokens, configured in the gateway.
 SENDER_INTEGRATIONS = QueueSpec("sender.integrations", ("integration.*",))
 ANALYTICS_EVENTS = QueueSpec("analytics.events", ("#",))
+# Every service's audit rows and dead-letter records, for analytics' operations read models.
+ANALYTICS_OPERATIONS = QueueSpec("analytics.operations", ("audit.recorded", "dead_letter.changed"))
 
 ALL_QUEUES: tuple[QueueSpec, ...] = (
     AGENT_INBOUND,
@@ -33,9 +35,13 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (
     SENDER_INBOUND,
     SENDER_INTEGRATIONS,
     ANALYTICS_EVENTS,
+    ANALYTICS_OPERATIONS,
 )
 
 EXCHANGE = "tasklane.events"
+# Heartbeats and operators' commands (tasklane_common.control): state, not history, so kept off
+# the events exchange (and so out of analytics' event log and every durable queue).
+CONTROL_EXCHANGE = "tasklane.control"
 DEAD_LETTER_EXCHANGE = "tasklane.dlx"
 
 

@@ -37,7 +37,7 @@ def tasks_api_router(
     auth = ApiKeyAuth(runtime.settings.auth)
     read = Depends(auth.require(Role.ANALYST))
     write = Depends(auth.require(Role.OPERATOR))
-    route_class = audited_route(auth)
+    route_class = audited_route(auth, runtime)
     units = Units(runtime, settings, clock or _system_clock)
     # Checks nothing (auth.require does): it shows the bearer scheme in the OpenAPI document.
     bearer = Security(HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>"))

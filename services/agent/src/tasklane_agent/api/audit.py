@@ -20,7 +20,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from tasklane_common.auth import ApiKeyAuth
+from tasklane_common.http import request_source
 from tasklane_common.logging import get_logger, mask_phone
+from tasklane_common.runtime import ServiceRuntime
 
 log = get_logger(__name__)
 
@@ -28,8 +30,9 @@ _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
-def audited_route(auth: ApiKeyAuth) -> type[APIRoute]:
-    """A route class (``APIRouter(route_class=...)``) auditing each request through ``auth``."""
+def audited_route(auth: ApiKeyAuth, runtime: ServiceRuntime | None = None) -> type[APIRoute]:
+    """A route class (``APIRouter(route_class=...)``) auditing each request through ``auth``;
+    given the ``runtime``, changes and refusals also go to analytics' audit trail."""
 
     class AuditedRoute(APIRoute):
         def get_route_handler(self) -> Handler:
@@ -42,9 +45,11 @@ def audited_route(auth: ApiKeyAuth) -> type[APIRoute]:
                     response = await handle(request)
                 except HTTPException as exc:
                     trail.refused(exc.status_code, str(exc.detail))
+                    await trail.forward(runtime, f"refused {exc.status_code}")
                     raise
                 except RequestValidationError as exc:
                     trail.refused(422, _fields(exc))
+                    await trail.forward(runtime, "refused 422")
                     raise
                 except Exception as exc:
                     trail.record("api_failed", status=500, error=type(exc).__name__)
@@ -53,6 +58,7 @@ def audited_route(auth: ApiKeyAuth) -> type[APIRoute]:
                     trail.record(
                         "api_change", status=response.status_code, location=response.headers.get("location")
                     )
+                    await trail.forward(runtime, "ok")
                 return response
 
             return audited
@@ -70,6 +76,29 @@ class _Trail:
         if self.request.method in _READS and status not in (401, 403):
             return  # a read that found nothing is not a refusal of anything
         self.record("api_refused", status=status, reason=reason)
+
+    async def forward(self, runtime: ServiceRuntime | None, outcome: str) -> None:
+        """A change, or a refused change, to analytics' audit trail (reads stay in the log)."""
+        if runtime is None or self.request.method in _READS or outcome == "refused 401":
+            return  # no one to record, as the gateway's trail has it
+        principal = self._principal(None)
+        await runtime.control.record_admin_action(
+            actor=principal.name if principal else None,
+            role=str(principal.role) if principal else None,
+            action=f"{self.request.method} {self.path}",
+            target_type="api",
+            target_id=",".join(str(_masked(v)) for v in self.request.path_params.values()) or None,
+            outcome=outcome,
+            source=request_source(self.request),
+        )
+
+    def _principal(self, status: object) -> Any:
+        if status == 401:
+            return None
+        try:
+            return self.auth.authenticate(self.request.headers.get("authorization"))
+        except HTTPException:
+            return None
 
     def record(self, event: str, **extra: Any) -> None:
         principal = None

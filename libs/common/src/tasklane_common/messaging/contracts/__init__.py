@@ -5,7 +5,7 @@ against the producer's contract; unknown extra fields are kept (``extra="allow"`
 producer never breaks an older consumer.
 """
 
-from tasklane_common.messaging.contracts import agent, gateway, sender
+from tasklane_common.messaging.contracts import agent, gateway, runtime, sender
 from tasklane_common.messaging.envelope import Event
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -25,6 +25,10 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     sender.MessageRead,
     sender.MessageFailed,
     sender.SenderAlert,
+    runtime.ReplicaHeartbeat,
+    runtime.ControlCommand,
+    runtime.AuditRecorded,
+    runtime.DeadLetterChanged,
 )
 
-__all__ = ["ALL_EVENTS", "agent", "gateway", "sender"]
+__all__ = ["ALL_EVENTS", "agent", "gateway", "runtime", "sender"]

@@ -26,6 +26,9 @@ class ReplyRequested(Event):
     kind: str = "text"
     content: dict[str, Any] = Field(default_factory=dict)
     in_reply_to: str | None = None
+    # --- added with issue 15 (optional) ---
+    # Set on a task reminder: its kind (``lead``: coming up, ``due``: due now).
+    reminder: str | None = None
 
 
 class TaskCreated(Event):
@@ -54,6 +57,11 @@ class AgentReplied(Event):
     intent: str
     engine: str
     processing_ms: float
+    # --- added with issue 15 (optional: older producers leave them out) ---
+    # The business number the message came to, and whether the assistant understood it (False:
+    # it answered with its fallback, "I did not understand").
+    phone_number_id: str | None = None
+    understood: bool | None = None
 
 
 class TaskUpdated(Event):

@@ -16,6 +16,10 @@ class _Outbound(Event):
     phone_number_id: str
     to: str
     at: datetime
+    # --- added with issue 15 (optional: older consumers ignore it) ---
+    # The WhatsApp message type sent (``text``, ``template``, ``interactive``...): analytics tells
+    # template sends from free-form ones.
+    kind: str | None = None
 
 
 class MessageSent(_Outbound):

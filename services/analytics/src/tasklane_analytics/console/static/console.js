@@ -1,0 +1,34 @@
+// Draws the charts of a page from their data-chart attribute (no inline script: the CSP forbids
+// it). Runs on load and again after htmx swaps content in.
+(function () {
+  "use strict";
+  function draw(el) {
+    if (el.dataset.drawn) return;
+    el.dataset.drawn = "1";
+    var spec = JSON.parse(el.dataset.chart);
+    var names = Object.keys(spec.labels);
+    var data = [spec.series.t].concat(names.map(function (n) { return spec.series[n]; }));
+    var series = [{}].concat(names.map(function (n) {
+      return { label: spec.labels[n], stroke: spec.colours[n], width: 2 };
+    }));
+    new uPlot({ width: Math.max(el.clientWidth, 320), height: 240, series: series }, data, el);
+  }
+
+  function drawAll(root) {
+    (root || document).querySelectorAll("[data-chart]").forEach(draw);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  document.addEventListener("htmx:afterSwap", function (ev) { drawAll(ev.target); });
+
+  // htmx swaps nothing on an error answer: say so instead of leaving a click without effect.
+  document.addEventListener("htmx:responseError", function (ev) {
+    var flash = document.getElementById("flash");
+    if (!flash) return;
+    var status = ev.detail.xhr.status;
+    flash.textContent = status === 403
+      ? "Refused (403): your role may not do this, or the page is stale; reload it."
+      : "The console answered " + status + "; nothing was changed.";
+    flash.hidden = false;
+  });
+})();

@@ -1,0 +1,134 @@
+"""The console over plain HTTP, in the embedded mode's setting (in-memory broker, SQLite): the
+pages render there too, carry their security headers, and refuse actions without the session's
+CSRF token. The browser tests (tests/browser) cover the same on RabbitMQ and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from tasklane_analytics.app import create_app
+from tasklane_analytics.console.session import Session, SessionSigner
+from tasklane_analytics.settings import AnalyticsSettings
+from tasklane_common.auth import hash_key, new_key
+from tasklane_common.messaging import new_envelope
+from tasklane_common.messaging.contracts.gateway import MessageReceived
+from tasklane_common.messaging.memory import InMemoryBroker
+from tasklane_common.settings import ApiKey, AuthSettings, Role
+from tasklane_common.testing import memory_settings, running
+
+KEYS = {role: new_key() for role in Role}
+AUTH = AuthSettings(api_keys=[ApiKey(name=r, role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    name = f"console-{uuid.uuid4().hex[:8]}"
+    settings = memory_settings(
+        AnalyticsSettings,
+        name,
+        str(tmp_path / "a.db"),
+        auth=AUTH,
+        pseudonym_key=SecretStr("console-test-key-16"),
+    )
+    app = create_app(settings)
+    try:
+        async with running(app):
+            now = datetime.now(UTC)
+            received = MessageReceived(
+                wamid="w1",
+                phone_number_id="p",
+                user_id="u",
+                message_type="text",
+                text="hi",
+                sent_at=now,
+                received_at=now,
+            )
+            await app.state.runtime.publish([new_envelope(received, producer="gateway", occurred_at=now)])
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as c:
+                yield c
+    finally:
+        InMemoryBroker.forget(name)
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+async def _sign_in(client: httpx.AsyncClient, role: Role) -> str:
+    form = await client.get("/console/sign-in")
+    response = await client.post("/console/sign-in", data={"key": KEYS[role], "csrf": _csrf(form.text)})
+    assert response.status_code == 303
+    page = await client.get("/console/overview")
+    assert page.status_code == 200
+    return _csrf(page.text)
+
+
+async def test_pages_render_on_sqlite_with_their_security_headers(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/console/overview")).headers["location"] == "/console/sign-in"
+    await _sign_in(client, Role.OPERATOR)
+    for path in (
+        "/console/overview",
+        "/console/live",
+        "/console/live/feed",
+        "/console/health",
+        "/console/dead-letters",
+    ):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+    feed = await client.get("/console/live/feed")
+    assert "message.received" in feed.text
+    assert ">hi<" not in feed.text
+
+
+async def test_sign_in_without_the_form_s_token_is_refused(client: httpx.AsyncClient) -> None:
+    await client.get("/console/sign-in")
+    response = await client.post("/console/sign-in", data={"key": KEYS[Role.ADMIN]})
+    assert response.status_code == 403
+    assert (await client.get("/console/overview")).status_code == 303  # still signed out
+
+
+async def test_an_analyst_may_not_replay_even_with_a_valid_token(client: httpx.AsyncClient) -> None:
+    token = await _sign_in(client, Role.ANALYST)
+    assert (await client.get("/console/dead-letters")).status_code == 403
+    refused = await client.post("/console/dead-letters/1/replay", headers={"X-CSRF-Token": token})
+    assert refused.status_code == 403
+
+
+async def test_a_tampered_or_foreign_session_cookie_is_no_session(client: httpx.AsyncClient) -> None:
+    await _sign_in(client, Role.ANALYST)
+    cookie = client.cookies["tl_console"]
+    body, _, mac = cookie.partition(".")
+    for forged in (body + "." + mac[::-1], body[:-2] + "." + mac, "garbage", body):
+        client.cookies.set("tl_console", forged, path="/console")
+        assert (await client.get("/console/overview")).status_code == 303, forged
+
+
+async def test_a_poll_after_the_session_ended_sends_the_page_to_sign_in(client: httpx.AsyncClient) -> None:
+    response = await client.get("/console/live/feed", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/console/sign-in"
+
+
+def test_a_session_past_its_end_is_over() -> None:
+    signer = SessionSigner(b"k" * 32, lifetime_s=60)
+    session = signer.new("ab" * 32)
+    assert signer.load(signer.dump(session)) == session
+    ended = Session(csrf=session.csrf, expires_at=int(time.time()) - 1, key_sha256=session.key_sha256)
+    assert signer.load(signer.dump(ended)) is None
+    # Another secret (another deployment) signed it: not ours.
+    assert SessionSigner(b"o" * 32, lifetime_s=60).load(signer.dump(session)) is None

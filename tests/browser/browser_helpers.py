@@ -1,0 +1,80 @@
+"""Serving an app over real HTTP and opening browser contexts that cannot reach another origin
+(the browser tests' helpers; the module name is unique in the repository, see conftest)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import FastAPI
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Route
+
+HTTP_STATUS_ERROR = "Failed to load resource: the server responded with a status of"
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, *, lifespan: bool) -> AsyncIterator[str]:
+    """Serve ``app`` over real HTTP on a free local port (in this event loop); yields its origin."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="on" if lifespan else "off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the server stopped while starting")
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@dataclass
+class Recorded:
+    origin: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def elsewhere(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(self.origin + "/")]
+
+
+@asynccontextmanager
+async def offline_context(browser: Browser, origin: str) -> AsyncIterator[tuple[BrowserContext, Recorded]]:
+    context = await browser.new_context(base_url=origin, viewport={"width": 1280, "height": 900})
+    recorded = Recorded(origin)
+
+    async def gate(route: Route) -> None:
+        url = route.request.url
+        recorded.requests.append(url)
+        if url.startswith(origin + "/"):
+            await route.continue_()
+        else:
+            await route.abort("internetdisconnected")
+
+    await context.route("**/*", gate)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A page answered 401/403/404 is reported too: the tests check statuses themselves.
+        if message.type == "error" and not message.text.startswith(HTTP_STATUS_ERROR):
+            recorded.errors.append(message.text)
+
+    def watch(page: Page) -> None:
+        page.on("console", on_console)
+        page.on("pageerror", lambda e: recorded.errors.append(str(e)))
+
+    context.on("page", watch)
+    try:
+        yield context, recorded
+    finally:
+        await context.close()
