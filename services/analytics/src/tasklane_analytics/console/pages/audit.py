@@ -19,6 +19,8 @@ from tasklane_common.settings import Role
 NAV = NavItem("/audit", "Audit", Role.ANALYST)
 PAGE = 50
 router = APIRouter()
+# A form's "all" option sends an empty value.
+ServiceChoice = Annotated[str | None, Query(pattern="^(|gateway|agent|sender|analytics)$")]
 Text = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
@@ -36,7 +38,7 @@ def _when(text: str | None) -> datetime | None:
 async def audit(
     request: Request,
     viewer: AnalystPage,
-    service: Annotated[Service | None, Query()] = None,
+    service: ServiceChoice = None,
     actor: Text = None,
     action: Text = None,
     outcome: Text = None,
@@ -44,10 +46,11 @@ async def audit(
     until: Text = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> HTMLResponse:
-    where = AuditFilter(service, actor or None, action or None, outcome or None, _when(since), _when(until))
+    chosen = Service(service) if service else None
+    where = AuditFilter(chosen, actor or None, action or None, outcome or None, _when(since), _when(until))
     rows, total = await console_of(request).ops.audit(where, limit=PAGE, offset=offset)
     query = {
-        "service": service.value if service else "",
+        "service": service or "",
         "actor": actor or "",
         "action": action or "",
         "outcome": outcome or "",

@@ -25,6 +25,8 @@ from tasklane_common.settings import Role
 NAV = NavItem("/dead-letters", "Dead letters", Role.ANALYST)
 PAGE = 50
 router = APIRouter()
+# A form's "all" option sends an empty value.
+ServiceChoice = Annotated[str | None, Query(pattern="^(|gateway|agent|sender|analytics)$")]
 Search = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
@@ -32,14 +34,15 @@ Search = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]
 async def dead_letters(
     request: Request,
     viewer: AnalystPage,
-    service: Annotated[Service | None, Query()] = None,
+    service: ServiceChoice = None,
     q: Search = None,
-    waiting: Annotated[bool, Query()] = False,
+    waiting: Annotated[str | None, Query(pattern="^(|1)$")] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> HTMLResponse:
-    where = LetterFilter(service=service, replayed=False if waiting else None, q=q or None)
+    chosen = Service(service) if service else None
+    where = LetterFilter(service=chosen, replayed=False if waiting == "1" else None, q=q or None)
     letters, total = await console_of(request).ops.letters(where, limit=PAGE, offset=offset)
-    query = {"service": service.value if service else "", "q": q or "", "waiting": "1" if waiting else ""}
+    query = {"service": service or "", "q": q or "", "waiting": waiting or ""}
     return render(
         request,
         "dead_letters.html",
