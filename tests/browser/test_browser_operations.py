@@ -1,9 +1,10 @@
 """The console's operations pages in a real browser, on a whole stack (the four services in this
 process on the real RabbitMQ and PostgreSQL, heartbeating every 0.3 s): workers, the system's
-health, dead letters of every service, numbers and breakers, the audit trail. Pausing and
-resuming a queue by clicking shows in the workers view and holds the agent's work; a dead letter
-is replayed from the all-services page by clicking (after a dry run); an analyst sees none of the
-operators' buttons; no page asks anything of another origin.
+health, dead letters of every service, numbers and breakers (a number paused and resumed by
+clicking), the audit trail. Pausing and resuming a queue by clicking shows in the workers view
+and holds the agent's work; a dead letter is replayed from the all-services page by clicking
+(after a dry run); an analyst sees none of the operators' buttons; no page asks anything of
+another origin.
 
 ``TASKLANE_CONSOLE_SCREENSHOTS=<dir>`` also saves a PNG of each page there (docs/console/).
 """
@@ -150,6 +151,18 @@ async def test_the_operations_pages_render_with_the_stack_s_data(
     await page.click("nav >> text=Numbers")
     await expect(page.get_by_test_id("numbers")).to_be_visible()
     await shoot(page, "numbers")
+    # The number that just replied, paused and resumed by clicking.
+    number = page.locator("[data-testid^=number-]").filter(has=page.get_by_role("button", name="Pause"))
+    await expect(number.get_by_test_id("state")).to_have_text("sending")
+    accept_next_dialog(page)
+    await number.get_by_role("button", name="Pause").click()
+    await expect(page.get_by_test_id("number-result")).to_contain_text("sent to 1 sender replica")
+    paused = page.locator("[data-testid^=number-]").filter(has=page.get_by_role("button", name="Resume"))
+    await expect(paused.get_by_test_id("state")).to_have_text("paused", timeout=15_000)
+    await paused.get_by_role("button", name="Resume").click()
+    await expect(page.locator("[data-testid^=number-]").get_by_test_id("state")).to_have_text(
+        "sending", timeout=15_000
+    )
 
     await page.click("nav >> text=Per number")
     await expect(page.get_by_test_id("per-number").locator("tbody tr").first).to_contain_text("1")

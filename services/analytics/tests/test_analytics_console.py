@@ -89,6 +89,7 @@ async def test_pages_render_on_sqlite_with_their_security_headers(client: httpx.
         "/console/dead-letters?service=agent&q=x&waiting=1",
         "/console/dead-letters?service=&q=&waiting=&offset=0",
         "/console/numbers",
+        "/console/numbers/table",
         "/console/audit",
         "/console/audit?service=analytics&since=2026-01-01T00:00",
         "/console/audit?service=&actor=&since=",

@@ -1,5 +1,6 @@
 """Numbers and breakers: the sender's paused and held numbers and its breakers (from the sender
-replicas' heartbeats, as ``/api/v1/analytics/system/numbers`` answers), with Pause and Resume."""
+replicas' heartbeats, as ``/api/v1/analytics/system/numbers`` answers), with Pause and Resume.
+The table refreshes itself every two seconds."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ async def numbers(request: Request, viewer: AnalystPage) -> HTMLResponse:
     return render(request, "numbers.html", viewer, found=console_of(request).ops.numbers())
 
 
+@router.get("/numbers/table")
+async def table(request: Request, viewer: AnalystPage) -> HTMLResponse:
+    return render(request, "partials/numbers_table.html", viewer, found=console_of(request).ops.numbers())
+
+
 @router.post("/numbers/{phone_number_id}/{action}")
 async def steer(
     request: Request,
@@ -37,8 +43,9 @@ async def steer(
         result = {
             "ok": True,
             "text": f"{action.capitalize()} of {phone_number_id} sent to {len(out.replicas)} sender "
-            "replica(s); reload to see it at their next heartbeat.",
+            "replica(s); the table shows it at their next heartbeat.",
         }
     except HTTPException as exc:
         result = {"ok": False, "text": str(exc.detail)}
-    return render(request, "partials/result.html", viewer, result=result)
+    found = console_of(request).ops.numbers()
+    return render(request, "partials/numbers_table.html", viewer, found=found, result=result)
