@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
-from tasklane_analytics.console.access import AnalystPage, OperatorAction, source_of
+from tasklane_analytics.console.access import AnalystPage, OperatorAction, Viewer, source_of
 from tasklane_analytics.console.context import console_of
 from tasklane_analytics.console.rendering import NavItem, render
 from tasklane_analytics.operations.schemas import ReplayRequest, Service
@@ -65,7 +65,7 @@ async def letter(request: Request, service: Service, letter_id: IdPath, viewer: 
 
 
 async def _row(
-    request: Request, viewer: Any, service: Service, letter_id: int, result: dict[str, Any]
+    request: Request, viewer: Viewer, service: Service, letter_id: int, result: dict[str, Any]
 ) -> HTMLResponse:
     found = await console_of(request).ops.letter(service, letter_id)
     if found is None:
