@@ -1,6 +1,8 @@
 """The operations console in a real browser, on a real analytics (RabbitMQ and PostgreSQL):
-sign-in, every page with real data, the live view moving without a reload, a dead-letter replay
-by clicking, what an analyst may not do, and no request to any other origin.
+sign-in, the figures pages with real data, the live view moving without a reload, what an
+analyst may not do, and no request to any other origin. The operations pages (workers, health of
+the system, dead letters of every service, numbers, audit) are in test_browser_operations.py, on
+a whole stack.
 
 ``TASKLANE_CONSOLE_SCREENSHOTS=<dir>`` also saves a PNG of each page there (docs/console/).
 """
@@ -26,10 +28,9 @@ from tasklane_analytics.eventlog.tables import events
 from tasklane_analytics.settings import AnalyticsSettings
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.messaging import Envelope, new_envelope
-from tasklane_common.messaging.broker import OutgoingMessage
 from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.contracts.sender import MessageFailed, MessageSent
-from tasklane_common.messaging.topology import ANALYTICS_EVENTS, dead_letter_queue
+from tasklane_common.messaging.topology import ANALYTICS_EVENTS
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import ApiKey, AuthSettings, Role
 from tasklane_common.testing import cleanup_run, new_run_id, real_settings
@@ -199,6 +200,21 @@ async def test_every_page_renders_with_the_stack_s_data(
     assert "secret words" not in await page.content()
     await shoot(page, "live")
 
+    await page.click("nav >> text=Per number")
+    row = page.get_by_test_id("number-pn")
+    await expect(row.get_by_test_id("messages_failed")).to_have_text(str(summary["messages_failed"]))
+    await shoot(page, "per-number")
+
+    # From the count of a failure code down to the failed messages behind it.
+    await page.click("nav >> text=Failures")
+    code = page.get_by_test_id("code-131026")
+    await expect(code).to_contain_text(str(summary["failed_by_error_code"]["131026"]))
+    await code.get_by_role("link").click()
+    failed = page.get_by_test_id("failed-message")
+    await expect(failed).to_have_count(summary["failed_by_error_code"]["131026"])
+    await expect(failed.first).to_contain_text("undeliverable")
+    await shoot(page, "failures")
+
     await page.click("nav >> text=Dead letters")
     await expect(page.get_by_test_id("dead-letters")).to_be_visible()
 
@@ -218,58 +234,6 @@ async def test_an_event_published_now_shows_up_live_without_a_reload(
     assert await page.evaluate("window.stillTheSamePage === true")
 
 
-async def test_an_operator_replays_a_dead_letter_by_clicking(
-    browsing: tuple[BrowserContext, Recorded], console: Console
-) -> None:
-    [poison, _] = turn(5)
-    letters = console.runtime.dead_letters
-    assert letters is not None
-    message = OutgoingMessage(
-        routing_key=poison.type,
-        body=poison.to_bytes(),
-        message_id=poison.id,
-        headers={"x-tasklane-reason": "injected by the test"},
-    )
-    await console.runtime.broker.publish_to_queue(dead_letter_queue(ANALYTICS_EVENTS.name), [message])
-
-    async def captured() -> int | None:
-        rows = await letters.find(queue=None, replayed=False, limit=50, offset=0)
-        return next((r.id for r in rows if r.event_id == poison.id), None)
-
-    letter_id = await eventually(captured)
-    assert not await recorded(console.runtime, poison.id)
-
-    context, _ = browsing
-    page = await context.new_page()
-    await sign_in(page, Role.OPERATOR)
-    await page.click("nav >> text=Dead letters")
-    # A second tab on the same list, to be stale once the first has replayed.
-    stale = await context.new_page()
-    await stale.goto("/console/dead-letters")
-    row = page.get_by_test_id(f"letter-{letter_id}")
-    await expect(row).to_contain_text("injected by the test")
-    await shoot(page, "dead-letters")
-    await page.evaluate("window.stillTheSamePage = true")
-    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-    await row.get_by_role("button", name="Replay").click()
-    await expect(row.get_by_test_id("replayed")).to_be_visible()
-    await expect(row.get_by_test_id("replays")).to_have_text("1")
-    assert await page.evaluate("window.stillTheSamePage === true")
-    await expect(row.get_by_role("button", name="Replay")).to_have_count(0)
-    # Back in its queue, the event is recorded.
-    assert await eventually(lambda: recorded(console.runtime, poison.id))
-
-    # Replaying again from the stale tab is refused, and says so: still one replay.
-    stale_row = stale.get_by_test_id(f"letter-{letter_id}")
-    stale.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-    await stale_row.get_by_role("button", name="Replay").click()
-    await expect(stale_row.get_by_role("alert")).to_contain_text("already replayed")
-    await expect(stale_row.get_by_test_id("replays")).to_have_text("1")
-    row_after = await letters.get(letter_id)
-    assert row_after is not None
-    assert row_after.replay_count == 1
-
-
 async def _csrf_of(page: Page) -> str:
     headers: dict[str, str] = await page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))")
     return headers["X-CSRF-Token"]
@@ -283,17 +247,14 @@ async def test_an_analyst_sees_no_operator_controls_and_forged_posts_are_refused
         await sign_in(page, Role.ANALYST)
         nav = page.get_by_role("navigation", name="Pages")
         await expect(nav).to_contain_text("Overview")
-        await expect(nav.get_by_text("Dead letters")).to_have_count(0)
-        for path in ("/console/overview", "/console/live", "/console/health"):
+        await expect(nav.get_by_text("Dead letters")).to_have_count(1)
+        for path in ("/console/overview", "/console/live", "/console/health", "/console/dead-letters"):
             await page.goto(path)
             await expect(page.get_by_role("button", name="Replay")).to_have_count(0)
-        refused = await page.goto("/console/dead-letters")
-        assert refused is not None
-        assert refused.status == 403
         # The analyst's own valid session and token do not make a replay theirs to do.
         token = await _csrf_of(page)
         as_analyst = await page.request.post(
-            "/console/dead-letters/1/replay", headers={"X-CSRF-Token": token}
+            "/console/dead-letters/analytics/1/replay", headers={"X-CSRF-Token": token}
         )
         assert as_analyst.status == 403
         assert seen.elsewhere == []
@@ -304,7 +265,7 @@ async def test_an_analyst_sees_no_operator_controls_and_forged_posts_are_refused
         await sign_in(page, Role.OPERATOR)
         await page.goto("/console/dead-letters")
         token = await _csrf_of(page)
-        url = "/console/dead-letters/999999/replay"
+        url = "/console/dead-letters/analytics/999999/replay"
         no_token = await page.request.post(url)
         wrong_token = await page.request.post(url, headers={"X-CSRF-Token": "x" + token[1:]})
         elsewhere = await page.request.post(

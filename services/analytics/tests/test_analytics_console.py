@@ -83,7 +83,19 @@ async def test_pages_render_on_sqlite_with_their_security_headers(client: httpx.
         "/console/live",
         "/console/live/feed",
         "/console/health",
+        "/console/workers",
+        "/console/workers/table",
         "/console/dead-letters",
+        "/console/dead-letters?service=agent&q=x&waiting=1",
+        "/console/dead-letters?service=&q=&waiting=&offset=0",
+        "/console/numbers",
+        "/console/numbers/table",
+        "/console/audit",
+        "/console/audit?service=analytics&since=2026-01-01T00:00",
+        "/console/audit?service=&actor=&since=",
+        "/console/per-number",
+        "/console/failures",
+        "/console/failures?code=131026",
     ):
         response = await client.get(path)
         assert response.status_code == 200, path
@@ -102,11 +114,34 @@ async def test_sign_in_without_the_form_s_token_is_refused(client: httpx.AsyncCl
     assert (await client.get("/console/overview")).status_code == 303  # still signed out
 
 
-async def test_an_analyst_may_not_replay_even_with_a_valid_token(client: httpx.AsyncClient) -> None:
+async def test_an_analyst_may_look_but_not_steer_even_with_a_valid_token(client: httpx.AsyncClient) -> None:
     token = await _sign_in(client, Role.ANALYST)
-    assert (await client.get("/console/dead-letters")).status_code == 403
-    refused = await client.post("/console/dead-letters/1/replay", headers={"X-CSRF-Token": token})
-    assert refused.status_code == 403
+    for path in ("/console/dead-letters", "/console/workers", "/console/numbers"):
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        assert "hx-post" not in page.text, path
+    headers = {"X-CSRF-Token": token}
+    for action in (
+        "/console/dead-letters/analytics/1/replay",
+        "/console/dead-letters/analytics/1/delete",
+        "/console/workers/agent.inbound/pause",
+        "/console/numbers/pn/pause",
+    ):
+        assert (await client.post(action, headers=headers)).status_code == 403, action
+    replay_all = await client.post("/console/dead-letters/replay", data={"service": "agent", "csrf": token})
+    assert replay_all.status_code == 403
+
+
+async def test_a_bad_filter_is_a_clear_4xx_page(client: httpx.AsyncClient) -> None:
+    await _sign_in(client, Role.OPERATOR)
+    for path in (
+        "/console/dead-letters?service=nobody",
+        "/console/failures?code=abc",
+        "/console/dead-letters/nobody/1",
+        "/console/workers/no.such.queue/pause",
+    ):
+        response = await client.get(path) if "pause" not in path else await client.post(path)
+        assert 400 <= response.status_code < 500, path
 
 
 async def test_a_tampered_or_foreign_session_cookie_is_no_session(client: httpx.AsyncClient) -> None:

@@ -43,6 +43,6 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     app.include_router(metrics_router(runtime.metrics, settings.auth))
     app.include_router(dead_letters_router(runtime))
     app.include_router(figures_api.router(runtime))
-    operations.install(app, runtime)
-    app.mount(CONSOLE, create_console(runtime, settings.console, settings.auth))
+    ops = operations.install(app, runtime)
+    app.mount(CONSOLE, create_console(runtime, ops, settings.console, settings.auth))
     return app

@@ -19,15 +19,27 @@ from starlette.exceptions import HTTPException
 
 from tasklane_analytics.console.access import SignInRequired, viewer_of
 from tasklane_analytics.console.context import HERE, PREFIX, build
-from tasklane_analytics.console.pages import dead_letters, health, live, overview, sign_in
+from tasklane_analytics.console.pages import (
+    audit,
+    dead_letters,
+    failures,
+    health,
+    live,
+    numbers,
+    overview,
+    per_number,
+    sign_in,
+    workers,
+)
 from tasklane_analytics.console.rendering import render
 from tasklane_analytics.console.settings import ConsoleSettings
+from tasklane_analytics.operations.service import Operations
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import AuthSettings
 
 __all__ = ["PREFIX", "ConsoleSettings", "create_console"]
 
-PAGES = [overview, live, health, dead_letters]
+PAGES = [overview, per_number, failures, live, health, workers, dead_letters, numbers, audit]
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -44,9 +56,11 @@ SECURITY_HEADERS = {
 }
 
 
-def create_console(runtime: ServiceRuntime, settings: ConsoleSettings, auth: AuthSettings) -> FastAPI:
+def create_console(
+    runtime: ServiceRuntime, ops: Operations, settings: ConsoleSettings, auth: AuthSettings
+) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    app.state.console = build(runtime, settings, auth)
+    app.state.console = build(runtime, ops, settings, auth)
     app.state.nav = [p.NAV for p in PAGES]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(sign_in.router)

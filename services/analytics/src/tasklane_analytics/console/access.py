@@ -17,6 +17,7 @@ from fastapi import Depends, HTTPException, Request
 from tasklane_analytics.console.context import PREFIX, console_of
 from tasklane_analytics.console.session import COOKIE, Session
 from tasklane_common.auth import GRANTS, Principal
+from tasklane_common.http import request_source
 from tasklane_common.logging import get_logger
 from tasklane_common.settings import Role
 
@@ -115,3 +116,8 @@ def sign_in_url() -> str:
 AnalystPage = Annotated[Viewer, page(Role.ANALYST)]
 OperatorPage = Annotated[Viewer, page(Role.OPERATOR)]
 OperatorAction = Annotated[Viewer, action(Role.OPERATOR)]
+
+
+def source_of(request: Request) -> str | None:
+    """Where an action came from, for the audit trail (as the operations API records it)."""
+    return request_source(request)

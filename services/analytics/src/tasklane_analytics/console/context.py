@@ -1,5 +1,6 @@
-"""What every console page needs: the service runtime, the session signer, the configured keys
-and the templates, held once on the console app's state."""
+"""What every console page needs: the service runtime, the operations (workers, health, dead
+letters, numbers, audit: the same functions the operations API calls), the session signer, the
+configured keys and the templates, held once on the console app's state."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from tasklane_analytics.console.session import SessionSigner
 from tasklane_analytics.console.settings import ConsoleSettings
+from tasklane_analytics.operations.service import Operations
 from tasklane_common.auth import Principal
 from tasklane_common.logging import get_logger
 from tasklane_common.runtime import ServiceRuntime
@@ -25,13 +27,14 @@ PREFIX = "/console"
 @dataclass
 class Console:
     runtime: ServiceRuntime
+    ops: Operations
     signer: SessionSigner
     principals: dict[str, Principal]
     templates: Jinja2Templates
     secure_cookie: bool | None
 
 
-def build(runtime: ServiceRuntime, settings: ConsoleSettings, auth: AuthSettings) -> Console:
+def build(runtime: ServiceRuntime, ops: Operations, settings: ConsoleSettings, auth: AuthSettings) -> Console:
     if settings.session_secret is not None:
         secret = settings.session_secret.get_secret_value().encode()
     else:
@@ -41,6 +44,7 @@ def build(runtime: ServiceRuntime, settings: ConsoleSettings, auth: AuthSettings
     templates.env.globals["prefix"] = PREFIX
     return Console(
         runtime=runtime,
+        ops=ops,
         signer=SessionSigner(secret, lifetime_s=settings.session_hours * 3600),
         principals={k.sha256: Principal(k.name, k.role) for k in auth.api_keys},
         templates=templates,

@@ -1,8 +1,6 @@
-"""Health: this service's readiness in detail (the public probe shows only up or down).
-
-The whole system's health (every service's readiness) arrives through analytics' operations API;
-this page then renders that instead of ``runtime.readiness()``.
-"""
+"""Health: the whole system's ``HealthStatus`` (every service's readiness from its heartbeats, the
+breakers, the queues, the error rate), as ``GET /api/v1/analytics/health/details`` answers it,
+and beneath it this analytics replica's own readiness in detail."""
 
 from __future__ import annotations
 
@@ -12,7 +10,6 @@ from fastapi.responses import HTMLResponse
 from tasklane_analytics.console.access import AnalystPage
 from tasklane_analytics.console.context import console_of
 from tasklane_analytics.console.rendering import NavItem, render
-from tasklane_common.http import database_answers
 from tasklane_common.settings import Role
 
 NAV = NavItem("/health", "Health", Role.ANALYST)
@@ -21,16 +18,8 @@ router = APIRouter()
 
 @router.get("/health")
 async def health(request: Request, viewer: AnalystPage) -> HTMLResponse:
-    runtime = console_of(request).runtime
-    report = await runtime.readiness()
-    waiting = None
-    if runtime.dead_letters is not None:
-        async with database_answers():
-            waiting = await runtime.dead_letters.count(replayed=False)
-    consumers = [{"queue": c.queue.name, "name": c.name} for c in runtime.consumers]
-    return render(
-        request,
-        "health.html",
-        viewer,
-        services=[{"report": report, "consumers": consumers, "dead_letters": waiting}],
-    )
+    console = console_of(request)
+    system = await console.ops.health()
+    own = await console.runtime.readiness()
+    consumers = [c.queue.name for c in console.runtime.consumers]
+    return render(request, "health.html", viewer, system=system, own=own, consumers=consumers)
