@@ -49,6 +49,7 @@ from tasklane_sender.identifiers import MAY_HAVE_BEEN_DELIVERED
 from tasklane_sender.outcomes import Settlement
 from tasklane_sender.pacing import Limits
 from tasklane_sender.repository import OutboundMessage
+from tasklane_sender.send_spans import mark_send
 from tasklane_sender.settings import SenderSettings
 
 log = get_logger(__name__)
@@ -232,7 +233,7 @@ class Dispatcher:
             context=extract_context(message.trace_context),
             kind=trace.SpanKind.CLIENT,
             attributes={"messaging.message.id": message.reply_id, "tasklane.attempt": message.attempts},
-        ):
+        ) as span:
             if message.attempts > self._settings.max_attempts:
                 outcome = SendOutcome(
                     "failed",
@@ -243,6 +244,7 @@ class Dispatcher:
                 )
             else:
                 outcome = await self.graph.send(message, deadline=deadline)
+            mark_send(span, outcome)
             await self._settle(message, outcome)
 
     async def _settle(self, message: OutboundMessage, outcome: SendOutcome) -> None:
