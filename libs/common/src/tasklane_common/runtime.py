@@ -27,7 +27,7 @@ from tasklane_common.messaging.envelope import Envelope
 from tasklane_common.messaging.outbox import Outbox, OutboxRelay
 from tasklane_common.messaging.topology import QueueSpec
 from tasklane_common.settings import ServiceSettings
-from tasklane_common.telemetry import flush_tracing, setup_tracing, tracing_active
+from tasklane_common.telemetry import flush_tracing, setup_tracing, tracing_exports
 from tasklane_common.tracing.messaging import publishing
 
 log = get_logger(__name__)
@@ -141,7 +141,7 @@ class ServiceRuntime:
     async def start(self) -> None:
         configure_logging(self.settings.logging)
         setup_tracing(self.settings.telemetry, service=self.service)
-        if tracing_active() and self.settings.telemetry.database_spans:
+        if tracing_exports() and self.settings.telemetry.database_spans:
             self.db.instrument(service=self.service)
         try:
             if self.settings.database.migrate_on_startup:

@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioB
 from tasklane_common.settings import TelemetrySettings
 
 _provider: TracerProvider | None = None
+_exports = False
 
 
 def setup_tracing(
@@ -33,7 +34,7 @@ def setup_tracing(
     The embedded mode hosts four services in one process; the first call wins and the service
     name of each span is then carried by the tracer's instrumentation scope.
     """
-    global _provider
+    global _provider, _exports
     if not settings.enabled or _env_true("OTEL_SDK_DISABLED"):
         return
     if _provider is None:
@@ -48,9 +49,11 @@ def setup_tracing(
             # /v1/traces to the generic endpoint, not to the per-signal one).
             exporter = OTLPSpanExporter(endpoint=endpoint or None)
             _provider.add_span_processor(BatchSpanProcessor(exporter))
+            _exports = True
         trace.set_tracer_provider(_provider)
     if extra_processor is not None:
         _provider.add_span_processor(extra_processor)
+        _exports = True
 
 
 def _env_true(name: str) -> bool:
@@ -73,8 +76,11 @@ def otlp_endpoint(settings: TelemetrySettings) -> str | None:
     return None
 
 
-def tracing_active() -> bool:
-    return _provider is not None
+def tracing_exports() -> bool:
+    """Whether spans go anywhere (an exporter or a test's processor): the per-statement database
+    spans are only worth their cost then; message spans are made anyway, for the trace ids that
+    logs and analytics keep."""
+    return _exports
 
 
 def flush_tracing() -> None:
