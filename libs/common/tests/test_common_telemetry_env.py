@@ -71,3 +71,10 @@ def _provider_in_a_fresh_process(env: dict[str, str]) -> str:
 def test_otel_sdk_disabled_turns_tracing_off() -> None:
     assert _provider_in_a_fresh_process({"OTEL_SDK_DISABLED": "false"}) == "TracerProvider"
     assert _provider_in_a_fresh_process({"OTEL_SDK_DISABLED": "true"}) == "ProxyTracerProvider"
+
+
+def test_span_destination_is_the_events_exchange() -> None:
+    from tasklane_common.messaging import topology
+    from tasklane_common.tracing import messaging
+
+    assert messaging.EXCHANGE == topology.EXCHANGE

@@ -12,15 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 
-from tasklane_common.messaging.broker import Delivery, OutgoingMessage
-from tasklane_common.messaging.topology import EXCHANGE
 from tasklane_common.telemetry import extract_context, inject_headers, tracer
 
+if TYPE_CHECKING:
+    from tasklane_common.messaging.broker import Delivery, OutgoingMessage
+
 SYSTEM = "rabbitmq"
+# The events exchange (``topology.EXCHANGE``, without a stack's namespace prefix: one name in
+# every stack's traces). Not imported: the messaging package imports this module.
+EXCHANGE = "tasklane.events"
 # The W3C fields a message carries; replaced by the publish span's own.
 _TRACE_FIELDS = ("traceparent", "tracestate")
 
