@@ -154,8 +154,11 @@ def test_app_healthcheck_probes_its_readiness_endpoint(services: dict[str, Any],
 
 @pytest.mark.parametrize("name", APP_PORTS)
 def test_app_exports_traces_to_the_collector(services: dict[str, Any], name: str) -> None:
-    endpoint = urlsplit(env(services[name])[f"TASKLANE_{name.upper()}_TELEMETRY__OTLP_ENDPOINT"])
-    assert (endpoint.hostname, endpoint.port, endpoint.path) == ("otel-collector", 4318, "/v1/traces")
+    # One variable for the whole stack (a developer's own collector: OTEL_EXPORTER_OTLP_ENDPOINT=...).
+    value = env(services[name])["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert value == "${OTEL_EXPORTER_OTLP_ENDPOINT:-http://otel-collector:4318}"
+    endpoint = urlsplit(value.removeprefix("${OTEL_EXPORTER_OTLP_ENDPOINT:-").removesuffix("}"))
+    assert (endpoint.hostname, endpoint.port) == ("otel-collector", 4318)
 
 
 def test_collector_loads_the_config_in_the_repository(services: dict[str, Any]) -> None:

@@ -133,16 +133,16 @@ async def test_one_conversation_turn_is_one_trace(stack: EmbeddedStack) -> None:
     consumed = next(
         s
         for s in spans
-        if s.name == "consume message.received"
-        and (s.attributes or {}).get("messaging.message.id") == event_id
+        if s.name == "process agent.inbound" and (s.attributes or {}).get("messaging.message.id") == event_id
     )
     turn = [s for s in spans if s.context.trace_id == consumed.context.trace_id]
     names = {s.name for s in turn}
     roots = [s for s in turn if s.parent is None]
     assert [r.name for r in roots] == ["POST /api/webhooks/whatsapp"]  # one trace, from the webhook
-    assert {"consume reply.requested", "whatsapp send"} <= names
+    assert {"publish tasklane.events", "process sender.replies", "whatsapp send"} <= names
     # Analytics records events in batches: its batch spans link to each event's trace.
-    linked = {link.context.trace_id for s in spans if s.name.startswith("consume batch") for link in s.links}
+    batches = [s for s in spans if s.name == "process analytics.events"]
+    linked = {link.context.trace_id for s in batches for link in s.links}
     assert consumed.context.trace_id in linked
 
 

@@ -29,7 +29,8 @@ from tasklane_common.messaging.topology import QueueSpec
 from tasklane_common.metrics import ServiceMetrics
 from tasklane_common.metrics.sampling import sample_dead_letters, sample_outbox
 from tasklane_common.settings import ServiceSettings
-from tasklane_common.telemetry import flush_tracing, inject_headers, setup_tracing
+from tasklane_common.telemetry import flush_tracing, setup_tracing, tracing_exports
+from tasklane_common.tracing.messaging import publishing
 
 log = get_logger(__name__)
 
@@ -55,7 +56,9 @@ class ServiceRuntime:
         outbox_table = metadata.tables.get(f"{metadata.schema}.outbox")
         self.outbox = Outbox(outbox_table, producer=service) if outbox_table is not None else None
         self.relay = (
-            OutboxRelay(self.db, self.broker, outbox_table, poll_s=settings.outbox_poll_interval_s)
+            OutboxRelay(
+                self.db, self.broker, outbox_table, poll_s=settings.outbox_poll_interval_s, service=service
+            )
             if outbox_table is not None
             else None
         )
@@ -158,6 +161,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         configure_logging(self.settings.logging)
         setup_tracing(self.settings.telemetry, service=self.service)
+        if tracing_exports() and self.settings.telemetry.database_spans:
+            self.db.instrument(service=self.service)
         try:
             if self.settings.database.migrate_on_startup:
                 await upgrade(self.db, self.migrations, settings=self.settings)
@@ -226,21 +231,16 @@ class ServiceRuntime:
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
         """Publish directly with confirms (the gateway's path: it answers Meta only after this)."""
-        headers = inject_headers()
+        messages = [
+            OutgoingMessage(
+                routing_key=e.type, body=e.to_bytes(), message_id=e.id, correlation_id=e.correlation_id
+            )
+            for e in envelopes
+        ]
         types = [e.type for e in envelopes]
         try:
-            await self.broker.publish(
-                [
-                    OutgoingMessage(
-                        routing_key=e.type,
-                        body=e.to_bytes(),
-                        message_id=e.id,
-                        correlation_id=e.correlation_id,
-                        headers=headers,
-                    )
-                    for e in envelopes
-                ]
-            )
+            with publishing(self.service, messages) as traced:
+                await self.broker.publish(traced)
         except Exception:
             self.metrics.messaging.on_published(types, "failed")
             raise

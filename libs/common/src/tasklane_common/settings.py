@@ -69,8 +69,11 @@ class DatabaseSettings(BaseModel):
 
 class TelemetrySettings(BaseModel):
     enabled: bool = True
+    # Unset: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, the one variable a whole stack shares.
     otlp_endpoint: str | None = None
     sample_ratio: float = 1.0
+    # A CLIENT span per SQL statement inside a trace (never outside one).
+    database_spans: bool = True
 
 
 class LoggingSettings(BaseModel):

@@ -24,6 +24,7 @@ from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import AGENT_INBOUND
 from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.tracing.http import http_telemetry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -70,7 +71,14 @@ def create_app(
             if http is not None:
                 await http.aclose()
 
-    app = FastAPI(title="Tasklane agent", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Tasklane agent",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        telemetry=http_telemetry(),
+    )
     problems.install(app)
     docs.install(app)
     app.state.runtime = runtime

@@ -21,6 +21,7 @@ from tasklane_common.http import health_router
 from tasklane_common.messaging.topology import ANALYTICS_EVENTS
 from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.tracing.http import http_telemetry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,7 +35,12 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
 
     lifespan = with_overdue_sweep(runtime, settings.overdue_sweep_interval_s)
     app = FastAPI(
-        title="Tasklane analytics", version="0.2.0", lifespan=lifespan, docs_url=None, redoc_url=None
+        title="Tasklane analytics",
+        version="0.2.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        telemetry=http_telemetry(),
     )
     problems.install(app)
     docs.install(app)

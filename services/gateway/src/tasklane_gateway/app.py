@@ -18,6 +18,7 @@ from tasklane_common.logging import get_logger
 from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.secrets import SecretBox
+from tasklane_common.tracing.http import http_telemetry
 from tasklane_gateway import admin_api, api, audit, health, mappings_api
 from tasklane_gateway.app_registry import AppRegistry
 from tasklane_gateway.graph_probe import GraphProbe
@@ -91,7 +92,14 @@ def create_app(
             if graph_client is None:
                 await http.aclose()
 
-    app = FastAPI(title="Tasklane gateway", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Tasklane gateway",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        telemetry=http_telemetry(),
+    )
     problems.install(app)
     docs.install(app)
     app.state.runtime = runtime

@@ -23,6 +23,7 @@ from tasklane_common.messaging.topology import (
 )
 from tasklane_common.metrics import metrics_router
 from tasklane_common.runtime import ServiceRuntime
+from tasklane_common.tracing.http import http_telemetry
 from tasklane_sender import api, handlers, operations
 from tasklane_sender.audit import audited
 from tasklane_sender.dispatcher import Dispatcher
@@ -111,7 +112,14 @@ def create_app(
                     # What is left in the outbox is relayed by another replica (or the next start).
                     log.warning("close_timeout", budget_s=settings.shutdown_close_s)
 
-    app = FastAPI(title="Tasklane sender", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Tasklane sender",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        telemetry=http_telemetry(),
+    )
     problems.install(app)
     docs.install(app)
     app.state.runtime = runtime

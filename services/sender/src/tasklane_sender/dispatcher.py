@@ -51,6 +51,7 @@ from tasklane_sender.kinds import READ
 from tasklane_sender.outcomes import Settlement
 from tasklane_sender.pacing import Limits
 from tasklane_sender.repository import OutboundMessage
+from tasklane_sender.send_spans import mark_send
 from tasklane_sender.settings import SenderSettings
 
 log = get_logger(__name__)
@@ -236,7 +237,7 @@ class Dispatcher:
             context=extract_context(message.trace_context),
             kind=trace.SpanKind.CLIENT,
             attributes={"messaging.message.id": message.reply_id, "tasklane.attempt": message.attempts},
-        ):
+        ) as span:
             if message.attempts > self._settings.max_attempts:
                 outcome = SendOutcome(
                     "failed",
@@ -247,6 +248,7 @@ class Dispatcher:
                 )
             else:
                 outcome = await self.graph.send(message, deadline=deadline)
+            mark_send(span, outcome)
             await self._settle(message, outcome)
             if outcome.verdict == "sent" and message.kind != READ and self.on_replied is not None:
                 self.on_replied(message.created_at)

@@ -42,6 +42,7 @@ from tasklane_common.messaging.contracts.sender import (
     MessageRead,
     MessageSent,
 )
+from tasklane_common.tracing.messaging import link_current_span
 from tasklane_sender.errors import graph_reason
 from tasklane_sender.repository import OutboundMessage, OutboundRepository, RecordedStatus
 
@@ -161,6 +162,9 @@ async def record_status(
     repo = OutboundRepository(session)
     await repo.lock_wamid(wamid)
     message = await repo.find_by_wamid(wamid)
+    if message is not None:
+        # Meta's status arrives in a trace of its own (a webhook); the link leads to the turn.
+        link_current_span(message.trace_context)
     if message is None and callback_data:
         message = await repo.adopt_wamid(callback_data, wamid=wamid, now=now)
         if message is not None:

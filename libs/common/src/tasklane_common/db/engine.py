@@ -102,6 +102,13 @@ class Database:
             delay = min(delay * 2, 10.0)
         return False
 
+    def instrument(self, *, service: str) -> None:
+        """SQL statement spans (see ``tasklane_common.tracing.database``)."""
+        from tasklane_common.tracing.database import instrument_engine
+
+        system = "sqlite" if self.is_sqlite else "postgresql"
+        instrument_engine(self.engine.sync_engine, system=system, namespace=self.schema, service=service)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

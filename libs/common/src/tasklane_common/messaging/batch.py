@@ -34,7 +34,8 @@ from tasklane_common.messaging.failures import (
 )
 from tasklane_common.messaging.inbox import claim_many
 from tasklane_common.messaging.topology import QueueSpec
-from tasklane_common.telemetry import extract_context, tracer
+from tasklane_common.telemetry import tracer
+from tasklane_common.tracing.messaging import batch_attributes, batch_links, process_span_name
 
 log = get_logger(__name__)
 
@@ -117,18 +118,11 @@ class BatchConsumer(ConsumerBase):
             self._in_flight.done(len(batch))
 
     async def _process_valid(self, items: list[tuple[Delivery, Envelope]]) -> None:
-        links = [
-            trace.Link(trace.get_current_span(extract_context(d.headers)).get_span_context())
-            for d, _ in items
-        ]
         with tracer(self._service).start_as_current_span(
-            f"consume batch {self.queue.name}",
+            process_span_name(self.queue.name),
             kind=trace.SpanKind.CONSUMER,
-            links=[link for link in links if link.context.is_valid],
-            attributes={
-                "messaging.destination.name": self.queue.name,
-                "messaging.batch.message_count": len(items),
-            },
+            links=batch_links([d.headers for d, _ in items]),
+            attributes=batch_attributes(self.queue.name, len(items)),
         ):
             started = time.perf_counter()
             try:

@@ -39,6 +39,7 @@ from tasklane_common.messaging.inbox import claim
 from tasklane_common.messaging.outbox import Outbox, OutboxRelay
 from tasklane_common.messaging.topology import QueueSpec
 from tasklane_common.telemetry import extract_context, tracer
+from tasklane_common.tracing.messaging import process_attributes, process_span_name
 
 log = get_logger(__name__)
 E = TypeVar("E", bound=Event)
@@ -130,16 +131,12 @@ class Consumer(ConsumerBase):
             return
         parent = extract_context(delivery.headers)
         with tracer(self._service).start_as_current_span(
-            f"consume {envelope.type}",
+            process_span_name(self.queue.name),
             context=parent,
             kind=trace.SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "rabbitmq",
-                "messaging.destination.name": self.queue.name,
-                "messaging.message.id": envelope.id,
-                "messaging.message.conversation_id": envelope.correlation_id,
-                "messaging.rabbitmq.delivery_count": delivery.delivery_count,
-            },
+            attributes=process_attributes(
+                self.queue.name, delivery, message_id=envelope.id, conversation_id=envelope.correlation_id
+            ),
         ) as span:
             started = time.perf_counter()
             try:

@@ -37,6 +37,7 @@ from tasklane_common.logging import get_logger
 from tasklane_common.messaging.broker import Broker, OutgoingMessage
 from tasklane_common.messaging.envelope import Envelope, Event, new_envelope
 from tasklane_common.telemetry import inject_headers
+from tasklane_common.tracing.messaging import publishing
 
 log = get_logger(__name__)
 
@@ -100,8 +101,16 @@ MAX_BACKOFF_S = 5.0
 
 class OutboxRelay:
     def __init__(
-        self, db: Database, broker: Broker, table: Table, *, batch: int = 200, poll_s: float = 1.0
+        self,
+        db: Database,
+        broker: Broker,
+        table: Table,
+        *,
+        batch: int = 200,
+        poll_s: float = 1.0,
+        service: str = "outbox",
     ) -> None:
+        self._service = service
         self._db = db
         self._broker = broker
         self._table = table
@@ -167,11 +176,12 @@ class OutboxRelay:
                 )
                 for r in rows
             ]
-            try:
-                await self._broker.publish(messages, timeout=RELAY_PUBLISH_TIMEOUT_S)
-            except PublishError:
-                self.on_published([m.routing_key for m in messages], "failed")
-                raise
+            with publishing(self._service, messages) as traced:
+                try:
+                    await self._broker.publish(traced, timeout=RELAY_PUBLISH_TIMEOUT_S)
+                except PublishError:
+                    self.on_published([m.routing_key for m in messages], "failed")
+                    raise
             await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))
         self.published += len(rows)
         self.on_published([m.routing_key for m in messages], "ok")
