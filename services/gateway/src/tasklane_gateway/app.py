@@ -24,7 +24,7 @@ from tasklane_gateway.app_registry import AppRegistry
 from tasklane_gateway.graph_probe import GraphProbe
 from tasklane_gateway.ingest import WebhookIngestor
 from tasklane_gateway.integrations import Integrations
-from tasklane_gateway.metrics import WebhookMetrics, WebhookMetricsMiddleware
+from tasklane_gateway.metrics import WebhookMetrics
 from tasklane_gateway.settings import GatewaySettings
 from tasklane_gateway.tables import expired_messages, metadata, processed_webhook_items
 from tasklane_gateway.triage import retain_contacts
@@ -106,8 +106,11 @@ def create_app(
     app.state.registry = registry
     # Other modules may add cache probes: ``app.state.health.caches["name"] = lambda: {...}``.
     app.state.health = monitor
-    app.add_middleware(health.WebhookStatsMiddleware, stats=stats)
-    app.add_middleware(WebhookMetricsMiddleware, metrics=WebhookMetrics(runtime.metrics.registry))
+    webhook_metrics = WebhookMetrics(runtime.metrics.registry)
+    app.add_middleware(
+        health.WebhookAnswers,
+        observers=[lambda status, _seconds: stats.record(status), webhook_metrics.record],
+    )
     app.include_router(health_router(runtime))
     app.include_router(metrics_router(runtime.metrics, settings.auth))
     # Before the webhook router: its /whatsapp/{app_id} would otherwise take /whatsapp/health.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -77,18 +77,24 @@ class WebhookStats:
         return sum(c[0] for c in live), sum(c[1] for c in live)
 
 
-class WebhookStatsMiddleware:
-    """Counts the status of every webhook POST (whatever answered it, including 413s and crashes)."""
+# What is told of each webhook POST's answer: its status and how long it took.
+WebhookObserver = Callable[[int, float], None]
 
-    def __init__(self, app: ASGIApp, stats: WebhookStats) -> None:
+
+class WebhookAnswers:
+    """Watches every webhook POST, whatever answered it (a 413 from a limit, a crash's 500), once,
+    and tells each observer (the health window, the metrics)."""
+
+    def __init__(self, app: ASGIApp, observers: Sequence[WebhookObserver]) -> None:
         self.app = app
-        self.stats = stats
+        self.observers = tuple(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(WEBHOOK_PATH):
             await self.app(scope, receive, send)
             return
         status = 500
+        started = time.perf_counter()
 
         async def sending(message: Message) -> None:
             nonlocal status
@@ -99,7 +105,9 @@ class WebhookStatsMiddleware:
         try:
             await self.app(scope, receive, sending)
         finally:
-            self.stats.record(status)
+            seconds = time.perf_counter() - started
+            for observe in self.observers:
+                observe(status, seconds)
 
 
 def _worst(*states: str) -> str:

@@ -1,13 +1,9 @@
-"""The gateway's own metrics: every webhook POST, by outcome, and how long it took to answer."""
+"""The gateway's own metrics: every webhook POST, by outcome, and how long it took to answer
+(observed by ``health.WebhookAnswers``)."""
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from tasklane_gateway.health import WEBHOOK_PATH
 
 # Meta waits up to ~10 s before it retries a webhook; the answer normally takes milliseconds.
 WEBHOOK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -39,29 +35,3 @@ class WebhookMetrics:
         outcome = outcome_of(status)
         self.requests.labels(outcome, str(status)).inc()
         self.seconds.labels(outcome).observe(seconds)
-
-
-class WebhookMetricsMiddleware:
-    """Measures every webhook POST, whatever answered it (a 413 from a limit, a crash's 500)."""
-
-    def __init__(self, app: ASGIApp, metrics: WebhookMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(WEBHOOK_PATH):
-            await self.app(scope, receive, send)
-            return
-        status = 500
-        started = time.perf_counter()
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            self.metrics.record(status, time.perf_counter() - started)
