@@ -1,19 +1,56 @@
-"""Serving an app over real HTTP and opening browser contexts that cannot reach another origin
-(the browser tests' helpers; the module name is unique in the repository, see conftest)."""
+"""Serving an app over real HTTP, opening browser contexts that cannot reach another origin, and
+what every console test does alike: one key per role, signing in, waiting for a condition,
+screenshots (the browser tests' helpers; the module name is unique in the repository, see
+conftest)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Route
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect
+
+from tasklane_common.auth import hash_key, new_key
+from tasklane_common.settings import ApiKey, AuthSettings, Role
 
 HTTP_STATUS_ERROR = "Failed to load resource: the server responded with a status of"
+KEYS = {role: new_key() for role in Role}
+SHOTS = os.environ.get("TASKLANE_CONSOLE_SCREENSHOTS")
+T = TypeVar("T")
+
+
+def auth_settings() -> AuthSettings:
+    """The keys of ``KEYS``, one per role, as a service's auth settings."""
+    return AuthSettings(api_keys=[ApiKey(name=f"{r}-1", role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
+
+
+async def sign_in(page: Page, role: Role) -> None:
+    await page.goto("/console/sign-in")
+    await page.fill("#key", KEYS[role])
+    await page.click("button[type=submit]")
+    await expect(page.get_by_test_id("role")).to_have_text(role.value)
+
+
+async def shoot(page: Page, name: str) -> None:
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        await page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], *, tries: int, every_s: float) -> T:
+    for _ in range(tries):
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(every_s)
+    raise AssertionError("the condition never held")
 
 
 @asynccontextmanager
@@ -78,3 +115,13 @@ async def offline_context(browser: Browser, origin: str) -> AsyncIterator[tuple[
         yield context, recorded
     finally:
         await context.close()
+
+
+@asynccontextmanager
+async def checked_context(browser: Browser, origin: str) -> AsyncIterator[tuple[BrowserContext, Recorded]]:
+    """``offline_context``, then: whatever the test did, its pages asked nothing of any other
+    origin, and the browser refused nothing the pages tried (a CSP violation is a console error)."""
+    async with offline_context(browser, origin) as (context, seen):
+        yield context, seen
+        assert seen.elsewhere == []
+        assert seen.errors == []

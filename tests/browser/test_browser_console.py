@@ -9,16 +9,25 @@ a whole stack.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from browser_helpers import Recorded, offline_context, serving
+from browser_helpers import (
+    KEYS,
+    Recorded,
+    T,
+    auth_settings,
+    checked_context,
+    offline_context,
+    serving,
+    shoot,
+    sign_in,
+)
+from browser_helpers import eventually as helpers_eventually
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -26,18 +35,14 @@ from sqlalchemy import func, select
 from tasklane_analytics.app import create_app
 from tasklane_analytics.eventlog.tables import events
 from tasklane_analytics.settings import AnalyticsSettings
-from tasklane_common.auth import hash_key, new_key
+from tasklane_common.auth import new_key
 from tasklane_common.messaging import Envelope, new_envelope
 from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.contracts.sender import MessageFailed, MessageSent
 from tasklane_common.messaging.topology import ANALYTICS_EVENTS
 from tasklane_common.runtime import ServiceRuntime
-from tasklane_common.settings import ApiKey, AuthSettings, Role
+from tasklane_common.settings import Role
 from tasklane_common.testing import cleanup_run, new_run_id, real_settings
-
-KEYS = {role: new_key() for role in Role}
-SHOTS = os.environ.get("TASKLANE_CONSOLE_SCREENSHOTS")
-T = TypeVar("T")
 
 
 @dataclass
@@ -49,7 +54,7 @@ class Console:
 @pytest.fixture(scope="module")
 async def console() -> AsyncIterator[Console]:
     rid = new_run_id()
-    auth = AuthSettings(api_keys=[ApiKey(name=f"{r}-1", role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
+    auth = auth_settings()
     settings = real_settings(
         AnalyticsSettings, rid, "analytics", auth=auth, pseudonym_key=SecretStr("console-pseudonym-key")
     )
@@ -63,22 +68,12 @@ async def console() -> AsyncIterator[Console]:
 
 @pytest.fixture
 async def browsing(browser: Browser, console: Console) -> AsyncIterator[tuple[BrowserContext, Recorded]]:
-    async with offline_context(browser, console.origin) as opened:
-        context, seen = opened
-        yield context, seen
-        # Whatever the test did, its pages asked nothing of any other origin, and the browser
-        # refused nothing the pages tried (a CSP violation is a console error).
-        assert seen.elsewhere == []
-        assert seen.errors == []
+    async with checked_context(browser, console.origin) as opened:
+        yield opened
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], *, tries: int = 200) -> T:
-    for _ in range(tries):
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("the condition never held")
+    return await helpers_eventually(check, tries=tries, every_s=0.05)
 
 
 def turn(i: int, *, failed: bool = False) -> list[Envelope]:
@@ -114,19 +109,6 @@ async def recorded(runtime: ServiceRuntime, event_id: str) -> bool:
     async with runtime.db.read() as session:
         query = select(func.count()).where(events.c.event_id == event_id)
         return int((await session.execute(query)).scalar_one()) > 0
-
-
-async def sign_in(page: Page, role: Role) -> None:
-    await page.goto("/console/sign-in")
-    await page.fill("#key", KEYS[role])
-    await page.click("button[type=submit]")
-    await expect(page.get_by_test_id("role")).to_have_text(role.value)
-
-
-async def shoot(page: Page, name: str) -> None:
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        await page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
 async def test_a_bad_key_is_refused_and_a_good_one_signs_in_and_out(

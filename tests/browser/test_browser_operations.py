@@ -12,26 +12,24 @@ another origin.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from browser_helpers import Recorded, offline_context, serving
+from browser_helpers import Recorded, T, auth_settings, checked_context, serving, shoot, sign_in
+from browser_helpers import eventually as helpers_eventually
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from pydantic import SecretStr
 
-from tasklane_common.auth import hash_key, new_key
+from tasklane_common.auth import new_key
 from tasklane_common.messaging import new_envelope
 from tasklane_common.messaging.broker import OutgoingMessage
 from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.topology import ANALYTICS_EVENTS, dead_letter_queue
 from tasklane_common.settings import (
-    ApiKey,
-    AuthSettings,
     BrokerSettings,
     DatabaseSettings,
     LoggingSettings,
@@ -41,10 +39,7 @@ from tasklane_common.settings import (
 from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
 from tasklane_stack.embedded import EmbeddedStack, in_process_stack
 
-KEYS = {role: new_key() for role in Role}
-SHOTS = os.environ.get("TASKLANE_CONSOLE_SCREENSHOTS")
 USER = "5511966660001"
-T = TypeVar("T")
 
 
 @dataclass
@@ -54,7 +49,7 @@ class Stack:
 
 
 def _settings(run_id: str) -> Callable[[str], dict[str, Any]]:
-    auth = AuthSettings(api_keys=[ApiKey(name=f"{r}-1", role=r, sha256=hash_key(k)) for r, k in KEYS.items()])
+    auth = auth_settings()
 
     def settings_for(service: str) -> dict[str, Any]:
         extra: dict[str, Any] = (
@@ -90,33 +85,12 @@ async def stack() -> AsyncIterator[Stack]:
 
 @pytest.fixture
 async def browsing(browser: Browser, stack: Stack) -> AsyncIterator[tuple[BrowserContext, Recorded]]:
-    async with offline_context(browser, stack.origin) as opened:
-        context, seen = opened
-        yield context, seen
-        assert seen.elsewhere == []
-        assert seen.errors == []
+    async with checked_context(browser, stack.origin) as opened:
+        yield opened
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], *, tries: int = 300) -> T:
-    for _ in range(tries):
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError("the condition never held")
-
-
-async def sign_in(page: Page, role: Role) -> None:
-    await page.goto("/console/sign-in")
-    await page.fill("#key", KEYS[role])
-    await page.click("button[type=submit]")
-    await expect(page.get_by_test_id("role")).to_have_text(role.value)
-
-
-async def shoot(page: Page, name: str) -> None:
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        await page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+    return await helpers_eventually(check, tries=tries, every_s=0.1)
 
 
 def accept_next_dialog(page: Page) -> None:
