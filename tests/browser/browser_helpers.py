@@ -59,7 +59,9 @@ async def serving(app: FastAPI, *, lifespan: bool) -> AsyncIterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="on" if lifespan else "off", log_level="warning")
+    # As the services run it (tasklane_common.cli): uvicorn's own logging config would take its
+    # loggers away from ours for the rest of the test process.
+    config = uvicorn.Config(app, lifespan="on" if lifespan else "off", log_config=None, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

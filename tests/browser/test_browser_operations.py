@@ -30,13 +30,10 @@ from tasklane_common.messaging.broker import OutgoingMessage
 from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.topology import ANALYTICS_EVENTS, dead_letter_queue
 from tasklane_common.settings import (
-    BrokerSettings,
-    DatabaseSettings,
-    LoggingSettings,
     Role,
     TelemetrySettings,
 )
-from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
+from tasklane_common.testing import cleanup_run, new_run_id, real_stack
 from tasklane_stack.embedded import EmbeddedStack, in_process_stack
 
 USER = "5511966660001"
@@ -49,25 +46,14 @@ class Stack:
 
 
 def _settings(run_id: str) -> Callable[[str], dict[str, Any]]:
-    auth = auth_settings()
-
-    def settings_for(service: str) -> dict[str, Any]:
-        extra: dict[str, Any] = (
-            {"pseudonym_key": SecretStr("console-pseudonym-key")} if service == "analytics" else {}
-        )
-        return {
-            "broker": BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{run_id}.", delivery_limit=2),
-            "database": DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{run_id}_{service}"),
-            "logging": LoggingSettings(level="WARNING"),
-            "telemetry": TelemetrySettings(enabled=False),
-            "outbox_poll_interval_s": 0.2,
-            "shutdown_grace_s": 3.0,
-            "control_interval_s": 0.3,
-            "auth": auth,
-            **extra,
-        }
-
-    return settings_for
+    return real_stack(
+        run_id,
+        delivery_limit=2,
+        telemetry=TelemetrySettings(enabled=False),
+        control_interval_s=0.3,
+        auth=auth_settings(),
+        per_service={"analytics": {"pseudonym_key": SecretStr("console-pseudonym-key")}},
+    )
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import httpx
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
-from pydantic import SecretStr
 
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.messaging import deterministic_id, new_envelope
@@ -24,12 +23,9 @@ from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.settings import (
     ApiKey,
     AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    LoggingSettings,
     Role,
 )
-from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
+from tasklane_common.testing import cleanup_run, new_run_id, real_stack
 from tasklane_simulator import payloads
 from tasklane_stack.embedded import EmbeddedStack, in_process_stack
 
@@ -40,20 +36,9 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 def _settings(run_id: str) -> Callable[[str], dict[str, Any]]:
-    def settings_for(service: str) -> dict[str, Any]:
-        return {
-            "broker": BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{run_id}."),
-            "database": DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{run_id}_{service}"),
-            "logging": LoggingSettings(level="WARNING"),
-            "outbox_poll_interval_s": 0.2,
-            "shutdown_grace_s": 3.0,
-            # The least role: any key may scrape.
-            "auth": AuthSettings(
-                api_keys=[ApiKey(name="prometheus", role=Role.ANALYST, sha256=hash_key(SCRAPER_KEY))]
-            ),
-        }
-
-    return settings_for
+    # The least role: any key may scrape.
+    scraper = ApiKey(name="prometheus", role=Role.ANALYST, sha256=hash_key(SCRAPER_KEY))
+    return real_stack(run_id, auth=AuthSettings(api_keys=[scraper]))
 
 
 @pytest.fixture(scope="module")

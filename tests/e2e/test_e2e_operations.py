@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select, text
 
 from tasklane_agent.tables import tasks
@@ -31,13 +30,10 @@ from tasklane_common.auth import hash_key, new_key
 from tasklane_common.settings import (
     ApiKey,
     AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    LoggingSettings,
     Role,
     TelemetrySettings,
 )
-from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
+from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id, real_stack
 from tasklane_stack.embedded import EmbeddedStack, embedded_stack, in_process_stack
 
 OPERATOR_KEY = new_key()
@@ -56,24 +52,17 @@ def _free_port() -> int:
 
 
 def _settings(run_id: str) -> Callable[[str], dict[str, Any]]:
-    def settings_for(service: str) -> dict[str, Any]:
-        return {
-            "broker": BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{run_id}.", delivery_limit=2),
-            "database": DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{run_id}_{service}"),
-            "logging": LoggingSettings(level="WARNING"),
-            "telemetry": TelemetrySettings(enabled=False),
-            "outbox_poll_interval_s": 0.2,
-            "shutdown_grace_s": 3.0,
-            "control_interval_s": INTERVAL_S,
-            "auth": AuthSettings(
-                api_keys=[
-                    ApiKey(name="ops", role=Role.OPERATOR, sha256=hash_key(OPERATOR_KEY)),
-                    ApiKey(name="ana", role=Role.ANALYST, sha256=hash_key(ANALYST_KEY)),
-                ]
-            ),
-        }
-
-    return settings_for
+    keys = [
+        ApiKey(name="ops", role=Role.OPERATOR, sha256=hash_key(OPERATOR_KEY)),
+        ApiKey(name="ana", role=Role.ANALYST, sha256=hash_key(ANALYST_KEY)),
+    ]
+    return real_stack(
+        run_id,
+        delivery_limit=2,
+        telemetry=TelemetrySettings(enabled=False),
+        control_interval_s=INTERVAL_S,
+        auth=AuthSettings(api_keys=keys),
+    )
 
 
 def _spawn_agent(run_id: str) -> subprocess.Popen[bytes]:

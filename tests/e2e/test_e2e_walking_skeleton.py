@@ -15,7 +15,6 @@ import httpx
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from tasklane_agent.tables import tasks
@@ -24,14 +23,11 @@ from tasklane_common.messaging import deterministic_id, new_envelope
 from tasklane_common.settings import (
     ApiKey,
     AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    LoggingSettings,
     Role,
     TelemetrySettings,
 )
 from tasklane_common.telemetry import setup_tracing
-from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
+from tasklane_common.testing import cleanup_run, new_run_id, real_stack
 from tasklane_simulator import payloads
 from tasklane_stack.embedded import APP_SECRET, EmbeddedStack, in_process_stack
 
@@ -41,20 +37,11 @@ SPANS = InMemorySpanExporter()
 
 
 def _real(run_id: str) -> Callable[[str], dict[str, Any]]:
-    def settings_for(service: str) -> dict[str, Any]:
-        return {
-            "broker": BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{run_id}."),
-            "database": DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{run_id}_{service}"),
-            "logging": LoggingSettings(level="WARNING"),
-            "telemetry": TelemetrySettings(enabled=True),
-            "outbox_poll_interval_s": 0.2,
-            "shutdown_grace_s": 3.0,
-            "auth": AuthSettings(
-                api_keys=[ApiKey(name="e2e", role=Role.ANALYST, sha256=hash_key(ANALYST_KEY))]
-            ),
-        }
-
-    return settings_for
+    return real_stack(
+        run_id,
+        telemetry=TelemetrySettings(enabled=True),
+        auth=AuthSettings(api_keys=[ApiKey(name="e2e", role=Role.ANALYST, sha256=hash_key(ANALYST_KEY))]),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import text
 
 from tasklane_analytics.eventlog.privacy import Pseudonymizer
@@ -17,12 +16,9 @@ from tasklane_common.auth import hash_key, new_key
 from tasklane_common.settings import (
     ApiKey,
     AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    LoggingSettings,
     Role,
 )
-from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
+from tasklane_common.testing import cleanup_run, new_run_id, real_stack
 from tasklane_stack.embedded import EmbeddedStack, in_process_stack
 
 ANALYST_KEY = new_key()
@@ -32,19 +28,10 @@ NUL_TEXT = "Create a task to call\x00 the notary Bartolomeu tomorrow"
 
 
 def _real(run_id: str) -> Callable[[str], dict[str, Any]]:
-    def settings_for(service: str) -> dict[str, Any]:
-        return {
-            "broker": BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{run_id}."),
-            "database": DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{run_id}_{service}"),
-            "logging": LoggingSettings(level="WARNING"),
-            "outbox_poll_interval_s": 0.2,
-            "shutdown_grace_s": 3.0,
-            "auth": AuthSettings(
-                api_keys=[ApiKey(name="a", role=Role.ANALYST, sha256=hash_key(ANALYST_KEY))]
-            ),
-        }
-
-    return settings_for
+    return real_stack(
+        run_id,
+        auth=AuthSettings(api_keys=[ApiKey(name="a", role=Role.ANALYST, sha256=hash_key(ANALYST_KEY))]),
+    )
 
 
 @pytest.fixture(scope="module")

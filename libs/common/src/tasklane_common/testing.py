@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -46,17 +46,47 @@ def new_run_id() -> str:
     return "t" + uuid.uuid4().hex[:10]
 
 
-def real_settings(cls: type[S], run_id: str, service: str, **overrides: Any) -> S:
-    """Settings for ``service`` on the real broker and database, isolated by ``run_id``."""
+def real_values(
+    run_id: str, service: str, *, delivery_limit: int | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """The settings values of ``service`` on the real broker and database, isolated by ``run_id``
+    (``delivery_limit`` sets the broker's, for tests that dead-letter on purpose)."""
+    broker = BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{run_id}.")
+    if delivery_limit is not None:
+        broker = broker.model_copy(update={"delivery_limit": delivery_limit})
     values: dict[str, Any] = {
-        "broker": BrokerSettings(url=SecretStr(amqp_url()), namespace=f"{run_id}."),
+        "broker": broker,
         "database": DatabaseSettings(url=SecretStr(database_url()), schema_name=f"{run_id}_{service}"),
         "logging": LoggingSettings(level="WARNING"),
         "outbox_poll_interval_s": 0.2,
         "shutdown_grace_s": 3.0,
     }
     values.update(overrides)
-    return cls(**values)
+    return values
+
+
+def real_settings(cls: type[S], run_id: str, service: str, **overrides: Any) -> S:
+    """Settings for ``service`` on the real broker and database, isolated by ``run_id``."""
+    return cls(**real_values(run_id, service, **overrides))
+
+
+def real_stack(
+    run_id: str,
+    *,
+    delivery_limit: int | None = None,
+    per_service: Mapping[str, Mapping[str, Any]] | None = None,
+    **common: Any,
+) -> Callable[[str], dict[str, Any]]:
+    """What ``in_process_stack`` takes for a stack on the real broker and database: every
+    service's ``real_values`` with ``common``, and ``per_service[service]`` on top."""
+    extra = per_service or {}
+
+    def settings_for(service: str) -> dict[str, Any]:
+        values = real_values(run_id, service, delivery_limit=delivery_limit, **common)
+        values.update(extra.get(service, {}))
+        return values
+
+    return settings_for
 
 
 def memory_settings(cls: type[S], name: str, sqlite_path: str, **overrides: Any) -> S:
