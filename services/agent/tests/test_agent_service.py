@@ -138,6 +138,8 @@ async def test_a_task_request_creates_the_task_and_confirms_it_once(agent: Agent
     assert reply.payload["to"] == "5511999990001"
     assert reply.payload["phone_number_id"] == "1234567890"
     assert reply.payload["kind"] == "text"
+    # The sender measures the reply-latency SLO from when the message reached the gateway.
+    assert reply.payload["received_at"] == sent.payload["received_at"]
     assert reply.payload["content"]["preview_url"] is False
     body = reply.payload["content"]["body"]
     assert "review the quarterly reports" in body

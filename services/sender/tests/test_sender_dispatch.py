@@ -203,3 +203,25 @@ async def test_replies_to_one_user_leave_one_at_a_time_in_order_across_replicas(
     # Never two calls for this user at once: each arrived after the previous one was answered.
     times = [m["received_monotonic"] for m in sent]
     assert all(b - a >= 0.05 for a, b in itertools.pairwise(times))
+
+
+async def test_the_reply_latency_runs_from_the_webhook_in_and_counts_only_answers(harness: Any) -> None:
+    to = harness.phone()
+    answer = harness.reply(to, "Done: buy milk")
+    # The user's message reached the gateway 40 s before the agent asked (a slow turn, a backlog):
+    # the SLO is what the user waited, not what the sender saw.
+    answer.payload["received_at"] = (datetime.now(UTC) - timedelta(seconds=40)).isoformat()
+    reminder = harness.reply(to, "Reminder: buy milk is due")  # nothing was received to answer
+    async with harness.start() as app:
+        await harness.publish(app, answer, reminder)
+        await harness.reaches(app, answer.payload["reply_id"], "sent")
+        await harness.reaches(app, reminder.payload["reply_id"], "sent")
+        registry = harness.runtime(app).metrics.registry
+
+    def value(name: str, **labels: str) -> float:
+        found = registry.get_sample_value(name, labels)
+        return found if found is not None else 0.0
+
+    assert value("tasklane_reply_latency_seconds_count") == 1
+    assert value("tasklane_reply_latency_seconds_sum") >= 40
+    assert value("tasklane_reply_latency_seconds_bucket", le="30.0") == 0

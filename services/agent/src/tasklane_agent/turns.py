@@ -171,6 +171,7 @@ async def take_turn(
             kind=kind,
             content=content,
             in_reply_to=event.wamid,
+            received_at=event.received_at,
         )
         await publish(requested, reply_id)
         result.replies.append(requested)

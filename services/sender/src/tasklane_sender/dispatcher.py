@@ -47,7 +47,6 @@ from tasklane_common.telemetry import extract_context, inject_headers, tracer
 from tasklane_sender import claims, windows
 from tasklane_sender.graph import RELEASED, GraphClient, SendOutcome
 from tasklane_sender.identifiers import MAY_HAVE_BEEN_DELIVERED
-from tasklane_sender.kinds import READ
 from tasklane_sender.outcomes import Settlement
 from tasklane_sender.pacing import Limits
 from tasklane_sender.repository import OutboundMessage
@@ -250,8 +249,11 @@ class Dispatcher:
                 outcome = await self.graph.send(message, deadline=deadline)
             mark_send(span, outcome)
             await self._settle(message, outcome)
-            if outcome.verdict == "sent" and message.kind != READ and self.on_replied is not None:
-                self.on_replied(message.created_at)
+            answered = message.received_at
+            if outcome.verdict == "sent" and answered is not None and self.on_replied is not None:
+                # Only answers to a user's message count: a reminder or a notice has no
+                # "webhook in" to measure from.
+                self.on_replied(answered)
 
     async def _settle(self, message: OutboundMessage, outcome: SendOutcome) -> None:
         """Hand the answer to a settle batch and wait until it is committed; a lost lease or a

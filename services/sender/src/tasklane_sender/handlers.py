@@ -78,6 +78,7 @@ def register(
             content=reply.content,
             now=now,
             requested_at=ctx.envelope.occurred_at,
+            received_at=reply.received_at,
             trace_context=inject_headers(),
         )
         if queued and invalid is not None:

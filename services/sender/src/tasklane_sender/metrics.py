@@ -37,7 +37,8 @@ class SenderMetrics:
         )
         self.reply_latency = Histogram(
             "tasklane_reply_latency_seconds",
-            "From the reply being asked for (the agent's reply.requested) to the Graph API accepting it.",
+            "From the user's message reaching the gateway (webhook in) to the Graph API accepting a "
+            "reply to it; reminders and notices are not counted.",
             buckets=REPLY_BUCKETS,
             registry=registry,
         )

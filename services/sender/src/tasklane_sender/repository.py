@@ -37,6 +37,7 @@ class OutboundMessage:
     error_code: int | None
     created_at: datetime
     sent_at: datetime | None
+    received_at: datetime | None = None
     trace_context: dict[str, str] | None = None
     # In memory only: the moment the claim's pacing lets it go (see ``pacing``), the number's
     # ``throttled_at`` as the claim saw it (a refusal of this send is a new strike only if no
@@ -64,6 +65,7 @@ class OutboundMessage:
             error_code=m["error_code"],
             created_at=aware(m["created_at"]),
             sent_at=aware(m["sent_at"]) if m["sent_at"] else None,
+            received_at=aware(m["received_at"]) if m["received_at"] else None,
             trace_context=m["trace_context"],
         )
 
@@ -98,6 +100,7 @@ class OutboundRepository:
         content: dict[str, Any],
         now: datetime,
         requested_at: datetime | None = None,
+        received_at: datetime | None = None,
         trace_context: dict[str, str] | None = None,
     ) -> bool:
         """Queue a message for sending; False if this reply id is already known."""
@@ -119,6 +122,7 @@ class OutboundRepository:
                 # When the reply was asked for, not when it reached us: replies to one user are
                 # sent in this order, and replicas may enqueue them in another.
                 created_at=requested_at or now,
+                received_at=received_at,
                 updated_at=now,
             )
             .on_conflict_do_nothing()

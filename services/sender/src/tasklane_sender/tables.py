@@ -50,6 +50,9 @@ outbound_messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    # When the message this replies to reached the gateway (none for reminders and notices): the
+    # start of the reply-latency SLO.
+    Column("received_at", DateTime(timezone=True)),
     # W3C trace context of the conversation turn, so the Graph API call joins its trace.
     Column("trace_context", JSON),
     # What was asked for, when the window made it go as a template instead (kind/content).

@@ -29,6 +29,9 @@ class ReplyRequested(Event):
     # --- added with issue 15 (optional) ---
     # Set on a task reminder: its kind (``lead``: coming up, ``due``: due now).
     reminder: str | None = None
+    # When the message this answers reached the gateway: the reply-latency SLO runs from there
+    # (webhook in -> reply accepted by the Graph API), not from when the agent asked.
+    received_at: datetime | None = None
 
 
 class TaskCreated(Event):
