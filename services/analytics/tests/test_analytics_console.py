@@ -4,23 +4,26 @@ CSRF token. The browser tests (tests/browser) cover the same on RabbitMQ and Pos
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
 
 from tasklane_analytics.app import create_app
 from tasklane_analytics.console.session import Session, SessionSigner
 from tasklane_analytics.settings import AnalyticsSettings
 from tasklane_common.auth import hash_key, new_key
-from tasklane_common.messaging import new_envelope
+from tasklane_common.messaging import Envelope, new_envelope
 from tasklane_common.messaging.contracts.gateway import MessageReceived
+from tasklane_common.messaging.contracts.sender import MessageSent
 from tasklane_common.messaging.memory import InMemoryBroker
 from tasklane_common.settings import ApiKey, AuthSettings, Role
 from tasklane_common.testing import memory_settings, running
@@ -30,7 +33,7 @@ AUTH = AuthSettings(api_keys=[ApiKey(name=r, role=r, sha256=hash_key(k)) for r, 
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
     name = f"console-{uuid.uuid4().hex[:8]}"
     settings = memory_settings(
         AnalyticsSettings,
@@ -43,21 +46,30 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     try:
         async with running(app):
             now = datetime.now(UTC)
-            received = MessageReceived(
-                wamid="w1",
-                phone_number_id="p",
-                user_id="u",
-                message_type="text",
-                text="hi",
-                sent_at=now,
-                received_at=now,
-            )
-            await app.state.runtime.publish([new_envelope(received, producer="gateway", occurred_at=now)])
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as c:
-                yield c
+            await app.state.runtime.publish([_received("w1", now)])
+            yield app
     finally:
         InMemoryBroker.forget(name)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as c:
+        yield c
+
+
+def _received(wamid: str, at: datetime, *, correlation_id: str | None = None) -> Envelope:
+    received = MessageReceived(
+        wamid=wamid,
+        phone_number_id="p",
+        user_id="u",
+        message_type="text",
+        text="hi",
+        sent_at=at,
+        received_at=at,
+    )
+    return new_envelope(received, producer="gateway", occurred_at=at, correlation_id=correlation_id)
 
 
 def _csrf(html: str) -> str:
@@ -105,6 +117,31 @@ async def test_pages_render_on_sqlite_with_their_security_headers(client: httpx.
     feed = await client.get("/console/live/feed")
     assert "message.received" in feed.text
     assert ">hi<" not in feed.text
+
+
+async def _feed_shows(client: httpx.AsyncClient, text: str) -> str:
+    deadline = time.monotonic() + 10
+    while text not in (feed := (await client.get("/console/live/feed")).text):
+        assert time.monotonic() < deadline, f"the live feed never showed {text!r}"
+        await asyncio.sleep(0.05)
+    return feed
+
+
+async def test_the_live_view_counts_turns_awaiting_a_reply_until_one_is_accepted(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await _sign_in(client, Role.ANALYST)
+    # The fixture's message waits; a second one arrives 40 s ago and is answered later.
+    await _feed_shows(client, 'data-testid="in-flight">1<')
+    then = datetime.now(UTC) - timedelta(seconds=40)
+    await app.state.runtime.publish([_received("w2", then, correlation_id="turn-2")])
+    feed = await _feed_shows(client, 'data-testid="in-flight">2<')
+    assert re.search(r'data-testid="oldest-wait">(4\d|5\d) s<', feed), "the oldest wait is the 40 s one"
+    sent = MessageSent(reply_id="r2", wamid="wamid.r2", phone_number_id="p", to="u", at=datetime.now(UTC))
+    await app.state.runtime.publish([new_envelope(sent, producer="sender", correlation_id="turn-2")])
+    feed = await _feed_shows(client, 'data-testid="in-flight">1<')
+    # Each queue analytics consumes is listed with its depth, as the workers view has it.
+    assert 'data-testid="queue-analytics.events"' in feed
 
 
 async def test_sign_in_without_the_form_s_token_is_refused(client: httpx.AsyncClient) -> None:
