@@ -108,6 +108,12 @@ async def test_pages_render_on_sqlite_with_their_security_headers(client: httpx.
         "/console/per-number",
         "/console/failures",
         "/console/failures?code=131026",
+        "/console/overview?period=30d&zone=Asia/Kolkata",
+        "/console/trends",
+        "/console/trends?metric=unique_users&granularity=week&zone=Europe/Madrid&period=90d&group_by=number",
+        "/console/trends/csv?metric=received&granularity=day&zone=Europe/Madrid",
+        "/console/outcomes",
+        "/console/outcomes?period=12m&zone=America/New_York",
     ):
         response = await client.get(path)
         assert response.status_code == 200, path

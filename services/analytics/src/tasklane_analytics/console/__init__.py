@@ -26,9 +26,11 @@ from tasklane_analytics.console.pages import (
     health,
     live,
     numbers,
+    outcomes,
     overview,
     per_number,
     sign_in,
+    trends,
     workers,
 )
 from tasklane_analytics.console.rendering import render
@@ -39,7 +41,19 @@ from tasklane_common.settings import AuthSettings
 
 __all__ = ["PREFIX", "ConsoleSettings", "create_console"]
 
-PAGES = [overview, per_number, failures, live, health, workers, dead_letters, numbers, audit]
+PAGES = [
+    overview,
+    trends,
+    outcomes,
+    per_number,
+    failures,
+    live,
+    health,
+    workers,
+    dead_letters,
+    numbers,
+    audit,
+]
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "

@@ -32,6 +32,7 @@ class Console:
     principals: dict[str, Principal]
     templates: Jinja2Templates
     secure_cookie: bool | None
+    default_zone: str
 
 
 def build(runtime: ServiceRuntime, ops: Operations, settings: ConsoleSettings, auth: AuthSettings) -> Console:
@@ -49,6 +50,7 @@ def build(runtime: ServiceRuntime, ops: Operations, settings: ConsoleSettings, a
         principals={k.sha256: Principal(k.name, k.role) for k in auth.api_keys},
         templates=templates,
         secure_cookie=settings.secure_cookie,
+        default_zone=settings.default_zone,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 
 class ConsoleSettings(BaseModel):
@@ -13,3 +15,12 @@ class ConsoleSettings(BaseModel):
     # The cookie is Secure when the request came over https. Behind an ingress that ends TLS the
     # service sees http: set true there (false: never, for plain-http test clusters).
     secure_cookie: bool | None = None
+    # The time zone the figures pages show until an analyst picks one (an IANA name).
+    default_zone: str = "UTC"
+
+    @field_validator("default_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        if name != "UTC" and name not in available_timezones():
+            raise ValueError(f"unknown IANA time zone {name!r}")
+        return name

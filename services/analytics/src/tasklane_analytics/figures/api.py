@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any
@@ -35,6 +36,7 @@ from tasklane_analytics.figures.periods import Bucket, Granularity, buckets, cei
 from tasklane_analytics.figures.reader import FigureReader
 from tasklane_analytics.rollups.recompute import recompute
 from tasklane_common.auth import ApiKeyAuth, requires
+from tasklane_common.db import Database
 from tasklane_common.http import database_answers
 from tasklane_common.paging import Page
 from tasklane_common.params import NO_CONTROL, Offset, limit_query
@@ -151,6 +153,124 @@ def _value(v: float | int | None) -> str:
     return "" if v is None else str(v)
 
 
+@dataclass(frozen=True)
+class SeriesQuery:
+    """What ``GET /series`` is asked (its query parameters but ``format``); the console's trends
+    page builds one too, so that its chart and its CSV are this API's answer."""
+
+    metric: Metric = Metric.received
+    granularity: Granularity = Granularity.day
+    zone: str = "UTC"
+    from_: datetime | None = None
+    to: datetime | None = None
+    numbers: tuple[str, ...] | None = None
+    group_by: str | None = None
+
+    def params(self) -> list[tuple[str, str]]:
+        """The query string that asks the API for this series."""
+        out = [("metric", self.metric.value), ("granularity", self.granularity.value), ("zone", self.zone)]
+        if self.from_ is not None:
+            out.append(("from", self.from_.isoformat()))
+        if self.to is not None:
+            out.append(("to", self.to.isoformat()))
+        out += [("number", n) for n in self.numbers or ()]
+        if self.group_by is not None:
+            out.append(("group_by", self.group_by))
+        return out
+
+
+def series_query(
+    metric: Annotated[Metric, Query(description="The figure (docs/analytics.md).")] = Metric.received,
+    granularity: Annotated[Granularity, Query()] = Granularity.day,
+    zone: Zone = "UTC",
+    from_: From = None,
+    to: To = None,
+    number: Numbers = None,
+    group_by: Annotated[
+        str | None, Query(pattern="^number$", description="'number': one line per number.")
+    ] = None,
+) -> SeriesQuery:
+    """``Depends`` for the series' query parameters (the API's route and the console's CSV)."""
+    return SeriesQuery(metric, granularity, zone, from_, to, tuple(number) if number else None, group_by)
+
+
+async def read_series(db: Database, query: SeriesQuery) -> Series:
+    """The series ``query`` asks for; a bad window, zone or size is a 422."""
+    metric = query.metric
+    tz = zone_of(query.zone)
+    start, end = window(query.from_, query.to, DEFAULT_SERIES)
+    periods = buckets(start, end, query.granularity, tz)
+    if len(periods) > MAX_POINTS:
+        raise HTTPException(422, f"at most {MAX_POINTS} points: widen the granularity")
+    by_number = query.group_by == "number"
+    number = list(query.numbers) if query.numbers else None
+    async with database_answers(), db.read() as session:
+        reader = FigureReader(session)
+        lines_for: list[str | None] = [None]
+        if by_number:
+            # Named, each number is an index range (rather than a scan of all but "*").
+            number = number or await reader.numbers(periods[0].start, periods[-1].end)
+            lines_for = list(number)
+        found = await reader.tallies(
+            periods,
+            counters=counters_for([metric]),
+            numbers=number,
+            by_number=by_number,
+            users=metric is Metric.unique_users,
+        )
+    lines = [
+        Line(
+            phone_number_id=n,
+            points=[
+                Point(
+                    start=b.label.isoformat(),
+                    end=b.end.astimezone(tz).isoformat(),
+                    value=FIGURES[metric](found.get((i, n), Tally())),
+                )
+                for i, b in enumerate(periods)
+            ],
+        )
+        for n in lines_for
+    ]
+    return Series.model_validate(
+        {
+            "metric": metric,
+            "granularity": query.granularity.value,
+            "zone": query.zone,
+            "from": periods[0].start.astimezone(tz).isoformat() if periods else start.isoformat(),
+            "to": periods[-1].end.astimezone(tz).isoformat() if periods else end.isoformat(),
+            "lines": lines,
+        }
+    )
+
+
+def csv_download(found: Series) -> StreamingResponse:
+    """The points of ``found`` as a CSV download, one row each, streamed."""
+    metric = found.metric.value
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        out = csv.writer(buffer, lineterminator="\n")
+        out.writerow(["start", "end", "phone_number_id", "metric", "value"])
+        for line in found.lines:
+            for p in line.points:
+                out.writerow([p.start, p.end, line.phone_number_id or "", metric, _value(p.value)])
+                if buffer.tell() > 16_384:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+        yield buffer.getvalue()
+
+    async def body() -> AsyncIterator[str]:
+        for chunk in rows():
+            yield chunk
+
+    name = f"{metric}-{found.granularity}.csv"
+    return StreamingResponse(
+        body(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 def router(runtime: ServiceRuntime) -> APIRouter:
     auth = ApiKeyAuth(runtime.settings.auth)
     api = APIRouter(prefix=PREFIX, tags=["analytics"], dependencies=[requires(auth, Role.ANALYST)])
@@ -186,60 +306,6 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             }
         )
 
-    async def series_of(
-        metric: Metric,
-        granularity: Granularity,
-        zone: str,
-        from_: datetime | None,
-        to: datetime | None,
-        number: list[str] | None,
-        group_by: str | None,
-    ) -> Series:
-        tz = zone_of(zone)
-        start, end = window(from_, to, DEFAULT_SERIES)
-        periods = buckets(start, end, granularity, tz)
-        if len(periods) > MAX_POINTS:
-            raise HTTPException(422, f"at most {MAX_POINTS} points: widen the granularity")
-        by_number = group_by == "number"
-        async with database_answers(), runtime.db.read() as session:
-            reader = FigureReader(session)
-            lines_for: list[str | None] = [None]
-            if by_number:
-                # Named, each number is an index range (rather than a scan of all but "*").
-                number = number or await reader.numbers(periods[0].start, periods[-1].end)
-                lines_for = list(number)
-            found = await reader.tallies(
-                periods,
-                counters=counters_for([metric]),
-                numbers=number,
-                by_number=by_number,
-                users=metric is Metric.unique_users,
-            )
-        lines = [
-            Line(
-                phone_number_id=n,
-                points=[
-                    Point(
-                        start=b.label.isoformat(),
-                        end=b.end.astimezone(tz).isoformat(),
-                        value=FIGURES[metric](found.get((i, n), Tally())),
-                    )
-                    for i, b in enumerate(periods)
-                ],
-            )
-            for n in lines_for
-        ]
-        return Series.model_validate(
-            {
-                "metric": metric,
-                "granularity": granularity.value,
-                "zone": zone,
-                "from": periods[0].start.astimezone(tz).isoformat() if periods else start.isoformat(),
-                "to": periods[-1].end.astimezone(tz).isoformat() if periods else end.isoformat(),
-                "lines": lines,
-            }
-        )
-
     @api.get(
         "/series",
         response_model=Series,
@@ -253,15 +319,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         },
     )
     async def series(
-        metric: Annotated[Metric, Query(description="The figure (docs/analytics.md).")] = Metric.received,
-        granularity: Annotated[Granularity, Query()] = Granularity.day,
-        zone: Zone = "UTC",
-        from_: From = None,
-        to: To = None,
-        number: Numbers = None,
-        group_by: Annotated[
-            str | None, Query(pattern="^number$", description="'number': one line per number.")
-        ] = None,
+        query: Annotated[SeriesQuery, Depends(series_query)],
         format: Annotated[
             str, Query(pattern="^(json|csv)$", description="'csv': the same points as a CSV download.")
         ] = "json",
@@ -271,31 +329,8 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         for all numbers, or one per number with ``group_by=number``. With ``format=csv``: exactly
         these points, one CSV row each (``start,end,phone_number_id,metric,value``; an empty
         number is all numbers), streamed."""
-        found = await series_of(metric, granularity, zone, from_, to, number, group_by)
-        if format == "json":
-            return found
-
-        def rows() -> Iterator[str]:
-            buffer = io.StringIO()
-            out = csv.writer(buffer, lineterminator="\n")
-            out.writerow(["start", "end", "phone_number_id", "metric", "value"])
-            for line in found.lines:
-                for p in line.points:
-                    out.writerow([p.start, p.end, line.phone_number_id or "", metric.value, _value(p.value)])
-                    if buffer.tell() > 16_384:
-                        yield buffer.getvalue()
-                        buffer.seek(0)
-                        buffer.truncate()
-            yield buffer.getvalue()
-
-        async def body() -> AsyncIterator[str]:
-            for chunk in rows():
-                yield chunk
-
-        name = f"{metric.value}-{granularity.value}.csv"
-        return StreamingResponse(
-            body(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-        )
+        found = await read_series(runtime.db, query)
+        return found if format == "json" else csv_download(found)
 
     @api.get("/numbers", responses=_WINDOW_ERRORS)
     async def numbers(

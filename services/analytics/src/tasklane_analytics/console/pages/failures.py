@@ -1,19 +1,27 @@
 """Failures by error code, with the drill-down to the failed messages behind a count (reason,
 error code, conversation and trace ids), as ``/api/v1/analytics/failures`` answers: the last 24
-hours, for all numbers or one."""
+hours, 7 or 30 days, for all numbers or one, times in the analyst's zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from tasklane_analytics.console.access import AnalystPage
+from tasklane_analytics.console.choices import (
+    COMMON_ZONES,
+    PRESETS,
+    SHORT,
+    ChosenZone,
+    PresetQuery,
+    period_of,
+    remembering,
+)
 from tasklane_analytics.console.context import console_of
 from tasklane_analytics.console.rendering import NavItem, render
-from tasklane_analytics.figures.api import DEFAULT_WINDOW, window
 from tasklane_analytics.figures.catalogue import Metric, Tally, counters_for
 from tasklane_analytics.figures.periods import Bucket
 from tasklane_analytics.figures.reader import FigureReader
@@ -30,11 +38,14 @@ router = APIRouter()
 async def failures(
     request: Request,
     viewer: AnalystPage,
+    zone: ChosenZone,
+    period: PresetQuery = None,
     number: Annotated[str | None, Query(max_length=64, pattern=NO_CONTROL)] = None,
     code: Annotated[str | None, Query(pattern=r"^(none|[0-9]{1,9})$")] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-) -> HTMLResponse:
-    start, end = window(None, None, DEFAULT_WINDOW)
+) -> Response:
+    chosen = period_of(zone, period, None, None, offered=SHORT)
+    start, end = chosen.start, chosen.end
     number = number or None
     async with database_answers(), console_of(request).runtime.db.read() as session:
         reader = FigureReader(session)
@@ -52,7 +63,7 @@ async def failures(
     by_code = found.get((0, number), Tally()).by_dim("failed")
     messages = [
         {
-            "at": datetime.fromtimestamp(r.at_ms / 1000, UTC).isoformat(),
+            "at": datetime.fromtimestamp(r.at_ms / 1000, zone.tz).strftime("%Y-%m-%d %H:%M:%S"),
             "phone_number_id": r.payload.get("phone_number_id"),
             "reply_id": r.payload.get("reply_id"),
             "error_code": r.payload.get("error_code"),
@@ -62,12 +73,15 @@ async def failures(
         }
         for r in rows
     ]
-    return render(
+    page = render(
         request,
         "failures.html",
         viewer,
-        start=start,
-        end=end,
+        period=chosen,
+        span=chosen.span(zone),
+        zone=zone.name,
+        zones=COMMON_ZONES,
+        presets=[(p.value, PRESETS[p][0]) for p in SHORT],
         number=number,
         code=code,
         by_code=by_code,
@@ -76,3 +90,4 @@ async def failures(
         offset=offset,
         limit=PAGE,
     )
+    return remembering(request, page, zone)

@@ -1,27 +1,40 @@
-"""Overview: the last 24 hours against the 24 before, from the hourly rollups (the figures the
-``/api/v1/analytics/summary`` API answers, read through the same reader)."""
+"""Overview: the last 24 hours, 7 or 30 days against the period before, from the hourly rollups
+(the figures the ``/api/v1/analytics/summary`` API answers, read through the same reader), its
+times and chart in the analyst's zone."""
 
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from tasklane_analytics.console.access import AnalystPage
+from tasklane_analytics.console.charts import ChartLine, chart, tile, within
+from tasklane_analytics.console.choices import (
+    COMMON_ZONES,
+    PRESETS,
+    SHORT,
+    ChosenZone,
+    Period,
+    PresetQuery,
+    Zone,
+    granularity_for,
+    period_of,
+    remembering,
+)
 from tasklane_analytics.console.context import console_of
 from tasklane_analytics.console.rendering import NavItem, render
 from tasklane_analytics.eventlog.repository import EventLog
-from tasklane_analytics.figures.api import DEFAULT_WINDOW, figures_of, window
+from tasklane_analytics.figures.api import figures_of
 from tasklane_analytics.figures.catalogue import FIGURES, Metric, Tally, counters_for
-from tasklane_analytics.figures.periods import Bucket, Granularity, buckets
+from tasklane_analytics.figures.periods import Bucket
 from tasklane_analytics.figures.reader import FigureReader
 from tasklane_common.http import database_answers
 from tasklane_common.settings import Role
 
 NAV = NavItem("/overview", "Overview", Role.ANALYST)
-# The hourly chart: figure, label, colour.
+# The chart: figure, label, colour.
 CHARTED = [
     (Metric.received, "received", "#2563eb"),
     (Metric.sent, "sent", "#16a34a"),
@@ -49,28 +62,15 @@ TILES = [
 router = APIRouter()
 
 
-def _tile(key: str, label: str, kind: str, up_is_good: bool, now: Any, before: Any) -> dict[str, Any]:
-    delta = now - before if isinstance(now, int | float) and isinstance(before, int | float) else None
-    return {
-        "key": key,
-        "label": label,
-        "kind": kind,
-        "value": now,
-        "previous": before,
-        "delta": delta,
-        "good": None if not delta else (delta > 0) == up_is_good,
-    }
-
-
-async def figures(request: Request) -> dict[str, Any]:
-    start, end = window(None, None, DEFAULT_WINDOW)
-    before = start - (end - start)
-    hours = buckets(start, end, Granularity.hour, ZoneInfo("UTC"))
+async def figures(request: Request, zone: Zone, chosen: Period) -> dict[str, Any]:
+    start, end, before = chosen.start, chosen.end, chosen.before
+    grain = granularity_for(chosen)
+    slots = within(start, end, grain, zone.tz)
     async with database_answers(), console_of(request).runtime.db.read() as session:
         reader = FigureReader(session)
         now_found = await reader.tallies([Bucket(start, end, start)], counters=None)
         before_found = await reader.tallies([Bucket(before, start, before)], counters=None)
-        hourly = await reader.tallies(hours, counters=counters_for([m for m, _, _ in CHARTED]))
+        charted = await reader.tallies(slots, counters=counters_for([m for m, _, _ in CHARTED]), users=False)
         by_type = await EventLog(session).counts_by_type(start, end)
     current = figures_of(now_found.get((0, None), Tally()))
     previous = figures_of(before_found.get((0, None), Tally()))
@@ -82,24 +82,31 @@ async def figures(request: Request) -> dict[str, Any]:
         ("Failed", current["messages_failed"]),
     ]
     top = max(n for _, n in funnel) or 1
-    series: dict[str, Any] = {"t": [int(b.start.timestamp()) for b in hours]}
-    for metric, _, _ in CHARTED:
-        series[metric.value] = [FIGURES[metric](hourly.get((i, None), Tally())) for i in range(len(hours))]
+    lines = [
+        ChartLine(
+            m.value, label, [FIGURES[m](charted.get((i, None), Tally())) for i in range(len(slots))], colour
+        )
+        for m, label, colour in CHARTED
+    ]
     return {
-        "start": start,
-        "end": end,
-        "tiles": [_tile(k, label, kind, up, current[k], previous[k]) for k, label, kind, up in TILES],
+        "period": chosen,
+        "span": chosen.span(zone),
+        "granularity": grain.value,
+        "zone": zone.name,
+        "zones": COMMON_ZONES,
+        "presets": [(p.value, PRESETS[p][0]) for p in SHORT],
+        "tiles": [tile(k, label, kind, up, current[k], previous[k]) for k, label, kind, up in TILES],
         "funnel": [(label, n, round(100 * n / top)) for label, n in funnel],
         "failed_by_error_code": current["failed_by_error_code"],
         "events_by_type": dict(sorted(by_type.items())),
-        "chart": {
-            "series": series,
-            "labels": {m.value: label for m, label, _ in CHARTED},
-            "colours": {m.value: colour for m, _, colour in CHARTED},
-        },
+        "chart": chart([int(b.start.timestamp()) for b in slots], lines, zone.name),
     }
 
 
 @router.get("/overview")
-async def overview(request: Request, viewer: AnalystPage) -> HTMLResponse:
-    return render(request, "overview.html", viewer, **(await figures(request)))
+async def overview(
+    request: Request, viewer: AnalystPage, zone: ChosenZone, period: PresetQuery = None
+) -> Response:
+    chosen = period_of(zone, period, None, None, offered=SHORT)
+    page = render(request, "overview.html", viewer, **(await figures(request, zone, chosen)))
+    return remembering(request, page, zone)

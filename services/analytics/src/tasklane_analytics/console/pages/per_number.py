@@ -1,18 +1,26 @@
-"""Per number: the figures of each phone number over the last 24 hours, against the 24 before
-(the ``/api/v1/analytics/numbers`` figures, read through the same reader), each linked to its
-failures."""
+"""Per number: the figures of each phone number over the last 24 hours, 7 or 30 days, against the
+period before (the ``/api/v1/analytics/numbers`` figures, read through the same reader), each
+linked to its failures."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from tasklane_analytics.console.access import AnalystPage
+from tasklane_analytics.console.charts import tile
+from tasklane_analytics.console.choices import (
+    COMMON_ZONES,
+    PRESETS,
+    SHORT,
+    ChosenZone,
+    PresetQuery,
+    period_of,
+    remembering,
+)
 from tasklane_analytics.console.context import console_of
 from tasklane_analytics.console.rendering import NavItem, render
-from tasklane_analytics.figures.api import DEFAULT_WINDOW, figures_of, window
+from tasklane_analytics.figures.api import figures_of
 from tasklane_analytics.figures.catalogue import Tally
 from tasklane_analytics.figures.periods import Bucket
 from tasklane_analytics.figures.reader import FigureReader
@@ -36,21 +44,12 @@ MAX_NUMBERS = 100
 router = APIRouter()
 
 
-def _cell(key: str, kind: str, up_is_good: bool, now: Any, before: Any) -> dict[str, Any]:
-    delta = now - before if isinstance(now, int | float) and isinstance(before, int | float) else None
-    return {
-        "key": key,
-        "kind": kind,
-        "value": now,
-        "delta": delta,
-        "good": None if not delta else (delta > 0) == up_is_good,
-    }
-
-
 @router.get("/per-number")
-async def per_number(request: Request, viewer: AnalystPage) -> HTMLResponse:
-    start, end = window(None, None, DEFAULT_WINDOW)
-    before = start - (end - start)
+async def per_number(
+    request: Request, viewer: AnalystPage, zone: ChosenZone, period: PresetQuery = None
+) -> Response:
+    chosen = period_of(zone, period, None, None, offered=SHORT)
+    start, end, before = chosen.start, chosen.end, chosen.before
     async with database_answers(), console_of(request).runtime.db.read() as session:
         reader = FigureReader(session)
         numbers = [n for n in await reader.numbers(start, end) if n][:MAX_NUMBERS]
@@ -73,9 +72,21 @@ async def per_number(request: Request, viewer: AnalystPage) -> HTMLResponse:
         rows.append(
             {
                 "number": n,
-                "cells": [_cell(k, kind, up, current[k], previous[k]) for k, _, kind, up in COLUMNS],
+                "cells": [tile(k, h, kind, up, current[k], previous[k]) for k, h, kind, up in COLUMNS],
                 "failed_by_error_code": current["failed_by_error_code"],
             }
         )
     headings = [label for _, label, _, _ in COLUMNS]
-    return render(request, "per_number.html", viewer, rows=rows, headings=headings, start=start, end=end)
+    page = render(
+        request,
+        "per_number.html",
+        viewer,
+        rows=rows,
+        headings=headings,
+        period=chosen,
+        span=chosen.span(zone),
+        zone=zone.name,
+        zones=COMMON_ZONES,
+        presets=[(p.value, PRESETS[p][0]) for p in SHORT],
+    )
+    return remembering(request, page, zone)

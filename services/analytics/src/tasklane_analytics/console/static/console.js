@@ -11,7 +11,13 @@
     var series = [{}].concat(names.map(function (n) {
       return { label: spec.labels[n], stroke: spec.colours[n], width: 2 };
     }));
-    new uPlot({ width: Math.max(el.clientWidth, 320), height: 240, series: series }, data, el);
+    var opts = { width: Math.max(el.clientWidth, 320), height: 240, series: series };
+    if (spec.zone) {
+      // The axis and the legend in the analyst's zone, not the browser's.
+      opts.tzDate = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), spec.zone); };
+    }
+    // Kept on the element: what a chart plots can be read back (the browser tests do).
+    el.uplot = new uPlot(opts, data, el);
   }
 
   function drawAll(root) {
@@ -20,6 +26,14 @@
 
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
   document.addEventListener("htmx:afterSwap", function (ev) { drawAll(ev.target); });
+
+  // Picking a date means the dates, not the preset, make the period (see console/choices.py).
+  document.addEventListener("change", function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches("input[type=date]") || !input.form) return;
+    var preset = input.form.querySelector("select[name=period]");
+    if (preset) preset.value = "";
+  });
 
   // htmx swaps nothing on an error answer: say so instead of leaving a click without effect.
   document.addEventListener("htmx:responseError", function (ev) {
