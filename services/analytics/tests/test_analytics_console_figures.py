@@ -198,6 +198,7 @@ async def test_the_trends_chart_and_csv_are_the_series_api_s_across_madrid_s_dst
     assert [line["phone_number_id"] for line in series["lines"]] == list(NUMBERS)
     points = series["lines"][0]["points"]
     assert chart["series"]["t"] == [int(datetime.fromisoformat(p["start"]).timestamp()) for p in points]
+    assert chart["order"] == [f"l{i}" for i in range(len(series["lines"]))]
     for i, line in enumerate(series["lines"]):
         assert chart["labels"][f"l{i}"] == line["phone_number_id"]
         assert chart["series"][f"l{i}"] == [p["value"] for p in line["points"]]

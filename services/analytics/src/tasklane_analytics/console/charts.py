@@ -2,7 +2,8 @@
 the specs ``static/console.js`` draws charts from (a ``data-chart`` attribute: no inline script).
 
 A chart's ``t`` are the buckets' starts (Unix seconds) and ``zone`` the IANA zone its axis is
-labelled in; each line is a key of ``series``, named by ``labels`` and coloured by ``colours``.
+labelled in; each line is a key of ``series``, named by ``labels`` and coloured by ``colours``,
+drawn in the ``order`` given (Jinja's ``tojson`` sorts the keys).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def chart(t: list[int], lines: list[ChartLine], zone: str) -> dict[str, Any]:
     series.update({line.key: line.values for line in lines})
     return {
         "series": series,
+        "order": [line.key for line in lines],
         "labels": {line.key: line.label for line in lines},
         "colours": {line.key: line.colour or PALETTE[i % len(PALETTE)] for i, line in enumerate(lines)},
         "zone": zone,

@@ -133,7 +133,7 @@ async def trends(
         for i, line in enumerate(found.lines)
     ]
     label, kind = METRICS[metric]
-    asked = urlencode(query.params(), safe=":")
+    asked = urlencode(query.params(), safe="/:")
     page = render(
         request,
         "trends.html",

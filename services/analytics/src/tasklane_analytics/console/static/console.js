@@ -6,7 +6,8 @@
     if (el.dataset.drawn) return;
     el.dataset.drawn = "1";
     var spec = JSON.parse(el.dataset.chart);
-    var names = Object.keys(spec.labels);
+    // The lines' order is given: the attribute's JSON has its keys sorted.
+    var names = spec.order || Object.keys(spec.labels);
     var data = [spec.series.t].concat(names.map(function (n) { return spec.series[n]; }));
     var series = [{}].concat(names.map(function (n) {
       return { label: spec.labels[n], stroke: spec.colours[n], width: 2 };
