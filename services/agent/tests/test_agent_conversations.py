@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,9 @@ from tasklane_common.messaging.envelope import Event
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.testing import cleanup_run, new_run_id, real_settings, running
 
-SCRIPTS = load_scripts()
+# CONVERSATIONS=<folder> plays another set (the blind evaluation set: see blind/README.md).
+_OTHER_SET = os.environ.get("CONVERSATIONS")
+SCRIPTS = load_scripts(Path(_OTHER_SET)) if _OTHER_SET else load_scripts()
 STEP = timedelta(seconds=20)  # between two turns when the script does not move the clock
 
 
