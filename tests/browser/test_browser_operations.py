@@ -119,6 +119,8 @@ async def test_the_operations_pages_render_with_the_stack_s_data(
     await expect(page.get_by_test_id("number-result")).to_contain_text("sent to 1 sender replica")
     paused = page.locator("[data-testid^=number-]").filter(has=page.get_by_role("button", name="Resume"))
     await expect(paused.get_by_test_id("state")).to_have_text("paused", timeout=15_000)
+    # The table has refreshed itself since: the operator can still read what the click did.
+    await expect(page.get_by_test_id("number-result")).to_contain_text("sent to 1 sender replica")
     await paused.get_by_role("button", name="Resume").click()
     await expect(page.locator("[data-testid^=number-]").get_by_test_id("state")).to_have_text(
         "sending", timeout=15_000

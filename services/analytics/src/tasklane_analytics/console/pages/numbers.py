@@ -1,6 +1,6 @@
 """Numbers and breakers: the sender's paused and held numbers and its breakers (from the sender
 replicas' heartbeats, as ``/api/v1/analytics/system/numbers`` answers), with Pause and Resume.
-The table refreshes itself every two seconds."""
+The table refreshes itself every two seconds; an action's result stays above it."""
 
 from __future__ import annotations
 
@@ -48,4 +48,13 @@ async def steer(
     except HTTPException as exc:
         result = {"ok": False, "text": str(exc.detail)}
     found = console_of(request).ops.numbers()
-    return render(request, "partials/numbers_table.html", viewer, found=found, result=result)
+    return render(
+        request,
+        "partials/steered.html",
+        viewer,
+        found=found,
+        result=result,
+        testid="number-result",
+        region="numbers",
+        table="partials/numbers_table.html",
+    )

@@ -55,4 +55,13 @@ async def steer(
         }
     except HTTPException as exc:
         result = {"ok": False, "text": str(exc.detail)}
-    return render(request, "partials/workers_table.html", viewer, result=result, **(await _view(request)))
+    return render(
+        request,
+        "partials/steered.html",
+        viewer,
+        result=result,
+        testid="worker-result",
+        region="workers",
+        table="partials/workers_table.html",
+        **(await _view(request)),
+    )
