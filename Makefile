@@ -5,7 +5,8 @@
 #   make run    the four services + the WhatsApp simulator as separate processes (make stop)
 #   make bench  offline-engine speed, then webhook throughput and end-to-end latency against a
 #               `make run` stack (make bench-agent: the offline engine alone, no stack needed)
-#   make bench-analytics  the analytics store at size (EVENTS=10000000 raw events, own database)
+#   make bench-analytics  the analytics store at size (EVENTS=10000000 raw events, own database;
+#               ARGS="--reuse --no-output" keeps an earlier seed and appends no row)
 #   make chaos  faults against a `make run` stack, counted from outside (N=1000 per fault,
 #               FAULTS=gateway-kill,..., RATE=msg/s); SOAK=<s> RATE=<msg/s>: a memory/fd/db soak
 
@@ -77,7 +78,7 @@ bench-storm: $(VENV_STAMP)
 # The analytics store at size, in its own database (docs/performance.md): EVENTS raw events.
 EVENTS ?= 10000000
 bench-analytics: $(VENV_STAMP)
-	@$(UV) run --no-sync python -m tasklane_stack bench-analytics --events $(EVENTS)
+	@$(UV) run --no-sync python -m tasklane_stack bench-analytics --events $(EVENTS) $(ARGS)
 
 bench-agent: $(VENV_STAMP)
 	@$(UV) run --no-sync python -m tasklane_stack bench --agent-only

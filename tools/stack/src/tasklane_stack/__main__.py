@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     analytics.add_argument("--rounds", type=int, default=30, help="timed rounds of the series queries")
     analytics.add_argument("--turns", type=int, default=6000, help="conversation turns through the consumer")
     analytics.add_argument("--output", type=Path, default=Path("docs/performance.md"))
+    analytics.add_argument("--no-output", action="store_true", help="print the figures, append no row")
+    analytics.add_argument("--reuse", action="store_true", help="keep the database an earlier run seeded")
     chaos = sub.add_parser("chaos", help="faults (or a soak) against a running stack")
     chaos.add_argument("--messages", type=int, default=1000, help="messages per fault")
     chaos.add_argument("--faults", default="", help="comma-separated fault names; empty: all")
@@ -67,7 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench-analytics":
         from tasklane_stack.bench_analytics import run_analytics_bench
 
-        return asyncio.run(run_analytics_bench(args.events, args.rounds, args.turns, args.output))
+        return asyncio.run(
+            run_analytics_bench(
+                args.events,
+                args.rounds,
+                args.turns,
+                None if args.no_output else args.output,
+                reuse=args.reuse,
+            )
+        )
     if args.command == "bench-storm":
         from tasklane_stack.bench_storm import run_storm_bench
 

@@ -11,13 +11,15 @@ rollups and user sets for 10 phone numbers, then measures:
   the broker hands them out), two batches in flight as the consumer runs them.
 
 The database (``tasklane_bench_analytics`` on the server of ``TASKLANE_DATABASE_URL``) is
-dropped and created again on every run; nothing else is touched.
+dropped and created again on every run (``--reuse`` keeps one seeded with as many events, and
+migrates it); nothing else is touched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
@@ -299,23 +301,67 @@ def _stats(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), _percentile(values, 99)
 
 
-async def run_analytics_bench(events: int, rounds: int, traffic_turns: int, output: Path) -> int:
-    now = datetime.now(UTC).replace(microsecond=0)
-    dsn, url = await _fresh_database()
-    print(f"database {DB_NAME}: migrating, then seeding {events:,} events and a year of rollups")
+async def _seeded(dsn: str, events: int) -> tuple[datetime, int, int, float] | None:
+    """What an earlier run seeded in the database (its time, counters, user-hours and seeding
+    seconds), if it seeded ``events`` raw events."""
+    try:
+        conn = await asyncpg.connect(dsn)
+    except asyncpg.InvalidCatalogNameError:
+        return None
+    try:
+        row = await conn.fetchrow(
+            "SELECT seeded_at, counters, user_hours, seconds FROM public.bench_seed WHERE events = $1", events
+        )
+    except asyncpg.UndefinedTableError:
+        return None
+    finally:
+        await conn.close()
+    return None if row is None else (row[0], row[1], row[2], row[3])
+
+
+async def _migrate(url: str) -> None:
     settings = _settings(url)
     db = Database(settings.database, logical_schema="analytics")
     try:
         await upgrade(db, MIGRATIONS, settings=settings)
     finally:
         await db.dispose()
+
+
+async def _seed(events: int, now: datetime) -> tuple[int, int, float]:
+    dsn, url = await _fresh_database()
+    print(f"database {DB_NAME}: migrating, then seeding {events:,} events and a year of rollups")
+    await _migrate(url)
     conn = await asyncpg.connect(dsn)
     try:
         seed_events_s = await _seed_events(conn, events, now)
         counters, user_hours, seed_rollups_s = await _seed_rollups(conn, now)
+        seconds = seed_events_s + seed_rollups_s
+        await conn.execute(
+            "CREATE TABLE public.bench_seed (events bigint, seeded_at timestamptz, counters bigint,"
+            " user_hours bigint, seconds float8)"
+        )
+        await conn.execute("INSERT INTO public.bench_seed VALUES ($1, $2, $3, $4, $5)", events, now, counters,
+                           user_hours, seconds)  # fmt: skip
     finally:
         await conn.close()
     print(f"seeded in {seed_events_s:.0f} s (events) + {seed_rollups_s:.0f} s (rollups)")
+    return counters, user_hours, seconds
+
+
+async def run_analytics_bench(
+    events: int, rounds: int, traffic_turns: int, output: Path | None, *, reuse: bool = False
+) -> int:
+    dsn, url = _url_for(DB_NAME)
+    earlier = await _seeded(dsn, events) if reuse else None
+    if earlier is None:
+        now = datetime.now(UTC).replace(microsecond=0)
+        counters, user_hours, seeding_s = await _seed(events, now)
+    else:
+        # The series are read as of the seeding time: the same 30 days of data each run.
+        now, counters, user_hours, seeding_s = earlier
+        print(f"database {DB_NAME}: reusing the seed of {now:%Y-%m-%d %H:%M} UTC; migrating")
+        await _migrate(url)
     series = await _time_series(url, now, rounds)
     every = [ms for values in series.values() for ms in values]
     p50, p99 = _stats(every)
@@ -326,17 +372,20 @@ async def run_analytics_bench(events: int, rounds: int, traffic_turns: int, outp
     traffic = _traffic(traffic_turns, now)
     throughput = await _consumer_throughput(url, traffic)
     print(f"rollup consumer: {throughput:,.0f} events/s over {len(traffic):,} events (target >= 5,000)")
+    load = os.getloadavg()[0]
+    print(f"load average (1 min): {load:.1f}")
     row = (
         f"| {now.date()} | {events:,} | {counters:,} counters, {user_hours:,} user-hours "
         f"| {p50:.1f} | {p99:.1f} "
-        f"| {throughput:,.0f} | {len(traffic):,} | {seed_events_s + seed_rollups_s:.0f} s | {_machine()} |"
+        f"| {throughput:,.0f} | {len(traffic):,} | {seeding_s:.0f} s | {_machine()}, load {load:.1f} |"
     )
     header = (
         "| date | raw events | a year of rollups (10 numbers) | 30-day series p50 ms | p99 ms "
         "| consumer events/s | consumer events | seeding | machine |\n"
         "|---|---|---|---|---|---|---|---|---|\n"
     )
-    _append(output, header, row)
+    if output is not None:
+        _append(output, header, row)
     ok = p99 < 100 and throughput >= 5000
     return 0 if ok else 2
 
