@@ -39,6 +39,7 @@ from tasklane_analytics.rollups import histogram
 from tasklane_analytics.settings import BATCH, AnalyticsSettings
 from tasklane_analytics.tables import inbox
 from tasklane_common.auth import hash_key, new_key
+from tasklane_common.cli import freeze_startup_heap
 from tasklane_common.db import Database
 from tasklane_common.db.migrations import upgrade
 from tasklane_common.messaging import Envelope, deterministic_id, new_envelope
@@ -202,6 +203,7 @@ SHAPES: list[dict[str, Any]] = [
 
 async def _time_series(url: str, now: datetime, rounds: int) -> dict[str, list[float]]:
     app = create_app(_settings(url))
+    freeze_startup_heap()  # as ``tasklane-analytics serve`` does
     out: dict[str, list[float]] = {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

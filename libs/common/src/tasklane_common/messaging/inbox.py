@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_common.db.bulk import bulk_insert
 from tasklane_common.db.dialect import upsert_insert
 
 
@@ -39,10 +40,8 @@ async def claim_many(session: AsyncSession, table: Table, consumer: str, event_i
     if not event_ids:
         return set()
     now = datetime.now(UTC)
-    insert = upsert_insert(session, table)
     # Sorted, so concurrent batches with overlapping ids take their row locks in one order.
     rows = [{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in sorted(event_ids)]
-    # Parameters apart from the statement (executemany): its compiled form is cached, where a
-    # multi-row VALUES is compiled anew for every batch (three times slower at 200 rows).
-    result = await session.execute(insert.on_conflict_do_nothing().returning(table.c.event_id), rows)
+    insert, params = bulk_insert(session, table, rows)
+    result = await session.execute(insert.on_conflict_do_nothing().returning(table.c.event_id), params)
     return set(result.scalars().all())

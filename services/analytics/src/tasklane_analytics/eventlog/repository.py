@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasklane_analytics.eventlog.moments import moment
 from tasklane_analytics.eventlog.privacy import Pseudonymizer, safe, scrub
 from tasklane_analytics.eventlog.tables import events
-from tasklane_common.db.dialect import upsert_insert
+from tasklane_common.db.bulk import bulk_insert
 from tasklane_common.messaging import Envelope
 
 RECOMPUTE_PAGE = 5000
@@ -69,9 +69,9 @@ class EventLog:
             }
             for e in envelopes
         ]
-        # Rows apart from the statement (executemany): the compiled statement is cached.
+        insert, params = bulk_insert(self.session, events, rows)
         result = await self.session.execute(
-            upsert_insert(self.session, events).on_conflict_do_nothing().returning(events.c.event_id), rows
+            insert.on_conflict_do_nothing().returning(events.c.event_id), params
         )
         return len(result.all())
 

@@ -27,6 +27,7 @@ from tasklane_analytics.rollups.tables import (
     rollups,
     turns,
 )
+from tasklane_common.db.bulk import bulk_insert
 from tasklane_common.db.dialect import upsert_insert
 from tasklane_common.messaging import Envelope
 
@@ -77,13 +78,13 @@ class RollupStore:
             if v
         ]
         if rows:
-            stmt = upsert_insert(self.session, rollups)
+            stmt, params = bulk_insert(self.session, rollups, rows)
             await self.session.execute(
                 stmt.on_conflict_do_update(
                     index_elements=["metric", "phone_number_id", "hour", "dim"],
                     set_={"value": rollups.c.value + stmt.excluded.value},
                 ),
-                rows,
+                params,
             )
 
     async def _users(self, users: list[tuple[int, str, str]]) -> list[Count]:
@@ -93,9 +94,10 @@ class RollupStore:
         out: list[Count] = []
         rows = [{"hour": h, "phone_number_id": p, "user": u} for h, p, u in unique]
         if rows:
-            stmt = upsert_insert(self.session, hourly_users).on_conflict_do_nothing()
+            stmt, params = bulk_insert(self.session, hourly_users, rows)
             new = await self.session.execute(
-                stmt.returning(hourly_users.c.hour, hourly_users.c.phone_number_id), rows
+                stmt.on_conflict_do_nothing().returning(hourly_users.c.hour, hourly_users.c.phone_number_id),
+                params,
             )
             # The ``*`` rows found new are the system-wide count: per-number ones are not added there.
             out += [Count("users", _ms(_utc(h)), p, also_all=False) for h, p in new]
@@ -133,7 +135,7 @@ class RollupStore:
         ]
         out: list[Count] = []
         if rows:
-            stmt = upsert_insert(self.session, turns)
+            stmt, params = bulk_insert(self.session, turns, rows)
             ex = stmt.excluded
             # A NULL side keeps what is stored; two values keep the earlier one.
             received = _earliest(turns.c.received_ms, ex.received_ms)
@@ -160,7 +162,7 @@ class RollupStore:
             ).returning(
                 turns.c.phone_number_id, turns.c.received_ms, turns.c.counted_ms, turns.c.prev_counted_ms
             )
-            for phone, received_ms, counted, before in (await self.session.execute(stmt, rows)).all():
+            for phone, received_ms, counted, before in (await self.session.execute(stmt, params)).all():
                 if counted == before:
                     continue
                 if before is not None:
@@ -191,7 +193,7 @@ class RollupStore:
         ]
         out: list[Count] = []
         if rows:
-            stmt = upsert_insert(self.session, priced)
+            stmt, params = bulk_insert(self.session, priced, rows)
             ex = stmt.excluded
             earlier = and_(ex.at_ms < priced.c.at_ms)
             stmt = stmt.on_conflict_do_update(
@@ -202,7 +204,7 @@ class RollupStore:
                     "prev_hour": priced.c.hour,
                 },
             ).returning(priced.c.hour, priced.c.prev_hour, priced.c.phone_number_id, priced.c.category)
-            for hour, before, phone, category in (await self.session.execute(stmt, rows)).all():
+            for hour, before, phone, category in (await self.session.execute(stmt, params)).all():
                 if before is not None and _utc(before) == _utc(hour):
                     continue
                 if before is not None:
