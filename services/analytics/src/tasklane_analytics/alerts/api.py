@@ -75,24 +75,29 @@ async def alerts_view(
     )
 
 
+# A week: what ``keep_resolved_h`` sensibly holds; beyond is a client's mistake.
+MAX_RESOLVED_HOURS = 24 * 7
+SeverityQuery = Annotated[Severity | None, Query(description="Only this severity.")]
+ResolvedHours = Annotated[
+    float,
+    Query(
+        gt=0,
+        le=MAX_RESOLVED_HOURS,
+        description=f"Resolved in the last this many hours (<= {MAX_RESOLVED_HOURS}).",
+    ),
+]
+
+
 def router(alerts: AlertService) -> APIRouter:
     reader = Depends(guard(alerts.runtime, Role.ANALYST))
     api = APIRouter(prefix=PREFIX, tags=["alerts"])
-    keep = alerts.settings.keep_resolved_h
 
     @api.get("/alerts", dependencies=[reader])
-    async def list_alerts(
-        severity: Annotated[Severity | None, Query(description="Only this severity.")] = None,
-        resolved_hours: Annotated[
-            float,
-            Query(
-                gt=0, le=keep, description=f"Resolved alerts of the last this many hours (at most {keep:g})."
-            ),
-        ] = 6.0 if keep >= 6 else keep,
-    ) -> AlertsOut:
+    async def list_alerts(severity: SeverityQuery = None, resolved_hours: ResolvedHours = 6.0) -> AlertsOut:
         """The alerts analytics evaluates from the system's heartbeats, dead letters and hourly
         figures: the PrometheusRule's names, severities and runbooks, with each instance's
-        labels and since when it fires."""
+        labels and since when it fires. Resolved ones are kept ``keep_resolved_h`` (24 h by
+        default): a longer ``resolved_hours`` lists what is kept."""
         return await alerts_view(alerts, resolved_hours=resolved_hours, severity=severity)
 
     return api
