@@ -51,6 +51,22 @@ class AlertSettings(BaseModel):
     # info alerts are shown, never notified (the PrometheusRule's convention).
     notify_severities: list[Severity] = Field(default_factory=lambda: [Severity.critical, Severity.warning])
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, url: object) -> object:
+        # Compose passes an unset variable as an empty string: that is "no webhook", not a URL.
+        if isinstance(url, str) and not url.strip():
+            return None
+        return url
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and not url.get_secret_value().startswith(("https://", "http://")):
+            # Said without the value: it is a secret.
+            raise ValueError("the alerts webhook URL must start with https:// (or http://)")
+        return url
+
     @field_validator("hold_s")
     @classmethod
     def _known_rules(cls, holds: dict[str, float]) -> dict[str, float]:
