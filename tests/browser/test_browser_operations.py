@@ -24,6 +24,7 @@ from browser_helpers import eventually as helpers_eventually
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from pydantic import SecretStr
 
+from tasklane_analytics.alerts.settings import AlertSettings
 from tasklane_common.auth import new_key
 from tasklane_common.messaging import new_envelope
 from tasklane_common.messaging.broker import OutgoingMessage
@@ -52,7 +53,13 @@ def _settings(run_id: str) -> Callable[[str], dict[str, Any]]:
         telemetry=TelemetrySettings(enabled=False),
         control_interval_s=0.3,
         auth=auth_settings(),
-        per_service={"analytics": {"pseudonym_key": SecretStr("console-pseudonym-key")}},
+        per_service={
+            "analytics": {
+                "pseudonym_key": SecretStr("console-pseudonym-key"),
+                # Alerts fire as soon as their condition holds (no rule's hold).
+                "alerts": AlertSettings(interval_s=0.3, warmup_s=0.5, hold_s={"*": 0}),
+            }
+        },
     )
 
 
@@ -254,6 +261,7 @@ async def test_an_analyst_sees_the_operations_pages_but_no_operator_button(
         ("/console/numbers", "numbers"),
         ("/console/audit", "audit"),
         ("/console/health", "services"),
+        ("/console/alerts", "firing-count"),
     ):
         await page.goto(path)
         await expect(page.get_by_test_id(shown)).to_be_visible()
@@ -263,3 +271,44 @@ async def test_an_analyst_sees_the_operations_pages_but_no_operator_button(
     token: str = (await page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))"))["X-CSRF-Token"]
     refused = await page.request.post("/console/workers/agent.inbound/pause", headers={"X-CSRF-Token": token})
     assert refused.status == 403
+
+
+async def test_the_alerts_page_shows_a_dead_letter_alert_as_it_fires(
+    browsing: tuple[BrowserContext, Recorded], stack: Stack
+) -> None:
+    context, _ = browsing
+    page = await context.new_page()
+    await sign_in(page, Role.ANALYST)
+    await page.click("nav >> text=Alerts")
+    await expect(page.get_by_test_id("firing-count")).to_be_visible()
+
+    # A message dies in analytics' own queue: the owner stores it, analytics' view learns of it
+    # and the page, refreshing itself, shows the alert without a reload.
+    runtime = stack.s.apps["analytics"].state.runtime
+    dead = new_envelope(
+        MessageReceived(
+            wamid=f"w-{new_key()[:8]}",
+            phone_number_id="pn",
+            user_id="u",
+            message_type="text",
+            text="words",
+            sent_at=datetime.now(UTC),
+            received_at=datetime.now(UTC),
+        ),
+        producer="gateway",
+    )
+    message = OutgoingMessage(
+        routing_key=dead.type,
+        body=dead.to_bytes(),
+        message_id=dead.id,
+        headers={"x-tasklane-reason": "alerts page test"},
+    )
+    await runtime.broker.publish_to_queue(dead_letter_queue(ANALYTICS_EVENTS.name), [message])
+    row = page.get_by_test_id("alerts-firing").get_by_test_id("alert-TasklaneDeadLettersGrowing")
+    await expect(row).to_be_visible(timeout=30_000)
+    await expect(row.get_by_test_id("severity")).to_have_text("warning")
+    await expect(row.get_by_test_id("labels")).to_contain_text("queue=analytics.events")
+    link = row.get_by_test_id("runbook")
+    assert (await link.get_attribute("href") or "").endswith("docs/metrics.md#dead-letters")
+    await expect(page.get_by_role("button")).to_have_count(1)  # sign out, nothing else
+    await shoot(page, "alerts")

@@ -54,3 +54,21 @@ def test_the_dashboard_is_grafana_json_with_prometheus_queries() -> None:
     for panel in panels:
         assert panel["targets"], panel["title"]
         assert all(t["expr"] for t in panel["targets"])
+
+
+def test_analytics_evaluates_the_same_alerts_with_the_same_severities_and_runbooks() -> None:
+    # The console's alerts (tasklane_analytics.alerts) and Prometheus' must read alike.
+    from tasklane_analytics.alerts.catalogue import RULES
+    from tasklane_analytics.alerts.conditions import WATCHED
+
+    by_name = {a["alert"]: a for a in alerts()}
+    assert set(RULES) == set(by_name), "analytics and the PrometheusRule must know the same alerts"
+    for name, rule in RULES.items():
+        assert name in by_name, f"{name} is not in the PrometheusRule"
+        found = by_name[name]
+        assert found["labels"]["severity"] == rule.severity.value, name
+        assert found["annotations"]["summary"] == rule.summary, name
+        assert found["annotations"]["runbook"] == rule.runbook, name
+        assert found["annotations"]["runbook_url"] == rule.runbook_url, name
+    selector = by_name["TasklaneQueueWithoutConsumers"]["expr"]
+    assert f'queue=~"{WATCHED.pattern}"' in selector

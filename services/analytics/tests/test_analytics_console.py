@@ -102,6 +102,8 @@ async def test_pages_render_on_sqlite_with_their_security_headers(client: httpx.
         "/console/dead-letters?service=&q=&waiting=&offset=0",
         "/console/numbers",
         "/console/numbers/table",
+        "/console/alerts",
+        "/console/alerts/table",
         "/console/audit",
         "/console/audit?service=analytics&since=2026-01-01T00:00",
         "/console/audit?service=&actor=&since=",
@@ -123,6 +125,18 @@ async def test_pages_render_on_sqlite_with_their_security_headers(client: httpx.
     feed = await client.get("/console/live/feed")
     assert "message.received" in feed.text
     assert ">hi<" not in feed.text
+
+
+async def test_alerts_are_evaluated_and_shown_on_sqlite_too(app: FastAPI, client: httpx.AsyncClient) -> None:
+    # The embedded mode's database has no row locks: one process, one evaluator.
+    await app.state.alerts.round()
+    await app.state.alerts.round()
+    await _sign_in(client, Role.ANALYST)
+    page = await client.get("/console/alerts")
+    assert page.status_code == 200
+    # Only analytics runs: the agent's queue has no consumer (the rule's hold is 10 minutes).
+    assert 'data-testid="alert-TasklaneQueueWithoutConsumers" data-state="pending"' in page.text
+    assert "queue=agent.inbound" in page.text
 
 
 async def _feed_shows(client: httpx.AsyncClient, text: str) -> str:

@@ -59,6 +59,11 @@ def create_app(
 
     runtime.control.report("ai", ai_state)
 
+    async def reminders_state() -> dict[str, int]:
+        return await metrics.reminders(runtime)
+
+    runtime.control.report("reminders", reminders_state)
+
     # Reminders run inside the runtime's lifespan: after migrations, stopped before its last flush.
     with_worker = with_reminders(runtime, settings.reminders, clock or system_clock, metrics=metrics)
 

@@ -52,7 +52,17 @@ class AgentMetrics:
     def reminder_sent(self, *, late: bool) -> None:
         self.reminders_sent.labels("late" if late else "on_time").inc()
 
+    async def reminders(self, runtime: ServiceRuntime) -> dict[str, int]:
+        """Due and late pending reminders, for the heartbeat (analytics' reminders-late alert)."""
+        due, late = await self._count(runtime)
+        return {"due": due, "late": late}
+
     async def _sample(self, runtime: ServiceRuntime) -> None:
+        due, late = await self._count(runtime)
+        self.reminders_due.set(due)
+        self.reminders_late.set(late)
+
+    async def _count(self, runtime: ServiceRuntime) -> tuple[int, int]:
         now = datetime.now(UTC)
         r = reminders.c
         async with runtime.db.read() as session:
@@ -64,5 +74,4 @@ class AgentMetrics:
                     ).where(r.status == "pending", r.fire_at <= now)
                 )
             ).one()
-        self.reminders_due.set(due)
-        self.reminders_late.set(late)
+        return int(due), int(late)

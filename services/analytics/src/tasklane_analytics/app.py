@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tasklane_analytics import handlers, operations
+from tasklane_analytics.alerts import api as alerts_api
+from tasklane_analytics.alerts.service import AlertService, with_alerts
 from tasklane_analytics.console import PREFIX as CONSOLE
 from tasklane_analytics.console import create_console
 from tasklane_analytics.eventlog.privacy import Pseudonymizer
@@ -33,7 +35,8 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     runtime.batch_consumer(ANALYTICS_EVENTS, record, max_batch=BATCH)
     retain_raw_events(runtime, settings.raw_retention_days)
 
-    lifespan = with_overdue_sweep(runtime, settings.overdue_sweep_interval_s)
+    alerts = AlertService(runtime, settings.alerts)
+    lifespan = with_alerts(with_overdue_sweep(runtime, settings.overdue_sweep_interval_s), alerts)
     app = FastAPI(
         title="Tasklane analytics",
         version="0.2.0",
@@ -50,5 +53,8 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     app.include_router(dead_letters_router(runtime))
     app.include_router(figures_api.router(runtime))
     ops = operations.install(app, runtime)
-    app.mount(CONSOLE, create_console(runtime, ops, settings.console, settings.auth))
+    alerts.watch(ops)
+    app.state.alerts = alerts
+    app.include_router(alerts_api.router(alerts))
+    app.mount(CONSOLE, create_console(runtime, ops, settings.console, settings.auth, alerts))
     return app

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from tasklane_analytics.alerts.settings import AlertSettings
 from tasklane_analytics.console.settings import ConsoleSettings
 from tasklane_common.settings import BrokerSettings, ServiceSettings
 
@@ -23,6 +24,7 @@ class AnalyticsSettings(ServiceSettings):
     port: int = 8004
     broker: BrokerSettings = Field(default_factory=_broker)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     # The key of users' pseudonyms (HMAC-SHA256), at least 16 bytes: ``TASKLANE_ANALYTICS_
     # PSEUDONYM_KEY``. Required; ``make run`` and the embedded mode set a development one. Changing
     # it splits every user in two (old and new pseudonym) in unique-user counts.

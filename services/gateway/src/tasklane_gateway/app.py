@@ -107,6 +107,11 @@ def create_app(
     # Other modules may add cache probes: ``app.state.health.caches["name"] = lambda: {...}``.
     app.state.health = monitor
     webhook_metrics = WebhookMetrics(runtime.metrics.registry)
+
+    async def webhook_answers() -> dict[str, int]:
+        return dict(webhook_metrics.totals)
+
+    runtime.control.report("webhooks", webhook_answers)
     app.add_middleware(
         health.WebhookAnswers,
         observers=[lambda status, _seconds: stats.record(status), webhook_metrics.record],

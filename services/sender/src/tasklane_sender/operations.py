@@ -11,6 +11,7 @@ from tasklane_common.logging import get_logger
 from tasklane_common.messaging.contracts.runtime import ControlCommand
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_sender import holds
+from tasklane_sender.metrics import AUTH_CODES
 
 log = get_logger(__name__)
 # A heartbeat is no inventory: the numbers needing attention first, then the others, bounded.
@@ -30,6 +31,9 @@ def register(
     async def numbers() -> list[dict[str, Any]]:
         async with runtime.db.read() as session:
             found = await holds.overview(session, datetime.now(UTC))
+        for number in found:
+            # Analytics cannot tell Meta's codes apart; the auth pause is its own (critical) alert.
+            number["pause_auth"] = bool(number["paused"]) and number["pause_code"] in AUTH_CODES
         found.sort(key=lambda n: (not n["paused"], n["held_until"] is None, n["phone_number_id"]))
         return found[:MAX_NUMBERS]
 

@@ -36,9 +36,11 @@ from tasklane_common.messaging.contracts.runtime import (
     ConsumerState,
     ControlCommand,
     DeadLetterChanged,
+    OutboxState,
     ReplicaHeartbeat,
 )
 from tasklane_common.messaging.envelope import Envelope, Event, new_envelope
+from tasklane_common.metrics.sampling import outbox_state
 
 if TYPE_CHECKING:
     from tasklane_common.runtime import ServiceRuntime
@@ -161,7 +163,9 @@ class ControlPlane:
 
     # -- heartbeats ----------------------------------------------------------------------------
 
-    def heartbeat(self, readiness: dict[str, Any], reports: dict[str, Any]) -> ReplicaHeartbeat:
+    def heartbeat(
+        self, readiness: dict[str, Any], reports: dict[str, Any], outbox: OutboxState | None = None
+    ) -> ReplicaHeartbeat:
         consumers = [
             ConsumerState(
                 queue=c.queue.name,
@@ -182,6 +186,7 @@ class ControlPlane:
             consumers=consumers,
             readiness=readiness,
             reports=reports,
+            outbox=outbox,
         )
 
     async def beat(self) -> None:
@@ -191,7 +196,7 @@ class ControlPlane:
                 reports[name] = await reporter()
             except Exception as exc:
                 reports[name] = {"error": type(exc).__name__}
-        beat = self.heartbeat(await self.runtime.readiness(), reports)
+        beat = self.heartbeat(await self.runtime.readiness(), reports, await self._outbox())
         envelope = new_envelope(beat, producer=self.service)
         await self.runtime.broker.broadcast(
             OutgoingMessage(
@@ -200,6 +205,19 @@ class ControlPlane:
                 message_id=envelope.id,
             )
         )
+
+    async def _outbox(self) -> OutboxState | None:
+        """The outbox's backlog and oldest age, for analytics' outbox alerts: a relay that cannot
+        publish is seen from outside only by the age of what waits."""
+        outbox = self.runtime.outbox
+        if outbox is None:
+            return None
+        try:
+            backlog, age = await outbox_state(self.runtime.db, outbox.table)
+        except Exception as exc:  # the database is away: the readiness says so, the age is unknown
+            log.debug("heartbeat_outbox_unknown", error=type(exc).__name__)
+            return None
+        return OutboxState(backlog=backlog, oldest_age_s=round(age, 1))
 
     # -- commands ------------------------------------------------------------------------------
 

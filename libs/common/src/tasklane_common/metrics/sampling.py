@@ -16,14 +16,21 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-async def sample_outbox(db: Database, outbox: Table, metrics: MessagingMetrics) -> None:
+async def outbox_state(db: Database, outbox: Table) -> tuple[int, float]:
+    """(unpublished rows, age in seconds of the oldest, 0 when empty): the scrape and the
+    heartbeat (tasklane_common.control) read the same figures."""
     async with db.read() as session:
         count, oldest = (
             await session.execute(select(func.count(), func.min(outbox.c.created_at)).select_from(outbox))
         ).one()
-    metrics.outbox_backlog.labels(metrics.service).set(count)
     age = (datetime.now(UTC) - _aware(oldest)).total_seconds() if oldest is not None else 0.0
-    metrics.outbox_age.labels(metrics.service).set(max(0.0, age))
+    return int(count), max(0.0, age)
+
+
+async def sample_outbox(db: Database, outbox: Table, metrics: MessagingMetrics) -> None:
+    count, age = await outbox_state(db, outbox)
+    metrics.outbox_backlog.labels(metrics.service).set(count)
+    metrics.outbox_age.labels(metrics.service).set(age)
 
 
 async def sample_dead_letters(

@@ -17,9 +17,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from tasklane_analytics.alerts.service import AlertService
 from tasklane_analytics.console.access import SignInRequired, viewer_of
 from tasklane_analytics.console.context import HERE, PREFIX, build
 from tasklane_analytics.console.pages import (
+    alerts,
     audit,
     dead_letters,
     failures,
@@ -52,6 +54,7 @@ PAGES = [
     workers,
     dead_letters,
     numbers,
+    alerts,
     audit,
 ]
 CSP = (
@@ -71,10 +74,14 @@ SECURITY_HEADERS = {
 
 
 def create_console(
-    runtime: ServiceRuntime, ops: Operations, settings: ConsoleSettings, auth: AuthSettings
+    runtime: ServiceRuntime,
+    ops: Operations,
+    settings: ConsoleSettings,
+    auth: AuthSettings,
+    alert_service: AlertService,
 ) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    app.state.console = build(runtime, ops, settings, auth)
+    app.state.console = build(runtime, ops, settings, auth, alert_service)
     app.state.nav = [p.NAV for p in PAGES]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(sign_in.router)

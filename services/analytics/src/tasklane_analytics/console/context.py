@@ -1,5 +1,5 @@
 """What every console page needs: the service runtime, the operations (workers, health, dead
-letters, numbers, audit: the same functions the operations API calls), the session signer, the
+letters, numbers, audit: the same functions the operations API calls), the alerts, the session signer, the
 configured keys and the templates, held once on the console app's state."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from tasklane_analytics.alerts.service import AlertService
 from tasklane_analytics.console.session import SessionSigner
 from tasklane_analytics.console.settings import ConsoleSettings
 from tasklane_analytics.operations.service import Operations
@@ -28,6 +29,7 @@ PREFIX = "/console"
 class Console:
     runtime: ServiceRuntime
     ops: Operations
+    alerts: AlertService
     signer: SessionSigner
     principals: dict[str, Principal]
     templates: Jinja2Templates
@@ -35,7 +37,13 @@ class Console:
     default_zone: str
 
 
-def build(runtime: ServiceRuntime, ops: Operations, settings: ConsoleSettings, auth: AuthSettings) -> Console:
+def build(
+    runtime: ServiceRuntime,
+    ops: Operations,
+    settings: ConsoleSettings,
+    auth: AuthSettings,
+    alerts: AlertService,
+) -> Console:
     if settings.session_secret is not None:
         secret = settings.session_secret.get_secret_value().encode()
     else:
@@ -46,6 +54,7 @@ def build(runtime: ServiceRuntime, ops: Operations, settings: ConsoleSettings, a
     return Console(
         runtime=runtime,
         ops=ops,
+        alerts=alerts,
         signer=SessionSigner(secret, lifetime_s=settings.session_hours * 3600),
         principals={k.sha256: Principal(k.name, k.role) for k in auth.api_keys},
         templates=templates,

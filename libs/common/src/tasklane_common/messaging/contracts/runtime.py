@@ -33,6 +33,16 @@ class ConsumerState(BaseModel):
     duplicates: int = 0
 
 
+class OutboxState(BaseModel):
+    """A replica's view of its service's outbox (the same table for every replica)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    backlog: int
+    # Of the oldest unpublished row, 0 when the outbox is empty.
+    oldest_age_s: float
+
+
 class ReplicaHeartbeat(Event):
     """One replica of one service, as it sees itself now (every ``interval_s``)."""
 
@@ -48,6 +58,9 @@ class ReplicaHeartbeat(Event):
     readiness: dict[str, Any] = Field(default_factory=dict)
     # What the service adds about itself: the sender's breakers and held numbers, for one.
     reports: dict[str, Any] = Field(default_factory=dict)
+    # None from a service without an outbox (analytics), or from a replica older than the field,
+    # or when the database could not say: readers treat it as unknown, not as empty.
+    outbox: OutboxState | None = None
 
 
 class ControlCommand(Event):

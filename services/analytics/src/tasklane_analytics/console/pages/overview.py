@@ -108,5 +108,10 @@ async def overview(
     request: Request, viewer: AnalystPage, zone: ChosenZone, period: PresetQuery = None
 ) -> Response:
     chosen = period_of(zone, period, None, None, offered=SHORT)
-    page = render(request, "overview.html", viewer, **(await figures(request, zone, chosen)))
+    async with database_answers():
+        found = await console_of(request).alerts.alerts(resolved_hours=0)
+    firing = sum(1 for a in found if a.state == "firing")
+    page = render(
+        request, "overview.html", viewer, firing_alerts=firing, **(await figures(request, zone, chosen))
+    )
     return remembering(request, page, zone)
