@@ -101,3 +101,6 @@ class ConversationState:
     focus: list[str] = field(default_factory=list)
     pending: dict[str, Any] | None = None
     last_action: dict[str, Any] | None = None
+    # When the conversation last moved (the previous turn): a follow-up without a pronoun only
+    # means the task in focus while the exchange is fresh. Read, never written (saving stamps it).
+    seen_at: datetime | None = None

@@ -83,6 +83,7 @@ class ConversationRepository:
             focus=list(row.focus or []),
             pending=row.pending,
             last_action=row.last_action,
+            seen_at=row.updated_at,
         )
 
     async def save_state(self, state: ConversationState, now: datetime) -> None:

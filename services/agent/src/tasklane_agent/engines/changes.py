@@ -53,7 +53,14 @@ async def _teammates(ctx: Context, name: str) -> list[Profile]:
 
 def ask_who(ctx: Context, mates: list[Profile], task: Task) -> Outgoing:
     """Several teammates answer to the name: buttons (or a list) of their full names."""
-    token = ask(ctx, "choose_person", task_id=task.id, people=[m.user_id for m in mates[:MAX_ROWS]])
+    shown = mates[:MAX_ROWS]
+    token = ask(
+        ctx,
+        "choose_person",
+        task_id=task.id,
+        people=[m.user_id for m in shown],
+        titles=[m.name or "" for m in shown],
+    )
     question = t(ctx.lang, "which_person", title=replies.bold(task.title))
     if len(mates) <= MAX_BUTTONS:
         return Outgoing(
@@ -90,6 +97,8 @@ async def summary(ctx: Context, task: Task) -> str:
 
 async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
     if not command.title:
+        # The next message is the task ("add a task" ... "buy more deck screws").
+        ask(ctx, "title")
         return [Outgoing(t(ctx.lang, "missing_title"))]
     notes: list[str] = []
     project_id = await _project_id(ctx, command.project, notes) if command.project else None

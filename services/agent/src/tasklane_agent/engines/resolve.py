@@ -71,7 +71,8 @@ def ask(ctx: Context, kind: str, **waiting: Any) -> str:
 
 def choose(ctx: Context, tasks: list[Task], pending: dict[str, Any]) -> Outgoing:
     """Ask which of ``tasks`` was meant; the action waits in the conversation state."""
-    token = ask(ctx, "choose", task_ids=[x.id for x in tasks], **pending)
+    # The titles too: an answer in words ("the deck one") is read against them, without the workspace.
+    token = ask(ctx, "choose", task_ids=[x.id for x in tasks], titles=[x.title for x in tasks], **pending)
     ctx.state.last_list = [x.id for x in tasks]
     text = t(ctx.lang, "which_one")
     if len(tasks) <= MAX_BUTTONS:

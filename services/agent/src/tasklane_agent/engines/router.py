@@ -80,10 +80,12 @@ def _answers_offline_question(context: Context) -> bool:
     command = understand(context.text, context.now, context.lang).command
     if isinstance(command, commands.InviteMember | commands.ShowTeam | commands.LeaveTeam):
         return True
+    from tasklane_agent.engines import conversation
+
     pending = context.state.pending
-    if not pending or pending.get("kind") not in ("confirm", "choose", "choose_person"):
+    if not pending or pending.get("kind") not in conversation.OFFLINE_QUESTIONS:
         return False
-    return isinstance(command, commands.Answer | commands.Choose)
+    return conversation.answer_to(pending, command, context.text) is not None
 
 
 def build_router(

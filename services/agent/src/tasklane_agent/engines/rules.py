@@ -8,18 +8,19 @@ its before-images in ``state.last_action`` so "undo" can put them back.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from tasklane_agent import replies
-from tasklane_agent.deadlines import day_span, floating, scope_window
-from tasklane_agent.engines import changes, team
+from tasklane_agent.deadlines import day_span, floating, local_due, scope_window
+from tasklane_agent.engines import changes, conversation, team
 from tasklane_agent.engines.base import Context, EngineReply, Outgoing
 from tasklane_agent.engines.resolve import action, resolve
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
-from tasklane_agent.nlu.language import small_talk_language
-from tasklane_agent.nlu.parse import understand
+from tasklane_agent.nlu.followup import fix_title
+from tasklane_agent.nlu.language import fold, small_talk_language
+from tasklane_agent.nlu.parse import draft_task, understand
 from tasklane_agent.tasks_repository import TaskFilter
 from tasklane_agent.workspace import is_overdue
 
@@ -44,22 +45,62 @@ class RulesEngine:
                 ctx.lang = small_talk_language(ctx.text) or ctx.lang
         pending = ctx.state.pending
         ctx.state.pending = None
-        if pending is not None:
-            if isinstance(command, c.Answer) and pending.get("kind") == "confirm":
-                return await self._answer(ctx, pending, command.yes)
-            if isinstance(command, c.Choose) and pending.get("kind") == "choose":
-                ids = list(pending.get("task_ids", []))
-                if 1 <= command.index <= len(ids):
-                    return await self._apply(ctx, pending, ids[command.index - 1])
-            if isinstance(command, c.Choose) and pending.get("kind") == "choose_person":
-                people = list(pending.get("people", []))
-                if 1 <= command.index <= len(people):
-                    reply = await changes.assign_to(ctx, str(pending["task_id"]), people[command.index - 1])
-                    return self._reply("assign_task", [reply])
+        answer = conversation.answer_to(pending, command, ctx.text)
+        if pending is not None and answer is not None:
+            return await self._answered(ctx, pending, answer, command)
         if isinstance(command, c.Choose):
             # "3" alone, with no question pending: say what can be done with the third task.
             return self._reply("choose", [Outgoing(t(ctx.lang, "number_alone", n=command.index))])
+        followed = await self._follow_up(ctx, command)
+        if followed is not None:
+            return followed
         return await self._dispatch(ctx, command)
+
+    async def _answered(
+        self, ctx: Context, pending: dict[str, Any], answer: conversation.PendingAnswer, command: c.Command
+    ) -> EngineReply:
+        if answer.kind == "confirm":
+            return await self._answer(ctx, pending, answer.yes)
+        if answer.kind == "choose":
+            return await self._apply(ctx, pending, list(pending.get("task_ids", []))[answer.index - 1])
+        if answer.kind == "choose_person":
+            person = list(pending.get("people", []))[answer.index - 1]
+            return self._reply("assign_task", [await changes.assign_to(ctx, str(pending["task_id"]), person)])
+        # "What's the task?": this message is it, whatever command words it lacks.
+        task = (
+            command
+            if isinstance(command, c.CreateTask) and command.title
+            else draft_task(ctx.text, ctx.now, ctx.lang)
+        )
+        return self._reply("create_task", await changes.create(ctx, task))
+
+    async def _follow_up(self, ctx: Context, command: c.Command) -> EngineReply | None:
+        """A change to the task just talked about, named by nothing but the change ("urgent",
+        "tmrw", "no, era el viernes"), or a correction of its title ("not dave its dan")."""
+        if not ctx.state.focus or not conversation.fresh(ctx.state, ctx.now):
+            return None
+        found = await ctx.workspace.tasks_by_id(ctx.state.focus[:1])
+        task = found[0] if found else None
+        if task is None or task.status != "open":
+            return None
+        change = conversation.follow_up(ctx.state, ctx.text, ctx.now, ctx.lang)
+        params: dict[str, Any] = {}
+        if change is not None:
+            if change.priority:
+                params["priority"] = change.priority
+            if change.due is not None:
+                at = change.due.at
+                if change.time_only and task.due_at is not None:
+                    day = local_due(task.due_at, task.due_has_time, ctx.tz).date()
+                    at = datetime.combine(day, at.timetz())
+                params["due_at"] = at.isoformat()
+                params["due_has_time"] = change.due.has_time
+        else:
+            title = fix_title(ctx.text, task.title)
+            if title is None or fold(title) == fold(task.title):
+                return None
+            params["title"] = title
+        return self._reply("update_task", await changes.apply(ctx, "update", params, task))
 
     def _reply(self, intent: str, messages: list[Outgoing]) -> EngineReply:
         return EngineReply(intent, messages, self.name)

@@ -42,6 +42,7 @@ from tasklane_agent.nlu.commands import (
     Again,
     Command,
     CreateProject,
+    CreateTask,
     Help,
     ListProjects,
     ProjectStatus,
@@ -282,6 +283,15 @@ def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     if command is None:
         command = Unknown(mentions_date=due_in(text, now, lang) is not None)
     return Understanding(command, lang)
+
+
+def draft_task(text: str, now: datetime, lang: Lang) -> CreateTask:
+    """``text`` as a task's title with its date and priority cut out, command words or not: the
+    answer to "What's the task?"."""
+    g = GRAMMARS[lang]
+    msg = Message.of(text)
+    msg.strip(g.polite_prefix, g.polite_suffix)
+    return parse_tasks.draft(g, msg, msg.start, msg.end, now)
 
 
 def read(text: str, now: datetime, default_lang: Lang) -> Understanding:
