@@ -89,12 +89,17 @@ class RulesEngine:
             if change.priority:
                 params["priority"] = change.priority
             if change.due is not None:
-                at = change.due.at
-                if change.time_only and task.due_at is not None:
-                    day = local_due(task.due_at, task.due_has_time, ctx.tz).date()
-                    at = datetime.combine(day, at.timetz())
+                at, has_time = change.due.at, change.due.has_time
+                if task.due_at is not None and change.due.recurrence is None:
+                    before = local_due(task.due_at, task.due_has_time, ctx.tz)
+                    if change.time_only:
+                        # "make it 9am" on tomorrow's task: still tomorrow.
+                        at = datetime.combine(before.date(), at.timetz())
+                    elif not has_time and task.due_has_time:
+                        # "digo, sexta" on Thursday at 11: Friday at 11.
+                        at, has_time = datetime.combine(at.date(), before.timetz()), True
                 params["due_at"] = at.isoformat()
-                params["due_has_time"] = change.due.has_time
+                params["due_has_time"] = has_time
         else:
             title = fix_title(ctx.text, task.title)
             if title is None or fold(title) == fold(task.title):

@@ -45,6 +45,7 @@ _CORRECTION = bag(
 # Words that carry no change of their own in a follow-up ("make it", "ponle", "pls", "period").
 _FILLER = bag(
     """
+    eh ne ok ta pa vale ya hein
     it its it's is was be that this one the a an to for on at by make set put change move push
     please pls plz pl thx thanks period comma dot full stop just really also too then instead let's
     lets do i want wanted should must should've lo la le el los las es era sea que q ponle ponla
@@ -123,10 +124,16 @@ def _dates(text: str, now: datetime, lang: Lang) -> list[DueDate]:
     return sorted(found, key=lambda d: d.start)
 
 
+# Between a negation and the day it denies: "not *on* tuesday", "no *el* martes", "não *é* quinta".
+_BETWEEN = bag("on the for at by el la los las es era e o a os as para pra pro")
+
+
 def _negated(folded: str, due: DueDate) -> bool:
     """'not tuesday', 'no el martes', 'não é quinta': the phrase names the day that was wrong."""
-    before = _words(folded[: due.start])[-3:]
-    return any(w in _NEGATION for w in before[-2:]) or before[-3:-1] == ["nao", "e"]
+    before = _words(folded[: due.start])
+    while before and before[-1] in _BETWEEN:
+        before.pop()
+    return bool(before) and before[-1] in _NEGATION
 
 
 def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
@@ -136,11 +143,62 @@ def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
     return again is not None and again.has_time and again.at.date() == probe.date()
 
 
+# Where a remark starts after the change ("prioridad alta *que* el cliente tiene prisa", "the 8th
+# *so* i have a day spare"): the rest explains the change and is not read.
+_REMARK = bag("because cause cuz coz since so as porque pq que q ya pois pq porq they it's its")
+# Dropped before dates are looked for: a date grammar reads "a las 6" but not "a las 6 era".
+_NOISE = (_CORRECTION | _OPENERS | bag("era eh pls please period punto ponto pfv porfa")) - bag("e y a o")
+# A stand-in request around a priority word said alone ("important!!"): the priority reader only
+# takes single words at the edges of a request.
+_STAND_IN = "x"
+
+
+def _blank_words(text: str, folded: str, drop: frozenset[str]) -> str:
+    out = text
+    for m in _WORD.finditer(folded):
+        if m.group() in drop:
+            out = out[: m.start()] + " " * (m.end() - m.start()) + out[m.end() :]
+    return out
+
+
+def _split_pair(text: str, due: DueDate, now: datetime, lang: Lang) -> list[DueDate]:
+    """ "tuesday wednesday" read as one phrase is two days when each word is one."""
+    words = list(_WORD.finditer(due.phrase))
+    if len(words) != 2:
+        return [due]
+    first, second = (find_due(w.group(), now, lang) for w in words)
+    # Two days ("tuesday wednesday"), not a day and its time ("amanhã 16h").
+    if first is None or second is None or first.has_time or second.has_time or first.at == second.at:
+        return [due]
+    spans = [(due.start + w.start(), due.start + w.end()) for w in words]
+    return [
+        DueDate(d.at, d.has_time, a, b, text[a:b], d.recurrence)
+        for d, (a, b) in zip((first, second), spans, strict=True)
+    ]
+
+
 def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
-    """``text`` as nothing but a change of priority and/or due date for the task in focus."""
+    """``text`` as nothing but a change of priority and/or due date for the task in focus; a
+    remark after the change ("..., q me he liado", "... que el cliente tiene prisa") is allowed."""
     folded = fold(text)
+    whole = _read_change(text, folded, now, lang)
+    if whole is not None:
+        return whole
+    for m in _WORD.finditer(folded):
+        if m.start() == 0:
+            continue
+        if m.group() in _REMARK or "," in folded[max(0, m.start() - 2) : m.start()]:
+            head = text[: m.start()]
+            change = _read_change(head, folded[: m.start()], now, lang)
+            if change is not None and find_due(text[m.start() :], now, lang) is None:
+                return change
+    return None
+
+
+def _read_change(text: str, folded: str, now: datetime, lang: Lang) -> FollowUp | None:
     correction = False
-    dues = _dates(text, now, lang)
+    quiet = _blank_words(text, folded, _NOISE)
+    dues = [part for d in _dates(quiet, now, lang) for part in _split_pair(quiet, d, now, lang)]
     kept = [d for d in dues if not _negated(folded, d)] if len(dues) > 1 else dues
     if len(dues) > 1 and any(_negated(folded, d) for d in dues):
         correction = True
@@ -149,6 +207,11 @@ def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
     for d in dues:
         rest = rest[: d.start] + " " * (d.end - d.start) + rest[d.end :]
     rest, priority = extract_priority(rest, lang)
+    # What is left once the fillers go may be a priority word alone ("importante eh", "urgent pls").
+    bare = _blank_words(rest, rest, _FILLER | _OPENERS | _CORRECTION)
+    alone, level = extract_priority(f"{_STAND_IN} {bare}", lang)
+    if level is not None:
+        rest, priority = alone[len(_STAND_IN) + 1 :], priority or level
     if "!!" in rest:
         priority = priority or "high"
     if due is None and priority is None:
