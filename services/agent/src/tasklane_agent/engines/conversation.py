@@ -42,7 +42,9 @@ class PendingAnswer:
     index: int = 0
 
 
-def answer_to(pending: dict[str, Any] | None, command: c.Command, text: str) -> PendingAnswer | None:
+def answer_to(
+    pending: dict[str, Any] | None, command: c.Command, text: str, now: datetime, lang: Lang
+) -> PendingAnswer | None:
     """The message as an answer to the pending question, if it is one."""
     if not pending:
         return None
@@ -58,7 +60,8 @@ def answer_to(pending: dict[str, Any] | None, command: c.Command, text: str) -> 
             return PendingAnswer(kind, index=command.index) if 1 <= command.index <= count else None
         titles = [str(x) for x in pending.get("titles", [])]
         if len(titles) == count:
-            index = read_choice(text, titles)
+            days = [str(x) for x in pending.get("days", [])] or None
+            index = read_choice(text, titles, days, now=now, lang=lang)
             if index is not None:
                 return PendingAnswer(kind, index=index)
         return None

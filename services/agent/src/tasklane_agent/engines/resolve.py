@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tasklane_agent import replies
+from tasklane_agent.deadlines import due_day
 from tasklane_agent.domain import Task
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
 from tasklane_agent.i18n import t
@@ -71,8 +72,12 @@ def ask(ctx: Context, kind: str, **waiting: Any) -> str:
 
 def choose(ctx: Context, tasks: list[Task], pending: dict[str, Any]) -> Outgoing:
     """Ask which of ``tasks`` was meant; the action waits in the conversation state."""
-    # The titles too: an answer in words ("the deck one") is read against them, without the workspace.
-    token = ask(ctx, "choose", task_ids=[x.id for x in tasks], titles=[x.title for x in tasks], **pending)
+    # Titles and days too: an answer in words ("the deck one", "a de amanhã") is read against
+    # them, without the workspace.
+    days = [due_day(x.due_at, x.due_has_time, ctx.tz).isoformat() if x.due_at else "" for x in tasks]
+    token = ask(
+        ctx, "choose", task_ids=[x.id for x in tasks], titles=[x.title for x in tasks], days=days, **pending
+    )
     ctx.state.last_list = [x.id for x in tasks]
     text = t(ctx.lang, "which_one")
     if len(tasks) <= MAX_BUTTONS:

@@ -85,7 +85,7 @@ def _answers_offline_question(context: Context) -> bool:
     pending = context.state.pending
     if not pending or pending.get("kind") not in conversation.OFFLINE_QUESTIONS:
         return False
-    return conversation.answer_to(pending, command, context.text) is not None
+    return conversation.answer_to(pending, command, context.text, context.now, context.lang) is not None
 
 
 def build_router(

@@ -18,7 +18,7 @@ from tasklane_agent.engines.base import Context, EngineReply, Outgoing
 from tasklane_agent.engines.resolve import action, resolve
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
-from tasklane_agent.nlu.followup import fix_title
+from tasklane_agent.nlu.followup import fix_title, read_assignee
 from tasklane_agent.nlu.language import fold, small_talk_language
 from tasklane_agent.nlu.parse import draft_task, understand
 from tasklane_agent.tasks_repository import TaskFilter
@@ -45,7 +45,7 @@ class RulesEngine:
                 ctx.lang = small_talk_language(ctx.text) or ctx.lang
         pending = ctx.state.pending
         ctx.state.pending = None
-        answer = conversation.answer_to(pending, command, ctx.text)
+        answer = conversation.answer_to(pending, command, ctx.text, ctx.now, ctx.lang)
         if pending is not None and answer is not None:
             return await self._answered(ctx, pending, answer, command)
         if isinstance(command, c.Choose):
@@ -100,6 +100,8 @@ class RulesEngine:
                         at, has_time = datetime.combine(at.date(), before.timetz()), True
                 params["due_at"] = at.isoformat()
                 params["due_has_time"] = has_time
+        elif (who := read_assignee(ctx.text)) is not None:
+            return self._reply("assign_task", await changes.apply(ctx, "assign", {"name": who}, task))
         else:
             title = fix_title(ctx.text, task.title)
             if title is None or fold(title) == fold(task.title):

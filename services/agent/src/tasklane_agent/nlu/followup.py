@@ -248,13 +248,27 @@ def read_answer(text: str) -> bool | None:
     return None
 
 
-def read_choice(text: str, options: list[str]) -> int | None:
+def read_choice(
+    text: str,
+    options: list[str],
+    days: list[str] | None = None,
+    *,
+    now: datetime | None = None,
+    lang: Lang = "en",
+) -> int | None:
     """Which of the offered task titles (1-based) a message picks: an ordinal ("the first", "la
-    segunda", "o último") or words of one title alone ("the deck one", "la de Sofi", "a da
-    escola"). None when no title, or more than one, fits."""
+    segunda", "o último"), words of one title alone ("the deck one", "la de Sofi", "a da
+    escola"), or the day one of them is due ("a de amanhã", "the friday one"; ``days`` are the
+    options' local due dates, ISO, "" for none). None when no option, or more than one, fits."""
     words = _words(fold(text))
     if not words or len(words) > 10:
         return None
+    if days and now is not None and len(days) == len(options):
+        due = find_due(text, now, lang)
+        if due is not None:
+            same = [i for i, d in enumerate(days) if d == due.at.date().isoformat()]
+            if len(same) == 1:
+                return same[0] + 1
     for w in words:
         if w in _ORDINALS:
             n = _ORDINALS[w]
@@ -364,3 +378,32 @@ def _align(title: str, right: str) -> str | None:
     if where < 0:
         return None
     return " ".join([*theirs[:where], *mine, *theirs[where + len(mine) :]])
+
+
+# "asignado a Fer", "assign to Ben", "give it to Priya", "pro Diego", "para la Caro".
+_ASSIGNEE = re.compile(
+    r"^(?:(?:and|y|e|also|no|sorry|digo|perdon|perdona)\s+)*"
+    r"(?:(?:assigned|assign(?:\s+it)?|give\s+it|hand\s+it|delegate(?:\s+it)?)\s+to"
+    r"|(?:asignad[oa]|asignal[oa]|asignasel[oa]|asignalo|pasasel[oa]|daselo|dasela)\s+a"
+    r"|(?:atribuid[oa]|atribui|passa|repassa|delega)\s+(?:pr[oa]|para\s+[oa]|a[o]?|à)"
+    r"|for|para|pro|pra|p/)"
+    r"\s+(?:(?:el|la|o|a)\s+)?(?P<who>\S+(?:\s+\S+)?)$"
+)
+
+
+def read_assignee(text: str) -> str | None:
+    """The teammate a follow-up hands the task in focus to, as typed; a bare "for"/"para" needs a
+    capitalised name ("para Fer", never "para mañana")."""
+    original = text.strip().rstrip(" .!")
+    m = _ASSIGNEE.match(fold(original))
+    if not m:
+        return None
+    who = original[m.start("who") : m.end("who")]
+    if not who[:1].isupper() and fold(original[: m.start("who")]).split()[-1:] in (
+        ["for"],
+        ["para"],
+        ["pro"],
+        ["pra"],
+    ):
+        return None
+    return who if who[:1].isalpha() else None
