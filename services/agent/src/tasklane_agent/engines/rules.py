@@ -39,12 +39,11 @@ class RulesEngine:
                 return answered
         understood = understand(ctx.text, ctx.now, ctx.lang)
         command = understood.command
-        if ctx.profile.lang_source != "user":
-            # The reply stays in the language the message was detected in (``turns``): that only
-            # another grammar's words made sense of it ("bora", "ok, delete #3") does not mean the
-            # user switched. A greeting in a word or two does tell.
-            if isinstance(command, c.Greeting | c.Thanks):
-                ctx.lang = small_talk_language(ctx.text) or ctx.lang
+        # The reply stays in the language the message was detected in (``turns``): that only
+        # another grammar's words made sense of it ("bora", "ok, delete #3") does not mean the user
+        # switched. A greeting in a word or two does tell.
+        if ctx.profile.lang_source != "user" and isinstance(command, c.Greeting | c.Thanks):
+            ctx.lang = small_talk_language(ctx.text) or ctx.lang
         pending = ctx.state.pending
         ctx.state.pending = None
         answer = conversation.answer_to(pending, command, ctx.text, ctx.now, ctx.lang)

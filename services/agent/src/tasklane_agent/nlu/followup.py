@@ -45,6 +45,7 @@ _CORRECTION = bag(
 # Words that carry no change of their own in a follow-up ("make it", "ponle", "pls", "period").
 _FILLER = bag(
     """
+    super very really extremely mega muy re bien bem muito bastante demasiado
     eh ne ok ta pa vale ya hein
     it its it's is was be that this one the a an to for on at by make set put change move push
     please pls plz pl thx thanks period comma dot full stop just really also too then instead let's
@@ -301,9 +302,9 @@ def _same_stem(a: str, b: str) -> bool:
 # "not dave its dan", "it's Dan not Dave", "é Claudinei não Cláudio", "no son de cal son de cemento".
 _COPULA = r"(?:it'?s|it is|is|its|es|son|era|eran|e|sao|eram|foi|was)"
 _NOT_X_BUT_Y = re.compile(
-    rf"(?:^|\s)(?:not|no|nao|ni)\s+(?:{_COPULA}\s+)?(?P<x>.+?)\s*,?\s+(?:{_COPULA}|but|sino|mas)\s+(?P<y>.+)$"
+    rf"(?:^|\s)(?:not|no|nao|ni)\s+(?:{_COPULA}\s+)?(?P<x>[^,]+?)\s*,?\s+(?:{_COPULA}|but|sino|mas)\s+(?P<y>[^,]+)$"
 )
-_Y_NOT_X = re.compile(rf"(?:^|\s){_COPULA}\s+(?P<y>.+?)\s*,?\s+(?:not|no|nao|e nao|y no)\s+(?P<x>.+)$")
+_Y_NOT_X = re.compile(rf"(?:^|\s){_COPULA}\s+(?P<y>[^,]+?)\s*,?\s+(?:not|no|nao|e nao|y no)\s+(?P<x>[^,]+)$")
 _ONLY_Y = re.compile(rf"^(?:{_COPULA}|i meant|meant|quise decir|queria dizer|quis dizer)\s+(?P<y>.+)$")
 _TRAILING = re.compile(r"(?:\s+(?:jaja\w*|haha\w*|kkk\w*|lol|rs|rsrs|sorry|perdon|desculpa|pls|please))+$")
 
@@ -336,13 +337,16 @@ def fix_title(text: str, title: str) -> str | None:
     original = text.strip()
     folded = _TRAILING.sub("", fold(original)).rstrip(" .!,")
     original = original[: len(folded)]
+    # Tried from every word on: in "no para, no son de cal son de cemento" the first "no" is not
+    # the one that names the wrong part.
     for pattern in (_NOT_X_BUT_Y, _Y_NOT_X):
-        m = pattern.search(folded)
-        if m:
-            x, y = original[m.start("x") : m.end("x")], original[m.start("y") : m.end("y")]
-            fixed = _swap(title, x.strip(" ,."), y.strip(" ,."))
-            if fixed is not None:
-                return fixed
+        for word in _WORD.finditer(folded):
+            m = pattern.match(folded, max(0, word.start() - 1))
+            if m:
+                x, y = original[m.start("x") : m.end("x")], original[m.start("y") : m.end("y")]
+                fixed = _swap(title, x.strip(" ,."), y.strip(" ,."))
+                if fixed is not None:
+                    return fixed
     if not opens_correction(original):
         return None
     start = _strip_openers(folded)
