@@ -586,3 +586,53 @@ async def test_the_rules_engine_deletes_on_yes_and_answers_when_the_endpoint_is_
     assert offline.engine == "rules"
     assert router.state()["breaker"] == pybreaker.STATE_OPEN
     assert any(task.title == "buy milk" for task in await env.open_tasks(ana))
+
+
+async def test_a_correction_reaches_the_model_with_the_task_in_focus_and_changes_that_task(
+    env: Env, fake: FakeOpenAI, http: httpx.AsyncClient
+) -> None:
+    ana = await env.user()
+    router, _ = _router(fake, http)
+    fake.answer(
+        calls(("create_task", {"title": "email the quote to Dave", "due": "friday"})), text("Created.")
+    )
+    await env.say(router, ana, "remind me to email the quote to dave friday")
+    (task,) = await env.open_tasks(ana)
+
+    def correct(request: dict[str, Any]) -> dict[str, Any]:
+        # Told what "it" is: the model can correct the task without a list number.
+        assert task.id in request["messages"][0]["content"]
+        return calls(("update_task", {"task": task.id, "title": "email the quote to Dan"}))
+
+    fake.answer(correct, text("Fixed: *email the quote to Dan*."))
+    await env.say(router, ana, "sorry not dave its dan")
+    (fixed,) = await env.open_tasks(ana)
+    assert fixed.id == task.id
+    assert fixed.title == "email the quote to Dan"
+    assert fixed.due_at == task.due_at
+
+
+async def test_answers_in_words_to_a_confirmation_are_the_rules_engine_s(
+    env: Env, fake: FakeOpenAI, http: httpx.AsyncClient
+) -> None:
+    from tasklane_agent.engines.rules import RulesEngine
+
+    ana = await env.user()
+    kept, gone = await env.tasks(ana, "Renew the gym pass", "Old draft")
+    router = build_router(_settings(fake), http, RulesEngine())
+
+    fake.answer(calls(("delete_task", {"task": kept.id})), text("Delete it?"))
+    await env.say(router, ana, "delete the gym one")
+    requests = len(fake.requests)
+    answered = await env.say(router, ana, "hmm no wait")
+    assert answered.engine == "rules"
+    assert len(fake.requests) == requests
+    assert (await env.task(kept.id)).deleted_at is None
+
+    fake.answer(calls(("delete_task", {"task": gone.id})), text("Delete it?"))
+    await env.say(router, ana, "delete the old draft")
+    requests = len(fake.requests)
+    answered = await env.say(router, ana, "yep go ahead")
+    assert answered.engine == "rules"
+    assert len(fake.requests) == requests  # the question was the rules engine's, so is the answer
+    assert (await env.task(gone.id)).deleted_at is not None
