@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tasklane_agent.nlu import commands as c
-from tasklane_agent.nlu.language import detect
+from tasklane_agent.nlu.language import Lang, detect
 from tasklane_agent.nlu.parse import understand
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "assistant.md"
@@ -46,9 +46,15 @@ ACTIONS: dict[str, type] = {
 }
 
 
+def _table(header: str) -> list[str]:
+    """The rows of the table under ``header`` in the "What users can say" part."""
+    part = DOC.read_text().split("## What users can say", 1)[1].split("\n## ", 1)[0]
+    block = next(b for b in part.split("\n\n") if b.startswith(header))
+    return [line for line in block.splitlines() if line.startswith("| ")][2:]
+
+
 def _examples() -> list[tuple[str, str, str]]:
-    table = DOC.read_text().split("## What users can say", 1)[1].split("\n\n")
-    rows = [line for block in table for line in block.splitlines() if line.startswith("| ")][1:]
+    rows = _table("| action |")
     found = []
     for row in rows:
         action, *cells = (cell.strip() for cell in row.strip("|").split("|"))
@@ -85,3 +91,68 @@ def test_a_sentence_in_another_language_switches_the_replies(action: str, lang: 
     understood = understand(text, NOW, detect(text, "en"))
     expected = "en" if action == "language" and lang == "es" else lang  # "en inglés por favor"
     assert understood.lang == expected or isinstance(understood.command, c.SetLanguage)
+
+
+# ---------------------------------------------------------------- in a conversation
+
+DAYS = ["2026-11-26", "2026-11-27", "2026-11-30"]  # Thursday, Friday, Monday
+
+
+def _conversation_examples() -> list[tuple[str, str, str, str]]:
+    found = []
+    for row in _table("| after |"):
+        after, kind, *cells = (cell.strip() for cell in row.strip("|").split("|"))
+        for lang, cell in zip(("en", "es", "pt"), cells, strict=True):
+            found.extend((after, kind, lang, text) for text in re.findall(r"`([^`]+)`", cell))
+    return found
+
+
+CONVERSATION = _conversation_examples()
+
+
+@pytest.mark.parametrize(
+    ("after", "kind", "lang", "text"), CONVERSATION, ids=[f"{k}-{lang}" for _, k, lang, _ in CONVERSATION]
+)
+def test_each_conversation_example_is_read_as_its_kind(after: str, kind: str, lang: str, text: str) -> None:
+    from tasklane_agent.nlu.followup import fix_title, read_answer, read_assignee, read_choice, read_follow_up
+    from tasklane_agent.nlu.parse import draft_task
+
+    language: Lang = lang  # type: ignore[assignment]
+    if kind in ("yes", "no"):
+        assert read_answer(text) is (kind == "yes")
+    elif after.startswith('"Which one'):
+        assert read_choice(text, _options(lang), DAYS, now=NOW, lang=language) is not None
+    elif kind == "the task":
+        task = draft_task(text, NOW, language)
+        assert task.title
+        assert task.due is not None
+    elif kind == "a teammate":
+        assert read_assignee(text)
+    elif kind == "correction of the title":
+        assert fix_title(text, _title(lang)) not in (None, _title(lang))
+    else:
+        change = read_follow_up(text, NOW, language)
+        assert change is not None
+        if kind == "priority":
+            assert change.priority == "high"
+        else:
+            assert change.due is not None
+            assert change.time_only is kind.startswith("time")
+        if kind.startswith("correction"):
+            assert change.correction
+
+
+def _options(lang: str) -> list[str]:
+    return {
+        "en": ["invoice the Miller deck", "call about the fence", "ring the Lees"],
+        "es": ["factura de Pérez", "llamar por la valla", "pagar la luz"],
+        "pt": ["fatura do Souza", "ligar sobre a cerca", "pagar a luz"],
+    }[lang]
+
+
+def _title(lang: str) -> str:
+    return {
+        "en": "email the quote to dave",
+        "es": "comprar 12 bolsas de cal",
+        "pt": "mandar nota fiscal pro Cláudio",
+    }[lang]
