@@ -147,6 +147,12 @@ def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
 # Where a remark starts after the change ("prioridad alta *que* el cliente tiene prisa", "the 8th
 # *so* i have a day spare"): the rest explains the change and is not read.
 _REMARK = bag("because cause cuz coz since so as porque pq que q ya pois pq porq they it's its")
+# A follow-up is a few words; a longer message is a request of its own (and reading it as a
+# follow-up at every possible cut would cost milliseconds).
+_LONGEST = 16
+_CUTS = 3
+_CONTENT = 6
+_SMALL = _FILLER | _OPENERS | _CORRECTION | _NEGATION | _REMARK
 # Dropped before dates are looked for: a date grammar reads "a las 6" but not "a las 6 era".
 _NOISE = (_CORRECTION | _OPENERS | bag("era eh pls please period punto ponto pfv porfa")) - bag("e y a o")
 # A stand-in request around a priority word said alone ("important!!"): the priority reader only
@@ -182,21 +188,28 @@ def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
     """``text`` as nothing but a change of priority and/or due date for the task in focus; a
     remark after the change ("..., q me he liado", "... que el cliente tiene prisa") is allowed."""
     folded = fold(text)
+    if len(_words(folded)) > _LONGEST:
+        return None
     whole = _read_change(text, folded, now, lang)
     if whole is not None:
         return whole
-    for m in _WORD.finditer(folded):
-        if m.start() == 0:
-            continue
-        if m.group() in _REMARK or "," in folded[max(0, m.start() - 2) : m.start()]:
-            head = text[: m.start()]
-            change = _read_change(head, folded[: m.start()], now, lang)
-            if change is not None and find_due(text[m.start() :], now, lang) is None:
-                return change
+    cuts = [
+        m
+        for m in _WORD.finditer(folded)
+        if m.start() > 0 and (m.group() in _REMARK or "," in folded[max(0, m.start() - 2) : m.start()])
+    ]
+    for m in cuts[:_CUTS]:
+        change = _read_change(text[: m.start()], folded[: m.start()], now, lang)
+        if change is not None and find_due(text[m.start() :], now, lang) is None:
+            return change
     return None
 
 
 def _read_change(text: str, folded: str, now: datetime, lang: Lang) -> FollowUp | None:
+    # More words than a date and a priority take ("el viernes de la semana que viene" is three
+    # once its small words go): a request, not a follow-up; said before the date grammar runs.
+    if sum(1 for w in _words(folded) if w not in _SMALL) > _CONTENT:
+        return None
     correction = False
     quiet = _blank_words(text, folded, _NOISE)
     dues = [part for d in _dates(quiet, now, lang) for part in _split_pair(quiet, d, now, lang)]
