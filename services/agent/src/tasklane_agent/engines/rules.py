@@ -132,6 +132,8 @@ class RulesEngine:
                 return self._reply("create_task", await changes.create(ctx, command))
             case c.ListTasks():
                 return self._reply("list_tasks", [await self._list(ctx, command)])
+            case c.CompleteTask(refs=refs) if len(refs) > 1:
+                return self._reply("complete_task", [await changes.complete_many(ctx, refs)])
             case c.CompleteTask(ref=ref):
                 return await self._on_task(ctx, ref, "complete", {})
             case c.ReopenTask(ref=ref):
