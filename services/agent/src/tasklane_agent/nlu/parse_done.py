@@ -39,12 +39,11 @@ _FILLER: dict[Lang, str] = {
 }
 # When it was done: past, so not a deadline.
 _WHEN: dict[Lang, str] = {
-    "en": r"yesterday|last night|this morning|this afternoon|this evening|tonight|earlier(?: today)?"
-    r"|today|just now|an hour ago|a while ago|(?:on|over) the weekend|last week",
-    "es": r"ayer|anoche|antier|anteayer|esta manana|esta tarde|esta noche|hoy(?: temprano)?|hace un rato"
-    r"|recien|el finde|la semana pasada|temprano",
-    "pt": r"ontem|anteontem|hoje(?: cedo| de manha)?|de manha|esta manha|essa manha|hoje a tarde|a tarde"
-    r"|agora ha pouco|ha pouco|mais cedo|cedo|no fim de semana|semana passada",
+    # Only what is surely past: "finish the slides tonight" is a plan, "this morning" may be one.
+    "en": r"yesterday|last night|earlier(?: today)?|just now|an hour ago|a while ago|over the weekend"
+    r"|last week",
+    "es": r"ayer|anoche|antier|anteayer|hoy temprano|hace un rato|recien|el finde pasado|la semana pasada",
+    "pt": r"ontem|anteontem|hoje cedo|agora ha pouco|ha pouco|mais cedo|semana passada",
 }
 # A sentence ends: "." or "!" or ";" before more words, or a dictated "period".
 _BREAK = re.compile(
@@ -268,7 +267,8 @@ def _complete(refs: tuple[TaskRef, ...]) -> CompleteTask:
 
 
 def numbers(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
-    """A completion pattern whose reference is one or more list positions ("2 and 4 are done")."""
+    """A completion pattern whose reference is one or more list positions ("2 and 4 are done"),
+    or any completion once the remarks around it are left out."""
     if msg.question:
         return None
     w = window(g, msg)
@@ -281,6 +281,12 @@ def numbers(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
             refs = number_refs(g.lex.lang, m.group("ref"))
             if refs:
                 return _complete(refs)
+    if (w.start, w.end) != (msg.start, msg.end):
+        # "did the dishes lol", "finished the deck period new task ...": one task, once the
+        # remarks are left out of its reference.
+        found = parse_tasks.changes(g, w, now)
+        if isinstance(found, CompleteTask):
+            return found
     return None
 
 
@@ -291,7 +297,8 @@ def _past(lang: Lang, verb: str, lead: str, *, accented: bool = False) -> tuple[
     """The forms of ``verb`` a title may hold if it is a past tense (``()``: none known, or a verb
     that finishes without naming the work); None if it is not one. ``accented``: typed with its
     accent ("llamé"), which only the past has; without it "llame" needs "ya" before it."""
-    if verb in _NOT_DONE_VERBS[lang]:
+    # Every language's list: another grammar reads a message its own one left unread.
+    if any(verb in refused for refused in _NOT_DONE_VERBS.values()):
         return None
     if verb in _DONE_VERBS[lang]:
         return ()
@@ -302,6 +309,8 @@ def _past(lang: Lang, verb: str, lead: str, *, accented: bool = False) -> tuple[
         return _english_past(verb)
     told = accented or bool(lead_words & _TOLD)
     if lang == "es":
+        if verb.endswith("ei"):
+            return None  # Portuguese ("mandei"), for its own grammar
         if lead_words & _PERFECT["es"] and re.fullmatch(r"[a-z]{2,}(?:ado|ido)", verb):
             return (verb[:-3],)
         if re.fullmatch(r"[a-z]{3,}[ei]", verb) and (told or (len(verb) >= 5 and verb.endswith("i"))):
@@ -363,8 +372,7 @@ _TOKEN = re.compile(r"[\w'#.-]*\w")
 
 
 def statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
-    """What the user did: "paid the rent", "ya le mandé la cotización", "já tratei da 2"; or a
-    completion once the remarks around it are left out ("finished X period new task ...")."""
+    """What the user did: "paid the rent", "ya le mandé la cotización", "já tratei da 2"."""
     if msg.question:
         return None
     lang = g.lex.lang
@@ -372,10 +380,6 @@ def statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     plain = w.plain
     if not plain or _NEGATION.search(plain):
         return None
-    if w.end != msg.end or w.start != msg.start:
-        found = parse_tasks.changes(g, w, now)
-        if isinstance(found, CompleteTask):
-            return found
     just = _JUST[lang].match(plain)
     if just:
         # "acabo de llamar al plomero": the infinitive names the work.
@@ -388,7 +392,9 @@ def statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
         return None
     verb = m.group("verb")
     typed = w.text[w.start + m.start("verb") : w.start + m.end("verb")]
-    forms = _past(lang, verb, m.group("lead"), accented=typed[-1:] in ("é", "í"))
+    # The politeness stripped from the request may hold the "ya" / "já" that dates the verb.
+    lead = w.folded[w.core_start : w.start + m.start("verb")]
+    forms = _past(lang, verb, lead, accented=typed[-1:] in ("é", "í"))
     if forms is None:
         return None
     if not m.group("rest"):
@@ -397,11 +403,21 @@ def statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
         return CompleteTask(TaskRef(pronoun=True, verb_forms=forms)) if clitic else None
     if m.group("rest").split()[0] in _SUBJECTS:
         return None
-    refs = number_refs(lang, m.group("rest"))
+    refs = number_refs(lang, m.group("rest")) or _numbers_then(g, w, m.start("rest"), now)
     if refs:
         return _complete(refs)
     done_verb = verb in _DONE_VERBS[lang]
     return _about(g, w, m.start("rest"), None if done_verb else forms, now)
+
+
+def _numbers_then(g: Grammar, w: Message, lo: int, now: datetime) -> tuple[TaskRef, ...] | None:
+    """Positions followed by when it was done: "number 4 this morning" ("a 1" alone would be read
+    as one o'clock, so the positions are tried first, without this)."""
+    original = w.text[w.start + lo : w.end]
+    due = due_in(original, now, g.lex.lang)
+    if due is None or due.at > now or due.start == 0:
+        return None
+    return number_refs(g.lex.lang, w.plain[lo : lo + due.start])
 
 
 def _about(

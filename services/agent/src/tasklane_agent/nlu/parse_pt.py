@@ -135,7 +135,7 @@ GRAMMAR = Grammar(
         r"completar)\s*(?P<ref>.*)",
         # "a 3 eu já fiz", "a 2 já terminei": the task first, then the verb.
         r"(?P<ref>.+?)\s+(?:eu\s+)?ja\s+(?:a\s+|o\s+)?(?:fiz|terminei|conclui|acabei|fizemos|terminamos)",
-        rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|ta\s+|foi\s+)?{_DONE}(?:\s+ja)?",
+        rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
         rf"{_DONE}\s+(?P<ref>.+)",
         rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
     ),
