@@ -47,7 +47,7 @@ _WHEN: dict[Lang, str] = {
 }
 # A sentence ends: "." or "!" or ";" before more words, or a dictated "period".
 _BREAK = re.compile(
-    r"\s+(?:period|full stop|new sentence|punto y aparte|punto|ponto final|ponto)\s+|[.;!]\s+"
+    r"\s+(?:period|full stop|new sentence|punto y aparte|punto|ponto final|ponto)(?:\s+|$)|[.;!]\s+"
 )
 
 # Before a past-tense verb: its subject, adverbs, clitic pronouns ("ya le mandé").
@@ -203,10 +203,13 @@ def number_refs(lang: Lang, text: str) -> tuple[TaskRef, ...] | None:
     three took them back", "a 1 e a 3 tb")."""
     text = text.strip()
     items: list[int] = []
-    named = pos = 0
+    named = pos = before = 0
     pattern = _ITEMS[lang]
     while True:
         m = pattern.match(text, pos)
+        if m is None and items:
+            pos = before  # "number two, dropped it off": a remark after the comma
+            break
         if m is None:
             return None
         if m.group("n"):
@@ -215,7 +218,7 @@ def number_refs(lang: Lang, text: str) -> tuple[TaskRef, ...] | None:
             value = _CARDINALS[lang].get(m.group("w")) or _ORDINALS[lang][m.group("w")]
             items.append(value)
             named += not m.group("lead").strip()
-        pos = m.end()
+        pos = before = m.end()
         sep = _SEPARATOR.match(text, pos)
         if sep is None or sep.end() == len(text):
             break
