@@ -467,8 +467,12 @@ def checked_numbers(lang: Lang, msg: Message) -> CompleteTask | None:
     """ "✅ 3", "2 ✔️ 4 ✔️": list positions with a check mark (before "3" alone reads as a choice)."""
     if not _marked(msg, _CHECKS):
         return None
-    refs = number_refs(lang, msg.core)
-    return _complete(refs) if refs else None
+    # Any language's articles: "✅ la 2" is as clear to an English reader.
+    for tongue in (lang, *(other for other in _ITEMS if other != lang)):
+        refs = number_refs(tongue, msg.core)
+        if refs:
+            return _complete(refs)
+    return None
 
 
 def checked(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
