@@ -196,3 +196,30 @@ def test_number_lists(lang: Lang, text: str, expected: tuple[int, ...]) -> None:
 )
 def test_not_number_lists(lang: Lang, text: str) -> None:
     assert number_refs(lang, text) is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title"),
+    [
+        ("en", "finished the deck period new task book the flights by friday", "book the flights"),
+        ("en", "2 and 3 done. add task buy milk tomorrow", "buy milk"),
+        ("es", "ya pagué la luz. nueva tarea pagar el agua el lunes", "pagar el agua"),
+        ("pt", "já paguei a luz. nova tarefa pagar a água segunda", "pagar a água"),
+    ],
+)
+def test_a_new_task_in_the_next_sentence_comes_along(lang: Lang, text: str, title: str) -> None:
+    command = reading(lang, text)
+    assert isinstance(command, CompleteTask)
+    assert command.then is not None
+    assert command.then.title == title
+    assert command.then.due is not None
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("en", "paid the rent. thanks see you tomorrow"), ("en", "finished the deck period call me maybe")],
+)
+def test_only_a_command_word_makes_the_next_sentence_a_task(lang: Lang, text: str) -> None:
+    command = reading(lang, text)
+    assert isinstance(command, CompleteTask)
+    assert command.then is None

@@ -72,6 +72,8 @@ class CompleteTask:
     # Several tasks at once ("2 and 4 are done", "fiz a 1 e a 3"): every reference, ``ref`` first.
     # Empty for one task, so ``CompleteTask(ref)`` keeps meaning what it always did.
     refs: tuple[TaskRef, ...] = ()
+    # A new task asked for in the next sentence ("finished the deck. new task: book flights").
+    then: CreateTask | None = None
 
     @property
     def all_refs(self) -> tuple[TaskRef, ...]:

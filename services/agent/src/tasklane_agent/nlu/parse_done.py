@@ -9,7 +9,8 @@
   matches no task is answered as such, never turned into a new task;
 - "👍 dentist", "presupuesto Atlas ✔️", "✅ 3": a check mark at an edge of the message.
 
-What surrounds a completion is not part of it: a sentence after it ("... period new task ..."),
+A new task asked for in the sentence after it ("... period new task quote the garage") comes
+along as ``CompleteTask.then``; other words around a completion are not part of it: a sentence,
 filler ("lol", "finally", "tb", "pá"), and when it was done ("last night", "ayer", "ontem").
 A statement is never a question, never negated ("forgot to pay rent", "no llamé"), and never
 made with the app's own verbs ("moved the dentist to friday", "added milk" are not completions).
@@ -269,7 +270,35 @@ def _complete(refs: tuple[TaskRef, ...]) -> CompleteTask:
     return CompleteTask(refs[0], refs=refs if len(refs) > 1 else ())
 
 
+def _then(g: Grammar, msg: Message, now: datetime, found: CompleteTask | None) -> CompleteTask | None:
+    """``found``, with the new task asked for in the next sentence, if one is ("finished the punch
+    list period new task quote the garage by friday"): dictated messages run on."""
+    cut = _BREAK.search(msg.plain)
+    if found is None or cut is None:
+        return found
+    rest = dataclasses.replace(msg, start=msg.start + cut.end())
+    rest.strip(g.polite_prefix, g.polite_suffix)
+    # Only with a command word: "thanks, see you tomorrow" after it is not a task.
+    task = parse_tasks.create(g, rest, now) if rest.plain else None
+    return dataclasses.replace(found, then=task) if task is not None and task.title else found
+
+
 def numbers(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
+    """Several list positions done at once, or one completion with remarks around it."""
+    return _then(g, msg, now, _numbers(g, msg, now))
+
+
+def statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
+    """What the user did: "paid the rent", "ya le mandé la cotización", "já tratei da 2"."""
+    return _then(g, msg, now, _statement(g, msg, now))
+
+
+def checked(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
+    """ "👍 dentist", "presupuesto Atlas ✔️": the task the words name, marked done."""
+    return _then(g, msg, now, _checked(g, msg, now))
+
+
+def _numbers(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     """A completion pattern whose reference is one or more list positions ("2 and 4 are done"),
     or any completion once the remarks around it are left out."""
     if msg.question:
@@ -374,8 +403,7 @@ _CLITICS = bag("lo la los las")
 _TOKEN = re.compile(r"[\w'#.-]*\w")
 
 
-def statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
-    """What the user did: "paid the rent", "ya le mandé la cotización", "já tratei da 2"."""
+def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     if msg.question:
         return None
     lang = g.lex.lang
@@ -475,8 +503,7 @@ def checked_numbers(lang: Lang, msg: Message) -> CompleteTask | None:
     return None
 
 
-def checked(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
-    """ "👍 dentist", "presupuesto Atlas ✔️": the task the words name, marked done."""
+def _checked(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     if msg.question or not _marked(msg, _MARKS):
         return None
     w = window(g, msg)
