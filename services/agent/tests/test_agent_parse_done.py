@@ -223,3 +223,21 @@ def test_only_a_command_word_makes_the_next_sentence_a_task(lang: Lang, text: st
     command = reading(lang, text)
     assert isinstance(command, CompleteTask)
     assert command.then is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "cleaned the kitchen and took out the trash"),
+        ("es", "lavé los platos y saqué la basura"),
+        ("pt", "lavei a louça e tirei o lixo"),
+        ("en", "got your message"),
+    ],
+)
+def test_two_things_done_or_an_overloaded_verb_are_not_guessed(lang: Lang, text: str) -> None:
+    assert not isinstance(reading(lang, text), CompleteTask)
+
+
+def test_when_it_was_done_is_not_part_of_the_title() -> None:
+    command = reading("en", "I called earlier about the boiler")
+    assert command == CompleteTask(TaskRef(query="about boiler", verb_forms=("call", "calle")))

@@ -206,6 +206,8 @@ async def complete_many(ctx: Context, refs: tuple[c.TaskRef, ...]) -> Outgoing:
         if following is not None:
             lines.append(t(ctx.lang, "next_occurrence", task=replies.describe(ctx, following)))
     remember(ctx, [x.id for x in done])
+    if ctx.state.last_action is not None:
+        ctx.state.last_action.update(verb="complete", params={})  # "and 5 too" completes #5
     titles = ", ".join(replies.bold(x.title) for x in done)
     return Outgoing("\n".join([t(ctx.lang, "completed", title=titles), *lines, await summary(ctx, done[-1])]))
 

@@ -75,10 +75,6 @@ class CompleteTask:
     # A new task asked for in the next sentence ("finished the deck. new task: book flights").
     then: CreateTask | None = None
 
-    @property
-    def all_refs(self) -> tuple[TaskRef, ...]:
-        return self.refs or (self.ref,)
-
 
 @dataclass(frozen=True)
 class ReopenTask:

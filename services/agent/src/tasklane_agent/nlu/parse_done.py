@@ -44,7 +44,7 @@ _WHEN: dict[Lang, str] = {
     "en": r"yesterday|last night|earlier(?: today)?|just now|an hour ago|a while ago|over the weekend"
     r"|last week",
     "es": r"ayer|anoche|antier|anteayer|hoy temprano|hace un rato|recien|el finde pasado|la semana pasada",
-    "pt": r"ontem|anteontem|hoje cedo|agora ha pouco|ha pouco|mais cedo|semana passada",
+    "pt": r"ontem|anteontem|hoje cedo|agora ha pouco|ha pouco|mais cedo|cedo|semana passada",
 }
 # A sentence ends: "." or "!" or ";" before more words, or a dictated "period".
 _BREAK = re.compile(
@@ -119,7 +119,7 @@ _IRREGULAR: dict[Lang, dict[str, tuple[str, ...]]] = {
         "drank": ("drink",), "sang": ("sing",), "flew": ("fly",), "wore": ("wear",), "won": ("win",),
         "dug": ("dig",), "hid": ("hide",), "held": ("hold",), "lit": ("light",), "sat": ("sit",),
         "slept": ("sleep",), "stuck": ("stick",), "swam": ("swim",), "rode": ("ride",),
-        "picked": ("pick",), "had": ("have",), "sorted": ("sort",), "got": ("get",),
+        "picked": ("pick",), "had": ("have",), "sorted": ("sort",),
     },
     "es": {
         "fui": (), "fuimos": (), "fue": (), "puse": ("pon",), "pusimos": ("pon",), "traje": ("trae", "tra"),
@@ -441,6 +441,26 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     return _about(g, w, m.start("rest"), None if done_verb else forms, now)
 
 
+_WHEN_ANYWHERE = {lang: re.compile(rf"\b(?:{_WHEN[lang]})\b") for lang in _WHEN}
+_AND = {"en": "and|then|also", "es": "y|luego|tambien", "pt": "e|depois|tambem"}
+
+
+def _two_done(lang: Lang) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_AND[lang]})\s+(?:(?:{_LEAD[lang]})\s+)*(?P<verb>[a-z']+)")
+
+
+_TWO_DONE_VERB = {lang: _two_done(lang) for lang in _AND}
+
+
+def _two_statements(lang: Lang, text: str) -> bool:
+    """A second past-tense verb after "and": "... and took out the trash"."""
+    for m in _TWO_DONE_VERB[lang].finditer(text):
+        verb = m.group("verb")
+        if verb in _DONE_VERBS[lang] or _past(lang, verb, "") not in (None, ()):
+            return True
+    return False
+
+
 def _numbers_then(g: Grammar, w: Message, lo: int, now: datetime) -> tuple[TaskRef, ...] | None:
     """Positions followed by when it was done: "number 4 this morning" ("a 1" alone would be read
     as one o'clock, so the positions are tried first, without this)."""
@@ -459,6 +479,11 @@ def _about(
     folded, original = w.plain[lo:], w.text[w.start + lo : w.end]
     if g.lex.pronoun.fullmatch(folded.strip()):
         return CompleteTask(TaskRef(pronoun=True, verb_forms=forms))
+    if _two_statements(lang, folded):
+        # "cleaned the kitchen and took out the trash": two tasks, neither of them guessed at.
+        return None
+    for when in _WHEN_ANYWHERE[lang].finditer(folded):
+        folded, original = blank(folded, *when.span()), blank(original, *when.span())
     due = due_in(original, now, lang)
     if due is not None:
         # "fixed price quote by friday" is a deadline: a task to create, not a statement.
