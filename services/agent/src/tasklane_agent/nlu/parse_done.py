@@ -442,7 +442,7 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
 
 
 _WHEN_ANYWHERE = {lang: re.compile(rf"\b(?:{_WHEN[lang]})\b") for lang in _WHEN}
-_AND = {"en": "and|then|also", "es": "y|luego|tambien", "pt": "e|depois|tambem"}
+_AND: dict[Lang, str] = {"en": "and|then|also", "es": "y|luego|tambien", "pt": "e|depois|tambem"}
 
 
 def _two_done(lang: Lang) -> re.Pattern[str]:
