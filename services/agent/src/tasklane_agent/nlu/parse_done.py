@@ -60,7 +60,7 @@ _LEAD: dict[Lang, str] = {
 }
 # Perfect tenses: the participle follows ("he llamado", "I have paid" reads through _LEAD).
 _PERFECT: dict[Lang, frozenset[str]] = {
-    "en": frozenset(),
+    "en": bag("have has"),
     "es": bag("he hemos habia habiamos"),
     "pt": bag("tenho temos"),
 }
@@ -74,7 +74,10 @@ _JUST: dict[Lang, re.Pattern[str]] = {
 # Verbs that finish without naming the work ("did the dishes", "hice la tarea", "tratei da 2"):
 # the title need not hold them.
 _DONE_VERBS: dict[Lang, frozenset[str]] = {
-    "en": bag("did done finished finshed completed wrapped sorted handled dealt knocked nailed crushed"),
+    "en": bag(
+        "did done finished finshed completed wrapped sorted handled dealt knocked nailed crushed ticked "
+        "checked crossed"
+    ),
     "es": bag(
         "hice hicimos termine terminamos complete completamos acabe acabamos finalice finalizamos "
         "resolvi resolvimos hecho terminado completado acabado finalizado resuelto cumpli"
@@ -164,7 +167,7 @@ _NEGATION = re.compile(
 # ---------------------------------------------------------------- list numbers
 
 _NUMBER_LEAD: dict[Lang, str] = {
-    "en": r"the|number|numbers|no\.?|num|nos|task|tasks|item|items|both",
+    "en": r"the|number|numbers|no\.?|num|nos|task|tasks|item|items|both|off|with",
     "es": r"la|el|las|los|numero|numeros|nro|tarea|tareas|de|del|con",
     "pt": r"a|o|as|os|numero|numeros|tarefa|tarefas|da|do|das|de|com",
 }
@@ -177,7 +180,7 @@ _CARDINALS: dict[Lang, dict[str, int]] = {
            "sete": 7, "oito": 8, "nove": 9, "dez": 10},
 }  # fmt: skip
 _ITEM_TRAIL = r"(?:\s+(?:one|ones|task|tarea|tarefa))?"
-_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and|y|e)\s+|,|&|\+|/|\s(?:and|y|e|plus)\s)\s*")
+_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and|y|e)\s+|,|&|\+|/|\s(?:and|y|e|plus)\s|\s(?=#?\d))\s*")
 
 
 def _item_pattern(lang: Lang, ordinals: dict[str, int]) -> re.Pattern[str]:
