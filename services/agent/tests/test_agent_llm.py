@@ -273,6 +273,37 @@ async def test_complete_number_one_of_the_last_list_and_raise_number_two(
     assert set(state.last_action["before"]) == {first.id, second.id}
 
 
+async def test_several_list_numbers_completed_in_one_call_and_undone_together(
+    env: Env, fake: FakeOpenAI, http: httpx.AsyncClient
+) -> None:
+    ana = await env.user()
+    await env.tasks(ana, "Print lecture slides", "Stats worksheet", "Book the study room")
+    router, _ = _router(fake, http)
+    fake.answer(calls(("list_tasks", {})), text("Your three tasks."))
+    await env.say(router, ana, "my list pls")
+    shown = (await env.state(ana)).last_list
+
+    fake.answer(calls(("complete_task", {"task": "1, 3"})), text("Done: two tasks."))
+    await env.say(router, ana, "1 & 3 done")
+    [result] = _tool_results(fake.requests[3].body)
+    assert [x["completed"]["id"] for x in result["completed_several"]] == [shown[0], shown[2]]
+    assert [(await env.task(x)).status for x in shown] == ["done", "open", "done"]
+    state = await env.state(ana)
+    assert state.last_action is not None
+    assert set(state.last_action["before"]) == {shown[0], shown[2]}
+
+    # A number that is not in the list changes none of them.
+    fake.answer(calls(("complete_task", {"task": "2, 9"})), text("There is no #9."))
+    await env.say(router, ana, "2 and 9 done")
+    [result] = _tool_results(fake.requests[5].body)
+    assert result["error"] == "not_found"
+    assert (await env.task(shown[1])).status == "open"
+
+    fake.answer(calls(("undo", {})), text("Put back."))
+    await env.say(router, ana, "undo")
+    assert [(await env.task(x)).status for x in shown] == ["open", "open", "open"]
+
+
 async def test_the_list_tool_takes_a_range_of_days(
     env: Env, fake: FakeOpenAI, http: httpx.AsyncClient
 ) -> None:

@@ -195,6 +195,32 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
     return [Outgoing("\n".join(lines))]
 
 
+async def complete_many(ctx: Context, refs: tuple[c.TaskRef, ...]) -> Outgoing:
+    """Several list positions at once ("2 and 4 are done"): all of them or, when one is not in
+    the last list, none (a wrong number must not leave the others half done). One reply lists
+    them; "undo" puts them all back (the workspace keeps every before-image of the message)."""
+    ids: list[str] = []
+    for ref in refs:
+        if ref.number is None or not 1 <= ref.number <= len(ctx.state.last_list):
+            return Outgoing(t(ctx.lang, "no_such_number", number=ref.number))
+        ids.append(ctx.state.last_list[ref.number - 1])
+    found = {task.id: task for task in await ctx.workspace.tasks_by_id(ids)}
+    if any(task_id not in found for task_id in ids):
+        return Outgoing(t(ctx.lang, "task_gone"))
+    done: list[Task] = []
+    lines: list[str] = []
+    for task_id in dict.fromkeys(ids):
+        finished, following = await ctx.workspace.complete_task(task_id)
+        done.append(finished)
+        if following is not None:
+            lines.append(t(ctx.lang, "next_occurrence", task=replies.describe(ctx, following)))
+    remember(ctx, [x.id for x in done])
+    if ctx.state.last_action is not None:
+        ctx.state.last_action.update(verb="complete", params={})  # "and 5 too" completes #5
+    titles = ", ".join(replies.bold(x.title) for x in done)
+    return Outgoing("\n".join([t(ctx.lang, "completed", title=titles), *lines, await summary(ctx, done[-1])]))
+
+
 def _due(params: dict[str, Any]) -> datetime | None:
     if "due_at" not in params:
         return UNSET  # type: ignore[no-any-return]

@@ -16,6 +16,7 @@ from tasklane_agent.deadlines import due_day
 from tasklane_agent.domain import Task
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
 from tasklane_agent.i18n import t
+from tasklane_agent.names import name_key
 from tasklane_agent.nlu.commands import TaskRef
 
 
@@ -42,6 +43,8 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
         if not found:
             return Resolved(None, Outgoing(t(ctx.lang, "task_gone")))
         return Resolved(found[0])
+    if ref.verb_forms is not None:
+        return await _told(ctx, ref, ref.verb_forms, pending)
     if ref.query:
         statuses = ("done", "open") if done else ("open", "done")
         for status in statuses:
@@ -60,6 +63,31 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
         if only:
             return Resolved(only[0])
     return Resolved(None, Outgoing(t(ctx.lang, "which_task")))
+
+
+def _holds_verb(task: Task, forms: tuple[str, ...]) -> bool:
+    return any(word.startswith(form) for word in name_key(task.title).split() for form in forms)
+
+
+async def _told(ctx: Context, ref: TaskRef, forms: tuple[str, ...], pending: dict[str, Any]) -> Resolved:
+    """The open task a statement is about ("paid the rent", "ya llamé al plomero"). Acted on only
+    when one title holds every other word and the verb too ("pay rent"); a title missing the verb
+    ("buy flowers for mom" after "called mom"), or holding only some of the words, is offered as a
+    choice; nothing is ever created from it."""
+    if ref.query is None:
+        focus = await ctx.workspace.tasks_by_id(ctx.state.focus[:1])
+        if focus and focus[0].status == "open":
+            if _holds_verb(focus[0], forms):
+                return Resolved(focus[0])
+            return Resolved(None, choose(ctx, focus, pending))
+        return Resolved(None, Outgoing(t(ctx.lang, "which_task")))
+    matches, exact = await ctx.workspace.match_tasks(ref.query, status="open", limit=MAX_ROWS)
+    with_verb = [x for x in matches if _holds_verb(x, forms)]
+    if exact and len(with_verb) == 1:
+        return Resolved(with_verb[0])
+    if with_verb or (matches and exact):
+        return Resolved(None, choose(ctx, with_verb or matches, pending))
+    return Resolved(None, Outgoing(t(ctx.lang, "not_found_done", query=ref.query)))
 
 
 def ask(ctx: Context, kind: str, **waiting: Any) -> str:

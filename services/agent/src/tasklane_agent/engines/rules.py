@@ -8,6 +8,7 @@ its before-images in ``state.last_action`` so "undo" can put them back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -181,6 +182,11 @@ class RulesEngine:
                 return self._reply("create_task", await changes.create(ctx, command))
             case c.ListTasks():
                 return self._reply("list_tasks", [await self._list(ctx, command)])
+            case c.CompleteTask(then=c.CreateTask() as then):
+                done = await self._dispatch(ctx, replace(command, then=None))
+                return self._reply(done.intent, [*done.messages, *await changes.create(ctx, then)])
+            case c.CompleteTask(refs=refs) if len(refs) > 1:
+                return self._reply("complete_task", [await changes.complete_many(ctx, refs)])
             case c.CompleteTask(ref=ref):
                 return await self._on_task(ctx, ref, "complete", {})
             case c.ReopenTask(ref=ref):

@@ -92,7 +92,18 @@ TOOLS: list[dict[str, Any]] = [
         },
         "task",
     ),
-    _tool("complete_task", "Mark a task as done.", {"task": _TASK_REF}, "task"),
+    _tool(
+        "complete_task",
+        "Mark a task as done; several list numbers at once too.",
+        {
+            "task": {
+                "type": "string",
+                "description": 'The task\'s number in the last list shown ("1" is the first) or its id; '
+                'several numbers separated by commas ("2, 4") complete them all.',
+            }
+        },
+        "task",
+    ),
     _tool("reopen_task", "Mark a done task as open again.", {"task": _TASK_REF}, "task"),
     _tool(
         "delete_task",

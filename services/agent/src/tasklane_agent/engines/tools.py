@@ -17,6 +17,7 @@ was done, so the engine can still report it when the model fails afterwards.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 
 FOCUS_SIZE = 10
 _READING = frozenset({"list_tasks", "find_tasks", "project_status"})
+# "2, 4", "#1 and #3": several list positions in the one string a flat schema allows.
+_SEVERAL = re.compile(r"(?:\s|#|\d|,|;|&|\+|/|\band\b)+")
+
 __all__ = ["TOOLS", "ArgError", "Change", "Toolbox"]
 
 
@@ -303,7 +307,16 @@ class Toolbox:
         return {"updated": (await self.describe([updated]))[0]}
 
     async def _complete_task(self, args: dict[str, Any]) -> dict[str, Any]:
-        task = await self.task(args.get("task"))
+        given = args.get("task")
+        numbers = re.findall(r"\d+", given) if isinstance(given, str) else []
+        if isinstance(given, str) and len(numbers) > 1 and _SEVERAL.fullmatch(given):
+            # "2, 4": every position is checked before anything is completed, so a wrong number
+            # leaves the others as they were.
+            tasks = [await self.task(n) for n in dict.fromkeys(numbers)]
+            return {"completed_several": [await self._complete_one(task) for task in tasks]}
+        return await self._complete_one(await self.task(given))
+
+    async def _complete_one(self, task: Task) -> dict[str, Any]:
         if task.status == "done":
             return {"already_done": (await self.describe([task]))[0]}
         done, following = await self.ws.complete_task(task.id)

@@ -88,6 +88,7 @@ MESSAGES: dict[str, str] = {
     "no_such_number": "There's no #{number} in the last list. Send *my tasks* to see it again.",
     "task_gone": "That task is no longer there. Send *my tasks* to see your list.",
     "not_found": 'I couldn\'t find a task matching "{query}". Send *my tasks* to see your list.',
+    "not_found_done": 'I couldn\'t find an open task matching "{query}" to mark done. Send *my tasks* to see your list.',
     "which_task": "Which task? Send *my tasks* and then, for example, *done with #2*.",
     "which_one": "Which one do you mean?",
     "stale_choice": "That question has expired. What would you like to do?",

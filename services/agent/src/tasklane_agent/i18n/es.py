@@ -88,6 +88,7 @@ MESSAGES: dict[str, str] = {
     "no_such_number": "No hay un #{number} en la última lista. Escribe *mis tareas* para verla otra vez.",
     "task_gone": "Esa tarea ya no está. Escribe *mis tareas* para ver tu lista.",
     "not_found": 'No encontré ninguna tarea con "{query}". Escribe *mis tareas* para ver tu lista.',
+    "not_found_done": 'No encontré ninguna tarea pendiente con "{query}" para marcar como hecha. Escribe *mis tareas* para ver tu lista.',
     "which_task": "¿Qué tarea? Escribe *mis tareas* y luego, por ejemplo, *listo con la 2*.",
     "which_one": "¿Cuál de estas?",
     "stale_choice": "Esa pregunta ya no vale. ¿Qué quieres hacer?",

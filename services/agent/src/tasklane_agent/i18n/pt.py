@@ -88,6 +88,7 @@ MESSAGES: dict[str, str] = {
     "no_such_number": "Não há um #{number} na última lista. Mande *minhas tarefas* para vê-la de novo.",
     "task_gone": "Essa tarefa não existe mais. Mande *minhas tarefas* para ver sua lista.",
     "not_found": 'Não encontrei nenhuma tarefa com "{query}". Mande *minhas tarefas* para ver sua lista.',
+    "not_found_done": 'Não encontrei nenhuma tarefa aberta com "{query}" para marcar como feita. Mande *minhas tarefas* para ver sua lista.',
     "which_task": "Qual tarefa? Mande *minhas tarefas* e depois, por exemplo, *feito a 2*.",
     "which_one": "Qual delas?",
     "stale_choice": "Essa pergunta expirou. O que você quer fazer?",

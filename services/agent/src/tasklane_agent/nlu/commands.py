@@ -27,6 +27,11 @@ class TaskRef:
     number: int | None = None  # position in the last list shown ("#3", "the third one")
     query: str | None = None  # words of its title ("the presentation task" -> "presentation")
     pronoun: bool = False  # "it", "that", "eso", "isso"
+    # Set when the user *told* what they did ("paid the rent", "ya llamé al plomero") rather than
+    # asked for a change: the forms the verb may take in a title ("pay", "llam"; empty when it
+    # has none, "ya fuimos al dentista"). A title holding the other words but not the verb is
+    # offered as a choice, never changed on a guess.
+    verb_forms: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,11 @@ class UpdateTask:
 @dataclass(frozen=True)
 class CompleteTask:
     ref: TaskRef
+    # Several tasks at once ("2 and 4 are done", "fiz a 1 e a 3"): every reference, ``ref`` first.
+    # Empty for one task, so ``CompleteTask(ref)`` keeps meaning what it always did.
+    refs: tuple[TaskRef, ...] = ()
+    # A new task asked for in the next sentence ("finished the deck. new task: book flights").
+    then: CreateTask | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ resolves dates). Each language is a table of patterns (:mod:`parse_en`, :mod:`pa
 :mod:`parse_pt`) read by the same steps, tried in this order because earlier readings are more
 specific than later ones:
 
-1. nothing but emoji or punctuation: thanks ("👍"), help ("?");
+1. nothing but emoji or punctuation: thanks ("👍"), help ("?"); list numbers with a check mark
+   ("✅ 3") complete them;
 2. prompt injection ("ignore previous instructions ...", "every user's tasks"): ``Unknown``;
 3. whole-message small talk in any language: yes/no, a choice ("2"), thanks, greetings, help,
    undo, "done" (see :mod:`parse_smalltalk`);
@@ -17,9 +18,10 @@ specific than later ones:
    add a member;
 6. undo with more words, clearing a due date, renaming (their verbs overlap with deletes);
 7. new tasks asked for with a command word ("create a task", "remind me", "add X to my list");
-8. reopen, complete, delete, assign (their references refuse questions and plurals, so "what have
-   I finished?" falls through);
+8. several list numbers done at once ("2 and 4 are done"); reopen, complete, delete, assign (their
+   references refuse questions and plurals, so "what have I finished?" falls through);
 9. task lists (a request made only of list words); then other updates (priority, date, project);
+   then what the user did ("paid the rent") and check marks ("👍 dentist"), see :mod:`parse_done`;
 10. a task written without a command word (an instruction holding a date);
 11. a message in clauses ("weekly report done, sorry it's late"): steps 4-9 on its first clause,
     then on its last;
@@ -36,7 +38,15 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from tasklane_agent.nlu import parse_en, parse_es, parse_lists, parse_pt, parse_tasks, parse_team
+from tasklane_agent.nlu import (
+    parse_done,
+    parse_en,
+    parse_es,
+    parse_lists,
+    parse_pt,
+    parse_tasks,
+    parse_team,
+)
 from tasklane_agent.nlu.commands import (
     AddMember,
     Again,
@@ -183,9 +193,12 @@ _STEPS: tuple[Step, ...] = (
     parse_tasks.clear_due,
     parse_tasks.rename,
     parse_tasks.create,
+    parse_done.numbers,
     parse_tasks.changes,
     parse_lists.list_tasks,
     parse_tasks.update,
+    parse_done.statement,
+    parse_done.checked,
 )
 
 
@@ -196,7 +209,7 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
         return Help() if "?" in stripped else Thanks() if stripped else None
     if _INJECTION.search(msg.core):
         return None
-    found = small_talk(msg.core)
+    found = parse_done.checked_numbers(g.lex.lang, msg) or small_talk(msg.core)
     if found is not None:
         return found
     msg.strip(g.polite_prefix, g.polite_suffix)

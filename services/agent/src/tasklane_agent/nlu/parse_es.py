@@ -137,6 +137,10 @@ GRAMMAR = Grammar(
         r"(?:ya\s+)?(?:termine|acabe|complete|hice|finalice|he terminado|he hecho|he completado|he acabado|"
         r"acabe con|termine con|listo con|lista la|listo el)\s+(?P<ref>.+)",
         rf"(?:completa|completar|termina|terminar|finaliza|finalizar|cierra|cerrar){_CL}\s*(?P<ref>.*)",
+        # "la 3 ya la he hecho", "la 2 ya la hice": the task first, then a clitic and the verb.
+        r"(?P<ref>.+?)\s+(?:ya\s+)?(?:(?:la|lo|las|los)\s+)?(?:he|hemos)\s+(?:hecho|terminado|completado|acabado"
+        r"|finalizado)",
+        r"(?P<ref>.+?)\s+ya\s+(?:la|lo|las|los)\s+(?:hice|termine|complete|acabe|hicimos|terminamos)",
         rf"(?P<ref>.+?)\s+(?:ya\s+)?(?:esta\s+|estan\s+)?{_DONE}(?:\s+ya)?",
         rf"{_DONE}\s+(?P<ref>.+)",
         rf"(?:marca|marcar|pon|poner|da|dar){_CL}\s+(?:como|por)\s+{_DONE}\s*(?P<ref>.*)",

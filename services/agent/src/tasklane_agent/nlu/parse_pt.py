@@ -133,7 +133,9 @@ GRAMMAR = Grammar(
         r"|entreguei)\s+(?P<ref>.+)",
         r"(?:concluir|conclua|termina|terminar|finaliza|finalizar|finalize|fecha|fechar|feche|completa|"
         r"completar)\s*(?P<ref>.*)",
-        rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|ta\s+|foi\s+)?{_DONE}(?:\s+ja)?",
+        # "a 3 eu já fiz", "a 2 já terminei": the task first, then the verb.
+        r"(?P<ref>.+?)\s+(?:eu\s+)?ja\s+(?:a\s+|o\s+)?(?:fiz|terminei|conclui|acabei|fizemos|terminamos)",
+        rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
         rf"{_DONE}\s+(?P<ref>.+)",
         rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
     ),
