@@ -57,6 +57,17 @@ def _content(key: str) -> list[str]:
     return [w for w in key.split() if w not in _JOINERS]
 
 
+# Words of a reference to a task that its title need not hold ("lo del seguro", "the visa task").
+_REFERRING = frozenset(re.findall(r"\S+", "lo task tarea tarefa one thing"))
+
+
+def content_words(text: str) -> str:
+    """``text`` without its joining words ("the walkthrough at the chen house" -> "walkthrough chen
+    house"): what a title has to hold for the text to name it."""
+    key = name_key(text)
+    return " ".join([w for w in _content(key) if w not in _REFERRING] or key.split())
+
+
 def match_names(query: str, names: list[str]) -> list[int]:
     """Which of ``names`` the user means by ``query`` (indices, best first), case, accents and
     small typos aside: every word typed must be close to a word of the name ("q3 launch" for

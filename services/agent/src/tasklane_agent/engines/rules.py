@@ -8,14 +8,15 @@ its before-images in ``state.last_action`` so "undo" can put them back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from tasklane_agent import replies
 from tasklane_agent.deadlines import day_span, floating, scope_window
-from tasklane_agent.engines import changes, team
+from tasklane_agent.engines import asks, changes, team
 from tasklane_agent.engines.base import Context, EngineReply, Outgoing
-from tasklane_agent.engines.resolve import action, resolve
+from tasklane_agent.engines.resolve import action, choose, resolve
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.nlu.language import small_talk_language
@@ -128,6 +129,13 @@ class RulesEngine:
     async def _dispatch(self, ctx: Context, command: c.Command) -> EngineReply:
         lang = ctx.lang
         match command:
+            case c.CreateTask(project=str(project)) if not (
+                command.due or command.priority or command.assignee
+            ):
+                # "add the visa task to Travel", "agregá comprar pan al proyecto Casa": the open
+                # task of that name goes there, when the user has it.
+                move = c.MoveTask(c.TaskRef(query=command.title), project, otherwise=command)
+                return await self._move(ctx, move, create_unless_named=True)
             case c.CreateTask():
                 return self._reply("create_task", await changes.create(ctx, command))
             case c.ListTasks():
@@ -140,6 +148,8 @@ class RulesEngine:
                 params = changes.update_params(command)
                 if not params:
                     return self._reply("update_task", [Outgoing(t(lang, "what_change"))])
+                if command.project and params.keys() == {"project"}:
+                    return await self._move(ctx, c.MoveTask(ref, command.project))
                 return await self._on_task(ctx, ref, "update", params)
             case c.AssignTask(ref=ref, assignee=who):
                 return await self._on_task(ctx, ref, "assign", {"name": who})
@@ -154,6 +164,10 @@ class RulesEngine:
                 return await self._on_task(
                     ctx, ref, verb, dict(last.get("params") or {}), done=verb == "reopen"
                 )
+            case c.TaskDue(ref=ref):
+                return self._reply("task_due", [await asks.task_due(ctx, ref)])
+            case c.MoveTask():
+                return await self._move(ctx, command)
             case c.Undo():
                 return self._reply("undo", [await changes.undo(ctx)])
             case c.CreateProject(name=name):
@@ -191,6 +205,45 @@ class RulesEngine:
                 key = "fallback_dated" if dated else "fallback"
                 return self._reply("unknown", [Outgoing(t(lang, key, text=ctx.text.strip()[:200]))])
         return self._reply("unknown", [Outgoing(t(lang, "fallback", text=""))])
+
+    async def _move(
+        self, ctx: Context, command: c.MoveTask, *, create_unless_named: bool = False
+    ) -> EngineReply:
+        """File a task under a project the user has; what the message reads as otherwise when
+        there is no such project ("add milk to groceries") or task ("add the visa task to Travel").
+        ``create_unless_named``: a new task was asked for, unless one task has every word of it."""
+        otherwise = command.otherwise
+        project = await asks.project_named(ctx, command.project)
+        if (
+            isinstance(otherwise, c.CreateTask)
+            and create_unless_named
+            and (project is None or isinstance(project, Outgoing))
+        ):
+            return self._reply("create_task", await changes.create(ctx, otherwise))
+        if project is None:
+            if otherwise is not None:
+                return await self._dispatch(ctx, otherwise)
+            return self._reply("move_task", [Outgoing(t(ctx.lang, "no_project", project=command.project))])
+        if isinstance(project, Outgoing):
+            return self._reply("move_task", [project])
+        params = {"project": project.name}
+        ref = command.ref
+        if ref.query is None:
+            return await self._on_task(ctx, ref, "update", params)
+        matches, every_word = await asks.tasks_named(ctx, ref.query, "open")
+        if matches and every_word and len(matches) == 1:
+            return await self._apply(ctx, action("update", **params), matches[0].id)
+        if create_unless_named and isinstance(otherwise, c.CreateTask):
+            return self._reply("create_task", await changes.create(ctx, otherwise))
+        if isinstance(otherwise, c.CreateTask) and not (matches and every_word):
+            # "add the visa task to Travel" with no such task: a new one, in the project found.
+            title = otherwise.title if otherwise.project else ref.query
+            return await self._dispatch(ctx, replace(otherwise, title=title, project=project.name))
+        if matches:
+            return self._reply("update_task", [choose(ctx, matches, action("update", **params))])
+        if otherwise is not None:
+            return await self._dispatch(ctx, otherwise)
+        return self._reply("move_task", [Outgoing(t(ctx.lang, "not_found", query=ref.query))])
 
     async def _on_task(
         self, ctx: Context, ref: c.TaskRef, verb: str, params: dict[str, Any], *, done: bool = False

@@ -83,6 +83,25 @@ class AssignTask:
 
 
 @dataclass(frozen=True)
+class TaskDue:
+    """A question about one task's date: "when's the dentist?", "para cuándo era lo de Techint?"."""
+
+    ref: TaskRef
+
+
+@dataclass(frozen=True)
+class MoveTask:
+    """A task filed under a project the user already has: "put it under Dissertation", "ponla en
+    Casa", "the removal van one should be in house move"."""
+
+    ref: TaskRef
+    project: str
+    # What the message means when no such project or task exists ("add milk to groceries" is a
+    # new task, "poe o peru no projeto natal" might invite someone): carried out instead.
+    otherwise: Command | None = None
+
+
+@dataclass(frozen=True)
 class Undo:
     pass
 
@@ -180,6 +199,8 @@ Command = (
     | ReopenTask
     | DeleteTask
     | AssignTask
+    | TaskDue
+    | MoveTask
     | Undo
     | Again
     | CreateProject

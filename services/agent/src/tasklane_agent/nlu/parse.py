@@ -34,14 +34,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
-from tasklane_agent.nlu import parse_en, parse_es, parse_lists, parse_pt, parse_tasks, parse_team
+from tasklane_agent.nlu import (
+    parse_en,
+    parse_es,
+    parse_lists,
+    parse_move,
+    parse_pt,
+    parse_questions,
+    parse_tasks,
+    parse_team,
+)
 from tasklane_agent.nlu.commands import (
     AddMember,
     Again,
     Command,
     CreateProject,
+    CreateTask,
     Help,
     ListProjects,
     ProjectStatus,
@@ -172,11 +183,34 @@ def _language(g: Grammar, msg: Message, now: datetime) -> Command | None:
     return set_language(msg.plain)
 
 
+def _move(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """A task filed under a project; what the message reads as otherwise goes with it, for the
+    engine to carry out when the user has no such project or task."""
+    found = parse_move.move(g, msg, now)
+    if found is None:
+        return None
+    rest = _STEPS[_STEPS.index(_move) + 1 :]
+    otherwise = next((c for c in (step(g, msg, now) for step in rest) if c is not None), None)
+    # The other grammars already read a move or a new task in a project ("move it to the X project",
+    # "add fix the footer to Website Relaunch"; the engine looks for the task first) or a teammate
+    # ("mete a Marta en el proyecto Mudanza"): their reading stands.
+    if (
+        isinstance(otherwise, UpdateTask | CreateTask)
+        and (otherwise.project or isinstance(otherwise, UpdateTask))
+    ) or (isinstance(otherwise, AddMember) and looks_like_person(otherwise.member)):
+        return otherwise
+    return replace(found, otherwise=otherwise)
+
+
 Step = Callable[[Grammar, Message, datetime], Command | None]
 _STEPS: tuple[Step, ...] = (
     _language,
     _timezone,
     parse_team.team,
+    parse_questions.task_due,
+    parse_questions.whats_left,
+    parse_move.new_in_project,
+    _move,
     _projects,
     _undo,
     parse_tasks.clear_due,
