@@ -14,7 +14,7 @@ from datetime import datetime
 
 from tasklane_agent.nlu.commands import Command, ListTasks, TaskDue, TaskRef
 from tasklane_agent.nlu.language import Lang
-from tasklane_agent.nlu.parse_common import Grammar, Message, clean_project, due_in, parse_ref, squash
+from tasklane_agent.nlu.parse_common import Grammar, Message, blank, clean_project, due_in, parse_ref, squash
 
 # The question, a verb that must follow it (so "cuando puedas, llama a Juan" is no question), then
 # the task's words (group q). Trailing "again", "due", "otra vez", "mesmo" are dropped.
@@ -84,8 +84,12 @@ def task_due(g: Grammar, msg: Message, now: datetime) -> Command | None:
     if m is None:
         return None
     folded, original = m.group("q"), msg.original(m, "q")
-    if "," in folded or (due_in(original, now, g.lex.lang) is not None and not msg.question):
+    due = due_in(original, now, g.lex.lang)
+    if "," in folded or (due is not None and not msg.question):
         return None
+    if due is not None and not squash(blank(folded, due.start, due.end)):
+        return None  # "what day is tomorrow?", "que dia es hoy?": about the calendar
+
     ref = parse_ref(g.lex, folded, original, (_Q_LEAD, _Q_TRAIL))
     if ref is not None and ref.pronoun and m.group("when") != "when" and g.lex.lang == "en":
         return None  # "what time is it?", "what day is it?": about the clock, not a task
