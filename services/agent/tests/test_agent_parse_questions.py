@@ -206,13 +206,15 @@ def test_a_new_task_in_a_project_with_a_colon() -> None:
     command = reading("coloca no projeto mudanca: desligar a internet do apto antigo dia 10", "pt")
     assert isinstance(command, CreateTask)
     assert (command.title, command.project) == ("desligar a internet do apto antigo", "mudanca")
-    assert command.due is not None and command.due.at.day == 10
+    assert command.due is not None
+    assert command.due.at.day == 10
 
 
 def test_add_the_task_to_a_project_carries_the_new_task_too() -> None:
     command = reading("add the visa task to Travel", "en")
     assert isinstance(command, MoveTask)
-    assert command.ref == q("visa") and command.project == "Travel"
+    assert command.ref == q("visa")
+    assert command.project == "Travel"
     assert isinstance(command.otherwise, CreateTask)
 
 
