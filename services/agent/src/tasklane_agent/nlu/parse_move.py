@@ -60,8 +60,8 @@ _GIVING = re.compile(
 # "X belongs in P", "the X one should be in P", "X va en P", "X vai no P".
 _BELONGS: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(
-        r"(?P<ref>.+?)\s+(?:belongs|belong|goes|should go|should be|has to go|needs to go|must go|is part of|is for"
-        r"|should live|lives)\s+(?:in|into|under|with|to|on)?\s*(?P<project>.+)"
+        r"(?P<ref>.+?)\s+(?:belongs|belong|goes|should go|should be|has to go|needs to go|must go|is part of"
+        r"|is for|should live|lives)\s+(?:in|into|under|with|to|on)?\s*(?P<project>.+)"
     ),
     "es": re.compile(
         r"(?P<ref>.+?)\s+(?:va|iba|deberia ir|tiene que ir|debe ir|es del|es de|pertenece a|corresponde a)"
