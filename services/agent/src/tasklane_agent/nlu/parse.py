@@ -194,10 +194,13 @@ def _move(g: Grammar, msg: Message, now: datetime) -> Command | None:
     # The other grammars already read a move or a new task in a project ("move it to the X project",
     # "add fix the footer to Website Relaunch"; the engine looks for the task first) or a teammate
     # ("mete a Marta en el proyecto Mudanza"): their reading stands.
-    if (
-        isinstance(otherwise, UpdateTask | CreateTask)
-        and (otherwise.project or isinstance(otherwise, UpdateTask))
-    ) or (isinstance(otherwise, AddMember) and looks_like_person(otherwise.member)):
+    if isinstance(otherwise, UpdateTask) or (
+        isinstance(otherwise, AddMember) and looks_like_person(otherwise.member)
+    ):
+        return otherwise
+    if found.ref.number is not None or found.ref.pronoun:
+        return replace(found, otherwise=None)  # "pon la 1 en el proyecto Luna" is no new task "la 1"
+    if isinstance(otherwise, CreateTask) and otherwise.project:
         return otherwise
     return replace(found, otherwise=otherwise)
 

@@ -60,16 +60,17 @@ _GIVING = re.compile(
 # "X belongs in P", "the X one should be in P", "X va en P", "X vai no P".
 _BELONGS: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(
-        r"(?P<ref>.+?)\s+(?:belongs|belong|goes|should go|should be|has to go|needs to go|must go|is part of"
-        r"|is for|should live|lives)\s+(?:in|into|under|with|to|on)?\s*(?P<project>.+)"
+        r"(?P<ref>.+?)\s+(?:(?:belongs|belong|goes|should go|should be|has to go|needs to go|must go"
+        r"|should live|lives)\s+(?:in|into|under|with|to|on)|is part of|belongs? to)\s+(?P<project>.+)"
     ),
     "es": re.compile(
-        r"(?P<ref>.+?)\s+(?:va|iba|deberia ir|tiene que ir|debe ir|es del|es de|pertenece a|corresponde a)"
-        r"\s+(?:en\s+|al\s+|a\s+)?(?P<project>.+)"
+        r"(?P<ref>.+?)\s+(?:(?:va|iba|deberia ir|tiene que ir|debe ir|deberia estar|tiene que estar)"
+        r"\s+(?:en|al|dentro de)|pertenece a|corresponde a|es parte de|es del proyecto)\s+(?P<project>.+)"
     ),
     "pt": re.compile(
-        r"(?P<ref>.+?)\s+(?:vai|devia ir|deveria ir|tem que ir|e do|e da|pertence ao|pertence a|faz parte do"
-        r"|faz parte da)\s+(?:no\s+|na\s+|pro\s+|pra\s+|em\s+)?(?P<project>.+)"
+        r"(?P<ref>.+?)\s+(?:(?:vai|devia ir|deveria ir|tem que ir|devia estar|deveria estar|tem que estar)"
+        r"\s+(?:no|na|pro|pra|em|dentro do|dentro da)|pertence ao|pertence a|faz parte do|faz parte da"
+        r"|e do projeto)\s+(?P<project>.+)"
     ),
 }
 # Noise around a task's words: determiners, "one", "thing", Spanish "lo de", Portuguese "aquilo do".
@@ -116,9 +117,8 @@ def move(g: Grammar, msg: Message, now: datetime) -> MoveTask | None:
     """A task filed under a project, or None. ``otherwise`` is left for the caller to fill."""
     lang = g.lex.lang
     plain = msg.plain
-    # "add task X to ...", a date anywhere ("move it to the X project on Monday"): the task
-    # grammars read those.
-    if ":" in plain or _NEW_TASK.match(plain) or due_in(msg.text[msg.start : msg.end], now, lang):
+    # "add task X to ...": the task grammars read it.
+    if ":" in plain or _NEW_TASK.match(plain):
         return None
     m = _MOVE[lang][0].fullmatch(plain)
     if m is not None:
@@ -157,9 +157,14 @@ def _build(
     project = clean_project(g.lex, folded_project, original_project)
     if not project or (not keyword and _NOT_A_PROJECT.fullmatch(folded_project.strip())):
         return None
+    # With its preposition: "en 2 semanas" is a date where "2 semanas" alone is not.
+    lo = m.start("prep") if m.groupdict().get("prep") else m.start("project")
+    if due_in(msg.text[msg.start + lo : msg.start + m.end("project")], now, g.lex.lang) is not None:
+        return None
     if not ref_folded:
         return MoveTask(TaskRef(pronoun=True), project)
     ref = parse_ref(g.lex, ref_folded, ref_original, (_REF_LEAD, _REF_TRAIL))
-    if ref is None:
+    # "pon la 3 en el proyecto Casa": a number, not 3 o'clock; words with a date are a new task.
+    if ref is None or (ref.query is not None and due_in(ref_original, now, g.lex.lang) is not None):
         return None
     return MoveTask(ref if ref != TaskRef() else TaskRef(pronoun=True), project)

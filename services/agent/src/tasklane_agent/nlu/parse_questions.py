@@ -41,6 +41,17 @@ _WHEN: dict[Lang, re.Pattern[str]] = {
         r"\s+(?:que\s+)?(?P<q>.+?)(?:\s+(?:mesmo|de novo|ai))*"
     ),
 }
+# The question after the task: "e a consulta, é quando?", "la entrega es para cuándo?".
+_WHEN_AFTER: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"(?:and\s+|so\s+)?(?P<q>.+?),?\s+(?:is|was|is due|was due)\s+when"),
+    "es": re.compile(
+        r"(?:y\s+)?(?P<q>.+?),?\s+(?:es|era|vence|vencia|toca|tocaba|quedo|queda)\s+(?:para\s+)?(?P<when>cuando)"
+    ),
+    "pt": re.compile(
+        r"(?:e\s+)?(?P<q>.+?),?\s+(?:e|eh|era|vence|vencia|fica|ficou|ta marcad[ao]|esta marcad[ao])"
+        r"\s+(?:pra\s+|para\s+)?(?P<when>quando)"
+    ),
+}
 # Words left at the ends of the task's words that are not part of its title.
 _Q_LEAD = re.compile(r"^(?:the|my|our|that|this|lo|la|el|mi|de|del|o|a|meu|minha|do|da)(?:\s+|$)")
 _Q_TRAIL = re.compile(r"(?:^|\s+)(?:thing|one|task|tarea|tarefa|again|due)$")
@@ -80,7 +91,7 @@ _LIST_WORDS = re.compile(
 
 def task_due(g: Grammar, msg: Message, now: datetime) -> Command | None:
     """ "when's the dentist?" -> ``TaskDue`` naming the task by its words (or "it")."""
-    m = _WHEN[g.lex.lang].fullmatch(msg.plain)
+    m = _WHEN[g.lex.lang].fullmatch(msg.plain) or _WHEN_AFTER[g.lex.lang].fullmatch(msg.plain)
     if m is None:
         return None
     folded, original = m.group("q"), msg.original(m, "q")
@@ -91,7 +102,12 @@ def task_due(g: Grammar, msg: Message, now: datetime) -> Command | None:
         return None  # "what day is tomorrow?", "que dia es hoy?": about the calendar
 
     ref = parse_ref(g.lex, folded, original, (_Q_LEAD, _Q_TRAIL))
-    if ref is not None and ref.pronoun and m.group("when") != "when" and g.lex.lang == "en":
+    if (
+        ref is not None
+        and ref.pronoun
+        and m.groupdict().get("when") not in ("when", None)
+        and g.lex.lang == "en"
+    ):
         return None  # "what time is it?", "what day is it?": about the clock, not a task
     if ref is None or ref == TaskRef():
         # "when can I call?": a question word or a broad one; still a question about a task, which
