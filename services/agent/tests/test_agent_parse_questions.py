@@ -17,6 +17,7 @@ from tasklane_agent.nlu.commands import (
     AssignTask,
     Command,
     CompleteTask,
+    CreateInProject,
     CreateTask,
     ListTasks,
     MoveTask,
@@ -253,3 +254,30 @@ def test_projects_by_the_users_words(typed: str, found: list[str]) -> None:
 def test_a_tasks_words_without_the_joining_ones() -> None:
     assert content_words("the walkthrough at the Chen house") == "walkthrough chen house"
     assert content_words("lo del seguro del auto") == "seguro auto"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title"),
+    [
+        (
+            "pt",
+            "põe na obra do solar impermeabilizar a laje até dia 5",
+            "obra do solar impermeabilizar a laje",
+        ),
+        ("es", "pon en casa pedregal comprar cemento", "casa pedregal comprar cemento"),
+        ("en", "put in garden plant the bulbs", "garden plant the bulbs"),
+    ],
+)
+def test_a_new_task_whose_title_begins_with_a_project(lang: Lang, text: str, title: str) -> None:
+    # The engine finds where the project's name ends; the parser cannot know it.
+    command = reading(text, lang)
+    assert isinstance(command, CreateInProject)
+    assert command.task.title == title
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("es", "ponla en casa pedregal"), ("pt", "move pro projeto de migracao"), ("pt", "põe no Natal")],
+)
+def test_a_move_of_the_last_task_is_no_new_task(lang: Lang, text: str) -> None:
+    assert not isinstance(reading(text, lang), CreateInProject)

@@ -14,7 +14,7 @@ from tasklane_agent.domain import Project, Task
 from tasklane_agent.engines.base import MAX_ROWS, Context, Outgoing
 from tasklane_agent.engines.resolve import action, resolve
 from tasklane_agent.i18n import format_due, t
-from tasklane_agent.names import content_words, name_key
+from tasklane_agent.names import content_words, match_names, name_key
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.workspace import is_overdue
 
@@ -69,3 +69,21 @@ async def project_named(ctx: Context, name: str) -> Project | Outgoing | None:
         return exact[0] if exact else projects[0]
     names = ", ".join(replies.bold(p.name) for p in projects[:5])
     return Outgoing(t(ctx.lang, "which_project_of", names=names))
+
+
+async def split_project(ctx: Context, words: str) -> tuple[str, str] | None:
+    """Where the name of one of the user's projects ends at the start of ``words`` ("obra do solar
+    impermeabilizar a laje" -> "impermeabilizar a laje", *Edifício Solar das Palmeiras*): the
+    longest start that one project answers to, a title left after it; None when there is none,
+    or when all of ``words`` is a project's name (that is a move, not a new task)."""
+    names = [p.name for p in await ctx.workspace.list_projects(limit=200)]
+    parts = words.split()
+    if not names or match_names(words, names):
+        return None
+    for end in range(len(parts) - 1, 0, -1):
+        found = match_names(" ".join(parts[:end]), names)
+        if len(found) == 1:
+            return " ".join(parts[end:]), names[found[0]]
+        if found:
+            return None  # several projects begin there: not a guess
+    return None

@@ -168,6 +168,14 @@ class RulesEngine:
                 return self._reply("task_due", [await asks.task_due(ctx, ref)])
             case c.MoveTask():
                 return await self._move(ctx, command)
+            case c.CreateInProject(task=task, otherwise=otherwise):
+                split = await asks.split_project(ctx, task.title)
+                if split is None:
+                    return await self._dispatch(ctx, otherwise)
+                title, project = split
+                return self._reply(
+                    "create_task", await changes.create(ctx, replace(task, title=title, project=project))
+                )
             case c.Undo():
                 return self._reply("undo", [await changes.undo(ctx)])
             case c.CreateProject(name=name):

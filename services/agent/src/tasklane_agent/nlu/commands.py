@@ -102,6 +102,16 @@ class MoveTask:
 
 
 @dataclass(frozen=True)
+class CreateInProject:
+    """ "põe na obra do solar impermeabilizar a laje até dia 5": a new task whose title begins
+    with the name the user has for one of their projects; the engine finds where that name ends.
+    ``otherwise`` is what the message means when no project's name begins the title."""
+
+    task: CreateTask
+    otherwise: Command
+
+
+@dataclass(frozen=True)
 class Undo:
     pass
 
@@ -201,6 +211,7 @@ Command = (
     | AssignTask
     | TaskDue
     | MoveTask
+    | CreateInProject
     | Undo
     | Again
     | CreateProject

@@ -51,6 +51,7 @@ from tasklane_agent.nlu.commands import (
     AddMember,
     Again,
     Command,
+    CreateInProject,
     CreateProject,
     CreateTask,
     Help,
@@ -183,6 +184,16 @@ def _language(g: Grammar, msg: Message, now: datetime) -> Command | None:
     return set_language(msg.plain)
 
 
+def _new_in_project(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    found = parse_move.new_in_project(g, msg, now)
+    if not isinstance(found, CreateInProject):
+        return found
+    rest = _STEPS[_STEPS.index(_new_in_project) + 1 :]
+    otherwise = next((c for c in (step(g, msg, now) for step in rest) if c is not None), None)
+    otherwise = otherwise or parse_tasks.implicit_create(g, msg, now)
+    return replace(found, otherwise=otherwise or Unknown(mentions_date=found.task.due is not None))
+
+
 def _move(g: Grammar, msg: Message, now: datetime) -> Command | None:
     """A task filed under a project; what the message reads as otherwise goes with it, for the
     engine to carry out when the user has no such project or task."""
@@ -212,7 +223,7 @@ _STEPS: tuple[Step, ...] = (
     parse_team.team,
     parse_questions.task_due,
     parse_questions.whats_left,
-    parse_move.new_in_project,
+    _new_in_project,
     _move,
     _projects,
     _undo,

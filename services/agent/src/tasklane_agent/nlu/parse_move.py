@@ -17,7 +17,7 @@ import re
 from datetime import datetime
 
 from tasklane_agent.nlu import parse_tasks
-from tasklane_agent.nlu.commands import Command, MoveTask, TaskRef
+from tasklane_agent.nlu.commands import Command, CreateInProject, MoveTask, TaskRef, Unknown
 from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.parse_common import (
     Grammar,
@@ -89,28 +89,47 @@ _NOT_A_PROJECT = re.compile(
 )
 
 
-def _patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     verb, (into, giving) = _VERBS[lang], _INTO[lang]
     preps = f"(?:{into}|{giving})" if giving else into
     move = re.compile(
         rf"(?P<verb>{verb})(?:\s+(?P<ref>.+?))?\s+(?P<prep>{preps})\s+(?P<kw>{_KEYWORD})?(?P<project>[^:]+)"
     )
     colon = re.compile(rf"{verb}\s+(?:{preps})\s+(?P<project>[^:]+?)\s*:\s*")
-    return move, colon
+    # The verb and its preposition alone, a project's name and a title after them.
+    titled = re.compile(rf"(?P<verb>{verb})\s+(?:{into})\s+(?=\S)")
+    return move, colon, titled
 
 
+_STARTS_WITH_KEYWORD = re.compile(
+    rf"{_KEYWORD}|(?:(?:my|the|mi|la|minha|a|o|meu)\s+)?(?:list|lista|agenda)\b"
+)
 _MOVE = {lang: _patterns(lang) for lang in ("en", "es", "pt")}
 
 
 def new_in_project(g: Grammar, msg: Message, now: datetime) -> Command | None:
-    """ "coloca no projeto mudanca: desligar a internet dia 10": a new task in that project."""
+    """ "coloca no projeto mudanca: desligar a internet dia 10": a new task in that project;
+    without the colon ("põe na obra do solar impermeabilizar a laje"), a task whose title begins
+    with a project's name (``CreateInProject``, its ``otherwise`` left for the caller)."""
     m = _MOVE[g.lex.lang][1].match(msg.plain)
-    if m is None or m.end() >= len(msg.plain):
+    if m is None:
+        return _titled_by_project(g, msg, now)
+    if m.end() >= len(msg.plain):
         return None
     project = clean_project(g.lex, m.group("project"), msg.original(m, "project"))
     if not project or _NOT_A_PROJECT.fullmatch(m.group("project").strip()):
         return None
     return parse_tasks.draft(g, msg, msg.start + m.end(), msg.end, now, project=project)
+
+
+def _titled_by_project(g: Grammar, msg: Message, now: datetime) -> CreateInProject | None:
+    m = _MOVE[g.lex.lang][2].match(msg.plain)
+    if m is None or _PRONOUN_CLITIC.match(m.group("verb")) or _STARTS_WITH_KEYWORD.match(msg.plain, m.end()):
+        return None
+    task = parse_tasks.draft(g, msg, msg.start + m.end(), msg.end, now)
+    if len(task.title.split()) < 2 or task.project:
+        return None
+    return CreateInProject(task, otherwise=Unknown())
 
 
 def move(g: Grammar, msg: Message, now: datetime) -> MoveTask | None:
