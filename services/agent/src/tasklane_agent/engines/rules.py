@@ -184,6 +184,13 @@ class RulesEngine:
                 return self._reply("project_status", [await changes.project_status(ctx, name)])
             case c.ListProjects():
                 return self._reply("list_projects", [await changes.project_status(ctx, None)])
+            case c.AddMember(project=str(project), member=member):
+                # Sharing with someone is not done on a guess between two projects.
+                named = await asks.project_named(ctx, project)
+                if isinstance(named, Outgoing):
+                    return self._reply("add_member", [named])
+                name = named.name if named is not None else project
+                return self._reply("add_member", [await changes.add_member(ctx, name, member)])
             case c.AddMember(project=project, member=member):
                 return self._reply("add_member", [await changes.add_member(ctx, project, member)])
             case c.InviteMember(number=number):
