@@ -153,7 +153,9 @@ def test_day_and_list_questions(lang: Lang, text: str, scope: str) -> None:
     ],
 )
 def test_filing_a_task_by_its_words(lang: Lang, text: str, ref: TaskRef, project: str) -> None:
-    assert reading(text, lang) == MoveTask(ref, project)
+    command = reading(text, lang)
+    assert isinstance(command, MoveTask)
+    assert (command.ref, command.project, command.adds) == (ref, project, False)
 
 
 @pytest.mark.parametrize(
@@ -216,7 +218,22 @@ def test_add_the_task_to_a_project_carries_the_new_task_too() -> None:
     assert isinstance(command, MoveTask)
     assert command.ref == q("visa")
     assert command.project == "Travel"
+    assert command.adds
+    assert command.definite  # "the ... task": a task holding the words is the one meant
     assert isinstance(command.otherwise, CreateTask)
+
+
+def test_lo_de_points_at_a_task_the_user_has() -> None:
+    command = reading("mete lo del impermeabilizante en el proyecto de casa pedregal", "es")
+    assert isinstance(command, MoveTask)
+    assert (command.ref, command.project, command.definite) == (q("impermeabilizante"), "casa pedregal", True)
+
+
+def test_adding_a_lower_case_word_may_be_a_new_task() -> None:
+    command = reading("add call to the sales project", "en")
+    assert isinstance(command, MoveTask)
+    assert command.adds
+    assert not command.definite
 
 
 PROJECTS = [

@@ -24,6 +24,11 @@ async def tasks_named(ctx: Context, query: str, status: str) -> tuple[list[Task]
     return await ctx.workspace.match_tasks(content_words(query), status=status, limit=MAX_ROWS)
 
 
+def same_words(title: str, query: str) -> bool:
+    """Whether ``query`` is ``title`` but for case, accents, joining words and their order."""
+    return set(content_words(title).split()) == set(content_words(query).split())
+
+
 async def task_due(ctx: Context, ref: c.TaskRef) -> Outgoing:
     """The date of the task ``ref`` names; several matches are listed with theirs."""
     if ref.query is None:

@@ -134,8 +134,8 @@ class RulesEngine:
             ):
                 # "add the visa task to Travel", "agregá comprar pan al proyecto Casa": the open
                 # task of that name goes there, when the user has it.
-                move = c.MoveTask(c.TaskRef(query=command.title), project, otherwise=command)
-                return await self._move(ctx, move, create_unless_named=True)
+                move = c.MoveTask(c.TaskRef(query=command.title), project, otherwise=command, adds=True)
+                return await self._move(ctx, move)
             case c.CreateTask():
                 return self._reply("create_task", await changes.create(ctx, command))
             case c.ListTasks():
@@ -221,39 +221,36 @@ class RulesEngine:
                 return self._reply("unknown", [Outgoing(t(lang, key, text=ctx.text.strip()[:200]))])
         return self._reply("unknown", [Outgoing(t(lang, "fallback", text=""))])
 
-    async def _move(
-        self, ctx: Context, command: c.MoveTask, *, create_unless_named: bool = False
-    ) -> EngineReply:
+    async def _move(self, ctx: Context, command: c.MoveTask) -> EngineReply:
         """File a task under a project the user has; what the message reads as otherwise when
-        there is no such project ("add milk to groceries") or task ("add the visa task to Travel").
-        ``create_unless_named``: a new task was asked for, unless one task has every word of it."""
+        there is no such project ("add milk to groceries") or task ("poe o peru no projeto natal"
+        with no turkey to buy is about a teammate)."""
         otherwise = command.otherwise
         project = await asks.project_named(ctx, command.project)
-        if (
-            isinstance(otherwise, c.CreateTask)
-            and create_unless_named
-            and (project is None or isinstance(project, Outgoing))
-        ):
-            return self._reply("create_task", await changes.create(ctx, otherwise))
-        if project is None:
-            if otherwise is not None:
+        if project is None or isinstance(project, Outgoing):
+            if command.adds and isinstance(otherwise, c.CreateTask):
+                return self._reply("create_task", await changes.create(ctx, otherwise))
+            if project is None and otherwise is not None:
                 return await self._dispatch(ctx, otherwise)
-            return self._reply("move_task", [Outgoing(t(ctx.lang, "no_project", project=command.project))])
-        if isinstance(project, Outgoing):
-            return self._reply("move_task", [project])
+            reply = project or Outgoing(t(ctx.lang, "no_project", project=command.project))
+            return self._reply("move_task", [reply])
         params = {"project": project.name}
         ref = command.ref
         if ref.query is None:
             return await self._on_task(ctx, ref, "update", params)
         matches, every_word = await asks.tasks_named(ctx, ref.query, "open")
+        if command.adds and not command.definite:
+            # A new task was asked for: only a task of that very name is the one meant ("add call
+            # to Sales" is not "call the bank").
+            matches = [x for x in matches if asks.same_words(x.title, ref.query)]
         if matches and every_word and len(matches) == 1:
             return await self._apply(ctx, action("update", **params), matches[0].id)
-        if create_unless_named and isinstance(otherwise, c.CreateTask):
-            return self._reply("create_task", await changes.create(ctx, otherwise))
-        if isinstance(otherwise, c.CreateTask) and not (matches and every_word):
-            # "add the visa task to Travel" with no such task: a new one, in the project found.
-            title = otherwise.title if otherwise.project else ref.query
-            return await self._dispatch(ctx, replace(otherwise, title=title, project=project.name))
+        if command.adds and not (matches and every_word):
+            new = otherwise if isinstance(otherwise, c.CreateTask) and otherwise.project else None
+            task = (
+                replace(new, project=project.name) if new else c.CreateTask(ref.query, project=project.name)
+            )
+            return self._reply("create_task", await changes.create(ctx, task))
         if matches:
             return self._reply("update_task", [choose(ctx, matches, action("update", **params))])
         if otherwise is not None:

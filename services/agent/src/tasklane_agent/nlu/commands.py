@@ -99,6 +99,11 @@ class MoveTask:
     # What the message means when no such project or task exists ("add milk to groceries" is a
     # new task, "poe o peru no projeto natal" might invite someone): carried out instead.
     otherwise: Command | None = None
+    # "add X to P": a new task X in P unless an open task is the one meant.
+    adds: bool = False
+    # The words point at a task the user has ("the visa task", "lo del seguro"): one holding them
+    # all is meant. Without, an "add" only means a task of that very name.
+    definite: bool = False
 
 
 @dataclass(frozen=True)

@@ -211,8 +211,8 @@ def _move(g: Grammar, msg: Message, now: datetime) -> Command | None:
         return otherwise
     if found.ref.number is not None or found.ref.pronoun:
         return replace(found, otherwise=None)  # "pon la 1 en el proyecto Luna" is no new task "la 1"
-    if isinstance(otherwise, CreateTask) and otherwise.project:
-        return otherwise
+    if isinstance(otherwise, CreateTask) and otherwise.project and not found.definite:
+        return otherwise  # the engine still looks for a task of that very name first
     return replace(found, otherwise=otherwise)
 
 

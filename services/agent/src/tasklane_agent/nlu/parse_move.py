@@ -14,6 +14,7 @@ desligar a internet dia 10", "pon en el proyecto Casa: llamar al plomero".
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from tasklane_agent.nlu import parse_tasks
@@ -79,6 +80,14 @@ _REF_LEAD = re.compile(
 )
 _REF_TRAIL = re.compile(r"(?:^|\s+)(?:one|thing|task|tarea|tarefa|item|too|also|tambien|tambem)$")
 _PRONOUN_CLITIC = re.compile(r".*(?:lo|la)$")
+_ADDING = re.compile(
+    r"(?:add|agrega|agregala|agregalo|agregar|anade|anadir|suma|adiciona|adicionar|adicione|inclui|incluir)"
+)
+# Words pointing at a task the user has: "the visa task", "lo del seguro", "aquilo do peru".
+_DEFINITE = re.compile(
+    r"(?:the|that|this|my)\s+.+\s+(?:task|one|thing|item)|(?:lo|la|el)\s+del?\s.+|(?:la|esa|esta)\s+tarea\s.+"
+    r"|(?:aquilo|aquela|aquele|o|a)\s+d[oa]s?\s.+|(?:a|essa|esta)\s+tarefa\s.+"
+)
 _NEW_TASK = re.compile(
     r"\S+\s+(?:(?:a|an|new|one|another|una|un|nueva|otra|uma|um|nova|outra)\s+)?(?:task|todo|tarea|tarefa)\b"
 )
@@ -156,10 +165,16 @@ def move(g: Grammar, msg: Message, now: datetime) -> MoveTask | None:
             return None  # "add Ana to the Website project": a teammate
         if not ref_folded and not _PRONOUN_CLITIC.match(verb) and lang == "en":
             return None
-        return _build(g, msg, now, ref_folded, ref_original, m, keyword)
+        found = _build(g, msg, now, ref_folded, ref_original, m, keyword)
+        if found is None:
+            return None
+        return replace(
+            found, adds=bool(_ADDING.fullmatch(verb)), definite=bool(_DEFINITE.fullmatch(ref_folded.strip()))
+        )
     b = _BELONGS[lang].fullmatch(plain)
     if b is not None:
-        return _build(g, msg, now, b.group("ref"), msg.original(b, "ref"), b, keyword=False)
+        found = _build(g, msg, now, b.group("ref"), msg.original(b, "ref"), b, keyword=False)
+        return replace(found, definite=True) if found is not None else None
     return None
 
 
