@@ -56,6 +56,10 @@ def q(words: str) -> TaskRef:
         ("pt", "quando é a consulta da Sofia?", "consulta da Sofia"),
         ("pt", "que dia é a reunião de pais?", "reunião de pais"),
         ("pt", "quando vence o IPVA mesmo?", "IPVA"),
+        ("pt", "quando que é a prova de cálculo?", "prova de cálculo"),
+        ("pt", "e o IPVA, vence quando?", "IPVA"),
+        ("en", "by when do I need to send the invoice?", "send the invoice"),
+        ("es", "y la entrega, es para cuándo?", "entrega"),
     ],
 )
 def test_when_a_task_is(lang: Lang, text: str, words: str) -> None:

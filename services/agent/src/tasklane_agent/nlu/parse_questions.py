@@ -20,7 +20,8 @@ from tasklane_agent.nlu.parse_common import Grammar, Message, blank, clean_proje
 # the task's words (group q). Trailing "again", "due", "otra vez", "mesmo" are dropped.
 _WHEN: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(
-        r"(?:so\s+|and\s+|remind me\s+|sorry\s+)?(?P<when>when|what time|what day|what date|which day)"
+        r"(?:so\s+|and\s+|remind me\s+|sorry\s+)?(?:by\s+|until\s+|till\s+)?(?P<when>when|what time|what day"
+        r"|what date|which day)"
         r"(?:'s|s|\s+(?:is|was|are|were|will be|do i have|do we have|have i got|did i (?:set|put|schedule)"
         r"|did we (?:set|put|schedule)|(?:can|could|should|must|do|did|will|shall|am|are)\s+(?:i|we)"
         r"(?:\s+(?:have to|need to|got to))?))\s+(?P<q>.+?)"
@@ -35,8 +36,8 @@ _WHEN: dict[Lang, re.Pattern[str]] = {
     ),
     "pt": re.compile(
         r"(?:e\s+)?(?:pra\s+|para\s+|a\s+)?(?P<when>quando|que horas|que dia|qual dia|que data|qual a data"
-        r"|qual e a data|qual o dia|qual e o dia)\s+(?:e que e|e|eh|era|foi|sera|vai ser|tenho|tinha|temos"
-        r"|tem|ta|esta|estava|fica|ficou|vence|vencia|marquei|marcamos|ficou marcad[ao]|ta marcad[ao]"
+        r"|qual e a data|qual o dia|qual e o dia)\s+(?:que\s+)?(?:e que e|e|eh|era|foi|sera|vai ser|tenho|tinha"
+        r"|temos|tem|ta|esta|estava|fica|ficou|vence|vencia|marquei|marcamos|ficou marcad[ao]|ta marcad[ao]"
         r"|esta marcad[ao]|tenho que|tinha que|posso|podemos|devo|devemos|preciso|temos que)"
         r"\s+(?:que\s+)?(?P<q>.+?)(?:\s+(?:mesmo|de novo|ai))*"
     ),
