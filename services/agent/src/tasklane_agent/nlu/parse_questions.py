@@ -37,8 +37,8 @@ _WHEN: dict[Lang, re.Pattern[str]] = {
     "pt": re.compile(
         r"(?:e\s+)?(?:pra\s+|para\s+|a\s+)?(?P<when>quando|que horas|que dia|qual dia|que data|qual a data"
         r"|qual e a data|qual o dia|qual e o dia)\s+(?:que\s+)?(?:e que e|e|eh|era|foi|sera|vai ser|tenho"
-        r"|tinha|temos|tem|ta|esta|estava|fica|ficou|vence|vencia|marquei|marcamos|ficou marcad[ao]|ta marcad[ao]"
-        r"|esta marcad[ao]|tenho que|tinha que|posso|podemos|devo|devemos|preciso|temos que)"
+        r"|tinha|temos|tem|ta|esta|estava|fica|ficou|vence|vencia|marquei|marcamos|ficou marcad[ao]"
+        r"|ta marcad[ao]|esta marcad[ao]|tenho que|tinha que|posso|podemos|devo|devemos|preciso|temos que)"
         r"\s+(?:que\s+)?(?P<q>.+?)(?:\s+(?:mesmo|de novo|ai))*"
     ),
 }
