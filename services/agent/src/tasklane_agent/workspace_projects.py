@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from tasklane_agent.deadlines import is_overdue, local_due
 from tasklane_agent.domain import PRIORITY_RANK, Profile, Progress, Project, Task
-from tasklane_agent.names import name_key
+from tasklane_agent.names import match_names, name_key
 from tasklane_agent.tasks_repository import TaskFilter, TaskScope
 from tasklane_agent.workspace_base import (
     Conflict,
@@ -36,11 +36,16 @@ class ProjectTools(TaskTools):
         return await self.profiles.named_among(mates, name)
 
     async def find_projects(self, name: str) -> list[Project]:
-        """Projects matching ``name``: the exact one alone when it exists."""
+        """Projects matching ``name``: the exact one alone when it exists, then those whose words
+        the user's words are close to (``names.match_names``), then those containing them."""
         if self.org_id is not None:
             exact = await self.projects.by_name(self.org_id, name, member=self.actor_id)
             if exact is not None:
                 return [exact]
+        reach = await self.list_projects(limit=200)
+        close = match_names(name, [p.name for p in reach])
+        if close:
+            return [reach[i] for i in close]
         found = await self.projects.search(self.org_id, name, member=self.actor_id)
         return found
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from tasklane_agent import replies
 from tasklane_agent.deadlines import day_span, floating, local_due, scope_window
-from tasklane_agent.engines import changes, conversation, team
+from tasklane_agent.engines import asks, changes, conversation, team
 from tasklane_agent.engines.base import Context, EngineReply, Outgoing
-from tasklane_agent.engines.resolve import action, resolve
+from tasklane_agent.engines.resolve import action, choose, resolve
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.nlu.followup import fix_title, read_assignee
@@ -178,6 +178,13 @@ class RulesEngine:
     async def _dispatch(self, ctx: Context, command: c.Command) -> EngineReply:
         lang = ctx.lang
         match command:
+            case c.CreateTask(project=str(project)) if not (
+                command.due or command.priority or command.assignee
+            ):
+                # "add the visa task to Travel", "agregá comprar pan al proyecto Casa": the open
+                # task of that name goes there, when the user has it.
+                move = c.MoveTask(c.TaskRef(query=command.title), project, otherwise=command, adds=True)
+                return await self._move(ctx, move)
             case c.CreateTask():
                 return self._reply("create_task", await changes.create(ctx, command))
             case c.ListTasks():
@@ -195,6 +202,8 @@ class RulesEngine:
                 params = changes.update_params(command)
                 if not params:
                     return self._reply("update_task", [Outgoing(t(lang, "what_change"))])
+                if command.project and params.keys() == {"project"}:
+                    return await self._move(ctx, c.MoveTask(ref, command.project))
                 return await self._on_task(ctx, ref, "update", params)
             case c.AssignTask(ref=ref, assignee=who):
                 return await self._on_task(ctx, ref, "assign", {"name": who})
@@ -209,6 +218,18 @@ class RulesEngine:
                 return await self._on_task(
                     ctx, ref, verb, dict(last.get("params") or {}), done=verb == "reopen"
                 )
+            case c.TaskDue(ref=ref):
+                return self._reply("task_due", [await asks.task_due(ctx, ref)])
+            case c.MoveTask():
+                return await self._move(ctx, command)
+            case c.CreateInProject(task=task, otherwise=otherwise):
+                split = await asks.split_project(ctx, task.title)
+                if split is None:
+                    return await self._dispatch(ctx, otherwise)
+                title, project = split
+                return self._reply(
+                    "create_task", await changes.create(ctx, replace(task, title=title, project=project))
+                )
             case c.Undo():
                 return self._reply("undo", [await changes.undo(ctx)])
             case c.CreateProject(name=name):
@@ -217,6 +238,13 @@ class RulesEngine:
                 return self._reply("project_status", [await changes.project_status(ctx, name)])
             case c.ListProjects():
                 return self._reply("list_projects", [await changes.project_status(ctx, None)])
+            case c.AddMember(project=str(project), member=member):
+                # Sharing with someone is not done on a guess between two projects.
+                named = await asks.project_named(ctx, project)
+                if isinstance(named, Outgoing):
+                    return self._reply("add_member", [named])
+                name = named.name if named is not None else project
+                return self._reply("add_member", [await changes.add_member(ctx, name, member)])
             case c.AddMember(project=project, member=member):
                 return self._reply("add_member", [await changes.add_member(ctx, project, member)])
             case c.InviteMember(number=number):
@@ -246,6 +274,42 @@ class RulesEngine:
                 key = "fallback_dated" if dated else "fallback"
                 return self._reply("unknown", [Outgoing(t(lang, key, text=ctx.text.strip()[:200]))])
         return self._reply("unknown", [Outgoing(t(lang, "fallback", text=""))])
+
+    async def _move(self, ctx: Context, command: c.MoveTask) -> EngineReply:
+        """File a task under a project the user has; what the message reads as otherwise when
+        there is no such project ("add milk to groceries") or task ("poe o peru no projeto natal"
+        with no turkey to buy is about a teammate)."""
+        otherwise = command.otherwise
+        project = await asks.project_named(ctx, command.project)
+        if project is None or isinstance(project, Outgoing):
+            if command.adds and isinstance(otherwise, c.CreateTask):
+                return self._reply("create_task", await changes.create(ctx, otherwise))
+            if project is None and otherwise is not None:
+                return await self._dispatch(ctx, otherwise)
+            reply = project or Outgoing(t(ctx.lang, "no_project", project=command.project))
+            return self._reply("move_task", [reply])
+        params = {"project": project.name}
+        ref = command.ref
+        if ref.query is None:
+            return await self._on_task(ctx, ref, "update", params)
+        matches, every_word = await asks.tasks_named(ctx, ref.query, "open")
+        if command.adds and not command.definite:
+            # A new task was asked for: only a task of that very name is the one meant ("add call
+            # to Sales" is not "call the bank").
+            matches = [x for x in matches if asks.same_words(x.title, ref.query)]
+        if matches and every_word and len(matches) == 1:
+            return await self._apply(ctx, action("update", **params), matches[0].id)
+        if command.adds and not (matches and every_word):
+            new = otherwise if isinstance(otherwise, c.CreateTask) and otherwise.project else None
+            task = (
+                replace(new, project=project.name) if new else c.CreateTask(ref.query, project=project.name)
+            )
+            return self._reply("create_task", await changes.create(ctx, task))
+        if matches:
+            return self._reply("update_task", [choose(ctx, matches, action("update", **params))])
+        if otherwise is not None:
+            return await self._dispatch(ctx, otherwise)
+        return self._reply("move_task", [Outgoing(t(ctx.lang, "not_found", query=ref.query))])
 
     async def _on_task(
         self, ctx: Context, ref: c.TaskRef, verb: str, params: dict[str, Any], *, done: bool = False

@@ -93,6 +93,40 @@ class AssignTask:
 
 
 @dataclass(frozen=True)
+class TaskDue:
+    """A question about one task's date: "when's the dentist?", "para cuándo era lo de Techint?"."""
+
+    ref: TaskRef
+
+
+@dataclass(frozen=True)
+class MoveTask:
+    """A task filed under a project the user already has: "put it under Dissertation", "ponla en
+    Casa", "the removal van one should be in house move"."""
+
+    ref: TaskRef
+    project: str
+    # What the message means when no such project or task exists ("add milk to groceries" is a
+    # new task, "poe o peru no projeto natal" might invite someone): carried out instead.
+    otherwise: Command | None = None
+    # "add X to P": a new task X in P unless an open task is the one meant.
+    adds: bool = False
+    # The words point at a task the user has ("the visa task", "lo del seguro"): one holding them
+    # all is meant. Without, an "add" only means a task of that very name.
+    definite: bool = False
+
+
+@dataclass(frozen=True)
+class CreateInProject:
+    """ "põe na obra do solar impermeabilizar a laje até dia 5": a new task whose title begins
+    with the name the user has for one of their projects; the engine finds where that name ends.
+    ``otherwise`` is what the message means when no project's name begins the title."""
+
+    task: CreateTask
+    otherwise: Command
+
+
+@dataclass(frozen=True)
 class Undo:
     pass
 
@@ -190,6 +224,9 @@ Command = (
     | ReopenTask
     | DeleteTask
     | AssignTask
+    | TaskDue
+    | MoveTask
+    | CreateInProject
     | Undo
     | Again
     | CreateProject

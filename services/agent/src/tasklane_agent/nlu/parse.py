@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from tasklane_agent.nlu import (
@@ -43,7 +44,9 @@ from tasklane_agent.nlu import (
     parse_en,
     parse_es,
     parse_lists,
+    parse_move,
     parse_pt,
+    parse_questions,
     parse_tasks,
     parse_team,
 )
@@ -51,6 +54,7 @@ from tasklane_agent.nlu.commands import (
     AddMember,
     Again,
     Command,
+    CreateInProject,
     CreateProject,
     CreateTask,
     Help,
@@ -183,11 +187,47 @@ def _language(g: Grammar, msg: Message, now: datetime) -> Command | None:
     return set_language(msg.plain)
 
 
+def _new_in_project(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    found = parse_move.new_in_project(g, msg, now)
+    if not isinstance(found, CreateInProject):
+        return found
+    rest = _STEPS[_STEPS.index(_new_in_project) + 1 :]
+    otherwise = next((c for c in (step(g, msg, now) for step in rest) if c is not None), None)
+    otherwise = otherwise or parse_tasks.implicit_create(g, msg, now)
+    return replace(found, otherwise=otherwise or Unknown(mentions_date=found.task.due is not None))
+
+
+def _move(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """A task filed under a project; what the message reads as otherwise goes with it, for the
+    engine to carry out when the user has no such project or task."""
+    found = parse_move.move(g, msg, now)
+    if found is None:
+        return None
+    rest = _STEPS[_STEPS.index(_move) + 1 :]
+    otherwise = next((c for c in (step(g, msg, now) for step in rest) if c is not None), None)
+    # The other grammars already read a move or a new task in a project ("move it to the X project",
+    # "add fix the footer to Website Relaunch"; the engine looks for the task first) or a teammate
+    # ("mete a Marta en el proyecto Mudanza"): their reading stands.
+    if isinstance(otherwise, UpdateTask) or (
+        isinstance(otherwise, AddMember) and looks_like_person(otherwise.member)
+    ):
+        return otherwise
+    if found.ref.number is not None or found.ref.pronoun:
+        return replace(found, otherwise=None)  # "pon la 1 en el proyecto Luna" is no new task "la 1"
+    if isinstance(otherwise, CreateTask) and otherwise.project and not found.definite:
+        return otherwise  # the engine still looks for a task of that very name first
+    return replace(found, otherwise=otherwise)
+
+
 Step = Callable[[Grammar, Message, datetime], Command | None]
 _STEPS: tuple[Step, ...] = (
     _language,
     _timezone,
     parse_team.team,
+    parse_questions.task_due,
+    parse_questions.whats_left,
+    _new_in_project,
+    _move,
     _projects,
     _undo,
     parse_tasks.clear_due,

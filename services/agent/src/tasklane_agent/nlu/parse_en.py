@@ -182,7 +182,8 @@ GRAMMAR = Grammar(
         stuff things pending open remaining left current on in for due again there now can we our
         us that which ones one up coming outstanding agenda plate so far yet still need be doing lately
         recently whole entire to ve d ll re m t this please pls let know lemme gimme show's gonna
-        doing list's every which shwo sho next"""
+        doing list's every which shwo sho next
+        send scheduled planned booked lets let's lined on"""
     ),
     list_triggers=bag(
         "tasks task taks todos todo to-dos items list agenda plate show view see "

@@ -20,8 +20,9 @@ _WHO1 = r"(?P<who>@?[a-z][\w'.-]*)"
 _CL = r"(?P<cl>sela|selo|la|lo|las|los|le)?"
 _TASK = r"(?:tarea|tareas|recordatorio|pendiente|to-?do)"
 _DONE = (
-    r"(?:hech[oa]s?|list[oa]s?|terminad[oa]s?|completad[oa]s?|finalizad[oa]s?|acabad[oa]s?|realizad[oa]s?"
-    r"|cumplid[oa]s?)"
+    # "mi lista", "la lista": the list itself, never "ready" ("pásame la lista" completes nothing).
+    r"(?:hech[oa]s?|(?<!\bmi )(?<!\bla )(?<!\btu )(?<!\bsu )(?<!\bde )(?<!\ba )list[oa]s?|terminad[oa]s?"
+    r"|completad[oa]s?|finalizad[oa]s?|acabad[oa]s?|realizad[oa]s?|cumplid[oa]s?)"
 )
 _ES_ORDINALS = ("primera", "primero", "segunda", "segundo", "tercera", "tercero", "cuarta", "cuarto",
                 "quinta", "quinto")  # fmt: skip
@@ -187,7 +188,9 @@ GRAMMAR = Grammar(
         """que tengo tenemos tienes hay mis mi las los la el tareas tarea pendientes pendiente muestra
         muestrame ver lista listar dame dime cuales son para de del me quedan queda falta faltan por
         hacer abiertas abiertos en y algo alguna algun esta estan he has ya ensename mostrar mira agenda
-        cosas a sobre con ahi ahora aun todavia lo mostrarme quiero saber"""
+        cosas a sobre con ahi ahora aun todavia lo mostrarme quiero saber
+        pasame mandame manda enviame envia agendado agendada agendados agendadas programado programada
+        marcado marcada q k veamos vamos cosa"""
     ),
     list_triggers=bag(
         "tareas tarea pendientes pendiente lista agenda muestra muestrame ensename dame ver tengo hay "

@@ -182,7 +182,9 @@ GRAMMAR = Grammar(
         """o que tenho tem temos minhas minha meus meu as os a tarefas tarefa pendentes pendente mostra
         mostre mostrar me ver lista listar quais qual sao pra para de do da falta faltam fazer abertas
         abertos em no na e algo alguma algum esta estao eu ja cade agenda coisas mim ai ta to ainda agora
-        quero saber tem pro dos das"""
+        quero saber tem pro dos das
+        marcado marcada marcados marcadas agendado agendada agendados agendadas q oq coisa manda mande
+        envia envie bora vamos ve mostra-me mostre-me mostrem lembra"""
     ),
     list_triggers=bag(
         "tarefas tarefa pendentes pendente lista agenda mostra mostre mostrar ver tenho tem falta faltam "
