@@ -64,14 +64,14 @@ GRAMMAR = Grammar(
     ),
     clock=(
         r"(?:\b(?P<lead>(?:a|hacia|sobre|para|desde|antes\s+de|despues\s+de|(?:a\s+)?eso\s+de)\s+las?)\s+)?"
-        rf"\b(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?(?:\s*(?P<hs>horas|hs|hrs)\b)?"
+        rf"\b(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h(?!r?s\b))(?P<m>[0-5]\d)?)?(?:\s*(?P<hs>horas|hs|hrs)\b)?"
         r"(?:\s*(?P<ampm>[ap])\.?\s?m\b\.?)?(?:\s+y\s+(?P<frac>media|cuarto)|\s+menos\s+(?P<minus>cuarto))?"
         r"(?:\s+(?:de|en|por)\s+la\s+(?P<part>manana|tarde|noche|madrugada))?"
     ),
     time_range=(
-        rf"\b(?:de|desde|entre)\s+(?:las?\s+)?(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?"
+        rf"\b(?:de|desde|entre)\s+(?:las?\s+)?(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h(?!r?s\b))(?P<m>[0-5]\d)?)?"
         r"(?:\s*(?:horas|hs|hrs)\b)?\s+(?:a|hasta|y)\s+(?:las?\s+)?"
-        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h)(?:[0-5]\d)?)?(?:\s*(?:horas|hs|hrs)\b)?"
+        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h(?!r?s\b))(?:[0-5]\d)?)?(?:\s*(?:horas|hs|hrs)\b)?"
         r"(?:\s+(?:de|en|por)\s+la\s+(?P<part>manana|tarde|noche|madrugada))?"
     ),
     named_clock=r"\b(?:(?:a|al|hacia|sobre|para|antes\s+del?)\s+(?:el\s+|la\s+)?)?(?P<named>mediodia|medianoche)\b",

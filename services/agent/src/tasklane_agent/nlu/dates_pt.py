@@ -65,14 +65,14 @@ GRAMMAR = Grammar(
     ),
     clock=(
         r"(?:\b(?P<lead>as|a|pelas|ate\s+as|depois\s+das|antes\s+das|por\s+volta\s+das|la\s+pelas|perto\s+das)\s+)?"
-        rf"\b(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?(?:\s*(?P<hs>horas?|hs|hrs)\b)?"
+        rf"\b(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h(?!r?s\b))(?P<m>[0-5]\d)?)?(?:\s*(?P<hs>horas?|hs|hrs)\b)?"
         r"(?:\s*(?P<ampm>[ap])\.?\s?m\b\.?)?(?:\s+e\s+(?P<frac>meia|quinze))?"
         r"(?:\s+(?:da|de)\s+(?P<part>manha|tarde|noite|madrugada))?"
     ),
     time_range=(
         rf"\b(?:das|de|desde\s+as|entre\s+as|entre)\s+(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)"
-        r"(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?\s+(?:as|a|ate\s+as|ate|e\s+as|e)\s+"
-        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h)(?:[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?"
+        r"(?:(?P<sep>:|h(?!r?s\b))(?P<m>[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?\s+(?:as|a|ate\s+as|ate|e\s+as|e)\s+"
+        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h(?!r?s\b))(?:[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?"
         r"(?:\s+(?:da|de)\s+(?P<part>manha|tarde|noite|madrugada))?"
     ),
     named_clock=(

@@ -119,6 +119,11 @@ def _follow_ok(grammar: Grammar, text: str, end: int) -> bool:
     return word.group(1) in grammar.follow_ok or bool(grammar.compiled["weekday"].match(text, word.start(1)))
 
 
+# A noun and "de" just before "fin de año"/"fim de mês" make it a kind of event ("almoço de fim de
+# ano"); "antes de", "depois de", "hasta" keep it a date.
+_ATTRIBUTE_OF = re.compile(r"\b(?!(?:antes|despues|depois|hasta|ate|a\s+partir)\b)[a-z]{3,}\s+de\s+$")
+
+
 def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetime) -> list[_Cand]:
     c = grammar.compiled
     today = now.date()
@@ -145,6 +150,8 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
     for m in c["weekend"].finditer(f):
         out.append(_Cand(m.start(), m.end(), 2, weekend(today, following=bool(_g(m, "next", "next2")))))
     for m in c["end_of"].finditer(f):
+        if _ATTRIBUTE_OF.search(f, 0, m.start()):
+            continue  # "almoço de fim de ano", "cena de fin de año": what the event is, not its date
         unit = {"mes": "month", "ano": "year", "dia": "day", "semana": "week"}[_g(m, "unit", "unitw") or ""]
         following = bool(_g(m, "next", "next2", "nextw", "nextw2"))
         out.append(_Cand(m.start(), m.end(), 2, end_of(unit, today, following=following)))
@@ -220,7 +227,9 @@ def _times(grammar: Grammar, f: str) -> list[_Cand]:
         ampm, part = m.group("ampm"), m.group("part")
         if hour is None or (sep == ":" and minutes is None) or (not h_text.isdigit() and not lead):
             continue
-        if not (lead or minutes or sep or ampm or part):
+        # "9hs" written together is a time; "2 horas" and "3" are numbers.
+        glued = m.group("hs") is not None and m.start("hs") == m.end("h")
+        if not (lead or minutes or sep or ampm or part or glued):
             continue  # "2 horas", "3": a number, not a time
         if lead == "a" and hour != 1:
             continue  # Portuguese "à 1"/"à uma" only; "a 3" is not a time
@@ -275,6 +284,11 @@ def _hour(clock: tuple[int, int, bool], part: str | None) -> time:
     """A clock reading made 24-hour with the part of the day said next to it."""
     hour, minute, explicit = clock
     if explicit:
+        # "a las 6:30 de la tarde", "às 7h da noite": the part of the day still says which half.
+        if (part in ("afternoon", "evening") and 1 <= hour < 12) or (
+            part in ("night", "tonight") and 6 <= hour < 12
+        ):
+            hour += 12
         return time(hour, minute)
     if part == "afternoon" and hour < 12:
         hour += 12

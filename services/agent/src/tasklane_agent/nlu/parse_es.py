@@ -226,6 +226,9 @@ GRAMMAR = Grammar(
         r"|no olvides|no olvidar|"
         r"que no se me olvide|recordatorio)\b(?:\s+(?:que|de|sobre)\b)?\s*[:\-]?\s*",
         r"(?:tengo que|tenemos que|necesito|hay que|debo|debemos)\s+",
+        # "agendame una reunión con ...", "programa una llamada": the meeting is the title.
+        r"(?:agenda|agendame|agendar|programa|programame|agendá)\s+(?:(?:una|un)\s+)?"
+        r"(?=(?:reunion|junta|llamada|cita|visita|meeting|call|videollamada|entrevista|almuerzo|cena)\b)",
         rf"(?:pidele|pide|pedile|dile|decile)\s+a\s+{_WHO1}\s+que\s+",
         r"(?:agrega|anade|anota|apunta|pon)\s+(?:en|a)\s+(?:mi\s+)?(?:lista|tareas|pendientes)\s*[:\-]?\s*",
         r"(?:agrega|agregar|anade|anadir|anota|anotar|apunta|apuntar|agregame|anademe|apuntame|anotame)"

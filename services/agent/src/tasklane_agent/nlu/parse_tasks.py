@@ -27,6 +27,7 @@ from tasklane_agent.nlu.commands import (
     UpdateTask,
 )
 from tasklane_agent.nlu.language import fold
+from tasklane_agent.nlu.overdue import was_due
 from tasklane_agent.nlu.parse_common import (
     LEVELS,
     Grammar,
@@ -42,6 +43,7 @@ from tasklane_agent.nlu.parse_common import (
     squash,
 )
 from tasklane_agent.nlu.priority import Priority, extract_priority, priority_of_adjective
+from tasklane_agent.nlu.speech import without_fillers, without_remarks
 
 _QUOTED = re.compile(r"(?<!\w)[\"'](?P<title>[^\"]{2,}?)[\"'](?!\w)")
 _PROJECT_WORD = re.compile(r"\b(?:project|proyecto|projeto)s?\b")
@@ -49,6 +51,12 @@ _LEADING_NUMBER = re.compile(
     r"\s*(?:(?:the|la|el|a|o|task|tarea|tarefa|number|numero|no)\s+)*#?\d{1,3}(?![\d:/.]|\s*(?:am|pm|h\b|st|nd|rd|th))"
 )
 _ABOUT_TASKS = re.compile(r"\b(?:tasks|tareas|tarefas|todos|to-dos|all my|todas mis|todas as minhas)\b")
+_SENTENCES = re.compile(r"\w[.!?]+\s+\w")
+_MOOD = re.compile(
+    r"\b(?:so\s+tired|exhausted|knackered|long\s+day|rough\s+day|what\s+a\s+day|ugh|cansad[oa]|agotad[oa]"
+    r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira)\b"
+)
+_LEADING_FLAG = re.compile(r"(?:urgent|urgente|asap|importante?|very important|muy importante)\b")
 _LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")
 
 
@@ -227,7 +235,14 @@ def draft(
         original, text = blank(original, *quoted.span()), blank(text, *quoted.span())
     due = due_in(original, now, g.lex.lang)
     if due is not None:
+        past = was_due(original[: due.start], due, now, g.lex.lang)
         original, text = blank(original, due.start, due.end), blank(text, due.start, due.end)
+        if past is not None:
+            # "renew the tv licence, it was due monday 😬": what follows "it was" is a remark.
+            due, remark = past
+            original, text = blank(original, remark, len(original)), blank(text, remark, len(text))
+    original = without_remarks(without_fillers(original), g.lex.lang)
+    text = fold(original)
     m = g.task_project.search(text) if project is None else None
     if m and m.group("project"):
         lo_p, hi_p = m.span("project")
@@ -304,13 +319,19 @@ def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | Non
     """A task written without a command word: an instruction with a date ("pay rent on the 1st")."""
     if msg.question or len(msg.plain.split()) < 2:
         return None
-    unmarked, _ = extract_priority(msg.text[msg.start : msg.end], g.lex.lang)
+    unmarked, marked = extract_priority(msg.text[msg.start : msg.end], g.lex.lang)
     first = re.findall(r"[\w']+", fold(unmarked))[:1]
     if not first or first[0] in g.implicit_block:
         return None
     task = draft(g, msg, msg.start, msg.end, now)
     title_words = fold(task.title).split()
-    if task.due is None or not title_words or title_words[0] in g.implicit_block:
+    # "urgente asap conseguir el permiso ...": a priority said first marks a task as well as a date.
+    flagged = marked is not None and len(title_words) >= 3 and _LEADING_FLAG.match(fold(msg.plain))
+    if (task.due is None and not flagged) or not title_words or title_words[0] in g.implicit_block:
+        return None
+    # A story, not an instruction: several sentences ("Client call went well. They want the pilot
+    # live by mid January."), or how the day feels ("long day today, so tired").
+    if _SENTENCES.search(task.title) or _MOOD.search(fold(task.title)):
         return None
     # "move all my tasks to Friday" that no change could read is not a new task either.
     if _ABOUT_TASKS.search(fold(task.title)):

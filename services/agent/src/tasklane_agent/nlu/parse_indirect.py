@@ -1,0 +1,115 @@
+"""Requests said in passing: a task asked for inside a longer message, not with a command word
+at its start.
+
+    "Client call went well. They want the pilot live by mid January. Remind me to send them the SOW
+    tomorrow morning."                                   -> "send them the SOW", tomorrow morning
+    "ya sali de la obra ... oye el lunes tengo que llevarle la cotizacion al arquitecto ramirez"
+                                                         -> "llevarle la cotizacion ...", Monday
+    "o pedreiro me ligou ..., tem que comprar reboco pra obra da Lapa amanhã de manhã"
+
+The task is what follows the request phrase ("remind me to", "tengo que", "preciso", "tem que"), up
+to the end of its sentence; the story before it stays out of the title. Its date is the one in the
+request, else one said just before the request phrase ("el viernes no me dejes olvidar ...",
+"daqui a quinze dias tenho de ...").
+
+Choices that keep stories from becoming tasks:
+- only first-person requests count ("I need to", "tengo que"; not "they need to");
+- "tem que", "hay que", "toca" (said of anyone) count only at the start of a clause or right after
+  a date;
+- a negation just before ("I don't need to", "ya no tengo que") or a question is no request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+from tasklane_agent.nlu.commands import CreateTask
+from tasklane_agent.nlu.dates import DueDate
+from tasklane_agent.nlu.language import Lang, fold
+from tasklane_agent.nlu.parse_common import Grammar, Message, due_in, shifted
+from tasklane_agent.nlu.parse_tasks import draft
+
+_ADVERBS = (
+    r"(?:(?:really|rly|realy|still|also|just|def|definitely|seriously|actually|totally|absolutely|so)\s+)*"
+)
+_STRONG: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:remind\s+(?:me|us)\s+(?:to|about|that|of)"
+        r"|don'?t\s+let\s+me\s+forget(?:\s+(?:to|about))?|(?:don'?t|do\s+not)\s+forget\s+(?:to|about)"
+        r"|make\s+sure\s+(?:that\s+)?(?:i|we)\s+(?:remember\s+to\s+)?"
+        rf"|(?:i|we)\s+{_ADVERBS}(?:need|have|got|must)\s+to|(?:i|we)\s+{_ADVERBS}(?:gotta|must)"
+        r"|i\s+forgot\s+to|note\s+to\s+self\s*:?|remember\s+to)\b"
+    ),
+    "es": re.compile(
+        r"\b(?:(?:recuerdame|recordame|acordame|recuerdeme|recordarme|recuerdenme)(?:\s+(?:que|de))?"
+        r"|no\s+me\s+dejes\s+olvidar(?:\s+(?:de|que))?|que\s+no\s+se\s+me\s+olvide(?:\s+(?:de|que))?"
+        r"|(?:tengo|tenemos)\s+(?:que|q|de)|necesito|necesitamos|debo|debemos"
+        r"|se\s+me\s+(?:paso|olvido)(?:\s+(?:de|que))?|me\s+olvide\s+de"
+        r"|me\s+(?:recuerdas|recordas|recordarias)|(?:me\s+)?(?:puedes|podes|podrias)\s+recordar(?:me)?"
+        r"|anotame|apuntame|agendame)\b"
+    ),
+    "pt": re.compile(
+        r"\b(?:me\s+lembr[ae](?:\s+(?:de|que))?|lembra-me(?:\s+de)?|lembre-me(?:\s+de)?"
+        r"|nao\s+(?:me\s+)?deixa\s+(?:eu\s+)?esquecer(?:\s+de)?"
+        r"|(?:tenho|temos)\s+(?:que|de)|preciso(?:\s+de)?|precisamos(?:\s+de)?|devo|devemos"
+        r"|esqueci\s+de|vou\s+ter\s+que|a\s+gente\s+(?:tem|precisa)\s+(?:que|de))\b"
+    ),
+}
+_WEAK: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"\b(?:need|have)\s+to\b"),
+    "es": re.compile(r"\b(?:hay\s+(?:que|q)|(?:me\s+|nos\s+)?toca)\b"),
+    "pt": re.compile(r"\b(?:tem\s+(?:que|de)|e\s+pra|precisa)\b"),
+}
+# Where a clause starts: the message's start, punctuation, or a word that opens a new thought.
+_CLAUSE_START = re.compile(
+    r"(?:^|[.,;:!?]|\b(?:so|and|then|oye|oiga|entonces|y|luego|pues|bueno|olha|entao|e|ai|tipo|mas|pero|but))\s*$"
+)
+_NEGATED = re.compile(
+    r"\b(?:not|don'?t|dont|didn'?t|never|no|ya\s+no|nunca|nao|ja\s+nao|jamais|nem)\s+(?:\w+\s+)?$"
+)
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s+\S)")
+
+
+def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
+    """A task asked for inside a longer message, or None."""
+    if msg.question:
+        return None
+    plain = msg.plain
+    found = sorted(
+        [(m, True) for m in _STRONG[g.lex.lang].finditer(plain)]
+        + [(m, False) for m in _WEAK[g.lex.lang].finditer(plain)],
+        key=lambda pair: pair[0].start(),
+    )
+    for m, strong in found:
+        before = plain[: m.start()]
+        date_right_before = _adjacent_date(g, msg, m.start(), now)
+        if not strong and date_right_before is None and not _CLAUSE_START.search(before):
+            continue
+        if _NEGATED.search(before):
+            continue
+        end = _SENTENCE_END.search(plain, m.end())
+        hi = end.start() if end else len(plain)
+        task = draft(g, msg, msg.start + m.end(), msg.start + hi, now)
+        if not re.search(r"[a-z]", fold(task.title)):
+            continue
+        if task.due is None and date_right_before is not None:
+            task = replace(task, due=date_right_before)
+        return task
+    return None
+
+
+def _adjacent_date(g: Grammar, msg: Message, at: int, now: datetime) -> DueDate | None:
+    """A date phrase ending right where the request phrase starts ("el lunes tengo que")."""
+    plain = msg.plain
+    clause_start = max((plain.rfind(ch, 0, at) for ch in ".,;:!?"), default=-1) + 1
+    window_lo = clause_start
+    words = list(re.finditer(r"\S+", plain[clause_start:at]))
+    if len(words) > 6:
+        window_lo = clause_start + words[-6].start()
+    original = msg.text[msg.start + window_lo : msg.start + at]
+    due = due_in(original, now, g.lex.lang)
+    if due is None or original[due.end :].strip():
+        return None
+    return shifted(due, msg.start + window_lo)
