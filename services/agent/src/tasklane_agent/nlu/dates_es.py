@@ -77,7 +77,7 @@ GRAMMAR = Grammar(
     named_clock=r"\b(?:(?:a|al|hacia|sobre|para|antes\s+del?)\s+(?:el\s+|la\s+)?)?(?P<named>mediodia|medianoche)\b",
     daypart=r"\b(?:por|en|a|durante)\s+la\s+(?P<part>manana|tarde|noche|madrugada)\b",
     filler=(
-        r"(?:\b(?:para|pa|antes(?:\s+de)?|hasta|a\s+mas\s+tardar|como\s+muy\s+tarde|como\s+maximo"
+        r"(?:\b(?:para|pa|antes(?:\s+del?)?|hasta|a\s+mas\s+tardar|como\s+muy\s+tarde|como\s+maximo"
         r"|no\s+mas\s+tarde\s+del?|vence|con\s+fecha(?:\s+de)?|fecha(?:\s+de)?|el)\s+)+$"
     ),
     follow_ok=_FOLLOW_OK,

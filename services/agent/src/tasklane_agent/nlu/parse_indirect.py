@@ -69,14 +69,19 @@ _CLAUSE_START = re.compile(
 _NEGATED = re.compile(
     r"\b(?:not|don'?t|dont|didn'?t|never|no|ya\s+no|nunca|nao|ja\s+nao|jamais|nem)\s+(?:\w+\s+)?$"
 )
+_QUESTION = re.compile(
+    r"(?:what|whats|what's|when|whens|where|which|how|who|why|cuando|donde|cual|cuales|como|quien|cuanto"
+    r"|o\s+que|quando|onde|qual|quais|quem|quanto)\b"
+)
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s+\S)")
 
 
 def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     """A task asked for inside a longer message, or None."""
-    if msg.question:
-        return None
     plain = msg.plain
+    # "what do we still need to do for X" is a question even without its question mark.
+    if msg.question or _QUESTION.match(plain):
+        return None
     found = sorted(
         [(m, True) for m in _STRONG[g.lex.lang].finditer(plain)]
         + [(m, False) for m in _WEAK[g.lex.lang].finditer(plain)],

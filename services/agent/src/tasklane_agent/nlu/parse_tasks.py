@@ -54,7 +54,8 @@ _ABOUT_TASKS = re.compile(r"\b(?:tasks|tareas|tarefas|todos|to-dos|all my|todas 
 _SENTENCES = re.compile(r"\w[.!?]+\s+\w")
 _MOOD = re.compile(
     r"\b(?:so\s+tired|exhausted|knackered|long\s+day|rough\s+day|what\s+a\s+day|ugh|cansad[oa]|agotad[oa]"
-    r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira)\b"
+    r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira"
+    r"|lol|lmao|haha+|jaja+|jeje+|kkk+|rsrs+)\b"
 )
 _LEADING_FLAG = re.compile(r"(?:urgent|urgente|asap|importante?|very important|muy importante)\b")
 _LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")

@@ -1,0 +1,268 @@
+"""Requests said in passing, titles cleaned of what voice typing and chat leave in them, and the
+dates that go with them (past, colloquial spans, meal words kept in titles), in three languages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tasklane_agent.nlu.commands import CreateTask, Help, Unknown
+from tasklane_agent.nlu.language import Lang
+from tasklane_agent.nlu.parse import understand
+from tasklane_agent.nlu.speech import tidy
+
+# Wednesday 25 November 2026, 09:00.
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+def _task(text: str, lang: Lang) -> CreateTask:
+    command = understand(text, NOW, lang).command
+    assert isinstance(command, CreateTask), f"{text!r} -> {command!r}"
+    return command
+
+
+def _due(task: CreateTask) -> str | None:
+    if task.due is None:
+        return None
+    return task.due.at.strftime("%Y-%m-%dT%H:%M" if task.due.has_time else "%Y-%m-%d")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title", "due"),
+    [
+        # the request only, without the story before it
+        (
+            "en",
+            "Client call went well. They want the pilot live by mid January. Remind me to send them "
+            "the SOW tomorrow morning.",
+            "send them the SOW",
+            "2026-11-26T09:00",
+        ),
+        (
+            "en",
+            "ugh forgot AGAIN 🙈 i need to return the library form by friday",
+            "return the library form",
+            "2026-11-27",
+        ),
+        (
+            "en",
+            "Busy week. Please make sure I chase the landlord on Monday at 11",
+            "chase the landlord",
+            "2026-11-30T11:00",
+        ),
+        ("en", "I need to renew my passport before March", "renew my passport", "2027-03-01"),
+        (
+            "en",
+            "i rly need to start my essay for history by dec 10 or im cooked",
+            "start my essay for history",
+            "2026-12-10",
+        ),
+        ("en", "don't let me forget the gym bag", "the gym bag", None),
+        ("es", "tengo que llamar al banco el lunes", "llamar al banco", "2026-11-30"),
+        (
+            "es",
+            "el viernes no me dejes olvidar devolverle el taladro a Pepe",
+            "devolverle el taladro a Pepe",
+            "2026-11-27",
+        ),
+        (
+            "es",
+            "dentro de quince dias hay q renovar el carnet de Irene",
+            "renovar el carnet de Irene",
+            "2026-12-10",
+        ),
+        (
+            "es",
+            "ya sali de la obra todo bien el yeso quedo bien oye el lunes tengo que llevarle el "
+            "presupuesto a Ramirez",
+            "llevarle el presupuesto a Ramirez",
+            "2026-11-30",
+        ),
+        (
+            "es",
+            "mañana toca preparar la merienda para la excursión",
+            "preparar la merienda para la excursión",
+            "2026-11-26",
+        ),
+        (
+            "es",
+            "me recuerdas ir a la reunión del cole el jueves a las 6:30 de la tarde",
+            "ir a la reunión del cole",
+            "2026-11-26T18:30",
+        ),
+        ("pt", "preciso pagar a fatura amanhã", "pagar a fatura", "2026-11-26"),
+        ("pt", "daqui a quinze dias tenho de voltar à obra de Braga", "voltar à obra de Braga", "2026-12-10"),
+        (
+            "pt",
+            "o mestre de obras me ligou acabou o cimento vírgula tem que comprar areia pra obra do Centro "
+            "amanhã de manhã",
+            "comprar areia pra obra do Centro",
+            "2026-11-26T09:00",
+        ),
+        (
+            "pt",
+            "Olha, a orientadora disse que temos de entregar o resumo do TCC até dia 15 de dezembro.",
+            "entregar o resumo do TCC",
+            "2026-12-15",
+        ),
+        (
+            "pt",
+            "marca-me uma reunião com a equipa comercial na terça às 15h",
+            "reunião com a equipa comercial",
+            "2026-12-01T15:00",
+        ),
+    ],
+)
+def test_a_request_in_passing_is_a_task_of_its_own_words(
+    lang: Lang, text: str, title: str, due: str | None
+) -> None:
+    task = _task(text, lang)
+    assert (task.title, _due(task)) == (title, due)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title"),
+    [
+        (
+            "en",
+            "remind me to call the plumber about the leak tomorrow at 8 am period",
+            "call the plumber about the leak",
+        ),
+        ("en", "remind me to to call the the bank about the loan on 12/15", "call the bank about the loan"),
+        ("en", "ok um add uh pick up the ladder from the depot asap", "pick up the ladder from the depot"),
+        ("en", "add water the plants tomorrow pls", "water the plants"),
+        ("es", "recuérdame llamar a la señora Pilar mañana a las 10 punto", "llamar a la señora Pilar"),
+        (
+            "es",
+            "no me dejes olvidar pedirle el informe a Caro, mañana sin falta",
+            "pedirle el informe a Caro",
+        ),
+        ("es", "anotame cita con la pediatra el martes 9hs porfa", "cita con la pediatra"),
+        (
+            "pt",
+            "Me lembra me lembra de levar o orçamento pro condomínio quinta às 2 da tarde vírgula",
+            "levar o orçamento pro condomínio",
+        ),
+        (
+            "pt",
+            "por favor me lembra de assinar a agenda da Bia hoje à noite sem falta",
+            "assinar a agenda da Bia",
+        ),
+        ("pt", "anota aí revisar a planilha amanhã ponto", "revisar a planilha"),
+    ],
+)
+def test_titles_lose_dictation_fillers_and_repeats(lang: Lang, text: str, title: str) -> None:
+    assert _task(text, lang).title == title
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "priority"),
+    [
+        ("es", "urgente asap conseguir el permiso de obra para la calle Mayor", "high"),
+        ("en", "ok um add uh pick up the ladder from the depot asap", "high"),
+        ("pt", "me lembra de ligar pro contador amanhã sem falta", None),
+    ],
+)
+def test_asap_and_urgent_mean_high_sin_falta_means_nothing(
+    lang: Lang, text: str, priority: str | None
+) -> None:
+    assert _task(text, lang).priority == priority
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title", "due"),
+    [
+        ("en", "add renew the car insurance, it was due monday 😬", "renew the car insurance", "2026-11-23"),
+        ("en", "add submit my timesheet - it was due last friday", "submit my timesheet", "2026-11-20"),
+        (
+            "es",
+            "se me pasó cobrarle la seña a don Hernán eso era para el lunes",
+            "cobrarle la seña a don Hernán",
+            "2026-11-23",
+        ),
+        (
+            "pt",
+            "anota aí entregar o orçamento pro seu Nelson era pra ter entregado dia 20 já tô atrasado",
+            "entregar o orçamento pro seu Nelson",
+            "2026-11-20",
+        ),
+    ],
+)
+def test_a_past_due_date_makes_an_overdue_task(lang: Lang, text: str, title: str, due: str) -> None:
+    task = _task(text, lang)
+    assert (task.title, _due(task)) == (title, due)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title", "due"),
+    [
+        ("en", "book the eye test in a fortnight", "book the eye test", "2026-12-09"),
+        (
+            "en",
+            "follow up with the Smiths on the quote in a couple weeks",
+            "follow up with the Smiths on the quote",
+            "2026-12-09",
+        ),
+        ("en", "check the drains in a few days", "check the drains", "2026-11-28"),
+        ("en", "remind me to book the venue by mid January", "book the venue", "2027-01-15"),
+        ("en", "team breakfast friday 8:30", "team breakfast", "2026-11-27T08:30"),
+        ("en", "dinner with Ana on Friday", "dinner with Ana", "2026-11-27"),
+        ("en", "pay the school trip money fri", "pay the school trip money", "2026-11-27"),
+        ("es", "renovar el abono en quince días", "renovar el abono", "2026-12-10"),
+        ("es", "necesito sacar copias antes del lunes", "sacar copias", "2026-11-30"),
+        ("es", "cena con Ana el viernes", "cena con Ana", "2026-11-27"),
+        ("pt", "trocar o filtro em duas semanas", "trocar o filtro", "2026-12-09"),
+        (
+            "pt",
+            "almoço de fim de ano com o time dia 18 ao meio-dia",
+            "almoço de fim de ano com o time",
+            "2026-12-18T12:00",
+        ),
+        ("pt", "reunião com o síndico amanhã 16hs", "reunião com o síndico", "2026-11-26T16:00"),
+    ],
+)
+def test_colloquial_dates_and_meal_words(lang: Lang, text: str, title: str, due: str) -> None:
+    task = _task(text, lang)
+    assert (task.title, _due(task)) == (title, due)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "long day today, so tired"),
+        ("en", "Client call went well. They want the pilot live by mid January."),
+        ("en", "what do we still need to do for the launch"),
+        ("en", "I don't need to call mom tomorrow"),
+        ("en", "They need to fix the roof by friday"),
+        ("en", "i need to"),
+        ("es", "ya no tengo que ir al banco el lunes"),
+        ("es", "qué día largo hoy, estoy agotada"),
+        ("pt", "hoje foi um dia longo, tô morta"),
+    ],
+)
+def test_a_story_without_a_request_creates_nothing(lang: Lang, text: str) -> None:
+    assert not isinstance(understand(text, NOW, lang).command, CreateTask)
+
+
+def test_i_need_help_is_help_not_a_task() -> None:
+    assert isinstance(understand("I need help", NOW, "en").command, Help | Unknown)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "track my period"),
+        ("en", "read the chapter about the period of the Tudors"),
+        ("es", "revisar el punto de venta"),
+        ("pt", "esperar no ponto de ônibus"),
+    ],
+)
+def test_punctuation_words_that_are_nouns_stay(lang: Lang, text: str) -> None:
+    assert tidy(text, lang) == text
+
+
+def test_tidy_keeps_the_length() -> None:
+    text = "Me lembra me lembra de levar o orçamento vírgula é importante ponto"
+    assert len(tidy(text, "pt")) == len(text)
