@@ -73,6 +73,7 @@ _QUESTION = re.compile(
     r"(?:what|whats|what's|when|whens|where|which|how|who|why|cuando|donde|cual|cuales|como|quien|cuanto"
     r"|o\s+que|quando|onde|qual|quais|quem|quanto)\b"
 )
+_MAX_TRIES = 3
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s+\S)")
 
 
@@ -87,7 +88,8 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
         + [(m, False) for m in _WEAK[g.lex.lang].finditer(plain)],
         key=lambda pair: pair[0].start(),
     )
-    for m, strong in found:
+    # A few candidates at most: each costs a date search, and a message holds one request.
+    for m, strong in found[:_MAX_TRIES]:
         before = plain[: m.start()]
         date_right_before = _adjacent_date(g, msg, m.start(), now)
         if not strong and date_right_before is None and not _CLAUSE_START.search(before):
