@@ -113,6 +113,21 @@ def _due(task: CreateTask) -> str | None:
             "reunião com a equipa comercial",
             "2026-12-01T15:00",
         ),
+        ("en", "I can't forget to call the school tomorrow", "call the school", "2026-11-26"),
+        (
+            "en",
+            "Meeting with Ben went fine. I have to send him the deck by Thursday.",
+            "send him the deck",
+            "2026-11-26",
+        ),
+        ("es", "acordate de llamar a la abuela el domingo", "llamar a la abuela", "2026-11-29"),
+        ("es", "no te olvides de pagar la luz el viernes", "pagar la luz", "2026-11-27"),
+        ("es", "no puedo olvidarme de llamar a Juan mañana", "llamar a Juan", "2026-11-26"),
+        ("es", "el lunes toca reunión con el equipo a las 10", "reunión con el equipo", "2026-11-30T10:00"),
+        ("es", "en un par de semanas hay que cambiar el aceite", "cambiar el aceite", "2026-12-09"),
+        ("pt", "a gente precisa revisar o contrato até sexta", "revisar o contrato", "2026-11-27"),
+        ("pt", "não posso esquecer de ligar pra Ana amanhã", "ligar pra Ana", "2026-11-26"),
+        ("pt", "amanhã tenho que ir ao banco", "ir ao banco", "2026-11-26"),
     ],
 )
 def test_a_request_in_passing_is_a_task_of_its_own_words(
@@ -151,6 +166,8 @@ def test_a_request_in_passing_is_a_task_of_its_own_words(
             "assinar a agenda da Bia",
         ),
         ("pt", "anota aí revisar a planilha amanhã ponto", "revisar a planilha"),
+        ("es", "xfa anota comprar pan mañana", "comprar pan"),
+        ("en", "call mom tmrw pls", "call mom"),
     ],
 )
 def test_titles_lose_dictation_fillers_and_repeats(lang: Lang, text: str, title: str) -> None:

@@ -54,7 +54,7 @@ GRAMMAR = Grammar(
         r"|(?P<unit2>semana|mes|ano)\s+(?:que\s+viene|proxima|proximo))\b"
     ),
     relative=(
-        rf"\b(?:en|dentro\s+de)\s+(?:(?P<n>{_NUM})\s+"
+        rf"\b(?:en|dentro\s+de)\s+(?:(?P<n>{_NUM}|(?:un\s+)?par\s+de)\s+"
         r"(?P<unit>minutos?|horas?|dias?|semanas?|mes|meses|anos?)|(?P<half>media)\s+hora)\b"
     ),
     day_number=r"\b(?:(?:el|del|al)\s+(?P<dia>dia\s+)?|(?P<dia2>dia)\s+)(?P<d>3[01]|[12]\d|0?[1-9])\b(?![:/.,]?\d|\s*%|\s+de\s)",

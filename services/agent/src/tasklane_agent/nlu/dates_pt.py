@@ -55,7 +55,7 @@ GRAMMAR = Grammar(
         r"|(?P<unit2>semana|mes|ano)\s+(?:que\s+vem|proxima|proximo))\b"
     ),
     relative=(
-        rf"\b(?:em|dentro\s+de|daqui\s+a)\s+(?:(?P<n>{_NUM})\s+"
+        rf"\b(?:em|dentro\s+de|daqui\s+a)\s+(?:(?P<n>{_NUM}|(?:um\s+)?par\s+de|uns|umas)\s+"
         r"(?P<unit>minutos?|horas?|dias?|semanas?|mes|meses|anos?)|(?P<half>meia)\s+hora)\b"
     ),
     day_number=r"\b(?:(?:no|o|ao|do)\s+)?(?P<dia>dia)\s+(?P<d>3[01]|[12]\d|0?[1-9]|primeiro)\b(?![:/.,]?\d|\s*%|\s+de\s)",

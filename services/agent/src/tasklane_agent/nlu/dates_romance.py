@@ -165,7 +165,10 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
             day = date(today.year + 1, 1, 1)
         out.append(_Cand(m.start(), m.end(), 2, day))
     for m in c["relative"].finditer(f):
-        amount = 30 if m.group("half") else number(m.group("n"), grammar.lang)
+        said = m.group("n") or ""
+        # "un par de semanas", "um par de dias" are two; "uns dias", "umas semanas" a few (three).
+        loose = 2 if "par" in said else 3 if said in ("uns", "umas") else None
+        amount = 30 if m.group("half") else loose or number(said, grammar.lang)
         if amount:
             day, at = shifted(now, amount, "minute" if m.group("half") else UNITS[m.group("unit")])
             out.append(_Cand(m.start(), m.end(), 2, day, at=at))

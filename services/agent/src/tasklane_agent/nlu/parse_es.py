@@ -222,7 +222,8 @@ GRAMMAR = Grammar(
         rf"{_TASK}\b(?:\s+(?P<adj>urgente|importante|prioritaria))?\s*(?:[:\-\u2013\u2014]|\bpara\b|\bde\b|"
         r"\bque\b|\bllamada\b|\bque diga\b|\bsobre\b)?\s*",
         r"(?:nueva\s+)?(?:tarea|pendiente|recordatorio)\s*[:\-\u2013\u2014]\s*",
-        r"(?:recuerdame|recordarme|recuerdeme|recordame|acuerdame|acordame|acuerdate de|no me dejes olvidar"
+        r"(?:recuerdame|recordarme|recuerdeme|recordame|acuerdame|acordame|acuerdate de|acordate de"
+        r"|no te olvides de|no te olvides|no (?:puedo|debo) olvidar(?:me)? de|no me dejes olvidar"
         r"|no olvides|no olvidar|"
         r"que no se me olvide|recordatorio)\b(?:\s+(?:que|de|sobre)\b)?\s*[:\-]?\s*",
         r"(?:tengo que|tenemos que|necesito|hay que|debo|debemos)\s+",

@@ -40,11 +40,13 @@ _STRONG: dict[Lang, re.Pattern[str]] = {
         r"|don'?t\s+let\s+me\s+forget(?:\s+(?:to|about))?|(?:don'?t|do\s+not)\s+forget\s+(?:to|about)"
         r"|make\s+sure\s+(?:that\s+)?(?:i|we)\s+(?:remember\s+to\s+)?"
         rf"|(?:i|we)\s+{_ADVERBS}(?:need|have|got|must)\s+to|(?:i|we)\s+{_ADVERBS}(?:gotta|must)"
+        r"|(?:i|we)\s+(?:can'?t|cannot|mustn'?t|must\s+not|shouldn'?t)\s+forget\s+(?:to|about)"
         r"|i\s+forgot\s+to|note\s+to\s+self\s*:?|remember\s+to)\b"
     ),
     "es": re.compile(
         r"\b(?:(?:recuerdame|recordame|acordame|recuerdeme|recordarme|recuerdenme)(?:\s+(?:que|de))?"
         r"|no\s+me\s+dejes\s+olvidar(?:\s+(?:de|que))?|que\s+no\s+se\s+me\s+olvide(?:\s+(?:de|que))?"
+        r"|no\s+te\s+olvides\s+de|(?:acuerdate|acordate)\s+de|no\s+(?:puedo|debo)\s+olvidar(?:me)?\s+de"
         r"|(?:tengo|tenemos)\s+(?:que|q|de)|necesito|necesitamos|debo|debemos"
         r"|se\s+me\s+(?:paso|olvido)(?:\s+(?:de|que))?|me\s+olvide\s+de"
         r"|me\s+(?:recuerdas|recordas|recordarias)|(?:me\s+)?(?:puedes|podes|podrias)\s+recordar(?:me)?"
@@ -54,7 +56,8 @@ _STRONG: dict[Lang, re.Pattern[str]] = {
         r"\b(?:me\s+lembr[ae](?:\s+(?:de|que))?|lembra-me(?:\s+de)?|lembre-me(?:\s+de)?"
         r"|nao\s+(?:me\s+)?deixa\s+(?:eu\s+)?esquecer(?:\s+de)?"
         r"|(?:tenho|temos)\s+(?:que|de)|preciso(?:\s+de)?|precisamos(?:\s+de)?|devo|devemos"
-        r"|esqueci\s+de|vou\s+ter\s+que|a\s+gente\s+(?:tem|precisa)\s+(?:que|de))\b"
+        r"|esqueci\s+de|vou\s+ter\s+que|a\s+gente\s+(?:tem\s+(?:que|de)|precisa(?:\s+de)?)"
+        r"|nao\s+(?:posso|podemos|pode)\s+esquecer(?:\s+de)?|nao\s+esquece(?:r)?\s+de)\b"
     ),
 }
 _WEAK: dict[Lang, re.Pattern[str]] = {
@@ -72,6 +75,12 @@ _NEGATED = re.compile(
 _QUESTION = re.compile(
     r"(?:what|whats|what's|when|whens|where|which|how|who|why|cuando|donde|cual|cuales|como|quien|cuanto"
     r"|o\s+que|quando|onde|qual|quais|quem|quanto)\b"
+)
+# A time said without a day ("a las 10", "às 15h", "at 3pm"): it goes with a day said earlier.
+_CLOCK_ONLY = re.compile(
+    r"(?:(?:at|@|around|by|a\s+las?|sobre\s+las|hacia\s+las|as|pelas|por\s+volta\s+das)\s+)?"
+    r"\d{1,2}(?:[:h]\d{2})?(?:\s*(?:am|pm|a\.m\.|p\.m\.|hs|hrs|h|horas))?"
+    r"(?:\s+(?:de\s+la|da|de)\s+(?:manana|tarde|noche|manha|noite))?"
 )
 _MAX_TRIES = 3
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s+\S)")
@@ -101,8 +110,17 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
         task = draft(g, msg, msg.start + m.end(), msg.start + hi, now)
         if not re.search(r"[a-z]", fold(task.title)):
             continue
-        if task.due is None and date_right_before is not None:
-            task = replace(task, due=date_right_before)
+        if date_right_before is not None:
+            if task.due is None:
+                task = replace(task, due=date_right_before)
+            elif (
+                task.due.has_time
+                and not date_right_before.has_time
+                and _CLOCK_ONLY.fullmatch(fold(task.due.phrase).strip())
+            ):
+                # "el lunes toca reunión con el equipo a las 10": the day before, the hour after.
+                at = datetime.combine(date_right_before.at.date(), task.due.at.timetz())
+                task = replace(task, due=replace(task.due, at=at))
         return task
     return None
 

@@ -74,6 +74,7 @@ _HESITATIONS: dict[Lang, re.Pattern[str]] = {
 # A word or two said twice in a row ("to to", "the the", "me lembra me lembra"); the first copy
 # goes. Letters only: "2 2" or "10 10" may be meant.
 _REPEAT = re.compile(r"(?<!\w)(?P<w>[a-z']+(?:\s+[a-z']+)?)\s+(?P=w)(?!\w)")
+_CHAT_FILLERS = re.compile(r"(?<!\w)(?:pls|plz|plox|porfa|porfis|xfa|pfv|pfvr)(?!\w)[,.]?")
 # Fillers that are never part of a title, in any of the three languages.
 _TITLE_FILLERS = re.compile(
     r"(?<!\w)(?:please|pls|plz|plox|por\s+favor|porfa(?:vor)?|porfis|xfa|x\s+fa|pfv|pfvr"
@@ -104,6 +105,12 @@ def tidy(text: str, lang: Lang) -> str:
             _put(chars, m.start("stop"), m.end("stop"), ",")
     for m in _HESITATIONS[lang].finditer(folded):
         _put(chars, m.start(), m.end())
+    # Chat fillers anywhere ("xfa anota comprar pan"), unless they are the whole message.
+    folded = fold("".join(chars))
+    fillers = list(_CHAT_FILLERS.finditer(folded))
+    if fillers and len(folded.split()) > len(fillers):
+        for m in fillers:
+            _put(chars, m.start(), m.end())
     folded = fold("".join(chars))
     for m in _REPEAT.finditer(folded):
         _put(chars, m.start("w"), m.end("w"))
