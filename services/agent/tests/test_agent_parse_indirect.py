@@ -175,6 +175,42 @@ def test_titles_lose_dictation_fillers_and_repeats(lang: Lang, text: str, title:
 
 
 @pytest.mark.parametrize(
+    ("lang", "text", "title", "due"),
+    [
+        ("en", "Remind me to call Ana tomorrow. She's back from holidays.", "call Ana", "2026-11-26"),
+        (
+            "en",
+            "I need to renew the car insurance. It expires on the 30th.",
+            "renew the car insurance",
+            "2026-11-30",
+        ),
+        ("en", "remind me to call the bank tomorrow, they close at 4", "call the bank", "2026-11-26"),
+        ("en", "remind me to email Dr. Smith tomorrow", "email Dr. Smith", "2026-11-26"),
+        (
+            "es",
+            "recuérdame llamar a la Sra. Pérez mañana. Ya volvió de vacaciones.",
+            "llamar a la Sra. Pérez",
+            "2026-11-26",
+        ),
+        ("es", "tengo que pagar la luz el viernes, que si no me la cortan", "pagar la luz", "2026-11-27"),
+        ("pt", "me lembra de ligar pra Ana amanhã. Ela voltou de férias.", "ligar pra Ana", "2026-11-26"),
+        ("pt", "preciso pagar a luz sexta senão cortam", "pagar a luz", "2026-11-27"),
+    ],
+)
+def test_the_sentences_and_remarks_after_a_request_stay_out_of_its_title(
+    lang: Lang, text: str, title: str, due: str
+) -> None:
+    task = _task(text, lang)
+    assert (task.title, _due(task)) == (title, due)
+
+
+def test_a_remark_after_a_comma_still_says_the_priority() -> None:
+    assert understand("pay rent tomorrow, it's important", NOW, "en").command == CreateTask(
+        title="pay rent", priority="high", due=_task("pay rent tomorrow", "en").due
+    )
+
+
+@pytest.mark.parametrize(
     ("lang", "text", "priority"),
     [
         ("es", "urgente asap conseguir el permiso de obra para la calle Mayor", "high"),

@@ -29,7 +29,7 @@ from tasklane_agent.nlu.commands import CreateTask
 from tasklane_agent.nlu.dates import DueDate
 from tasklane_agent.nlu.language import Lang, fold
 from tasklane_agent.nlu.parse_common import Grammar, Message, due_in, shifted
-from tasklane_agent.nlu.parse_tasks import draft
+from tasklane_agent.nlu.parse_tasks import first_sentence
 
 _ADVERBS = (
     r"(?:(?:really|rly|realy|still|also|just|def|definitely|seriously|actually|totally|absolutely|so)\s+)*"
@@ -83,7 +83,6 @@ _CLOCK_ONLY = re.compile(
     r"(?:\s+(?:de\s+la|da|de)\s+(?:manana|tarde|noche|manha|noite))?"
 )
 _MAX_TRIES = 3
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s+\S)")
 
 
 def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
@@ -105,9 +104,7 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
             continue
         if _NEGATED.search(before):
             continue
-        end = _SENTENCE_END.search(plain, m.end())
-        hi = end.start() if end else len(plain)
-        task = draft(g, msg, msg.start + m.end(), msg.start + hi, now)
+        task = first_sentence(g, msg, msg.start + m.end(), msg.end, now)
         if not re.search(r"[a-z]", fold(task.title)):
             continue
         if date_right_before is not None:

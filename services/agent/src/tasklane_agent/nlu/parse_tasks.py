@@ -14,6 +14,7 @@ Safety choices (a change touches data the user may not mean to touch):
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from tasklane_agent.nlu.commands import (
@@ -242,7 +243,7 @@ def draft(
             # "renew the tv licence, it was due monday 😬": what follows "it was" is a remark.
             due, remark = past
             original, text = blank(original, remark, len(original)), blank(text, remark, len(text))
-    original = without_remarks(without_fillers(original), g.lex.lang)
+    original = without_fillers(original)
     text = fold(original)
     m = g.task_project.search(text) if project is None else None
     if m and m.group("project"):
@@ -262,7 +263,8 @@ def draft(
     original, priority = extract_priority(original, g.lex.lang)
     priority = priority or priority_of_adjective(adjective) or ("high" if msg.bangs else None)
     return CreateTask(
-        title=title if title is not None else clean_title(g.lex, original),
+        # Remarks go last: "pay rent, it's important" has said its priority by now.
+        title=title if title is not None else clean_title(g.lex, without_remarks(original, g.lex.lang)),
         priority=priority,
         due=shifted(due, lo),
         project=project,
@@ -310,10 +312,93 @@ def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
             adds, project = _target_project(g, m.group("project"), msg.original(m, "project"))
             if not adds and not project:
                 project = clean_project(g.lex, m.group("project"), msg.original(m, "project"))
-        return draft(
+        return first_sentence(
             g, msg, msg.start + m.end(), msg.end, now, adjective=_group(m, "adj"), who=who, project=project
         )
     return None
+
+
+_SENTENCE_END = re.compile(r"(?<=\w)[.!?]+(?=\s+\S)")
+# A full stop after these ends no sentence: "email Dr. Smith", "la Sra. Pérez", "o Eng. Silva".
+_ABBREVIATIONS = frozenset(
+    [
+        "dr",
+        "dra",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "st",
+        "sr",
+        "sra",
+        "srta",
+        "prof",
+        "profa",
+        "av",
+        "ave",
+        "vs",
+        "etc",
+        "jr",
+        "no",
+        "nr",
+        "rd",
+        "mt",
+        "ft",
+        "co",
+        "inc",
+        "ltd",
+        "eng",
+        "ing",
+        "lic",
+        "arq",
+        "tel",
+        "dept",
+        "approx",
+        "min",
+        "max",
+        "pag",
+        "pg",
+        "fig",
+        "vol",
+        "cap",
+        "art",
+    ]
+)
+
+
+def _sentence_end(folded: str, lo: int, hi: int) -> int | None:
+    for m in _SENTENCE_END.finditer(folded, lo, hi):
+        word = re.findall(r"\w+", folded[max(lo, m.start() - 12) : m.start()])[-1:]
+        if m.group().startswith(".") and word and (len(word[0]) == 1 or word[0] in _ABBREVIATIONS):
+            continue
+        return m.start()
+    return None
+
+
+def first_sentence(
+    g: Grammar,
+    msg: Message,
+    lo: int,
+    hi: int,
+    now: datetime,
+    *,
+    adjective: str | None = None,
+    who: str | None = None,
+    project: str | None = None,
+) -> CreateTask:
+    """A task from the first sentence of ``msg.text[lo:hi]``; the sentences after it only explain
+    ("Remind me to call Ana tomorrow. She's back from holidays."), but may give the date ("I need to
+    renew the car insurance. It expires on the 30th.")."""
+    end = _sentence_end(msg.folded, lo, hi)
+    if end is None:
+        return draft(g, msg, lo, hi, now, adjective=adjective, who=who, project=project)
+    task = draft(g, msg, lo, end, now, adjective=adjective, who=who, project=project)
+    if task.due is None:
+        later = due_in(msg.text[end:hi], now, g.lex.lang)
+        if later is not None:
+            # Its span is outside the title; keep it in the message's offsets all the same.
+            task = replace(task, due=shifted(later, end))
+    return task
 
 
 def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:

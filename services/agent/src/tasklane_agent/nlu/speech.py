@@ -129,10 +129,17 @@ def without_fillers(text: str) -> str:
 
 # A remark after the request that no title holds: "... by dec 10 or im cooked", "o si no me matan".
 _REMARKS: dict[Lang, re.Pattern[str]] = {
-    "en": re.compile(r"[\s,]+or\s+(?:else\b|i'?m\b|im\b|i\s+am\b|i'?ll\b|ill\b|we'?re\b|i'?m\s+dead\b).*$"),
-    "es": re.compile(r"[\s,]+(?:o\s+si\s+no|si\s+no)\s+(?:me|estoy|estamos|nos)\b.*$"),
+    "en": re.compile(
+        r"\s*,\s*(?:they|she|he|it|it'?s|its|because|cause|cuz|coz|since)\b.*$"
+        r"|[\s,]+or\s+(?:else\b|i'?m\b|im\b|i\s+am\b|i'?ll\b|ill\b|we'?re\b).*$"
+    ),
+    "es": re.compile(
+        r"\s*,\s*(?:que\s+si\s+no|si\s+no|porque|porq|pq|ya\s+que)\b.*$"
+        r"|[\s,]+(?:o\s+si\s+no|si\s+no)\s+(?:me|estoy|estamos|nos)\b.*$"
+    ),
     "pt": re.compile(
-        r"[\s,]+(?:senao|se\s+nao)\s+(?:eu\s+|to\s+|tou\s+|estou\s+)?(?:me|ferrad|lascad|morro)\w*\b.*$"
+        r"\s*,\s*(?:porque|pq|ja\s+que|pois|que\s+senao)\b.*$"
+        r"|[\s,]+(?:senao|se\s+nao)\b.*$"
     ),
 }
 
