@@ -52,7 +52,7 @@ _LEADING_NUMBER = re.compile(
     r"\s*(?:(?:the|la|el|a|o|task|tarea|tarefa|number|numero|no)\s+)*#?\d{1,3}(?![\d:/.]|\s*(?:am|pm|h\b|st|nd|rd|th))"
 )
 _ABOUT_TASKS = re.compile(r"\b(?:tasks|tareas|tarefas|todos|to-dos|all my|todas mis|todas as minhas)\b")
-_SENTENCES = re.compile(r"\w[.!?]+\s+\w")
+_SENTENCES = re.compile(r"\w\s*[.!?]+\s+\w")
 _MOOD = re.compile(
     r"\b(?:so\s+tired|exhausted|knackered|long\s+day|rough\s+day|what\s+a\s+day|ugh|cansad[oa]|agotad[oa]"
     r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira"

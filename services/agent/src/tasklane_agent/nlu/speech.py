@@ -17,7 +17,11 @@ from tasklane_agent.nlu.language import Lang, fold
 # be the noun: at the end of the message, or between words without an article or "of" around it
 # ("my period", "el punto de venta", "o ponto de ônibus" stay).
 _COMMA_WORD = re.compile(r"(?<!\w)(?:comma|virgula)(?!\w)")
-_STOP_WORD = r"(?:full\s+stop|period|punto(?:\s+(?:final|y\s+aparte|y\s+seguido))?|ponto(?:\s+final)?)"
+_STOP_WORD = (
+    r"(?:full\s+stop|period|new\s+line|question\s+mark|exclamation\s+(?:mark|point)"
+    r"|punto(?:\s+(?:final|y\s+aparte|y\s+seguido))?|nueva\s+linea|signo\s+de\s+(?:interrogacion|exclamacion)"
+    r"|ponto(?:\s+(?:final|de\s+interrogacao|de\s+exclamacao))?|nova\s+linha)"
+)
 _STOP = re.compile(rf"(?P<before>[\w']+)\s+(?P<stop>{_STOP_WORD})(?=(?P<after>[\s.!?,]*$|\s+[\w']+))")
 _NOUN_BEFORE = frozenset(
     [
@@ -99,7 +103,9 @@ def tidy(text: str, lang: Lang) -> str:
         at_end = not after or not re.search(r"\w", after[0])
         if m.group("before") in _NOUN_BEFORE or (not at_end and after[0] in _NOUN_AFTER):
             continue
-        _put(chars, m.start("stop"), m.end("stop"), ".")
+        stop = m.group("stop")
+        mark = "?" if "question" in stop or "interroga" in stop else "!" if "xclama" in stop else "."
+        _put(chars, m.start("stop"), m.end("stop"), mark)
     if lang == "es":
         for m in _COMA_AT_END.finditer(folded):
             _put(chars, m.start("stop"), m.end("stop"), ",")
@@ -113,6 +119,9 @@ def tidy(text: str, lang: Lang) -> str:
             _put(chars, m.start(), m.end())
     folded = fold("".join(chars))
     for m in _REPEAT.finditer(folded):
+        # "Bora Bora", "Walla Walla": a name said twice on purpose is written capitalised twice.
+        if text[m.start()].isupper() and text[m.end() - len(m.group("w"))].isupper():
+            continue
         _put(chars, m.start("w"), m.end("w"))
     return "".join(chars)
 
