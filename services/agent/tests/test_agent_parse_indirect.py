@@ -225,6 +225,23 @@ def test_asap_and_urgent_mean_high_sin_falta_means_nothing(
 
 
 @pytest.mark.parametrize(
+    ("lang", "text", "due"),
+    [
+        ("es", "anota pagar la luz que vencía ayer", "2026-11-24"),
+        ("es", "agrega pagar el seguro, venció el lunes pasado", "2026-11-23"),
+        ("es", "se me olvidó llamar al dentista anteayer", "2026-11-23"),
+        ("es", "anota mandar el informe de la semana pasada", "2026-11-18"),
+        ("pt", "esqueci de ligar pro contador ontem", "2026-11-24"),
+        ("pt", "anota pagar o IPVA que venceu segunda passada", "2026-11-23"),
+        ("pt", "anota pagar a luz, venceu anteontem", "2026-11-23"),
+        ("en", "add renew the tv licence, was due yesterday", "2026-11-24"),
+    ],
+)
+def test_past_days_in_every_language(lang: Lang, text: str, due: str) -> None:
+    assert _due(_task(text, lang)) == due
+
+
+@pytest.mark.parametrize(
     ("lang", "text", "title", "due"),
     [
         ("en", "add renew the car insurance, it was due monday 😬", "renew the car insurance", "2026-11-23"),

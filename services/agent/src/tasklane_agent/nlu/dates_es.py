@@ -32,10 +32,13 @@ GRAMMAR = Grammar(
     today=r"\bhoy(?:\s+mismo)?\b",
     tomorrow=r"\bmanana\b",
     after_tomorrow=r"\bpasado\s+manana\b",
+    yesterday=r"\bayer\b",
+    before_yesterday=r"\b(?:anteayer|antier|antes\s+de\s+ayer)\b",
+    last_week=r"\b(?:la\s+)?semana\s+pasada\b",
     today_part=r"\besta\s+(?P<part>manana|tarde|noche)\b",
     weekday=(
         r"\b(?:(?P<this>este)\s+|(?:el\s+)?(?P<next>proximo)\s+|el\s+)?"
-        rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+viene|proximo))?"
+        rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+viene|proximo)|\s+(?P<last>pasado)(?!\s+manana))?"
         r"(?:\s+(?P<nextweek>de\s+la\s+(?:proxima\s+semana|semana\s+que\s+viene)))?\b"
         # "el lunes 30", "sexta 27": the day number decides.
         r"(?:,?\s+(?P<dn>3[01]|[12]\d|0?[1-9])\b(?![:/.,]?\d|\s*%|\s+de\s))?"

@@ -32,11 +32,14 @@ GRAMMAR = Grammar(
     today=r"\bhoje(?:\s+mesmo)?\b",
     tomorrow=r"\bamanha\b",
     after_tomorrow=r"\bdepois\s+de\s+amanha\b",
+    yesterday=r"\bontem\b",
+    before_yesterday=r"\b(?:anteontem|antes\s+de\s+ontem)\b",
+    last_week=r"\b(?:na\s+|a\s+)?semana\s+passada\b",
     today_part=r"\b(?:esta|nesta|essa|nessa)\s+(?P<part>manha|tarde|noite)\b",
     weekday=(
         r"\b(?:(?P<this>esta|este|nesta|neste|essa|esse|nessa|nesse)\s+"
         r"|(?:(?:na|no|a|o)\s+)?(?P<next>proxima|proximo)\s+|(?:na|no|a|o|em)\s+)?"
-        rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+vem|proxima|proximo))?"
+        rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+vem|proxima|proximo)|\s+(?P<last>passad[ao]))?"
         r"(?:\s+(?P<nextweek>da\s+(?:proxima\s+semana|semana\s+que\s+vem)))?\b"
         # "el lunes 30", "sexta 27": the day number decides.
         r"(?:,?\s+(?P<dn>3[01]|[12]\d|0?[1-9])\b(?![:/.,]?\d|\s*%|\s+de\s))?"

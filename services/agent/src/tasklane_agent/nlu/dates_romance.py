@@ -70,6 +70,10 @@ class Grammar:
     follow_ok: frozenset[str]  # words that may follow a bare hour or day number
     name_preps: frozenset[str]  # "a Domingo": a capitalised weekday after these is a name
     ordinal_nouns: str = r"(?!)"  # nouns after which a weekday word is an ordinal
+    # Past days, for tasks already overdue ("venció ayer", "era pra segunda passada").
+    yesterday: str = r"(?!)"
+    before_yesterday: str = r"(?!)"
+    last_week: str = r"(?!)"
     time_range: str = r"(?!)"  # groups: h, sep, m (the start), h2, part
     named_times: dict[str, time] = field(default_factory=dict)
     compiled: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
@@ -124,11 +128,17 @@ def _follow_ok(grammar: Grammar, text: str, end: int) -> bool:
 _ATTRIBUTE_OF = re.compile(r"\b(?!(?:antes|despues|depois|hasta|ate|a\s+partir)\b)[a-z]{3,}\s+de\s+$")
 
 
+_DAY_OFFSETS = (
+    ("today", 0), ("tomorrow", 1), ("after_tomorrow", 2),
+    ("yesterday", -1), ("before_yesterday", -2), ("last_week", -7),
+)  # fmt: skip
+
+
 def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetime) -> list[_Cand]:
     c = grammar.compiled
     today = now.date()
     out: list[_Cand] = []
-    for key, offset in (("today", 0), ("tomorrow", 1), ("after_tomorrow", 2)):
+    for key, offset in _DAY_OFFSETS:
         out += [_Cand(m.start(), m.end(), 1, today + timedelta(days=offset)) for m in c[key].finditer(f)]
     for m in c["today_part"].finditer(f):
         out.append(_Cand(m.start(), m.end(), 1, today, part=DAYPARTS[grammar.lang][m.group("part")]))
@@ -136,7 +146,10 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
         if _is_name(grammar, m, f, original, folded):
             continue
         wd = weekday(m.group("wd"), grammar.lang)
-        if m.group("nextweek"):
+        if _g(m, "last"):
+            # "el lunes pasado", "segunda passada": the last one strictly before today.
+            day = today - timedelta(days=(today.weekday() - wd - 1) % 7 + 1)
+        elif m.group("nextweek"):
             day = weekday_of_next_week(today, wd)
         else:
             day = weekday_after(today, wd, include_today=bool(m.group("this")))

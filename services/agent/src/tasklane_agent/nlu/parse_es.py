@@ -248,7 +248,7 @@ GRAMMAR = Grammar(
         r"|(?P<tag>(?:^|\s)#(?P<hashtag>[a-z][\w-]*))"
     ),
     task_assignee=re.compile(
-        rf"(?P<cut>[\s,]*(?:\by\s+)?(?:asigna|da|pasa)(?:sela|selo|la|lo)?\s+(?:a\s+)?{_WHO})$"
+        rf"(?P<cut>[\s,]*(?:\by\s+)?(?:asigna|asignar|da|dar|pasa|pasar)(?:sela|selo|la|lo)?\s+(?:a\s+)?{_WHO})$"
         r"|(?P<at>\s@(?P<handle>[a-z][\w.-]*))"
     ),
     implicit_block=bag(
