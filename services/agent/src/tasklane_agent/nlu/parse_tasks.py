@@ -415,6 +415,10 @@ def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | Non
     flagged = marked is not None and len(title_words) >= 3 and _LEADING_FLAG.match(fold(msg.plain))
     if (task.due is None and not flagged) or not title_words or title_words[0] in g.implicit_block:
         return None
+    # "paid the rent yesterday", "ayer fui al gimnasio": a day already past, said without a command
+    # word, tells what happened; it asks for nothing.
+    if task.due is not None and task.due.at.date() < now.date():
+        return None
     # A story, not an instruction: several sentences ("Client call went well. They want the pilot
     # live by mid January."), or how the day feels ("long day today, so tired").
     if _SENTENCES.search(task.title) or _MOOD.search(fold(task.title)):
