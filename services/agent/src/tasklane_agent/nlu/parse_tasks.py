@@ -7,8 +7,10 @@ Safety choices (a change touches data the user may not mean to touch):
   report by Friday" is a new task, not a completion) is not a reference and the change is dropped;
 - weak verbs ("change", "move", "set") only update a task named by words when a link word joins
   the new date ("move the report *to* Monday"): "change the oil tomorrow" is a new task;
-- a message without a command word becomes a task only when it holds a date and does not start
-  with a question word, a pronoun or another command's verb ("pay the electricity bill in 2 weeks").
+- a message without a command word becomes a task only when it holds a date that is not already
+  past and does not start with a question word, a pronoun or another command's verb ("pay the
+  electricity bill in 2 weeks"; not "paid the rent yesterday"), in one sentence that says nothing
+  of how the day feels ("long day today, so tired").
 """
 
 from __future__ import annotations
