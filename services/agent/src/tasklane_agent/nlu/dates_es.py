@@ -78,7 +78,11 @@ GRAMMAR = Grammar(
         r"(?:\s+(?:de|en|por)\s+la\s+(?P<part>manana|tarde|noche|madrugada))?"
     ),
     named_clock=r"\b(?:(?:a|al|hacia|sobre|para|antes\s+del?)\s+(?:el\s+|la\s+)?)?(?P<named>mediodia|medianoche)\b",
-    daypart=r"\b(?:por|en|a|durante)\s+la\s+(?P<part>manana|tarde|noche|madrugada)\b",
+    # "temprano", "a primera hora": the morning.
+    daypart=(
+        r"\b(?:(?:por|en|a|durante)\s+la\s+(?P<part>manana|tarde|noche|madrugada)"
+        r"|(?:bien\s+|muy\s+)?temprano|a\s+primera\s+hora(?:\s+de\s+la\s+manana)?)\b"
+    ),
     filler=(
         r"(?:\b(?:para|pa|antes(?:\s+del?)?|hasta|a\s+mas\s+tardar|como\s+muy\s+tarde|como\s+maximo"
         r"|no\s+mas\s+tarde\s+del?|vence|con\s+fecha(?:\s+de)?|fecha(?:\s+de)?|el)\s+)+$"

@@ -82,7 +82,11 @@ GRAMMAR = Grammar(
         r"\b(?:(?:ao|a|as|por\s+volta\s+do|perto\s+do|ate\s+o|antes\s+do)\s+)?"
         r"(?P<named>meio-?\s?dia|meia-?\s?noite)\b"
     ),
-    daypart=r"\b(?:de|pela|a|na|durante\s+a)\s+(?P<part>manha|tarde|noite|madrugada)\b",
+    # "cedo", "logo cedo", "de manhã cedo": the morning.
+    daypart=(
+        r"\b(?:(?:de|pela|a|na|durante\s+a)\s+(?P<part>manha|tarde|noite|madrugada)(?:\s+cedo)?"
+        r"|(?:bem\s+|logo\s+)?cedo(?:\s+de\s+manha)?|(?:logo\s+)?pela\s+manha\s+cedo)\b"
+    ),
     filler=(
         r"(?:\b(?:(?:ate|para|pra)(?:\s+(?:o|a))?|antes\s+d[eoa]|no\s+maximo|o\s+mais\s+tardar|vence"
         r"|com\s+prazo(?:\s+(?:para|ate))?|prazo|em|no|na)\s+)+$"

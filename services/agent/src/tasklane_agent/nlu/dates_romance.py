@@ -278,7 +278,7 @@ def _times(grammar: Grammar, f: str) -> list[_Cand]:
         named = grammar.named_times[re.sub(r"[-\s]", "", m.group("named"))]
         out.append(_Cand(m.start(), m.end(), clock=(named.hour, named.minute, True)))
     for m in c["daypart"].finditer(f):
-        out.append(_Cand(m.start(), m.end(), part=parts[m.group("part")]))
+        out.append(_Cand(m.start(), m.end(), part=parts[m.group("part")] if m.group("part") else "morning"))
     return out
 
 

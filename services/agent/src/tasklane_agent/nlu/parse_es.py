@@ -232,6 +232,7 @@ GRAMMAR = Grammar(
         r"(?=(?:reunion|junta|llamada|cita|visita|meeting|call|videollamada|entrevista|almuerzo|cena)\b)",
         rf"(?:pidele|pide|pedile|dile|decile)\s+a\s+{_WHO1}\s+que\s+",
         r"(?:agrega|anade|anota|apunta|pon)\s+(?:en|a)\s+(?:mi\s+)?(?:lista|tareas|pendientes)\s*[:\-]?\s*",
+        r"(?:pon|ponme|mete|metele)\s+ahi\s*[:\-]?\s+",
         r"(?:agrega|agregar|anade|anadir|anota|anotar|apunta|apuntar|agregame|anademe|apuntame|anotame)"
         r"(?:\s+ahi)?\s*[:\-]?\s+",
     ),

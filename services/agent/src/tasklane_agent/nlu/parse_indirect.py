@@ -30,41 +30,8 @@ from tasklane_agent.nlu.dates import DueDate
 from tasklane_agent.nlu.language import Lang, fold
 from tasklane_agent.nlu.parse_common import Grammar, Message, due_in, shifted
 from tasklane_agent.nlu.parse_tasks import first_sentence
+from tasklane_agent.nlu.request_words import STRONG, WEAK
 
-_ADVERBS = (
-    r"(?:(?:really|rly|realy|still|also|just|def|definitely|seriously|actually|totally|absolutely|so)\s+)*"
-)
-_STRONG: dict[Lang, re.Pattern[str]] = {
-    "en": re.compile(
-        r"\b(?:remind\s+(?:me|us)\s+(?:to|about|that|of)"
-        r"|don'?t\s+let\s+me\s+forget(?:\s+(?:to|about))?|(?:don'?t|do\s+not)\s+forget\s+(?:to|about)"
-        r"|make\s+sure\s+(?:that\s+)?(?:i|we)\s+(?:remember\s+to\s+)?"
-        rf"|(?:i|we)\s+{_ADVERBS}(?:need|have|got|must)\s+to|(?:i|we)\s+{_ADVERBS}(?:gotta|must)"
-        r"|(?:i|we)\s+(?:can'?t|cannot|mustn'?t|must\s+not|shouldn'?t)\s+forget\s+(?:to|about)"
-        r"|i\s+forgot\s+to|note\s+to\s+self\s*:?|remember\s+to)\b"
-    ),
-    "es": re.compile(
-        r"\b(?:(?:recuerdame|recordame|acordame|recuerdeme|recordarme|recuerdenme)(?:\s+(?:que|de))?"
-        r"|no\s+me\s+dejes\s+olvidar(?:\s+(?:de|que))?|que\s+no\s+se\s+me\s+olvide(?:\s+(?:de|que))?"
-        r"|no\s+te\s+olvides\s+de|(?:acuerdate|acordate)\s+de|no\s+(?:puedo|debo)\s+olvidar(?:me)?\s+de"
-        r"|(?:tengo|tenemos)\s+(?:que|q|de)|necesito|necesitamos|debo|debemos"
-        r"|se\s+me\s+(?:paso|olvido)(?:\s+(?:de|que))?|me\s+olvide\s+de"
-        r"|me\s+(?:recuerdas|recordas|recordarias)|(?:me\s+)?(?:puedes|podes|podrias)\s+recordar(?:me)?"
-        r"|anotame|apuntame|agendame)\b"
-    ),
-    "pt": re.compile(
-        r"\b(?:me\s+lembr[ae](?:\s+(?:de|que))?|lembra-me(?:\s+de)?|lembre-me(?:\s+de)?"
-        r"|nao\s+(?:me\s+)?deixa\s+(?:eu\s+)?esquecer(?:\s+de)?"
-        r"|(?:tenho|temos)\s+(?:que|de)|preciso(?:\s+de)?|precisamos(?:\s+de)?|devo|devemos"
-        r"|esqueci\s+de|vou\s+ter\s+que|a\s+gente\s+(?:tem\s+(?:que|de)|precisa(?:\s+de)?)"
-        r"|nao\s+(?:posso|podemos|pode)\s+esquecer(?:\s+de)?|nao\s+esquece(?:r)?\s+de)\b"
-    ),
-}
-_WEAK: dict[Lang, re.Pattern[str]] = {
-    "en": re.compile(r"\b(?:need|have)\s+to\b"),
-    "es": re.compile(r"\b(?:hay\s+(?:que|q)|(?:me\s+|nos\s+)?toca)\b"),
-    "pt": re.compile(r"\b(?:tem\s+(?:que|de)|e\s+pra|precisa)\b"),
-}
 # Where a clause starts: the message's start, punctuation, or a word that opens a new thought.
 _CLAUSE_START = re.compile(
     r"(?:^|[.,;:!?]|\b(?:so|and|then|oye|oiga|entonces|y|luego|pues|bueno|olha|entao|e|ai|tipo|mas|pero|but))\s*$"
@@ -92,8 +59,8 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     if msg.question or _QUESTION.match(plain):
         return None
     found = sorted(
-        [(m, True) for m in _STRONG[g.lex.lang].finditer(plain)]
-        + [(m, False) for m in _WEAK[g.lex.lang].finditer(plain)],
+        [(m, True) for m in STRONG[g.lex.lang].finditer(plain)]
+        + [(m, False) for m in WEAK[g.lex.lang].finditer(plain)],
         key=lambda pair: pair[0].start(),
     )
     # A few candidates at most: each costs a date search, and a message holds one request.
@@ -119,7 +86,41 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
                 at = datetime.combine(date_right_before.at.date(), task.due.at.timetz())
                 task = replace(task, due=replace(task.due, at=at))
         return task
-    return None
+    return _have_event(g, msg, now)
+
+
+# "I have a dentist appointment friday at 3", "tengo parcial de química el lunes", "tenho prova na
+# sexta": an event the user has, with a day to come, is a task named by the event.
+_HAVE: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"(?:i|we)\s+(?:have|'ve\s+got|have\s+got)\s+(?!to\b)(?:(?:an?|my|the|our)\s+)?"),
+    "es": re.compile(
+        r"(?:tengo|tenemos)\s+(?!(?:que|q|de|ganas|hambre|sueno|frio|calor|miedo|razon|prisa)\b)"
+        r"(?:(?:un|una|el|la|mi|los|las)\s+)?"
+    ),
+    "pt": re.compile(
+        r"(?:tenho|temos)\s+(?!(?:que|de|medo|fome|sono|frio|calor|razao|pressa)\b)"
+        r"(?:(?:um|uma|o|a|meu|minha|os|as)\s+)?"
+    ),
+}
+# What one "has" that is no event: "I have a question about tomorrow", "tengo mucho trabajo".
+_NOT_EVENTS = re.compile(
+    r"(?:questions?|doubts?|idea|problems?|lots?|nothing|no|something|time|mucho|mucha|muchas|muchos|nada"
+    r"|tiempo|pregunta|preguntas|duda|dudas|problema|problemas|muito|muita|muitas|muitos|tempo|pergunta"
+    r"|perguntas|duvida|duvidas)\b"
+)
+_AILMENT = re.compile(
+    r"\b(?:headache|cold|flu|fever|migraine|cough|dolor|gripe|fiebre|tos|febre|dor|resfriado|resfriada)\b"
+)
+
+
+def _have_event(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
+    m = _HAVE[g.lex.lang].match(msg.plain)
+    if m is None or _NOT_EVENTS.match(msg.plain, m.end()):
+        return None
+    task = first_sentence(g, msg, msg.start + m.end(), msg.end, now)
+    if task.due is None or task.due.at.date() < now.date() or _AILMENT.search(fold(task.title)):
+        return None
+    return task if re.search(r"[a-z]", fold(task.title)) else None
 
 
 def _adjacent_date(g: Grammar, msg: Message, at: int, now: datetime) -> DueDate | None:

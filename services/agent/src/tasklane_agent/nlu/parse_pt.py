@@ -231,6 +231,8 @@ GRAMMAR = Grammar(
         rf"|para\s+|que\s+)?",
         r"(?:adiciona|anota|coloca|bota|poe)\s+(?:na|a)\s+(?:minha\s+)?(?:lista|tarefas|agenda)\s*[:\-]?\s*",
         r"(?:adiciona|adicionar|adicione|anota|anotar|anote|inclui)(?:\s+ai)?\s*[:\-]?\s+",
+        # "bota aí reunião com o fornecedor ...": with "aí" these put a new task on the list.
+        r"(?:bota|coloca|poe|poem)\s+ai\s*[:\-]?\s+",
     ),
     create_whole=compile_all(
         r"(?:adiciona|adicionar|adicione|coloca|coloque|bota|poe|anota|inclui|cria|crie)\s+(?:(?:a"

@@ -46,6 +46,7 @@ from tasklane_agent.nlu.parse_common import (
     squash,
 )
 from tasklane_agent.nlu.priority import Priority, extract_priority, priority_of_adjective
+from tasklane_agent.nlu.request_words import STRONG, WEAK
 from tasklane_agent.nlu.speech import without_fillers, without_remarks
 
 _QUOTED = re.compile(r"(?<!\w)[\"'](?P<title>[^\"]{2,}?)[\"'](?!\w)")
@@ -305,6 +306,8 @@ def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
         m = pattern.match(plain)
         if m is None:
             continue
+        if _passes_on(g, plain[m.end() :]):
+            return None
         who = project = None
         if _group(m, "who"):
             who = clean_name(g.lex, m.group("who"), msg.original(m, "who"))
@@ -321,6 +324,20 @@ def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
 
 
 _SENTENCE_END = re.compile(r"(?<=\w)[.!?]+(?=\s+\S)")
+_THAT = re.compile(r"(?:que|q|that)\s+")
+
+
+def _passes_on(g: Grammar, rest: str) -> bool:
+    """Whether "note that ..." holds a request of its own ("apunta que el lunes hay que ir a la obra",
+    "anota aí que segunda tenho que passar lá"): the request phrase, read by
+    :mod:`tasklane_agent.nlu.parse_indirect`, then says where the task starts and which day is its."""
+    lead = _THAT.match(rest)
+    if lead is None:
+        return False
+    head = " ".join(rest[lead.end() :].split()[:8])
+    return bool(STRONG[g.lex.lang].search(head) or WEAK[g.lex.lang].search(head))
+
+
 # A full stop after these ends no sentence: "email Dr. Smith", "la Sra. Pérez", "o Eng. Silva".
 _ABBREVIATIONS = frozenset(
     [

@@ -67,8 +67,11 @@ _NOUN_BEFORE = frozenset(
     ]
 )
 _NOUN_AFTER = frozenset(["of", "de", "do", "da", "del", "com", "con", "with"])
-# "coma" is also a verb ("que coma"): a comma only at the very end of a clause.
-_COMA_AT_END = re.compile(r"(?<=\w)\s+(?P<stop>coma)(?=[\s.!?]*$)")
+# "coma" is also a verb ("que coma", "no se lo coma"): not after the words that go with the verb.
+_COMA = re.compile(r"(?P<before>[\w']+)\s+(?P<stop>coma)(?=[\s.!?]*$|\s+\w)")
+_COMA_VERB_BEFORE = frozenset(
+    ["que", "lo", "la", "le", "se", "no", "te", "me", "nos", "les", "los", "las", "ya"]
+)
 # Hesitations said aloud. Portuguese "um" is "a", so only English has it.
 _HESITATIONS: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(r"(?<!\w)(?:um+|uh+|uhm+|erm+|hmm+)(?!\w)[,.]?"),
@@ -107,8 +110,10 @@ def tidy(text: str, lang: Lang) -> str:
         mark = "?" if "question" in stop or "interroga" in stop else "!" if "xclama" in stop else "."
         _put(chars, m.start("stop"), m.end("stop"), mark)
     if lang == "es":
-        for m in _COMA_AT_END.finditer(folded):
-            _put(chars, m.start("stop"), m.end("stop"), ",")
+        for m in _COMA.finditer(folded):
+            # "que coma", "no se lo coma": the verb.
+            if m.group("before") not in _COMA_VERB_BEFORE:
+                _put(chars, m.start("stop"), m.end("stop"), ",")
     for m in _HESITATIONS[lang].finditer(folded):
         _put(chars, m.start(), m.end())
     # Chat fillers anywhere ("xfa anota comprar pan"), unless they are the whole message.
