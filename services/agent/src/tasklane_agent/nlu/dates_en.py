@@ -205,7 +205,11 @@ _AMBIGUOUS_WORDS = set(MONTHS) | _WEEKDAY_ABBREVIATIONS
 # parsedatetime reads these alone as times ("team lunch" -> 12:00, "good morning" -> 09:00).
 _TIME_OF_DAY_WORDS = {"breakfast", "lunch", "dinner", "morning", "afternoon", "evening", "night", "noon"}
 _MONTH_ONLY = re.compile(rf"^(?!.*\d{{4}})(?:\w+\s+)*(?:{_MONTH})\b", re.IGNORECASE)
-_MEALS = {"breakfast", "brunch", "lunch", "dinner", "supper"}
+_MEALS = {"breakfast", "brunch", "lunch", "dinner", "supper", "morning", "afternoon", "evening", "night"}
+_EVENING_BEFORE = re.compile(r"\b(?:evening|night)\s+$", re.IGNORECASE)
+_AM = re.compile(r"\d\s*a\.?m\b", re.IGNORECASE)
+# "1:1s", "2:1": ratios and one-on-ones, not clock times (a time has two digits of minutes).
+_NOT_A_CLOCK = re.compile(r"\b\d{1,2}:\d(?!\d)s?")
 _TIME_OF_DAY_PREPOSITIONS = _DATE_PREPOSITIONS | {"at", "after", "the", "around", "tomorrow", "today"}
 _WORD = re.compile(r"[A-Za-z]+")
 
@@ -222,7 +226,8 @@ def _rejected_span(text: str, start: int, end: int, flags: Any) -> tuple[int, in
         return start, end
     if phrase.lower() in _TIME_OF_DAY_WORDS and _word_before(text, start) not in _TIME_OF_DAY_PREPOSITIONS:
         return start, end
-    # "team breakfast friday 8:30": the meal is what the task is; the date is what follows it.
+    # "team breakfast friday 8:30", "parents evening next wednesday": the meal or the evening is
+    # what the task is; the date is what follows it.
     meal = _WORD.match(phrase)
     if (
         meal
@@ -266,13 +271,18 @@ def _parsedatetime(text: str, now: datetime, taken: list[Hit]) -> Hit | None:
                 retry = True
                 break
             when: datetime = value
+            # "movie night friday at 8": the evening word left the phrase (it names the task) but
+            # still says which 8.
+            evening = bool(_EVENING_BEFORE.search(text, 0, start))
+            if evening and flags.hasTime and 1 <= when.hour < 12 and not _AM.search(text, start, end):
+                when += timedelta(hours=12)
             if flags.hasTime and not flags.hasDate and when < source:
                 when += timedelta(days=1)
             # "before March" said in November is next March (parsedatetime reads this year's).
             if when.date() < source.date() and _MONTH_ONLY.search(masked[start:end]):
                 when = when.replace(year=when.year + 1)
             hit = Hit(start, end, when.date(), when.time() if flags.hasTime else None)
-            return hit if flags.hasTime else _attach_time(masked, hit)
+            return hit if flags.hasTime else _attach_time(masked, hit, evening=evening)
         if not retry:
             return None
     return None
@@ -346,6 +356,7 @@ def _time_range(text: str) -> tuple[int, int, time] | None:
 
 def find(text: str, now: datetime) -> Hit | None:
     """The first English date phrase of ``text``, its span widened over filler ("by", "on")."""
+    text = _NOT_A_CLOCK.sub(lambda m: "x" * len(m.group()), text)
     found = _time_range(text)
     if found is None:
         return _find(text, now)
