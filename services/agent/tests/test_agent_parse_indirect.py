@@ -339,6 +339,8 @@ def test_colloquial_dates_and_meal_words(lang: Lang, text: str, title: str, due:
         ("en", "I have a headache today"),
         ("en", "I should have called mom yesterday"),
         ("es", "tengo mucho trabajo mañana"),
+        ("es", "oye te debo una cerveza el viernes"),
+        ("pt", "te devo uma cerveja sexta"),
         ("es", "ya no tengo que ir al banco el lunes"),
         ("es", "qué día largo hoy, estoy agotada"),
         ("pt", "hoje foi um dia longo, tô morta"),

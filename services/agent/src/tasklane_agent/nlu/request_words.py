@@ -31,7 +31,7 @@ STRONG: dict[Lang, re.Pattern[str]] = {
         r"|no\s+me\s+dejes\s+olvidar(?:\s+(?:de|que))?|que\s+no\s+se\s+me\s+olvide(?:\s+(?:de|que))?"
         r"|no\s+te\s+olvides\s+de|(?:acuerdate|acordate)\s+de|no\s+(?:puedo|debo)\s+olvidar(?:me)?\s+de"
         r"|(?:necesito|quiero)\s+que\s+me\s+(?:recuerdes|recuerde|recordes)(?:\s+(?:de|que))?"
-        r"|(?:tengo|tenemos)\s+(?:que|q|de)|necesito|necesitamos|debo|debemos"
+        r"|(?:tengo|tenemos)\s+(?:que|q|de)|necesito|necesitamos|(?<!\bte\s)(?<!\ble\s)(?<!\bles\s)debo|debemos"
         r"|se\s+me\s+(?:paso|olvido)(?:\s+(?:de|que))?|me\s+olvide\s+de"
         r"|me\s+(?:recuerdas|recordas|recordarias|recuerdes|recuerde|recordes)|(?:me\s+)?(?:puedes|podes|podrias)\s+recordar(?:me)?"
         r"|anotame|apuntame|agendame)\b"
@@ -39,7 +39,7 @@ STRONG: dict[Lang, re.Pattern[str]] = {
     "pt": re.compile(
         r"\b(?:me\s+lembr[ae](?:\s+(?:de|que))?|lembra-me(?:\s+de)?|lembre-me(?:\s+de)?"
         r"|nao\s+(?:me\s+)?deixa\s+(?:eu\s+)?esquecer(?:\s+de)?"
-        r"|(?:tenho|temos)\s+(?:que|de)|preciso(?:\s+de)?|precisamos(?:\s+de)?|devo|devemos"
+        r"|(?:tenho|temos)\s+(?:que|de)|preciso(?:\s+de)?|precisamos(?:\s+de)?|(?<!\bte\s)(?<!\blhe\s)devo|devemos"
         r"|esqueci\s+de|vou\s+ter\s+que|a\s+gente\s+(?:tem\s+(?:que|de)|precisa(?:\s+de)?)"
         r"|nao\s+(?:posso|podemos|pode)\s+esquecer(?:\s+de)?|nao\s+esquece(?:r)?\s+de)\b"
     ),
