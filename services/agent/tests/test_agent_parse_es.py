@@ -118,7 +118,8 @@ CASES = [
         ("mis tareas de la próxima semana", ListTasks("next_week")),
         ("tareas de la semana que viene", ListTasks("next_week")),
         ("tareas del proyecto Lunes Creativo", ListTasks(project="Lunes Creativo")),
-        ("¿qué tengo antes del viernes?", Unknown(mentions_date=True)),
+        # "antes del" reads as "before" like "hasta el", "before" and "antes de".
+        ("¿qué tengo antes del viernes?", ListTasks(until=date(2026, 11, 27))),
         ("tareas del proyecto Cocina para el viernes", ListTasks(project="Cocina", day=date(2026, 11, 27))),
         # changes
         ("listo", CompleteTask(IT)),

@@ -28,6 +28,7 @@ from tasklane_agent.nlu.dates_common import (
     day_of_month,
     end_of,
     part_of_today,
+    shifted,
     time_only,
     weekend,
 )
@@ -120,6 +121,14 @@ _WEEKEND = re.compile(
     re.IGNORECASE,
 )
 _DAYPART = re.compile(r"\b(?:tonight|this\s+(?P<part>morning|afternoon|evening))\b", re.IGNORECASE)
+# Spans parsedatetime does not know: "in a fortnight", "in a couple (of) weeks", "in a few days".
+_SPAN = re.compile(
+    r"\b(?:in|within)\s+(?:(?:a|one)\s+)?(?P<fortnight>fortnight)\b"
+    r"|\b(?:in|within)\s+(?:a\s+)?(?P<qty>couple(?:\s+of)?|few)\s+(?P<unit>days?|weeks?|months?)\b",
+    re.IGNORECASE,
+)
+# "mid January", "mid-march", "the middle of May": the 15th of that month.
+_MID_MONTH = re.compile(rf"\b(?:mid[\s-]*|(?:the\s+)?middle\s+of\s+)(?P<month>{_MONTH})\b\.?", re.IGNORECASE)
 _DAY_FIRST = re.compile(
     r"(?<![\d/])(?P<d>1[3-9]|2\d|3[01])/(?P<m>0?[1-9]|1[0-2])(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])"
 )
@@ -148,6 +157,17 @@ def _pre_rules(text: str, now: datetime) -> Hit | None:
         part = (m.group("part") or "tonight").lower()
         hit = _attach_time(text, Hit(m.start(), m.end(), today, None), evening=part != "morning")
         hits.append(hit if hit.at else Hit(hit.start, hit.end, today, part_of_today(now, part)))
+    for m in _SPAN.finditer(text):
+        if m.group("fortnight"):
+            day, _ = shifted(now, 14, "day")
+        else:
+            amount = 2 if m.group("qty").lower().startswith("couple") else 3
+            day, _ = shifted(now, amount, m.group("unit").lower().rstrip("s"))
+        hits.append(_attach_time(text, Hit(m.start(), m.end(), day, None)))
+    for m in _MID_MONTH.finditer(text):
+        mid = day_of_month(today, 15, MONTHS[m.group("month").lower()])
+        if mid is not None:
+            hits.append(_attach_time(text, Hit(m.start(), m.end(), mid, None)))
     for m in _DAY_FIRST.finditer(text):
         year = int(m.group("y")) if m.group("y") else today.year
         year += 2000 if year < 100 else 0
@@ -184,6 +204,12 @@ _BARE_DURATION = re.compile(
 _AMBIGUOUS_WORDS = set(MONTHS) | _WEEKDAY_ABBREVIATIONS
 # parsedatetime reads these alone as times ("team lunch" -> 12:00, "good morning" -> 09:00).
 _TIME_OF_DAY_WORDS = {"breakfast", "lunch", "dinner", "morning", "afternoon", "evening", "night", "noon"}
+_MONTH_ONLY = re.compile(rf"^(?!.*\d{{4}})(?:\w+\s+)*(?:{_MONTH})\b", re.IGNORECASE)
+_MEALS = {"breakfast", "brunch", "lunch", "dinner", "supper", "morning", "afternoon", "evening", "night"}
+_EVENING_BEFORE = re.compile(r"\b(?:evening|night)\s+$", re.IGNORECASE)
+_AM = re.compile(r"\d\s*a\.?m\b", re.IGNORECASE)
+# "1:1s", "2:1": ratios and one-on-ones, not clock times (a time has two digits of minutes).
+_NOT_A_CLOCK = re.compile(r"\b\d{1,2}:\d(?!\d)s?")
 _TIME_OF_DAY_PREPOSITIONS = _DATE_PREPOSITIONS | {"at", "after", "the", "around", "tomorrow", "today"}
 _WORD = re.compile(r"[A-Za-z]+")
 
@@ -200,14 +226,27 @@ def _rejected_span(text: str, start: int, end: int, flags: Any) -> tuple[int, in
         return start, end
     if phrase.lower() in _TIME_OF_DAY_WORDS and _word_before(text, start) not in _TIME_OF_DAY_PREPOSITIONS:
         return start, end
+    # "team breakfast friday 8:30", "parents evening next wednesday": the meal or the evening is
+    # what the task is; the date is what follows it.
+    meal = _WORD.match(phrase)
+    if (
+        meal
+        and meal.group().lower() in _MEALS
+        and meal.end() < len(phrase)
+        and _word_before(text, start) not in _TIME_OF_DAY_PREPOSITIONS
+    ):
+        return start, start + meal.end()
     first = _WORD.match(phrase)
     # "Ask May about...", "buy sun cream", "Meeting with Jan on Thursday": a month name or a
     # weekday abbreviation is a date only with a number or a preposition next to it.
+    # A weekday abbreviation ending the message is the date it is said with ("pay rent fri").
+    last = not text[end:].strip(" .,!?")
     if (
         first
         and first.group().lower() in _AMBIGUOUS_WORDS
         and not re.search(r"\d", phrase)
         and _word_before(text, start) not in _DATE_PREPOSITIONS
+        and not (last and first.group().lower() in _WEEKDAY_ABBREVIATIONS and _word_before(text, start))
     ):
         return start, start + first.end()
     return None
@@ -232,10 +271,18 @@ def _parsedatetime(text: str, now: datetime, taken: list[Hit]) -> Hit | None:
                 retry = True
                 break
             when: datetime = value
+            # "movie night friday at 8": the evening word left the phrase (it names the task) but
+            # still says which 8.
+            evening = bool(_EVENING_BEFORE.search(text, 0, start))
+            if evening and flags.hasTime and 1 <= when.hour < 12 and not _AM.search(text, start, end):
+                when += timedelta(hours=12)
             if flags.hasTime and not flags.hasDate and when < source:
                 when += timedelta(days=1)
+            # "before March" said in November is next March (parsedatetime reads this year's).
+            if when.date() < source.date() and _MONTH_ONLY.search(masked[start:end]):
+                when = when.replace(year=when.year + 1)
             hit = Hit(start, end, when.date(), when.time() if flags.hasTime else None)
-            return hit if flags.hasTime else _attach_time(masked, hit)
+            return hit if flags.hasTime else _attach_time(masked, hit, evening=evening)
         if not retry:
             return None
     return None
@@ -309,6 +356,7 @@ def _time_range(text: str) -> tuple[int, int, time] | None:
 
 def find(text: str, now: datetime) -> Hit | None:
     """The first English date phrase of ``text``, its span widened over filler ("by", "on")."""
+    text = _NOT_A_CLOCK.sub(lambda m: "x" * len(m.group()), text)
     found = _time_range(text)
     if found is None:
         return _find(text, now)

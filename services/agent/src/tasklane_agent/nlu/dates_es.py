@@ -32,10 +32,13 @@ GRAMMAR = Grammar(
     today=r"\bhoy(?:\s+mismo)?\b",
     tomorrow=r"\bmanana\b",
     after_tomorrow=r"\bpasado\s+manana\b",
+    yesterday=r"\bayer\b",
+    before_yesterday=r"\b(?:anteayer|antier|antes\s+de\s+ayer)\b",
+    last_week=r"\b(?:la\s+)?semana\s+pasada\b",
     today_part=r"\besta\s+(?P<part>manana|tarde|noche)\b",
     weekday=(
         r"\b(?:(?P<this>este)\s+|(?:el\s+)?(?P<next>proximo)\s+|el\s+)?"
-        rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+viene|proximo))?"
+        rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+viene|proximo)|\s+(?P<last>pasado)(?!\s+manana))?"
         r"(?:\s+(?P<nextweek>de\s+la\s+(?:proxima\s+semana|semana\s+que\s+viene)))?\b"
         # "el lunes 30", "sexta 27": the day number decides.
         r"(?:,?\s+(?P<dn>3[01]|[12]\d|0?[1-9])\b(?![:/.,]?\d|\s*%|\s+de\s))?"
@@ -54,7 +57,7 @@ GRAMMAR = Grammar(
         r"|(?P<unit2>semana|mes|ano)\s+(?:que\s+viene|proxima|proximo))\b"
     ),
     relative=(
-        rf"\b(?:en|dentro\s+de)\s+(?:(?P<n>{_NUM})\s+"
+        rf"\b(?:en|dentro\s+de)\s+(?:(?P<n>{_NUM}|(?:un\s+)?par\s+de)\s+"
         r"(?P<unit>minutos?|horas?|dias?|semanas?|mes|meses|anos?)|(?P<half>media)\s+hora)\b"
     ),
     day_number=r"\b(?:(?:el|del|al)\s+(?P<dia>dia\s+)?|(?P<dia2>dia)\s+)(?P<d>3[01]|[12]\d|0?[1-9])\b(?![:/.,]?\d|\s*%|\s+de\s)",
@@ -64,20 +67,24 @@ GRAMMAR = Grammar(
     ),
     clock=(
         r"(?:\b(?P<lead>(?:a|hacia|sobre|para|desde|antes\s+de|despues\s+de|(?:a\s+)?eso\s+de)\s+las?)\s+)?"
-        rf"\b(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?(?:\s*(?P<hs>horas|hs|hrs)\b)?"
+        rf"\b(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h(?!r?s\b))(?P<m>[0-5]\d)?)?(?:\s*(?P<hs>horas|hs|hrs)\b)?"
         r"(?:\s*(?P<ampm>[ap])\.?\s?m\b\.?)?(?:\s+y\s+(?P<frac>media|cuarto)|\s+menos\s+(?P<minus>cuarto))?"
         r"(?:\s+(?:de|en|por)\s+la\s+(?P<part>manana|tarde|noche|madrugada))?"
     ),
     time_range=(
-        rf"\b(?:de|desde|entre)\s+(?:las?\s+)?(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?"
+        rf"\b(?:de|desde|entre)\s+(?:las?\s+)?(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h(?!r?s\b))(?P<m>[0-5]\d)?)?"
         r"(?:\s*(?:horas|hs|hrs)\b)?\s+(?:a|hasta|y)\s+(?:las?\s+)?"
-        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h)(?:[0-5]\d)?)?(?:\s*(?:horas|hs|hrs)\b)?"
+        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h(?!r?s\b))(?:[0-5]\d)?)?(?:\s*(?:horas|hs|hrs)\b)?"
         r"(?:\s+(?:de|en|por)\s+la\s+(?P<part>manana|tarde|noche|madrugada))?"
     ),
     named_clock=r"\b(?:(?:a|al|hacia|sobre|para|antes\s+del?)\s+(?:el\s+|la\s+)?)?(?P<named>mediodia|medianoche)\b",
-    daypart=r"\b(?:por|en|a|durante)\s+la\s+(?P<part>manana|tarde|noche|madrugada)\b",
+    # "temprano", "a primera hora": the morning.
+    daypart=(
+        r"\b(?:(?:por|en|a|durante)\s+la\s+(?P<part>manana|tarde|noche|madrugada)"
+        r"|(?:bien\s+|muy\s+)?temprano|a\s+primera\s+hora(?:\s+de\s+la\s+manana)?)\b"
+    ),
     filler=(
-        r"(?:\b(?:para|pa|antes(?:\s+de)?|hasta|a\s+mas\s+tardar|como\s+muy\s+tarde|como\s+maximo"
+        r"(?:\b(?:para|pa|antes(?:\s+del?)?|hasta|a\s+mas\s+tardar|como\s+muy\s+tarde|como\s+maximo"
         r"|no\s+mas\s+tarde\s+del?|vence|con\s+fecha(?:\s+de)?|fecha(?:\s+de)?|el)\s+)+$"
     ),
     follow_ok=_FOLLOW_OK,

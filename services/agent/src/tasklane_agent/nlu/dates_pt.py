@@ -32,11 +32,14 @@ GRAMMAR = Grammar(
     today=r"\bhoje(?:\s+mesmo)?\b",
     tomorrow=r"\bamanha\b",
     after_tomorrow=r"\bdepois\s+de\s+amanha\b",
+    yesterday=r"\bontem\b",
+    before_yesterday=r"\b(?:anteontem|antes\s+de\s+ontem)\b",
+    last_week=r"\b(?:na\s+|a\s+)?semana\s+passada\b",
     today_part=r"\b(?:esta|nesta|essa|nessa)\s+(?P<part>manha|tarde|noite)\b",
     weekday=(
         r"\b(?:(?P<this>esta|este|nesta|neste|essa|esse|nessa|nesse)\s+"
         r"|(?:(?:na|no|a|o)\s+)?(?P<next>proxima|proximo)\s+|(?:na|no|a|o|em)\s+)?"
-        rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+vem|proxima|proximo))?"
+        rf"(?P<wd>{_WD})(?:\s+(?P<next2>que\s+vem|proxima|proximo)|\s+(?P<last>passad[ao]))?"
         r"(?:\s+(?P<nextweek>da\s+(?:proxima\s+semana|semana\s+que\s+vem)))?\b"
         # "el lunes 30", "sexta 27": the day number decides.
         r"(?:,?\s+(?P<dn>3[01]|[12]\d|0?[1-9])\b(?![:/.,]?\d|\s*%|\s+de\s))?"
@@ -55,7 +58,7 @@ GRAMMAR = Grammar(
         r"|(?P<unit2>semana|mes|ano)\s+(?:que\s+vem|proxima|proximo))\b"
     ),
     relative=(
-        rf"\b(?:em|dentro\s+de|daqui\s+a)\s+(?:(?P<n>{_NUM})\s+"
+        rf"\b(?:em|dentro\s+de|daqui\s+a)\s+(?:(?P<n>{_NUM}|(?:um\s+)?par\s+de|uns|umas)\s+"
         r"(?P<unit>minutos?|horas?|dias?|semanas?|mes|meses|anos?)|(?P<half>meia)\s+hora)\b"
     ),
     day_number=r"\b(?:(?:no|o|ao|do)\s+)?(?P<dia>dia)\s+(?P<d>3[01]|[12]\d|0?[1-9]|primeiro)\b(?![:/.,]?\d|\s*%|\s+de\s)",
@@ -65,21 +68,25 @@ GRAMMAR = Grammar(
     ),
     clock=(
         r"(?:\b(?P<lead>as|a|pelas|ate\s+as|depois\s+das|antes\s+das|por\s+volta\s+das|la\s+pelas|perto\s+das)\s+)?"
-        rf"\b(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?(?:\s*(?P<hs>horas?|hs|hrs)\b)?"
+        rf"\b(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep>:|h(?!r?s\b))(?P<m>[0-5]\d)?)?(?:\s*(?P<hs>horas?|hs|hrs)\b)?"
         r"(?:\s*(?P<ampm>[ap])\.?\s?m\b\.?)?(?:\s+e\s+(?P<frac>meia|quinze))?"
         r"(?:\s+(?:da|de)\s+(?P<part>manha|tarde|noite|madrugada))?"
     ),
     time_range=(
         rf"\b(?:das|de|desde\s+as|entre\s+as|entre)\s+(?P<h>2[0-3]|[01]?\d|{_HOURS})(?!\d)"
-        r"(?:(?P<sep>:|h)(?P<m>[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?\s+(?:as|a|ate\s+as|ate|e\s+as|e)\s+"
-        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h)(?:[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?"
+        r"(?:(?P<sep>:|h(?!r?s\b))(?P<m>[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?\s+(?:as|a|ate\s+as|ate|e\s+as|e)\s+"
+        rf"(?P<h2>2[0-3]|[01]?\d|{_HOURS})(?!\d)(?:(?P<sep2>:|h(?!r?s\b))(?:[0-5]\d)?)?(?:\s*(?:horas?|hs|hrs)\b)?"
         r"(?:\s+(?:da|de)\s+(?P<part>manha|tarde|noite|madrugada))?"
     ),
     named_clock=(
         r"\b(?:(?:ao|a|as|por\s+volta\s+do|perto\s+do|ate\s+o|antes\s+do)\s+)?"
         r"(?P<named>meio-?\s?dia|meia-?\s?noite)\b"
     ),
-    daypart=r"\b(?:de|pela|a|na|durante\s+a)\s+(?P<part>manha|tarde|noite|madrugada)\b",
+    # "cedo", "logo cedo", "de manhã cedo": the morning.
+    daypart=(
+        r"\b(?:(?:de|pela|a|na|durante\s+a)\s+(?P<part>manha|tarde|noite|madrugada)(?:\s+cedo)?"
+        r"|(?:bem\s+|logo\s+)?cedo(?:\s+de\s+manha)?|(?:logo\s+)?pela\s+manha\s+cedo)\b"
+    ),
     filler=(
         r"(?:\b(?:(?:ate|para|pra)(?:\s+(?:o|a))?|antes\s+d[eoa]|no\s+maximo|o\s+mais\s+tardar|vence"
         r"|com\s+prazo(?:\s+(?:para|ate))?|prazo|em|no|na)\s+)+$"

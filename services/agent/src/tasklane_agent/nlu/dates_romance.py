@@ -70,6 +70,10 @@ class Grammar:
     follow_ok: frozenset[str]  # words that may follow a bare hour or day number
     name_preps: frozenset[str]  # "a Domingo": a capitalised weekday after these is a name
     ordinal_nouns: str = r"(?!)"  # nouns after which a weekday word is an ordinal
+    # Past days, for tasks already overdue ("venció ayer", "era pra segunda passada").
+    yesterday: str = r"(?!)"
+    before_yesterday: str = r"(?!)"
+    last_week: str = r"(?!)"
     time_range: str = r"(?!)"  # groups: h, sep, m (the start), h2, part
     named_times: dict[str, time] = field(default_factory=dict)
     compiled: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
@@ -119,11 +123,22 @@ def _follow_ok(grammar: Grammar, text: str, end: int) -> bool:
     return word.group(1) in grammar.follow_ok or bool(grammar.compiled["weekday"].match(text, word.start(1)))
 
 
+# A noun and "de" just before "fin de año"/"fim de mês" make it a kind of event ("almoço de fim de
+# ano"); "antes de", "depois de", "hasta" keep it a date.
+_ATTRIBUTE_OF = re.compile(r"\b(?!(?:antes|despues|depois|hasta|ate|a\s+partir)\b)[a-z]{3,}\s+de\s+$")
+
+
+_DAY_OFFSETS = (
+    ("today", 0), ("tomorrow", 1), ("after_tomorrow", 2),
+    ("yesterday", -1), ("before_yesterday", -2), ("last_week", -7),
+)  # fmt: skip
+
+
 def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetime) -> list[_Cand]:
     c = grammar.compiled
     today = now.date()
     out: list[_Cand] = []
-    for key, offset in (("today", 0), ("tomorrow", 1), ("after_tomorrow", 2)):
+    for key, offset in _DAY_OFFSETS:
         out += [_Cand(m.start(), m.end(), 1, today + timedelta(days=offset)) for m in c[key].finditer(f)]
     for m in c["today_part"].finditer(f):
         out.append(_Cand(m.start(), m.end(), 1, today, part=DAYPARTS[grammar.lang][m.group("part")]))
@@ -131,7 +146,10 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
         if _is_name(grammar, m, f, original, folded):
             continue
         wd = weekday(m.group("wd"), grammar.lang)
-        if m.group("nextweek"):
+        if _g(m, "last"):
+            # "el lunes pasado", "segunda passada": the last one strictly before today.
+            day = today - timedelta(days=(today.weekday() - wd - 1) % 7 + 1)
+        elif m.group("nextweek"):
             day = weekday_of_next_week(today, wd)
         else:
             day = weekday_after(today, wd, include_today=bool(m.group("this")))
@@ -145,6 +163,8 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
     for m in c["weekend"].finditer(f):
         out.append(_Cand(m.start(), m.end(), 2, weekend(today, following=bool(_g(m, "next", "next2")))))
     for m in c["end_of"].finditer(f):
+        if _ATTRIBUTE_OF.search(f, 0, m.start()):
+            continue  # "almoço de fim de ano", "cena de fin de año": what the event is, not its date
         unit = {"mes": "month", "ano": "year", "dia": "day", "semana": "week"}[_g(m, "unit", "unitw") or ""]
         following = bool(_g(m, "next", "next2", "nextw", "nextw2"))
         out.append(_Cand(m.start(), m.end(), 2, end_of(unit, today, following=following)))
@@ -158,7 +178,10 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
             day = date(today.year + 1, 1, 1)
         out.append(_Cand(m.start(), m.end(), 2, day))
     for m in c["relative"].finditer(f):
-        amount = 30 if m.group("half") else number(m.group("n"), grammar.lang)
+        said = m.group("n") or ""
+        # "un par de semanas", "um par de dias" are two; "uns dias", "umas semanas" a few (three).
+        loose = 2 if "par" in said else 3 if said in ("uns", "umas") else None
+        amount = 30 if m.group("half") else loose or number(said, grammar.lang)
         if amount:
             day, at = shifted(now, amount, "minute" if m.group("half") else UNITS[m.group("unit")])
             out.append(_Cand(m.start(), m.end(), 2, day, at=at))
@@ -220,7 +243,9 @@ def _times(grammar: Grammar, f: str) -> list[_Cand]:
         ampm, part = m.group("ampm"), m.group("part")
         if hour is None or (sep == ":" and minutes is None) or (not h_text.isdigit() and not lead):
             continue
-        if not (lead or minutes or sep or ampm or part):
+        # "9hs" written together is a time; "2 horas" and "3" are numbers.
+        glued = m.group("hs") is not None and m.start("hs") == m.end("h")
+        if not (lead or minutes or sep or ampm or part or glued):
             continue  # "2 horas", "3": a number, not a time
         if lead == "a" and hour != 1:
             continue  # Portuguese "à 1"/"à uma" only; "a 3" is not a time
@@ -253,7 +278,7 @@ def _times(grammar: Grammar, f: str) -> list[_Cand]:
         named = grammar.named_times[re.sub(r"[-\s]", "", m.group("named"))]
         out.append(_Cand(m.start(), m.end(), clock=(named.hour, named.minute, True)))
     for m in c["daypart"].finditer(f):
-        out.append(_Cand(m.start(), m.end(), part=parts[m.group("part")]))
+        out.append(_Cand(m.start(), m.end(), part=parts[m.group("part")] if m.group("part") else "morning"))
     return out
 
 
@@ -275,6 +300,11 @@ def _hour(clock: tuple[int, int, bool], part: str | None) -> time:
     """A clock reading made 24-hour with the part of the day said next to it."""
     hour, minute, explicit = clock
     if explicit:
+        # "a las 6:30 de la tarde", "às 7h da noite": the part of the day still says which half.
+        if (part in ("afternoon", "evening") and 1 <= hour < 12) or (
+            part in ("night", "tonight") and 6 <= hour < 12
+        ):
+            hour += 12
         return time(hour, minute)
     if part == "afternoon" and hour < 12:
         hour += 12

@@ -22,7 +22,9 @@ specific than later ones:
    references refuse questions and plurals, so "what have I finished?" falls through);
 9. task lists (a request made only of list words); then other updates (priority, date, project);
    then what the user did ("paid the rent") and check marks ("👍 dentist"), see :mod:`parse_done`;
-10. a task written without a command word (an instruction holding a date);
+10. a task asked for in passing, inside a longer message ("... Remind me to send the SOW
+    tomorrow", "... el lunes tengo que llevar la cotización"; see :mod:`parse_indirect`); then a
+    task written without a command word (an instruction holding a date);
 11. a message in clauses ("weekly report done, sorry it's late"): steps 4-9 on its first clause,
     then on its last;
 12. ``Unknown``, saying whether the message held a date (the engine can then suggest a task).
@@ -43,12 +45,14 @@ from tasklane_agent.nlu import (
     parse_done,
     parse_en,
     parse_es,
+    parse_indirect,
     parse_lists,
     parse_move,
     parse_pt,
     parse_questions,
     parse_tasks,
     parse_team,
+    speech,
 )
 from tasklane_agent.nlu.commands import (
     AddMember,
@@ -243,7 +247,7 @@ _STEPS: tuple[Step, ...] = (
 
 
 def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Command | None:
-    msg = Message.of(text)
+    msg = Message.of(speech.tidy(text, g.lex.lang))
     if not msg.plain:
         stripped = text.strip()
         return Help() if "?" in stripped else Thanks() if stripped else None
@@ -257,6 +261,8 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     if found is not None:
         return found
     found = _steps(g, msg, now)
+    if found is None:
+        found = parse_indirect.indirect(g, msg, now)
     if found is None and implicit:
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):

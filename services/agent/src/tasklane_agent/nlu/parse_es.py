@@ -229,12 +229,17 @@ GRAMMAR = Grammar(
         rf"{_TASK}\b(?:\s+(?P<adj>urgente|importante|prioritaria))?\s*(?:[:\-\u2013\u2014]|\bpara\b|\bde\b|"
         r"\bque\b|\bllamada\b|\bque diga\b|\bsobre\b)?\s*",
         r"(?:nueva\s+)?(?:tarea|pendiente|recordatorio)\s*[:\-\u2013\u2014]\s*",
-        r"(?:recuerdame|recordarme|recuerdeme|recordame|acuerdame|acordame|acuerdate de|no me dejes olvidar"
+        r"(?:recuerdame|recordarme|recuerdeme|recordame|acuerdame|acordame|acuerdate de|acordate de"
+        r"|no te olvides de|no te olvides|no (?:puedo|debo) olvidar(?:me)? de|no me dejes olvidar"
         r"|no olvides|no olvidar|"
         r"que no se me olvide|recordatorio)\b(?:\s+(?:que|de|sobre)\b)?\s*[:\-]?\s*",
         r"(?:tengo que|tenemos que|necesito|hay que|debo|debemos)\s+",
+        # "agendame una reunión con ...", "programa una llamada": the meeting is the title.
+        r"(?:agenda|agendame|agendar|programa|programame|agendá)\s+(?:(?:una|un)\s+)?"
+        r"(?=(?:reunion|junta|llamada|cita|visita|meeting|call|videollamada|entrevista|almuerzo|cena)\b)",
         rf"(?:pidele|pide|pedile|dile|decile)\s+a\s+{_WHO1}\s+que\s+",
         r"(?:agrega|anade|anota|apunta|pon)\s+(?:en|a)\s+(?:mi\s+)?(?:lista|tareas|pendientes)\s*[:\-]?\s*",
+        r"(?:pon|ponme|mete|metele)\s+ahi\s*[:\-]?\s+",
         r"(?:agrega|agregar|anade|anadir|anota|anotar|apunta|apuntar|agregame|anademe|apuntame|anotame)"
         r"(?:\s+ahi)?\s*[:\-]?\s+",
     ),
@@ -251,7 +256,7 @@ GRAMMAR = Grammar(
         r"|(?P<tag>(?:^|\s)#(?P<hashtag>[a-z][\w-]*))"
     ),
     task_assignee=re.compile(
-        rf"(?P<cut>[\s,]*(?:\by\s+)?(?:asigna|da|pasa)(?:sela|selo|la|lo)?\s+(?:a\s+)?{_WHO})$"
+        rf"(?P<cut>[\s,]*(?:\by\s+)?(?:asigna|asignar|da|dar|pasa|pasar)(?:sela|selo|la|lo)?\s+(?:a\s+)?{_WHO})$"
         r"|(?P<at>\s@(?P<handle>[a-z][\w.-]*))"
     ),
     implicit_block=bag(

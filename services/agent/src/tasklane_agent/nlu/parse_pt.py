@@ -227,10 +227,16 @@ GRAMMAR = Grammar(
         r"nao\s+me\s+deixa\s+esquecer|nao\s+esquece|nao\s+esquecer|me\s+avisa|me\s+avise)\b"
         r"(?:\s+(?:de|que|do|da|sobre|pra|para)\b)?\s*[:\-]?\s*",
         r"(?:tenho que|temos que|preciso|precisamos|tenho de|devo|vou ter que)\s+(?:de\s+)?",
+        # "marca-me uma reunião com ...", "agenda uma call": the meeting is the title.
+        r"(?:marca|marque|agenda|agende)(?:-me|\s+(?:me|ai|pra\s+mim))?\s+(?:(?:uma|um)\s+)?"
+        r"(?=(?:reuniao|reunioes|call|consulta|visita|chamada|entrevista|conversa|almoco|jantar|encontro"
+        r"|sessao|videochamada|1:1|one on one)\b)",
         rf"(?:pede|peca|pedir|fala|diz|avisa)\s+(?:pro|pra|para o|para a|ao|a|o)\s+{_WHO1}\s+(?:pra\s+"
         rf"|para\s+|que\s+)?",
         r"(?:adiciona|anota|coloca|bota|poe)\s+(?:na|a)\s+(?:minha\s+)?(?:lista|tarefas|agenda)\s*[:\-]?\s*",
         r"(?:adiciona|adicionar|adicione|anota|anotar|anote|inclui)(?:\s+ai)?\s*[:\-]?\s+",
+        # "bota aí reunião com o fornecedor ...": with "aí" these put a new task on the list.
+        r"(?:bota|coloca|poe|poem)\s+ai\s*[:\-]?\s+",
     ),
     create_whole=compile_all(
         r"(?:adiciona|adicionar|adicione|coloca|coloque|bota|poe|anota|inclui|cria|crie)\s+(?:(?:a"

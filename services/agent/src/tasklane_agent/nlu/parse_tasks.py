@@ -7,13 +7,16 @@ Safety choices (a change touches data the user may not mean to touch):
   report by Friday" is a new task, not a completion) is not a reference and the change is dropped;
 - weak verbs ("change", "move", "set") only update a task named by words when a link word joins
   the new date ("move the report *to* Monday"): "change the oil tomorrow" is a new task;
-- a message without a command word becomes a task only when it holds a date and does not start
-  with a question word, a pronoun or another command's verb ("pay the electricity bill in 2 weeks").
+- a message without a command word becomes a task only when it holds a date that is not already
+  past and does not start with a question word, a pronoun or another command's verb ("pay the
+  electricity bill in 2 weeks"; not "paid the rent yesterday"), in one sentence that says nothing
+  of how the day feels ("long day today, so tired").
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from tasklane_agent.nlu.commands import (
@@ -27,6 +30,7 @@ from tasklane_agent.nlu.commands import (
     UpdateTask,
 )
 from tasklane_agent.nlu.language import fold
+from tasklane_agent.nlu.overdue import was_due
 from tasklane_agent.nlu.parse_common import (
     LEVELS,
     Grammar,
@@ -42,6 +46,8 @@ from tasklane_agent.nlu.parse_common import (
     squash,
 )
 from tasklane_agent.nlu.priority import Priority, extract_priority, priority_of_adjective
+from tasklane_agent.nlu.request_words import STRONG, WEAK
+from tasklane_agent.nlu.speech import without_fillers, without_remarks
 
 _QUOTED = re.compile(r"(?<!\w)[\"'](?P<title>[^\"]{2,}?)[\"'](?!\w)")
 _PROJECT_WORD = re.compile(r"\b(?:project|proyecto|projeto)s?\b")
@@ -49,6 +55,13 @@ _LEADING_NUMBER = re.compile(
     r"\s*(?:(?:the|la|el|a|o|task|tarea|tarefa|number|numero|no)\s+)*#?\d{1,3}(?![\d:/.]|\s*(?:am|pm|h\b|st|nd|rd|th))"
 )
 _ABOUT_TASKS = re.compile(r"\b(?:tasks|tareas|tarefas|todos|to-dos|all my|todas mis|todas as minhas)\b")
+_SENTENCES = re.compile(r"\w\s*[.!?]+\s+\w")
+_MOOD = re.compile(
+    r"\b(?:so\s+tired|exhausted|knackered|long\s+day|rough\s+day|what\s+a\s+day|ugh|cansad[oa]|agotad[oa]"
+    r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira"
+    r"|lol|lmao|haha+|jaja+|jeje+|kkk+|rsrs+)\b"
+)
+_LEADING_FLAG = re.compile(r"(?:urgent|urgente|asap|importante?|very important|muy importante)\b")
 _LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")
 
 
@@ -227,7 +240,14 @@ def draft(
         original, text = blank(original, *quoted.span()), blank(text, *quoted.span())
     due = due_in(original, now, g.lex.lang)
     if due is not None:
+        past = was_due(original[: due.start], due, now, g.lex.lang)
         original, text = blank(original, due.start, due.end), blank(text, due.start, due.end)
+        if past is not None:
+            # "renew the tv licence, it was due monday 😬": what follows "it was" is a remark.
+            due, remark = past
+            original, text = blank(original, remark, len(original)), blank(text, remark, len(text))
+    original = without_fillers(original)
+    text = fold(original)
     m = g.task_project.search(text) if project is None else None
     if m and m.group("project"):
         lo_p, hi_p = m.span("project")
@@ -246,7 +266,8 @@ def draft(
     original, priority = extract_priority(original, g.lex.lang)
     priority = priority or priority_of_adjective(adjective) or ("high" if msg.bangs else None)
     return CreateTask(
-        title=title if title is not None else clean_title(g.lex, original),
+        # Remarks go last: "pay rent, it's important" has said its priority by now.
+        title=title if title is not None else clean_title(g.lex, without_remarks(original, g.lex.lang)),
         priority=priority,
         due=shifted(due, lo),
         project=project,
@@ -285,6 +306,8 @@ def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
         m = pattern.match(plain)
         if m is None:
             continue
+        if _passes_on(g, plain[m.end() :]):
+            return None
         who = project = None
         if _group(m, "who"):
             who = clean_name(g.lex, m.group("who"), msg.original(m, "who"))
@@ -294,23 +317,130 @@ def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
             adds, project = _target_project(g, m.group("project"), msg.original(m, "project"))
             if not adds and not project:
                 project = clean_project(g.lex, m.group("project"), msg.original(m, "project"))
-        return draft(
+        return first_sentence(
             g, msg, msg.start + m.end(), msg.end, now, adjective=_group(m, "adj"), who=who, project=project
         )
     return None
+
+
+_SENTENCE_END = re.compile(r"(?<=\w)[.!?]+(?=\s+\S)")
+_THAT = re.compile(r"(?:que|q|that)\s+")
+
+
+def _passes_on(g: Grammar, rest: str) -> bool:
+    """Whether "note that ..." holds a request of its own ("apunta que el lunes hay que ir a la obra",
+    "anota aí que segunda tenho que passar lá"): the request phrase, read by
+    :mod:`tasklane_agent.nlu.parse_indirect`, then says where the task starts and which day is its."""
+    lead = _THAT.match(rest)
+    if lead is None:
+        return False
+    head = " ".join(rest[lead.end() :].split()[:8])
+    return bool(STRONG[g.lex.lang].search(head) or WEAK[g.lex.lang].search(head))
+
+
+# A full stop after these ends no sentence: "email Dr. Smith", "la Sra. Pérez", "o Eng. Silva".
+_ABBREVIATIONS = frozenset(
+    [
+        "dr",
+        "dra",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "st",
+        "sr",
+        "sra",
+        "srta",
+        "prof",
+        "profa",
+        "av",
+        "ave",
+        "vs",
+        "etc",
+        "jr",
+        "no",
+        "nr",
+        "rd",
+        "mt",
+        "ft",
+        "co",
+        "inc",
+        "ltd",
+        "eng",
+        "ing",
+        "lic",
+        "arq",
+        "tel",
+        "dept",
+        "approx",
+        "min",
+        "max",
+        "pag",
+        "pg",
+        "fig",
+        "vol",
+        "cap",
+        "art",
+    ]
+)
+
+
+def _sentence_end(folded: str, lo: int, hi: int) -> int | None:
+    for m in _SENTENCE_END.finditer(folded, lo, hi):
+        word = re.findall(r"\w+", folded[max(lo, m.start() - 12) : m.start()])[-1:]
+        if m.group().startswith(".") and word and (len(word[0]) == 1 or word[0] in _ABBREVIATIONS):
+            continue
+        return m.start()
+    return None
+
+
+def first_sentence(
+    g: Grammar,
+    msg: Message,
+    lo: int,
+    hi: int,
+    now: datetime,
+    *,
+    adjective: str | None = None,
+    who: str | None = None,
+    project: str | None = None,
+) -> CreateTask:
+    """A task from the first sentence of ``msg.text[lo:hi]``; the sentences after it only explain
+    ("Remind me to call Ana tomorrow. She's back from holidays."), but may give the date ("I need to
+    renew the car insurance. It expires on the 30th.")."""
+    end = _sentence_end(msg.folded, lo, hi)
+    if end is None:
+        return draft(g, msg, lo, hi, now, adjective=adjective, who=who, project=project)
+    task = draft(g, msg, lo, end, now, adjective=adjective, who=who, project=project)
+    if task.due is None:
+        later = due_in(msg.text[end:hi], now, g.lex.lang)
+        if later is not None:
+            # Its span is outside the title; keep it in the message's offsets all the same.
+            task = replace(task, due=shifted(later, end))
+    return task
 
 
 def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     """A task written without a command word: an instruction with a date ("pay rent on the 1st")."""
     if msg.question or len(msg.plain.split()) < 2:
         return None
-    unmarked, _ = extract_priority(msg.text[msg.start : msg.end], g.lex.lang)
+    unmarked, marked = extract_priority(msg.text[msg.start : msg.end], g.lex.lang)
     first = re.findall(r"[\w']+", fold(unmarked))[:1]
     if not first or first[0] in g.implicit_block:
         return None
     task = draft(g, msg, msg.start, msg.end, now)
     title_words = fold(task.title).split()
-    if task.due is None or not title_words or title_words[0] in g.implicit_block:
+    # "urgente asap conseguir el permiso ...": a priority said first marks a task as well as a date.
+    flagged = marked is not None and len(title_words) >= 3 and _LEADING_FLAG.match(fold(msg.plain))
+    if (task.due is None and not flagged) or not title_words or title_words[0] in g.implicit_block:
+        return None
+    # "paid the rent yesterday", "ayer fui al gimnasio": a day already past, said without a command
+    # word, tells what happened; it asks for nothing.
+    if task.due is not None and task.due.at.date() < now.date():
+        return None
+    # A story, not an instruction: several sentences ("Client call went well. They want the pilot
+    # live by mid January."), or how the day feels ("long day today, so tired").
+    if _SENTENCES.search(task.title) or _MOOD.search(fold(task.title)):
         return None
     # "move all my tasks to Friday" that no change could read is not a new task either.
     if _ABOUT_TASKS.search(fold(task.title)):

@@ -98,7 +98,8 @@ def extract_priority(text: str, lang: Lang = "en") -> tuple[str, Priority | None
     # A message that is nothing but a marker ("urgent") is not a request about priority.
     if word_only.match(folded):
         return text, found
-    for pattern in (bracketed, leading, trailing):
+    # Twice over: markers come in pairs ("urgente asap conseguir el permiso", "... asap, urgent").
+    for pattern in (bracketed, leading, trailing, leading, trailing):
         marker = pattern.search(folded)
         if marker:
             found = found or ("low" if marker.group("low") else "high")

@@ -1,0 +1,164 @@
+"""What voice typing and chat habits leave in a message, taken out before it is read.
+
+Voice typing writes punctuation as words ("call the county period", "vírgula é importante",
+"punto"), keeps hesitations ("ok um add uh ...") and repeats ("remind me to to call the the
+county", "me lembra me lembra de"). Chat adds fillers that belong to no title ("pls", "porfa",
+"sem falta"). Every function here returns text of the *same length* (words become spaces or
+punctuation padded with spaces), so the offsets the parsers cut titles at stay valid.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tasklane_agent.nlu.language import Lang, fold
+
+# Punctuation said as a word. A comma word is punctuation anywhere; a full stop only where it cannot
+# be the noun: at the end of the message, or between words without an article or "of" around it
+# ("my period", "el punto de venta", "o ponto de ônibus" stay).
+_COMMA_WORD = re.compile(r"(?<!\w)(?:comma|virgula)(?!\w)")
+_STOP_WORD = (
+    r"(?:full\s+stop|period|new\s+line|question\s+mark|exclamation\s+(?:mark|point)"
+    r"|punto(?:\s+(?:final|y\s+aparte|y\s+seguido))?|nueva\s+linea|signo\s+de\s+(?:interrogacion|exclamacion)"
+    r"|ponto(?:\s+(?:final|de\s+interrogacao|de\s+exclamacao))?|nova\s+linha)"
+)
+_STOP = re.compile(rf"(?P<before>[\w']+)\s+(?P<stop>{_STOP_WORD})(?=(?P<after>[\s.!?,]*$|\s+[\w']+))")
+_NOUN_BEFORE = frozenset(
+    [
+        "my",
+        "the",
+        "her",
+        "his",
+        "our",
+        "your",
+        "their",
+        "one",
+        "this",
+        "that",
+        "each",
+        "free",
+        "trial",
+        "grace",
+        "notice",
+        "next",
+        "last",
+        "per",
+        "a",
+        "el",
+        "un",
+        "al",
+        "mi",
+        "su",
+        "tu",
+        "ese",
+        "este",
+        "del",
+        "los",
+        "o",
+        "um",
+        "no",
+        "ao",
+        "do",
+        "meu",
+        "seu",
+        "esse",
+        "nesse",
+        "neste",
+    ]
+)
+_NOUN_AFTER = frozenset(["of", "de", "do", "da", "del", "com", "con", "with"])
+# "coma" is also a verb ("que coma", "no se lo coma"): not after the words that go with the verb.
+_COMA = re.compile(r"(?P<before>[\w']+)\s+(?P<stop>coma)(?=[\s.!?]*$|\s+\w)")
+_COMA_VERB_BEFORE = frozenset(
+    ["que", "lo", "la", "le", "se", "no", "te", "me", "nos", "les", "los", "las", "ya"]
+)
+# Hesitations said aloud. Portuguese "um" is "a", so only English has it.
+_HESITATIONS: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"(?<!\w)(?:um+|uh+|uhm+|erm+|hmm+)(?!\w)[,.]?"),
+    "es": re.compile(r"(?<!\w)(?:ehm*|mmm+|ehh+)(?!\w)[,.]?"),
+    "pt": re.compile(r"(?<!\w)(?:hum+|ahn+|hmm+)(?!\w)[,.]?"),
+}
+# A word or two said twice in a row ("to to", "the the", "me lembra me lembra"); the first copy
+# goes. Letters only: "2 2" or "10 10" may be meant.
+_REPEAT = re.compile(r"(?<!\w)(?P<w>[a-z']+(?:\s+[a-z']+)?)\s+(?P=w)(?!\w)")
+_CHAT_FILLERS = re.compile(r"(?<!\w)(?:pls|plz|plox|porfa|porfis|xfa|pfv|pfvr)(?!\w)[,.]?")
+# Fillers that are never part of a title, in any of the three languages.
+_TITLE_FILLERS = re.compile(
+    r"(?<!\w)(?:please|pls|plz|plox|por\s+favor|porfa(?:vor)?|porfis|xfa|x\s+fa|pfv|pfvr"
+    r"|sin\s+falta|sem\s+falta|no\s+matter\s+what|without\s+fail)(?!\w)"
+)
+
+
+def _put(chars: list[str], start: int, end: int, mark: str = "") -> None:
+    chars[start:end] = list(mark.ljust(end - start))
+
+
+def tidy(text: str, lang: Lang) -> str:
+    """``text`` (same length) without dictated punctuation, hesitations and repeated words."""
+    folded = fold(text)
+    if len(folded) != len(text):  # fold keeps lengths; a safety net all the same
+        return text
+    chars = list(text)
+    for m in _COMMA_WORD.finditer(folded):
+        _put(chars, m.start(), m.end(), ",")
+    for m in _STOP.finditer(folded):
+        after = m.group("after").split()
+        at_end = not after or not re.search(r"\w", after[0])
+        if m.group("before") in _NOUN_BEFORE or (not at_end and after[0] in _NOUN_AFTER):
+            continue
+        stop = m.group("stop")
+        mark = "?" if "question" in stop or "interroga" in stop else "!" if "xclama" in stop else "."
+        _put(chars, m.start("stop"), m.end("stop"), mark)
+    if lang == "es":
+        for m in _COMA.finditer(folded):
+            # "que coma", "no se lo coma": the verb.
+            if m.group("before") not in _COMA_VERB_BEFORE:
+                _put(chars, m.start("stop"), m.end("stop"), ",")
+    for m in _HESITATIONS[lang].finditer(folded):
+        _put(chars, m.start(), m.end())
+    # Chat fillers anywhere ("xfa anota comprar pan"), unless they are the whole message.
+    folded = fold("".join(chars))
+    fillers = list(_CHAT_FILLERS.finditer(folded))
+    if fillers and len(folded.split()) > len(fillers):
+        for m in fillers:
+            _put(chars, m.start(), m.end())
+    folded = fold("".join(chars))
+    for m in _REPEAT.finditer(folded):
+        # "Bora Bora", "Walla Walla": a name said twice on purpose is written capitalised twice.
+        if text[m.start()].isupper() and text[m.end() - len(m.group("w"))].isupper():
+            continue
+        _put(chars, m.start("w"), m.end("w"))
+    return "".join(chars)
+
+
+def without_fillers(text: str) -> str:
+    """``text`` (same length) without "pls", "porfa", "sin falta" and the like."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return text
+    for m in list(_TITLE_FILLERS.finditer(folded)):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
+
+
+# A remark after the request that no title holds: "... by dec 10 or im cooked", "o si no me matan".
+_REMARKS: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\s*,\s*(?:they|she|he|it|it'?s|its|because|cause|cuz|coz|since)\b.*$"
+        r"|[\s,]+or\s+(?:else\b|i'?m\b|im\b|i\s+am\b|i'?ll\b|ill\b|we'?re\b).*$"
+    ),
+    "es": re.compile(
+        r"\s*,\s*(?:que\s+si\s+no|si\s+no|porque|porq|pq|ya\s+que)\b.*$"
+        r"|[\s,]+(?:o\s+si\s+no|si\s+no)\s+(?:me|estoy|estamos|nos)\b.*$"
+    ),
+    "pt": re.compile(
+        r"\s*,\s*(?:porque|pq|ja\s+que|pois|que\s+senao)\b.*$"
+        r"|[\s,]+(?:senao|se\s+nao)\b.*$"
+    ),
+}
+
+
+def without_remarks(text: str, lang: Lang) -> str:
+    """``text`` (same length) without a trailing "or I'm cooked" kind of remark."""
+    m = _REMARKS[lang].search(fold(text))
+    return text[: m.start()] + " " * (len(text) - m.start()) if m else text
