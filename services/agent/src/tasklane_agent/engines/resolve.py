@@ -49,7 +49,12 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
         statuses = ("done", "open") if done else ("open", "done")
         for status in statuses:
             matches, exact = await ws.match_tasks(ref.query, status=status, limit=MAX_ROWS)
-            if len(matches) == 1 and exact:
+            # One open task close to the words is the one meant for a change of date or priority
+            # ("adia a instalação do aquecedor" and *instalar o aquecedor*): asking "which one?"
+            # with one choice only slows the user down, and "undo" puts it back. Completing and
+            # deleting still want the words to match exactly, or a tap.
+            gentle = pending.get("verb") == "update" and status == "open"
+            if len(matches) == 1 and (exact or gentle):
                 return Resolved(matches[0])
             if matches:
                 return Resolved(None, choose(ctx, matches, pending))

@@ -151,6 +151,17 @@ def rename(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     return UpdateTask(ref, title=title) if ref is not None and title else None
 
 
+def _leading_ordinal(g: Grammar, text: str) -> re.Match[str] | None:
+    """ "adia *a segunda* pra sexta", "move *the second* to friday": a list position named by an
+    ordinal, then the new date after a link word. Without this the ordinal reads as a day
+    (*segunda* is also Monday) and the real date as the task."""
+    words = "|".join(sorted(g.lex.ordinals, key=len, reverse=True))
+    links = "|".join(sorted(g.lex.date_links, key=len, reverse=True))
+    if not words or not links:
+        return None
+    return re.match(rf"\s*(?:(?:the|la|el|a|o)\s+)?(?:{words})\b(?=\s+(?:{links})\b)", text)
+
+
 def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     """Other changes: "make it high priority and due next Friday", "push the report deadline to Monday"."""
     verb = g.update_verb.match(msg.plain)
@@ -171,13 +182,21 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     if clear:
         original, text = blank(original, *clear.span()), blank(text, *clear.span())
     # "coloca a 1 pra amanhã": the task's number is not a time ("a 1" would read as 1 o'clock).
-    number = _LEADING_NUMBER.match(text)
+    number = _LEADING_NUMBER.match(text) or _leading_ordinal(g, text)
     due = due_in(blank(original, *number.span()) if number else original, now, g.lex.lang)
     linked = False
     if due is not None:
         before = text[: due.start].split()[-1:]
         linked = bool(set(before) & g.lex.date_links or fold(due.phrase).split()[0] in g.lex.date_links)
         original, text = blank(original, due.start, due.end), blank(text, due.start, due.end)
+        # "adia a reunião de segunda pra sexta": the first day names the task, the one after the
+        # link word is the new date.
+        later = due_in(original, now, g.lex.lang) if not linked else None
+        if later is not None and later.start > due.start:
+            ahead = text[: later.start].split()[-1:]
+            if set(ahead) & g.lex.date_links or fold(later.phrase).split()[0] in g.lex.date_links:
+                due, linked = later, True
+                original, text = blank(original, later.start, later.end), blank(text, later.start, later.end)
     original, said = extract_priority(original, g.lex.lang)
     text = fold(original)
     level = g.update_level.search(text)
