@@ -36,6 +36,7 @@ from tasklane_agent.nlu.parse_common import (
     Grammar,
     Message,
     Patterns,
+    bag,
     blank,
     clean_name,
     clean_project,
@@ -439,6 +440,44 @@ def first_sentence(
     return task
 
 
+# A message that starts with a verb of things to do is an instruction even without a date ("revise
+# for the french oral", "comprar 12 bolsas de cal", "revisar o PR do Diego"): in Spanish and
+# Portuguese the infinitive says it, in English a short list of the verbs to-do items start with.
+_EN_TASK_VERBS = bag(
+    """
+    call ring phone text email mail message buy get order pick collect book schedule pay renew
+    cancel submit send post return drop bring print file sign fill finish start revise study
+    review read write draft prepare prep practice practise fix repair clean wash tidy cook water
+    mow plan organize organise sort update check ask tell invite visit research chase
+    apply register install paint replace measure quote invoice backup
+    """
+)
+_INFINITIVE = re.compile(r"[a-z]{2,}(?:ar|er|ir)")
+# Words with an infinitive's ending that are not verbs, or not requests ("ayer", "mujer", "poder").
+_NOT_INFINITIVES = bag(
+    """
+    ayer mujer mulher lugar hogar qualquer cualquier poder ser estar haber super primer tercer
+    bar mar par lar dolar familiar particular popular regular similar titular militar escolar
+    seguir saber querer quer ter tener haver
+    """
+)
+
+
+# Said to someone, not to a to-do list: "get well soon", "call me maybe", "text me later".
+_PLEASANTRY = re.compile(
+    r"(?:get well|get (?:some )?(?:rest|sleep)|(?:call|text|email|message|ask|tell) me)\b"
+)
+
+
+def _task_verb(lang: str, words: list[str]) -> bool:
+    if len(words) < 2:
+        return False
+    first = words[0]
+    if lang == "en":
+        return first in _EN_TASK_VERBS and not _PLEASANTRY.match(" ".join(words))
+    return bool(_INFINITIVE.fullmatch(first)) and first not in _NOT_INFINITIVES
+
+
 def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     """A task written without a command word: an instruction with a date ("pay rent on the 1st")."""
     if msg.question or len(msg.plain.split()) < 2:
@@ -451,7 +490,9 @@ def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | Non
     title_words = fold(task.title).split()
     # "urgente asap conseguir el permiso ...": a priority said first marks a task as well as a date.
     flagged = marked is not None and len(title_words) >= 3 and _LEADING_FLAG.match(fold(msg.plain))
-    if (task.due is None and not flagged) or not title_words or title_words[0] in g.implicit_block:
+    if not title_words or title_words[0] in g.implicit_block:
+        return None
+    if task.due is None and not flagged and not _task_verb(g.lex.lang, title_words):
         return None
     # "paid the rent yesterday", "ayer fui al gimnasio": a day already past, said without a command
     # word, tells what happened; it asks for nothing.
