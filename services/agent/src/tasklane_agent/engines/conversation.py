@@ -34,7 +34,8 @@ OFFLINE_QUESTIONS = ("confirm", "choose", "choose_person", "title")
 
 @dataclass(frozen=True)
 class PendingAnswer:
-    """``kind``: "confirm" (``yes``), "choose" / "choose_person" (``index``, 1-based), or
+    """``kind``: "confirm" (``yes``), "choose" / "choose_person" (``index``, 1-based; ``yes`` when
+    the only option was taken with a yes, which also answers a deletion's "are you sure"), or
     "title" (the message is the task the assistant asked for)."""
 
     kind: str
@@ -58,6 +59,9 @@ def answer_to(
         count = len(pending.get("task_ids" if kind == "choose" else "people", []))
         if isinstance(command, c.Choose):
             return PendingAnswer(kind, index=command.index) if 1 <= command.index <= count else None
+        # "Which one? 1. X" and "sí, bórrala": the only task offered, taken with a yes.
+        if count == 1 and read_answer(text) is True:
+            return PendingAnswer(kind, index=1, yes=True)
         titles = [str(x) for x in pending.get("titles", [])]
         if len(titles) == count:
             days = [str(x) for x in pending.get("days", [])] or None

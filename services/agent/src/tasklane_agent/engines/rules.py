@@ -64,7 +64,14 @@ class RulesEngine:
         if answer.kind == "confirm":
             return await self._answer(ctx, pending, answer.yes)
         if answer.kind == "choose":
-            return await self._apply(ctx, pending, list(pending.get("task_ids", []))[answer.index - 1])
+            task_id = list(pending.get("task_ids", []))[answer.index - 1]
+            if answer.yes and pending.get("verb") == "delete":
+                # The question showed this one task and the user said yes to deleting it; who may
+                # delete it is checked as for any deletion.
+                found = await ctx.workspace.tasks_by_id([task_id])
+                if found and await ctx.workspace.may_delete(found[0]):
+                    return await self._answer(ctx, {"verb": "delete", "task_ids": [task_id]}, True)
+            return await self._apply(ctx, pending, task_id)
         if answer.kind == "choose_person":
             person = list(pending.get("people", []))[answer.index - 1]
             return self._reply("assign_task", [await changes.assign_to(ctx, str(pending["task_id"]), person)])
@@ -86,6 +93,9 @@ class RulesEngine:
         if task is None or task.status != "open":
             return None
         change = conversation.follow_up(ctx.state, ctx.text, ctx.now, ctx.lang)
+        if change is not None and change.due is not None and _number_of_title(change.due.phrase, task.title):
+            # "no son 20, son 30 bultos" on *comprar 20 bultos*: the numbers are the title's, not days.
+            change = None
         params: dict[str, Any] = {}
         if change is not None:
             if change.priority:
@@ -388,3 +398,9 @@ class RulesEngine:
             if late and command.scope == "open":
                 text += "\n" + t(lang, "overdue_count", n=len(late))
         return Outgoing(text)
+
+
+def _number_of_title(phrase: str, title: str) -> bool:
+    """Whether a date phrase is a bare number that the title holds ("20" in *20 bultos*)."""
+    digits = phrase.strip(" .,")
+    return digits.isdigit() and digits in title.split()

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from tasklane_agent.nlu import dates_en, dates_es, dates_pt, dates_romance
 from tasklane_agent.nlu.language import Lang
@@ -114,6 +114,22 @@ def _respell(text: str) -> tuple[str, list[int]]:
     return "".join(parts), origin
 
 
+# A time said with its half of the day ("5am", "de la mañana", "à noite") or in 24-hour form ("05:30").
+_HALF_OF_DAY = re.compile(
+    r"\b(?:a\.?m|p\.?m|morning|afternoon|evening|night|tonight|manana|manha|madrugada|noche|noite|tarde)\b"
+    r"|\b0\d[:h]|[ap]m\b"
+)
+
+
+def _past_morning(local: datetime, now: datetime, phrase: str) -> bool:
+    return (
+        local.date() == now.date()
+        and local < now
+        and local.hour < 12
+        and not _HALF_OF_DAY.search(phrase.lower().replace("ñ", "n").replace("ã", "a"))
+    )
+
+
 def find_due(text: str, now: datetime, lang: Lang = "en") -> DueDate | None:
     """The first date/time phrase in ``text`` resolved against ``now`` (aware, user's timezone)."""
     if now.tzinfo is None:
@@ -136,6 +152,9 @@ def find_due(text: str, now: datetime, lang: Lang = "en") -> DueDate | None:
         recurrence = recurrence.anchored(local.date())
     else:
         local = datetime.combine(hit.day, hit.at or time(0), tzinfo=now.tzinfo)
+    if hit.at is not None and recurrence is None and _past_morning(local, now, text[hit.start : hit.end]):
+        # "today at 5:30" said at 09:00: the afternoon one, not an hour already gone.
+        local += timedelta(hours=12)
     return DueDate(
         at=local,
         has_time=hit.at is not None,

@@ -46,7 +46,7 @@ _CORRECTION = bag(
 _FILLER = bag(
     """
     super very really extremely mega muy re bien bem muito bastante demasiado
-    eh ne ok ta pa vale ya hein
+    eh ne ok ta pa vale ya hein lol lmao haha hahaha jaja jajaja kkk kkkk rs rsrs xd
     it its it's is was be that this one the a an to for on at by make set put change move push
     please pls plz pl thx thanks period comma dot full stop just really also too then instead let's
     lets do i want wanted should must should've lo la le el los las es era sea que q ponle ponla
@@ -376,7 +376,18 @@ def _swap(title: str, wrong: str, right: str) -> str | None:
     if at < 0:
         return None
     before, after = title[:at], title[at + len(wrong) :]
-    return before + right + after
+    # "son 30 bultos" for the "20" of *20 bultos*: the words the user repeated from around the
+    # wrong part are not said twice.
+    mine, ahead, behind = right.split(), fold(after).split(), fold(before).split()
+    for k in range(len(mine) - 1, 0, -1):
+        if [fold(w) for w in mine[-k:]] == ahead[:k]:
+            mine = mine[:-k]
+            break
+    for k in range(len(mine) - 1, 0, -1):
+        if [fold(w) for w in mine[:k]] == behind[-k:]:
+            mine = mine[k:]
+            break
+    return before + " ".join(mine) + after
 
 
 def _align(title: str, right: str) -> str | None:
