@@ -132,6 +132,23 @@ async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
     return created
 
 
+async def create_several(ctx: Context, commands: list[c.CreateTask]) -> list[Outgoing]:
+    """Each task of one message, in one reply: their lines in order, the summary once at the end;
+    "it" is then the last one, and "undo" takes them all back."""
+    lines: list[str] = []
+    extra: list[Outgoing] = []
+    created: list[str] = []
+    summary = ""
+    for command in commands:
+        first, *rest = await create(ctx, command)
+        *said, summary = first.text.split("\n")
+        lines.extend(said)
+        extra.extend(rest)
+        created.extend(ctx.state.focus[:1])
+    remember(ctx, list(reversed(created)))
+    return [Outgoing("\n".join([*lines, summary])), *extra]
+
+
 def update_params(command: c.UpdateTask) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if command.priority:

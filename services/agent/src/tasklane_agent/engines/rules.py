@@ -197,6 +197,8 @@ class RulesEngine:
                 return await self._move(ctx, move)
             case c.CreateTask():
                 return self._reply("create_task", await changes.create(ctx, command))
+            case c.CreateTasks(tasks=tasks):
+                return self._reply("create_task", await changes.create_several(ctx, list(tasks)))
             case c.ListTasks():
                 return self._reply("list_tasks", [await self._list(ctx, command)])
             case c.CompleteTask(then=c.CreateTask() as then):

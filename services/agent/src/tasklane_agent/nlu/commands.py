@@ -44,6 +44,14 @@ class CreateTask:
 
 
 @dataclass(frozen=True)
+class CreateTasks:
+    """Several tasks asked for in one message ("Remind me to sign the slip tonight. And I need to
+    buy a present for Saturday"), in the order said."""
+
+    tasks: tuple[CreateTask, ...]
+
+
+@dataclass(frozen=True)
 class ListTasks:
     scope: Scope = "open"
     priority: Priority | None = None
@@ -218,6 +226,7 @@ class Unknown:
 
 Command = (
     CreateTask
+    | CreateTasks
     | ListTasks
     | UpdateTask
     | CompleteTask

@@ -61,6 +61,7 @@ from tasklane_agent.nlu.commands import (
     CreateInProject,
     CreateProject,
     CreateTask,
+    CreateTasks,
     Help,
     ListProjects,
     ProjectStatus,
@@ -324,6 +325,41 @@ def _again(text: str, lang: Lang) -> Again | None:
     return None
 
 
+# Where a second request may start: a new sentence or line, a list's bullet, or "also" and its
+# kin ("... tonight. And I need to ...", "hoy. tambien recuerdame ...", "- revisar el deck").
+_SECOND = re.compile(
+    r"(?:(?<=[.!?;])\s+|\s*\n+\s*(?:[-*•]\s*)?|\s+(?:and\s+)?also\s+|\s+(?:y\s+)?tambi[eé]n\s+"
+    r"|\s+(?:e\s+)?tamb[eé]m\s+|\s+-\s+)",
+    re.IGNORECASE,
+)
+_MOST_REQUESTS = 5
+_ABBREVIATION = re.compile(r"(?i)(?:^|\s)(?:dr|dra|sr|sra|srta|mr|mrs|ms|st|prof|profa|av|no|etc|[a-z])\.$")
+
+
+def _several(g: Grammar, text: str, now: datetime) -> CreateTasks | None:
+    """Two or more tasks in one message, each part read alone; None unless at least two parts are
+    new tasks and every part is a task or nothing (a remark like "all good there")."""
+    tidy = speech.tidy(text, g.lex.lang)
+    parts, last = [], 0
+    for cut in _SECOND.finditer(tidy):
+        # "Dr. Smith", "la Sra. Pérez": a title's full stop ends no sentence.
+        if cut.start() == 0 or _ABBREVIATION.search(tidy[last : cut.start()]):
+            continue
+        parts.append(tidy[last : cut.start()])
+        last = cut.end()
+    parts = [p for p in [*parts, tidy[last:]] if p.strip(" .,!?;:-")]
+    if not 2 <= len(parts) <= _MOST_REQUESTS:
+        return None
+    tasks: list[CreateTask] = []
+    for part in parts:
+        found = _read(g, part, now)
+        if isinstance(found, CreateTask) and found.title:
+            tasks.append(found)
+        elif found is not None and not isinstance(found, Thanks | Unknown):
+            return None
+    return CreateTasks(tuple(tasks)) if len(tasks) >= 2 else None
+
+
 def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     """Read ``text`` in ``lang``. ``now`` is aware, in the user's timezone."""
     if now.tzinfo is None:
@@ -331,6 +367,9 @@ def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     again = _again(text, lang)
     if again is not None:
         return Understanding(again, lang)
+    several = _several(GRAMMARS[lang], text, now) if _SECOND.search(text) else None
+    if several is not None:
+        return Understanding(several, lang)
     command = _read(GRAMMARS[lang], text, now)
     if command is None and not _INJECTION.search(fold(text)):
         for other in LANGS:
