@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tasklane_agent import replies
-from tasklane_agent.deadlines import due_day
+from tasklane_agent.deadlines import due_day, local_due
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
 from tasklane_agent.engines.resolve import ask, confirm
@@ -194,6 +194,7 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
         if not mates:
             return [Outgoing(t(lang, "no_teammate", name=params["name"]))]
         return [await assign_to(ctx, task.id, mates[0].user_id)]
+    params = _keep_the_time(ctx, params, task)
     changes = TaskChanges(
         title=params.get("title"),
         priority=params.get("priority"),
@@ -236,6 +237,19 @@ async def complete_many(ctx: Context, refs: tuple[c.TaskRef, ...]) -> Outgoing:
         ctx.state.last_action.update(verb="complete", params={})  # "and 5 too" completes #5
     titles = ", ".join(replies.bold(x.title) for x in done)
     return Outgoing("\n".join([t(ctx.lang, "completed", title=titles), *lines, await summary(ctx, done[-1])]))
+
+
+def _keep_the_time(ctx: Context, params: dict[str, Any], task: Task) -> dict[str, Any]:
+    """A new day said without a time keeps the task's time of day: "move the vaccine to Monday"
+    on a 10:00 appointment is Monday at 10:00."""
+    value = params.get("due_at")
+    if not value or params.get("due_has_time") or params.get("recurrence"):
+        return params
+    if task.due_at is None or not task.due_has_time:
+        return params
+    day = datetime.fromisoformat(value).astimezone(ctx.tz).date()
+    at = datetime.combine(day, local_due(task.due_at, True, ctx.tz).timetz())
+    return {**params, "due_at": at.isoformat(), "due_has_time": True}
 
 
 def _due(params: dict[str, Any]) -> datetime | None:

@@ -57,14 +57,18 @@ from tasklane_agent.nlu import (
 from tasklane_agent.nlu.commands import (
     AddMember,
     Again,
+    AssignTask,
     Command,
+    CompleteTask,
     CreateInProject,
     CreateProject,
     CreateTask,
     CreateTasks,
+    DeleteTask,
     Help,
     ListProjects,
     ProjectStatus,
+    ReopenTask,
     SetTimezone,
     TaskRef,
     Thanks,
@@ -360,6 +364,26 @@ def _several(g: Grammar, text: str, now: datetime) -> CreateTasks | None:
     return CreateTasks(tuple(tasks)) if len(tasks) >= 2 else None
 
 
+# The task named first, then what to do with "it": "y la 3 muévela para mañana", "a 2, adia pra
+# sexta", "#4 make it urgent".
+_NAMED_FIRST = re.compile(
+    r"^\s*(?:(?:y|and|e|ah|oh)\s+)?(?:(?:la|el|a|o|the|number|numero|no\.?)\s+)?#?(?P<n>\d{1,3})\s*[,:-]?\s+"
+    r"(?P<rest>[^\d\s].*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_ON_ONE_TASK = (UpdateTask, CompleteTask, DeleteTask, ReopenTask, AssignTask)
+
+
+def _named_first(g: Grammar, text: str, now: datetime) -> Command | None:
+    m = _NAMED_FIRST.match(text)
+    if m is None:
+        return None
+    found = _read(g, m.group("rest"), now, implicit=False)
+    if isinstance(found, _ON_ONE_TASK) and (found.ref.pronoun or found.ref == TaskRef()):
+        return replace(found, ref=TaskRef(number=int(m.group("n"))))
+    return None
+
+
 def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     """Read ``text`` in ``lang``. ``now`` is aware, in the user's timezone."""
     if now.tzinfo is None:
@@ -370,6 +394,9 @@ def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     several = _several(GRAMMARS[lang], text, now) if _SECOND.search(text) else None
     if several is not None:
         return Understanding(several, lang)
+    first = _named_first(GRAMMARS[lang], text, now)
+    if first is not None:
+        return Understanding(first, lang)
     command = _read(GRAMMARS[lang], text, now)
     if command is None and not _INJECTION.search(fold(text)):
         for other in LANGS:

@@ -89,6 +89,16 @@ _TITLE_FILLERS = re.compile(
 )
 
 
+# Calling the assistant a name, at either end of a message: "oye pasame mi lista güey", "che,
+# anotá ...", "bora ver a lista mano", "send me my list bro". Only at the edges: "man" or "cara"
+# inside a title are words of the title.
+_VOCATIVE = (
+    r"(?:guey|wey|guei|boludo|bolu|che|tio|tia|parce|parcero|mijo|mija|chamo|mano|cara|mana|velho|"
+    r"bro|dude|mate|man|fam|buddy|pal)"
+)
+_VOCATIVES = re.compile(rf"^\s*(?:{_VOCATIVE})\b[\s,!.]*|[\s,]+(?:{_VOCATIVE})\W*$")
+
+
 def _put(chars: list[str], start: int, end: int, mark: str = "") -> None:
     chars[start:end] = list(mark.ljust(end - start))
 
@@ -121,6 +131,10 @@ def tidy(text: str, lang: Lang) -> str:
     fillers = list(_CHAT_FILLERS.finditer(folded))
     if fillers and len(folded.split()) > len(fillers):
         for m in fillers:
+            _put(chars, m.start(), m.end())
+    folded = fold("".join(chars))
+    if len(folded.split()) > 2:
+        for m in list(_VOCATIVES.finditer(folded)):
             _put(chars, m.start(), m.end())
     folded = fold("".join(chars))
     for m in _REPEAT.finditer(folded):
