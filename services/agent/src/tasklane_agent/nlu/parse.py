@@ -252,7 +252,7 @@ _STEPS: tuple[Step, ...] = (
 
 
 def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Command | None:
-    msg = Message.of(speech.tidy(text, g.lex.lang))
+    msg = Message.of(speech.tidy(speech.spell_out(text, g.lex.lang), g.lex.lang))
     if not msg.plain:
         stripped = text.strip()
         return Help() if "?" in stripped else Thanks() if stripped else None

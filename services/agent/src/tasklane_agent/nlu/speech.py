@@ -176,3 +176,25 @@ def without_remarks(text: str, lang: Lang) -> str:
     """``text`` (same length) without a trailing "or I'm cooked" kind of remark."""
     m = _REMARKS[lang].search(fold(text))
     return text[: m.start()] + " " * (len(text) - m.start()) if m else text
+
+
+# How people shorten words on a phone, spelt out before anything is read: "qnd é a vacina da bia
+# msm?" is "quando é a vacina da bia mesmo?". Only words that cannot be anything else.
+_SHORTHAND: dict[Lang, dict[str, str]] = {
+    "en": {"wen": "when", "whens": "when's", "wat": "what", "wats": "what's", "u": "you", "ur": "your"},
+    "es": {
+        "xq": "porque", "pq": "porque", "tmb": "también", "mñn": "mañana", "mna": "mañana", "cdo": "cuando",
+    },
+    "pt": {
+        "qnd": "quando", "qdo": "quando", "qndo": "quando", "hj": "hoje", "amnh": "amanhã",
+        "msm": "mesmo", "vc": "você", "tbm": "também", "pq": "porque", "td": "tudo", "sxta": "sexta",
+    },
+}  # fmt: skip
+_SHORT_WORD = re.compile(r"(?<![\w#@])[a-zñ]{1,5}(?![\w])")
+
+
+def spell_out(text: str, lang: Lang) -> str:
+    """``text`` with the language's phone shorthand written in full (its length may change)."""
+    table = _SHORTHAND[lang]
+    # Lower case only: "UR", "TD" or "Hj" may be a name or an acronym.
+    return _SHORT_WORD.sub(lambda m: table.get(m.group(), m.group()), text)

@@ -1,0 +1,34 @@
+"""Phone shorthand is read as the words it stands for, in each language, and only there."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tasklane_agent.nlu import commands as c
+from tasklane_agent.nlu.language import Lang
+from tasklane_agent.nlu.parse import understand
+from tasklane_agent.nlu.speech import spell_out
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "command"),
+    [
+        ("pt", "qnd é a vacina da bia msm?", c.TaskDue),
+        ("pt", "o q eu tenho hj", c.ListTasks),
+        ("en", "wen is the dentist", c.TaskDue),
+        ("es", "cdo es la reunion con la tutora?", c.TaskDue),
+    ],
+)
+def test_shorthand_reads_as_the_words_it_stands_for(lang: Lang, text: str, command: type) -> None:
+    assert isinstance(understand(text, NOW, lang).command, command)
+
+
+def test_shorthand_of_one_language_is_left_alone_in_another() -> None:
+    assert spell_out("pq", "en") == "pq"
+    assert spell_out("hj ligar pro HJ", "pt") == "hoje ligar pro HJ"
+    assert spell_out("#u2 call u2", "en") == "#u2 call u2"
