@@ -32,3 +32,22 @@ def test_shorthand_of_one_language_is_left_alone_in_another() -> None:
     assert spell_out("pq", "en") == "pq"
     assert spell_out("hj ligar pro HJ", "pt") == "hoje ligar pro HJ"
     assert spell_out("#u2 call u2", "en") == "#u2 call u2"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "priority", "scope"),
+    [
+        ("en", "show me only the urgent ones", "high", "open"),
+        ("es", "muéstrame solo lo de prioridad alta", "high", "open"),
+        ("pt", "me mostra só o que tá com prioridade alta", "high", "open"),
+        ("en", "am I behind on anything? anything overdue", None, "overdue"),
+        ("es", "¿tengo algo vencido? algo atrasado?", None, "overdue"),
+    ],
+)
+def test_a_list_request_narrowed_or_asked_twice_is_the_list(
+    lang: Lang, text: str, priority: str | None, scope: str
+) -> None:
+    command = understand(text, NOW, lang).command
+    assert isinstance(command, c.ListTasks)
+    assert command.priority == priority
+    assert command.scope == scope

@@ -340,7 +340,7 @@ _MOST_REQUESTS = 5
 _ABBREVIATION = re.compile(r"(?i)(?:^|\s)(?:dr|dra|sr|sra|srta|mr|mrs|ms|st|prof|profa|av|no|etc|[a-z])\.$")
 
 
-def _several(g: Grammar, text: str, now: datetime) -> CreateTasks | None:
+def _several(g: Grammar, text: str, now: datetime) -> Command | None:
     """Two or more tasks in one message, each part read alone; None unless at least two parts are
     new tasks and every part is a task or nothing (a remark like "all good there")."""
     tidy = speech.tidy(text, g.lex.lang)
@@ -355,12 +355,16 @@ def _several(g: Grammar, text: str, now: datetime) -> CreateTasks | None:
     if not 2 <= len(parts) <= _MOST_REQUESTS:
         return None
     tasks: list[CreateTask] = []
+    said: list[Command] = []
     for part in parts:
         found = _read(g, part, now)
         if isinstance(found, CreateTask) and found.title:
             tasks.append(found)
         elif found is not None and not isinstance(found, Thanks | Unknown):
-            return None
+            said.append(found)
+    if said:
+        # "am I behind on anything? anything overdue": one question asked twice is that question.
+        return said[0] if not tasks and all(x == said[0] for x in said) else None
     return CreateTasks(tuple(tasks)) if len(tasks) >= 2 else None
 
 

@@ -55,10 +55,16 @@ _NOT_ONE_DAY = re.compile(
 )
 
 
+_ONLY = re.compile(r"(?i)(?<!\w)(?:only|just|solo|sólo|nomás|nomas|nada\s+más|só|so|somente|apenas)(?!\w)")
+
+
 def list_tasks(g: Grammar, msg: Message, now: datetime) -> ListTasks | None:
     """A request made only of list words, or None when the message is something else."""
     original = msg.text[msg.start : msg.end]
     original, priority = extract_priority(original, g.lex.lang)
+    # "show me *only* the urgent ones", "me mostra *só* o que tá com prioridade alta": words
+    # that narrow or soften a list request say nothing the list needs.
+    original = _ONLY.sub(lambda m: " " * len(m.group()), original)
     text = fold(original)
     if priority is None and _LIST_HIGH.search(text):
         priority = "high"

@@ -187,7 +187,8 @@ _SHORTHAND: dict[Lang, dict[str, str]] = {
     },
     "pt": {
         "qnd": "quando", "qdo": "quando", "qndo": "quando", "hj": "hoje", "amnh": "amanhã",
-        "msm": "mesmo", "vc": "você", "tbm": "também", "pq": "porque", "td": "tudo", "sxta": "sexta",
+        "msm": "mesmo", "vc": "você", "ta": "tá", "tbm": "também", "pq": "porque", "td": "tudo",
+        "sxta": "sexta",
     },
 }  # fmt: skip
 _SHORT_WORD = re.compile(r"(?<![\w#@])[a-zñ]{1,5}(?![\w])")
