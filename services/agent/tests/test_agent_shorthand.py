@@ -51,3 +51,23 @@ def test_a_list_request_narrowed_or_asked_twice_is_the_list(
     assert isinstance(command, c.ListTasks)
     assert command.priority == priority
     assert command.scope == scope
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title"),
+    [
+        ("en", "remnd me to submit the chem lab report by fri", "submit the chem lab report"),
+        ("en", "remind me to call mum tomorrow so I dont forget", "call mum"),
+        (
+            "es",
+            "mañana tengo que imprimir el tp de sociologia, que no me olvide",
+            "imprimir el tp de sociologia",
+        ),
+        ("pt", "anota pra mim pagar o boleto do inglês amanhã", "pagar o boleto do inglês"),
+        ("pt", "me lembra de ligar pro dentista amanhã pra eu não esquecer", "ligar pro dentista"),
+    ],
+)
+def test_why_it_is_asked_and_who_it_is_for_stay_out_of_the_title(lang: Lang, text: str, title: str) -> None:
+    command = understand(text, NOW, lang).command
+    assert isinstance(command, c.CreateTask)
+    assert command.title == title

@@ -267,7 +267,14 @@ def clean_title(lex: Lexicon, text: str) -> str:
     """A task title: single spaces, no punctuation or connecting words left at its edges."""
     folded = fold(text)
     start, end = peel(folded, (lex.title_lead,), (lex.title_trail,))
+    # "anota pra mim pagar o boleto": who the note is for is not the task.
+    lead = _FOR_ME.match(folded, start)
+    if lead and lead.end() < end:
+        start = lead.end()
     return squash(text[start:end])
+
+
+_FOR_ME = re.compile(r"\s*(?:(?:(?:pra|para|pa)\s+)?mim|(?:para|pa)\s+mi|for\s+me)\s+")
 
 
 @dataclass(frozen=True)

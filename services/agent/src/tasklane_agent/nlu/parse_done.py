@@ -44,7 +44,8 @@ _WHEN: dict[Lang, str] = {
     "en": r"yesterday|last night|earlier(?: today)?|just now|an hour ago|a while ago|over the weekend"
     r"|last week",
     "es": r"ayer|anoche|antier|anteayer|hoy temprano|hace un rato|recien|el finde pasado|la semana pasada",
-    "pt": r"ontem|anteontem|hoje cedo|agora ha pouco|ha pouco|mais cedo|cedo|semana passada",
+    "pt": r"ontem|anteontem|hoje cedo|agora ha pouco|agora pouco|agorinha|ha pouco|mais cedo|cedo"
+    r"|semana passada",
 }
 # A sentence ends: "." or "!" or ";" before more words, or a dictated "period".
 _BREAK = re.compile(

@@ -85,7 +85,10 @@ _CHAT_FILLERS = re.compile(r"(?<!\w)(?:pls|plz|plox|porfa|porfis|xfa|pfv|pfvr)(?
 # Fillers that are never part of a title, in any of the three languages.
 _TITLE_FILLERS = re.compile(
     r"(?<!\w)(?:please|pls|plz|plox|por\s+favor|porfa(?:vor)?|porfis|xfa|x\s+fa|pfv|pfvr"
-    r"|sin\s+falta|sem\s+falta|no\s+matter\s+what|without\s+fail)(?!\w)"
+    r"|sin\s+falta|sem\s+falta|no\s+matter\s+what|without\s+fail"
+    # "..., que no me olvide", "so I don't forget", "pra eu não esquecer": why, not what.
+    r"|(?:,\s*)?(?:que|para\s+que|pa\s+que|so(?:\s+that)?|pra|para)\s+(?:no\s+me\s+(?:olvide|olvido)"
+    r"|i\s+don'?t\s+forget|(?:eu\s+)?nao\s+(?:esquecer|esqueca|me\s+esquecer)))(?!\w)"
 )
 
 
@@ -181,7 +184,10 @@ def without_remarks(text: str, lang: Lang) -> str:
 # How people shorten words on a phone, spelt out before anything is read: "qnd é a vacina da bia
 # msm?" is "quando é a vacina da bia mesmo?". Only words that cannot be anything else.
 _SHORTHAND: dict[Lang, dict[str, str]] = {
-    "en": {"wen": "when", "whens": "when's", "wat": "what", "wats": "what's", "u": "you", "ur": "your"},
+    "en": {
+        "wen": "when", "whens": "when's", "wat": "what", "wats": "what's", "u": "you", "ur": "your",
+        "remnd": "remind", "rmnd": "remind", "remid": "remind", "rmind": "remind",
+    },
     "es": {
         "xq": "porque", "pq": "porque", "tmb": "también", "mñn": "mañana", "mna": "mañana", "cdo": "cuando",
     },
