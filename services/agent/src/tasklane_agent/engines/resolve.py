@@ -8,6 +8,7 @@ user picks; none gets a clear answer. Destructive actions are never applied to a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, 
 from tasklane_agent.i18n import t
 from tasklane_agent.names import name_key
 from tasklane_agent.nlu.commands import TaskRef
+from tasklane_agent.nlu.language import fold
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,12 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
             # ("adia a instalação do aquecedor" and *instalar o aquecedor*): asking "which one?"
             # with one choice only slows the user down, and "undo" puts it back. Completing and
             # deleting still want the words to match exactly, or a tap.
-            gentle = pending.get("verb") == "update" and status == "open"
-            if len(matches) == 1 and (exact or gentle):
+            verb = pending.get("verb")
+            gentle = (verb == "update" and status == "open") or (verb == "reopen" and status == "done")
+            # Completing one task whose title holds every word the user named ("marca a de
+            # estatística como feita" with one statistics task) is no guess either.
+            named = verb == "complete" and status == "open" and _holds_every_word(matches, ref.query)
+            if len(matches) == 1 and (exact or gentle or named):
                 return Resolved(matches[0])
             if matches:
                 return Resolved(None, choose(ctx, matches, pending))
@@ -132,3 +138,12 @@ def confirm(ctx: Context, question: str, pending: dict[str, Any]) -> Outgoing:
             Button(f"confirm:{token}:no", t(ctx.lang, "no")),
         ),
     )
+
+
+def _holds_every_word(matches: list[Task], query: str) -> bool:
+    """Whether the one match's title holds each word of ``query`` longer than a joining word."""
+    if len(matches) != 1:
+        return False
+    have = set(re.findall(r"\w+", fold(matches[0].title)))
+    wanted = [w for w in re.findall(r"\w+", fold(query)) if len(w) > 3]
+    return bool(wanted) and all(w in have for w in wanted)
