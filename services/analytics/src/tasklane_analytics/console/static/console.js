@@ -36,6 +36,20 @@
     if (preset) preset.value = "";
   });
 
+  // A table that refreshes itself skips a refresh while one of its buttons is being pressed: a swap
+  // between mouse-down and mouse-up would swallow the operator's click.
+  function pressedIn(elt) {
+    var trigger = elt && elt.getAttribute && elt.getAttribute("hx-trigger");
+    return Boolean(trigger && trigger.indexOf("every") >= 0 && elt.querySelector(".action:active"));
+  }
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    if (pressedIn(ev.detail && ev.detail.elt)) ev.preventDefault();
+  });
+  // The same for an answer that was already on its way when the button went down.
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    if (pressedIn(ev.detail && ev.detail.elt)) ev.detail.shouldSwap = false;
+  });
+
   // htmx swaps nothing on an error answer: say so instead of leaving a click without effect.
   document.addEventListener("htmx:responseError", function (ev) {
     var flash = document.getElementById("flash");
