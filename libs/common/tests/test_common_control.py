@@ -9,13 +9,11 @@ RabbitMQ + PostgreSQL and on the in-process transport + SQLite (the embedded mod
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -42,7 +40,7 @@ from tasklane_common.messaging.memory import InMemoryBroker
 from tasklane_common.messaging.topology import AGENT_INBOUND
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import BrokerSettings, DatabaseSettings, ServiceSettings
-from tasklane_common.testing import amqp_url, cleanup_run, database_url, new_run_id
+from tasklane_common.testing import amqp_url, cleanup_run, database_url, eventually, new_run_id
 
 QUEUE = AGENT_INBOUND.name
 
@@ -118,17 +116,6 @@ class Fleet:
     async def stored(self) -> int:
         async with self.replicas[0].db.read() as session:
             return int((await session.execute(select(func.count()).select_from(self.notes))).scalar_one())
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met in {timeout}s (last: {result!r})")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture(params=["rabbitmq+postgresql", "memory+sqlite"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,7 +37,7 @@ from tasklane_common.messaging.contracts.runtime import (
 )
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import ApiKey, AuthSettings, Role
-from tasklane_common.testing import cleanup_run, new_run_id, real_settings, running
+from tasklane_common.testing import cleanup_run, eventually, new_run_id, real_settings, running
 
 KEYS = {role: new_key() for role in Role}
 HEADERS = {role: {"Authorization": f"Bearer {key}"} for role, key in KEYS.items()}
@@ -136,17 +136,6 @@ async def analytics() -> AsyncIterator[Analytics]:
     finally:
         await webhook.close()
         await cleanup_run(rid)
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met in {timeout}s (last: {result!r})")
-        await asyncio.sleep(0.05)
 
 
 async def listed(a: Analytics, **params: Any) -> dict[str, Any]:

@@ -4,8 +4,7 @@ audit trail fed by every service's events, the dead-letter read model, and who m
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from tasklane_common.messaging.broker import OutgoingMessage
 from tasklane_common.messaging.contracts.runtime import AuditRecorded, DeadLetterChanged
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import ApiKey, AuthSettings, Role
-from tasklane_common.testing import cleanup_run, new_run_id, real_settings, running
+from tasklane_common.testing import cleanup_run, eventually, new_run_id, real_settings, running
 
 KEYS = {role: new_key() for role in Role}
 HEADERS = {role: {"Authorization": f"Bearer {key}"} for role, key in KEYS.items()}
@@ -41,17 +40,6 @@ async def analytics() -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]
                 yield client, app.state.runtime
     finally:
         await cleanup_run(rid)
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met in {timeout}s (last: {result!r})")
-        await asyncio.sleep(0.05)
 
 
 async def _worker(client: httpx.AsyncClient, queue: str) -> dict[str, Any]:

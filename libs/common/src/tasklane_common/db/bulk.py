@@ -17,11 +17,9 @@ from sqlalchemy import JSON, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_common.db.dialect import on_postgresql
+
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "postgresql"
 
 
 def bulk_insert(
@@ -30,7 +28,7 @@ def bulk_insert(
     """An INSERT of ``rows`` (all with the same keys) for ``session``'s dialect, and the
     parameters to execute it with: ``session.execute(statement, parameters)``. The statement
     takes ``on_conflict_do_nothing/do_update`` and ``returning`` like ``upsert_insert``'s."""
-    if _dialect(session) != "postgresql":
+    if not on_postgresql(session):
         return sqlite.insert(table), list(rows)
     names = list(rows[0]) if rows else [c.name for c in table.columns]
     arrays = []

@@ -15,6 +15,7 @@ from tasklane_analytics.eventlog.tables import events
 from tasklane_analytics.figures.catalogue import Tally
 from tasklane_analytics.figures.periods import HOUR, Bucket, bucket_of
 from tasklane_analytics.rollups.tables import ALL_NUMBERS, hourly_users, rollups
+from tasklane_common.db.dialect import on_postgresql
 
 # (bucket position, phone number or None for all numbers together)
 Key = tuple[int, str | None]
@@ -31,15 +32,11 @@ def _numbers_filter(column: Any, numbers: Sequence[str] | None, by_number: bool)
     return column != ALL_NUMBERS if by_number else column == ALL_NUMBERS
 
 
-def _postgresql(session: AsyncSession) -> bool:
-    return session.bind is None or session.bind.dialect.name == "postgresql"
-
-
 def _position(session: AsyncSession, hour: Any, periods: Sequence[Bucket]) -> Any:
     """The position of the bucket holding ``hour``, in SQL (-1 outside them all; the callers'
     WHERE keeps hours within the periods' span)."""
     contiguous = all(a.end == b.start for a, b in pairwise(periods))
-    if _postgresql(session) and contiguous:
+    if on_postgresql(session) and contiguous:
         # A binary search per row, where the CASE below tries the buckets one by one (30 days
         # of a busy number's user sets are ~10^5 rows: the CASE was most of the query).
         edges = [b.start for b in periods] + [periods[-1].end]
@@ -73,7 +70,7 @@ class FigureReader:
             if not counters and not users:
                 return out
             where.append(rollups.c.metric.in_(sorted(counters)))
-        if by_number and not numbers and counters and _postgresql(self.session):
+        if by_number and not numbers and counters and on_postgresql(self.session):
             # "Every number" spelled out: ``<> '*'`` leaves the index after the metric, and the
             # planner reads the whole table (30 days by number took 200 ms over a year of rows).
             numbers = await self._numbers_of(sorted(counters))
@@ -144,7 +141,7 @@ class FigureReader:
         self, periods: Sequence[Bucket], numbers: Sequence[str] | None, by_number: bool
     ) -> dict[Key, int]:
         """Distinct pseudonyms per bucket: exact, whatever the buckets (hours do not add up)."""
-        if by_number and not numbers and _postgresql(self.session):
+        if by_number and not numbers and on_postgresql(self.session):
             numbers = await self._users_numbers()
         h = hourly_users.c
         where: list[Any] = [
@@ -183,7 +180,7 @@ class FigureReader:
         """The phone numbers with any figure in ``[start, end)``."""
         # Every number with traffic has one of these (tasks count under the '' number).
         metrics = ["failed", "received", "sent", "tasks_created"]
-        known = await self._numbers_of(metrics) if _postgresql(self.session) else None
+        known = await self._numbers_of(metrics) if on_postgresql(self.session) else None
         rows = await self.session.execute(
             select(rollups.c.phone_number_id)
             .distinct()
