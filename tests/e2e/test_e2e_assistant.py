@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tasklane_agent.tables import tasks
+from tasklane_agent.storage.tables import tasks
 from tasklane_common.testing import cleanup_run, new_run_id
 from tasklane_simulator.inbound import button_reply, list_reply, messages_webhook
 from tasklane_simulator.inbound.messages import User

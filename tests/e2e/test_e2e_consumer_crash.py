@@ -23,7 +23,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from tasklane_agent.tables import tasks
+from tasklane_agent.storage.tables import tasks
 from tasklane_common.db import Database
 from tasklane_common.messaging import connect_broker, deterministic_id, new_envelope
 from tasklane_common.messaging.contracts.gateway import MessageReceived

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from tasklane_agent.tables import tasks
+from tasklane_agent.storage.tables import tasks
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.settings import (
     ApiKey,

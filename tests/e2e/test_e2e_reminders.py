@@ -26,10 +26,10 @@ from sqlalchemy import select
 
 from tasklane_agent.app import create_app as create_agent
 from tasklane_agent.domain import Profile, Task
-from tasklane_agent.profiles import ProfileRepository
-from tasklane_agent.reminders import ReminderPlanner, reminder_id
+from tasklane_agent.reminders.planner import ReminderPlanner, reminder_id
 from tasklane_agent.settings import AgentSettings, ReminderSettings
-from tasklane_agent.tables import reminders
+from tasklane_agent.storage.profiles import ProfileRepository
+from tasklane_agent.storage.tables import reminders
 from tasklane_agent.workspace import Workspace
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.testing import cleanup_run, new_run_id, real_settings, running

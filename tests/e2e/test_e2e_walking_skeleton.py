@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import func, select
 
-from tasklane_agent.tables import tasks
+from tasklane_agent.storage.tables import tasks
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.messaging import deterministic_id, new_envelope
 from tasklane_common.settings import (

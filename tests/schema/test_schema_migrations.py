@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, inspect, select
 from sqlalchemy.engine import Connection
 
 from tasklane_agent.app import MIGRATIONS as AGENT_MIGRATIONS
-from tasklane_agent.tables import metadata as agent_metadata
+from tasklane_agent.storage.tables import metadata as agent_metadata
 from tasklane_analytics.app import MIGRATIONS as ANALYTICS_MIGRATIONS
 from tasklane_analytics.tables import metadata as analytics_metadata
 from tasklane_common.db import Database

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from tasklane_agent.nlu.priority import Priority
+from tasklane_agent.domain.priority import Priority
 
 SCRIPTS = Path(__file__).parent / "conversations"
 

@@ -18,10 +18,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tasklane_agent.app import create_app
-from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import reminders, tasks
-from tasklane_agent.teams_repository import TeamRepository
+from tasklane_agent.storage.profiles import ProfileRepository
+from tasklane_agent.storage.tables import reminders, tasks
+from tasklane_agent.storage.teams import TeamRepository
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.messaging import Envelope, deterministic_id
 from tasklane_common.runtime import ServiceRuntime

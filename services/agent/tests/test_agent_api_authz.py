@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from tasklane_agent.app import create_app
-from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.settings import AgentSettings
+from tasklane_agent.storage.profiles import ProfileRepository
 from tasklane_common.auth import hash_key, new_key
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.settings import ApiKey, AuthSettings, LoggingSettings, Role

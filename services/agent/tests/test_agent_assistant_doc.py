@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu import commands as c
-from tasklane_agent.nlu.language import Lang, detect
+from tasklane_agent.nlu.language import detect
 from tasklane_agent.nlu.parse import understand
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "assistant.md"
@@ -114,8 +115,14 @@ CONVERSATION = _conversation_examples()
     ("after", "kind", "lang", "text"), CONVERSATION, ids=[f"{k}-{lang}" for _, k, lang, _ in CONVERSATION]
 )
 def test_each_conversation_example_is_read_as_its_kind(after: str, kind: str, lang: str, text: str) -> None:
-    from tasklane_agent.nlu.followup import fix_title, read_answer, read_assignee, read_choice, read_follow_up
     from tasklane_agent.nlu.parse import draft_task
+    from tasklane_agent.nlu.parse.followup import (
+        fix_title,
+        read_answer,
+        read_assignee,
+        read_choice,
+        read_follow_up,
+    )
 
     language: Lang = lang  # type: ignore[assignment]
     if kind in ("yes", "no"):

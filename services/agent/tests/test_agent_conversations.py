@@ -23,14 +23,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from conversation_runner import ExpectedTask, Person, Script, Turn, load_scripts, norm
 
-from tasklane_agent import deadlines
 from tasklane_agent.app import create_app
-from tasklane_agent.domain import Profile, Task
-from tasklane_agent.profiles import ProfileRepository
-from tasklane_agent.projects_repository import ProjectRepository
+from tasklane_agent.domain import Profile, Task, deadlines
 from tasklane_agent.settings import AgentSettings, LlmSettings
-from tasklane_agent.tasks_repository import TaskFilter
-from tasklane_agent.teams_repository import TeamRepository
+from tasklane_agent.storage.profiles import ProfileRepository
+from tasklane_agent.storage.projects import ProjectRepository
+from tasklane_agent.storage.tasks import TaskFilter
+from tasklane_agent.storage.teams import TeamRepository
 from tasklane_agent.turns import take_turn
 from tasklane_agent.workspace import TaskChanges, Workspace
 from tasklane_common.messaging.contracts.agent import ReplyRequested

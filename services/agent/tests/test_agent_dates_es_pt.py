@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from date_checks import expect, title_without
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu.dates import find_due
-from tasklane_agent.nlu.language import Lang
 
 MADRID, NEW_YORK, SAO_PAULO = (
     ZoneInfo("Europe/Madrid"),

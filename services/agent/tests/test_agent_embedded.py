@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tasklane_agent.app import create_app
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import tasks
+from tasklane_agent.storage.tables import tasks
 from tasklane_common.messaging import Delivery, Envelope, deterministic_id, new_envelope
 from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.memory import InMemoryBroker

@@ -9,8 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasklane_agent.nlu.followup import fix_title, read_answer, read_assignee, read_choice, read_follow_up
-from tasklane_agent.nlu.language import Lang
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.nlu.parse.followup import (
+    fix_title,
+    read_answer,
+    read_assignee,
+    read_choice,
+    read_follow_up,
+)
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/Madrid"))  # a Wednesday
 

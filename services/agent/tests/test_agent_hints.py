@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.i18n import CATALOGUES
 from tasklane_agent.nlu.commands import Unknown
-from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.parse import understand
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))

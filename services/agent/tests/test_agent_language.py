@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasklane_agent.nlu.language import LANGS, Lang, detect, fold
+from tasklane_agent.domain.language import LANGS, Lang
+from tasklane_agent.nlu.language import detect, fold
 
 
 @pytest.mark.parametrize(

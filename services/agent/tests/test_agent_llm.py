@@ -24,18 +24,18 @@ import pytest
 from fake_openai import FakeOpenAI, calls, text
 from pydantic import SecretStr
 
-import tasklane_agent.tables as agent_tables
+import tasklane_agent.storage.tables as agent_tables
 from tasklane_agent.domain import ConversationState, Profile, Task
 from tasklane_agent.engines.base import Context, Engine, EngineReply, Outgoing
 from tasklane_agent.engines.llm import LlmEngine, llm_breaker
 from tasklane_agent.engines.openai_client import ChatClient, LlmBadResponse, LlmUnavailable, parse_completion
 from tasklane_agent.engines.router import EngineRouter, build_router
 from tasklane_agent.engines.tools import TOOLS
-from tasklane_agent.memory import ConversationRepository
-from tasklane_agent.profiles import ProfileRepository
 from tasklane_agent.settings import LlmSettings
-from tasklane_agent.tasks_repository import TaskFilter
-from tasklane_agent.teams_repository import TeamRepository
+from tasklane_agent.storage.conversations import ConversationRepository
+from tasklane_agent.storage.profiles import ProfileRepository
+from tasklane_agent.storage.tasks import TaskFilter
+from tasklane_agent.storage.teams import TeamRepository
 from tasklane_agent.workspace import Workspace
 from tasklane_common.db import Database
 from tasklane_common.db.migrations import upgrade
@@ -43,7 +43,7 @@ from tasklane_common.messaging import deterministic_id
 from tasklane_common.settings import DatabaseSettings
 from tasklane_common.testing import cleanup_run, database_url, new_run_id
 
-MIGRATIONS = Path(agent_tables.__file__).parent / "migrations"
+MIGRATIONS = Path(agent_tables.__file__).parents[1] / "migrations"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
 LONDON = ZoneInfo("Europe/London")
 ORG = "1234567890"

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu.commands import Again, TaskRef
-from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.parse import understand
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))

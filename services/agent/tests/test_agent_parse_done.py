@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu.commands import (
     Again,
     Choose,
@@ -16,9 +17,8 @@ from tasklane_agent.nlu.commands import (
     TaskRef,
     Thanks,
 )
-from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.parse import understand
-from tasklane_agent.nlu.parse_done import number_refs
+from tasklane_agent.nlu.parse.done import number_refs
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))  # a Wednesday
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu.commands import (
     AddMember,
     Answer,
@@ -37,9 +38,8 @@ from tasklane_agent.nlu.commands import (
     Unknown,
     UpdateTask,
 )
-from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.parse import read, understand
-from tasklane_agent.nlu.parse_zones import resolve_zone
+from tasklane_agent.nlu.parse.zones import resolve_zone
 from tasklane_agent.nlu.priority import extract_priority
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))  # a Wednesday

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu.commands import CreateTask, Help, Unknown
-from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.parse import understand
 from tasklane_agent.nlu.speech import tidy
 

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasklane_agent.names import content_words, match_names
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.domain.names import content_words, match_names
 from tasklane_agent.nlu.commands import (
     AddMember,
     AssignTask,
@@ -25,7 +26,6 @@ from tasklane_agent.nlu.commands import (
     TaskRef,
     UpdateTask,
 )
-from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.parse import understand
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/Madrid"))  # a Wednesday

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasklane_agent.nlu.language import Lang
-from tasklane_agent.nlu.recurrence import WEEKDAYS_MON_FRI, Recurrence
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.domain.recurrence import WEEKDAYS_MON_FRI, Recurrence
 
 MADRID, NEW_YORK = ZoneInfo("Europe/Madrid"), ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=MADRID)  # a Wednesday

@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from tasklane_agent.app import create_app
-from tasklane_agent.memory import ConversationRepository
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import outbox, tasks
+from tasklane_agent.storage.conversations import ConversationRepository
+from tasklane_agent.storage.tables import outbox, tasks
 from tasklane_common.messaging import Envelope, deterministic_id, new_envelope
 from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.topology import AGENT_INBOUND

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu import commands as c
-from tasklane_agent.nlu.language import Lang
 from tasklane_agent.nlu.parse import understand
 from tasklane_agent.nlu.speech import spell_out
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from turn_helpers import NOW, _say, _team_up, _texts, agent_db
 
 from tasklane_agent.engines.base import Context, EngineReply
-from tasklane_agent.memory import ConversationRepository
-from tasklane_agent.profiles import ProfileRepository
-from tasklane_agent.tables import reminders
-from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.storage.conversations import ConversationRepository
+from tasklane_agent.storage.profiles import ProfileRepository
+from tasklane_agent.storage.tables import reminders
+from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import NotFound, Workspace
 from tasklane_common.db import Database
 from tasklane_common.messaging.contracts.agent import ReplyRequested

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from tasklane_agent.app import MIGRATIONS
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import metadata
+from tasklane_agent.storage.tables import metadata
 from tasklane_agent.turns import take_turn
 from tasklane_common.db import Database
 from tasklane_common.db.migrations import upgrade

@@ -2,7 +2,7 @@
 
 from tasklane_agent.app import MIGRATIONS, create_app
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import SCHEMA
+from tasklane_agent.storage.tables import SCHEMA
 from tasklane_common.cli import main
 
 if __name__ == "__main__":

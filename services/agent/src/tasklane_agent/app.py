@@ -15,9 +15,9 @@ from tasklane_agent.api import tasks_api_router
 from tasklane_agent.engines.router import EngineRouter, build_router
 from tasklane_agent.engines.rules import RulesEngine
 from tasklane_agent.metrics import AgentMetrics
-from tasklane_agent.reminder_worker import LATE_AFTER, with_reminders
+from tasklane_agent.reminders.worker import LATE_AFTER, with_reminders
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import conversation_turns, metadata
+from tasklane_agent.storage.tables import conversation_turns, metadata
 from tasklane_common import docs, problems
 from tasklane_common.dead_letters_api import dead_letters_router
 from tasklane_common.http import health_router

@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from tasklane_agent.deadlines import zone
+from tasklane_agent.domain.deadlines import zone
 from tasklane_agent.engines.base import Button, Outgoing
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.outgoing import as_message

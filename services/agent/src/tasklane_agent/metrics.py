@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import Counter, Gauge
 from sqlalchemy import func, select
 
-from tasklane_agent.tables import reminders
+from tasklane_agent.storage.tables import reminders
 from tasklane_common.runtime import ServiceRuntime
 
 # The intent an engine answers with when it did not understand the message (its fallback reply).

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tasklane_agent.domain import Progress, Task
+from tasklane_agent.domain.recurrence import Recurrence
 from tasklane_agent.engines.base import Context
 from tasklane_agent.i18n import format_due, t
-from tasklane_agent.nlu.recurrence import Recurrence
 from tasklane_agent.workspace import is_overdue
 
 MAX_BODY = 4096

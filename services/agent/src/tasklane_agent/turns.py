@@ -14,18 +14,18 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasklane_agent.deadlines import zone
 from tasklane_agent.domain import Role
+from tasklane_agent.domain.deadlines import zone
 from tasklane_agent.effects import Publish, publish_effects
 from tasklane_agent.engines.base import Context, Engine, EngineReply, Outgoing
 from tasklane_agent.engines.rules import RulesEngine
 from tasklane_agent.i18n import t
-from tasklane_agent.memory import ConversationRepository
 from tasklane_agent.nlu.language import detect
 from tasklane_agent.outgoing import as_message
-from tasklane_agent.profiles import ProfileRepository
-from tasklane_agent.reminders import ReminderPlanner
+from tasklane_agent.reminders.planner import ReminderPlanner
 from tasklane_agent.settings import AgentSettings
+from tasklane_agent.storage.conversations import ConversationRepository
+from tasklane_agent.storage.profiles import ProfileRepository
 from tasklane_agent.workspace import Effects, Workspace, WorkspaceError
 from tasklane_common.errors import PermanentError
 from tasklane_common.messaging import deterministic_id

@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from tasklane_agent.app import MIGRATIONS
-from tasklane_agent.nlu.followup import fix_title, read_answer, read_choice, read_follow_up
 from tasklane_agent.nlu.parse import understand
+from tasklane_agent.nlu.parse.followup import fix_title, read_answer, read_choice, read_follow_up
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.tables import metadata
+from tasklane_agent.storage.tables import metadata
 from tasklane_agent.turns import take_turn
 from tasklane_common.db import Database
 from tasklane_common.db.migrations import upgrade

@@ -1,7 +1,7 @@
 """When a task created or changed through the API is due.
 
 API clients send instants; the agent stores a date-only deadline as the calendar day it names
-(floating: 00:00 UTC of that day, see ``tasklane_agent.deadlines``), and a repeating task needs a
+(floating: 00:00 UTC of that day, see ``tasklane_agent.domain.deadlines``), and a repeating task needs a
 first occurrence to repeat from. These are the same rules the engines follow for what users say.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from tasklane_agent.deadlines import due_day, stored_due
-from tasklane_agent.nlu.recurrence import Recurrence
+from tasklane_agent.domain.deadlines import due_day, stored_due
+from tasklane_agent.domain.recurrence import Recurrence
 
 
 @dataclass(frozen=True)

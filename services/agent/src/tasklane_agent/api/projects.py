@@ -24,7 +24,7 @@ from tasklane_agent.api.schemas import (
 )
 from tasklane_agent.api.unit import Units, Work
 from tasklane_agent.domain import Profile
-from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import NotFound
 
 

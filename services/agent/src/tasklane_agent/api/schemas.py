@@ -21,11 +21,11 @@ from pydantic import (
     model_validator,
 )
 
-from tasklane_agent.deadlines import is_overdue
 from tasklane_agent.domain import Profile, Progress, Project, Task
-from tasklane_agent.nlu.priority import Priority
-from tasklane_agent.nlu.recurrence import Recurrence
-from tasklane_agent.workspace_base import MAX_TITLE
+from tasklane_agent.domain.deadlines import is_overdue
+from tasklane_agent.domain.priority import Priority
+from tasklane_agent.domain.recurrence import Recurrence
+from tasklane_agent.workspace.core import MAX_TITLE
 from tasklane_common.paging import Page
 
 ID_MAX = 200  # the widest id column (user and org ids); task and project ids are 36

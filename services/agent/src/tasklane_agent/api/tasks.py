@@ -28,10 +28,10 @@ from tasklane_agent.api.params import (
 )
 from tasklane_agent.api.schemas import Completion, TaskCreate, TaskOut, TaskPage, TaskPatch
 from tasklane_agent.api.unit import Units
-from tasklane_agent.deadlines import local_due, zone
 from tasklane_agent.domain import Task
-from tasklane_agent.nlu.priority import Priority
-from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.domain.deadlines import local_due, zone
+from tasklane_agent.domain.priority import Priority
+from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import Conflict, NotFound, TaskChanges, Workspace, WorkspaceError
 from tasklane_common.auth import Principal
 from tasklane_common.messaging import deterministic_id

@@ -16,7 +16,7 @@ from tasklane_agent.api.errors import documented
 from tasklane_agent.api.params import Limit, Offset, OrgFilter, TeamId, UserId
 from tasklane_agent.api.schemas import ID_MAX, MemberOut, _Body
 from tasklane_agent.api.unit import Units
-from tasklane_agent.teams_repository import Team
+from tasklane_agent.storage.teams import Team
 from tasklane_common.paging import Page
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasklane_agent.api.errors import http_error
 from tasklane_agent.effects import publish_effects
-from tasklane_agent.profiles import ProfileRepository
-from tasklane_agent.reminders import ReminderPlanner
+from tasklane_agent.reminders.planner import ReminderPlanner
 from tasklane_agent.settings import AgentSettings
+from tasklane_agent.storage.profiles import ProfileRepository
 from tasklane_agent.workspace import Workspace, WorkspaceError
 from tasklane_common.db.failures import is_bad_input, is_outage
 from tasklane_common.logging import get_logger

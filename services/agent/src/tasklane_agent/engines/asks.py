@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from tasklane_agent import replies
 from tasklane_agent.domain import Project, Task
+from tasklane_agent.domain.names import content_words, match_names, name_key
 from tasklane_agent.engines.base import MAX_ROWS, Context, Outgoing
 from tasklane_agent.engines.resolve import action, resolve
 from tasklane_agent.i18n import format_due, t
-from tasklane_agent.names import content_words, match_names, name_key
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.workspace import is_overdue
 

@@ -14,7 +14,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from tasklane_agent.domain import ConversationState, Profile, Turn
-from tasklane_agent.nlu.language import Lang
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.workspace import Workspace
 
 # WhatsApp's interactive limits: 3 reply buttons (20 characters each), 10 list rows (24/72).

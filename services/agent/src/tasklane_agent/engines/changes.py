@@ -11,13 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tasklane_agent import replies
-from tasklane_agent.deadlines import due_day, local_due
 from tasklane_agent.domain import Profile, Task
+from tasklane_agent.domain.deadlines import due_day, local_due
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
 from tasklane_agent.engines.resolve import ask, confirm
 from tasklane_agent.i18n import t
 from tasklane_agent.nlu import commands as c
-from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import UNSET, NotFound, TaskChanges
 
 

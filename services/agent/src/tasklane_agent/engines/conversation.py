@@ -11,7 +11,7 @@ task?") and the task just talked about (the focus). It decides, without touching
   of priority or date with nothing else ("urgent", "tmrw", "digo, sexta").
 
 Title corrections ("not dave its dan") need the focus task's title and are read by the engine
-with :func:`tasklane_agent.nlu.followup.fix_title`.
+with :func:`tasklane_agent.nlu.parse.followup.fix_title`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tasklane_agent.domain import ConversationState
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu import commands as c
-from tasklane_agent.nlu.followup import FollowUp, read_answer, read_choice, read_follow_up
-from tasklane_agent.nlu.language import Lang
+from tasklane_agent.nlu.parse.followup import FollowUp, read_answer, read_choice, read_follow_up
 
 # A follow-up without a pronoun only means the task in focus while the exchange is still going:
 # the next morning, "tomorrow" is a question, not a change to yesterday's task.

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tasklane_agent import replies
-from tasklane_agent.deadlines import due_day
 from tasklane_agent.domain import Task
+from tasklane_agent.domain.deadlines import due_day
+from tasklane_agent.domain.names import name_key
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
 from tasklane_agent.i18n import t
-from tasklane_agent.names import name_key
 from tasklane_agent.nlu.commands import TaskRef
 from tasklane_agent.nlu.language import fold
 

@@ -13,16 +13,16 @@ from datetime import date, datetime
 from typing import Any
 
 from tasklane_agent import replies
-from tasklane_agent.deadlines import day_span, floating, local_due, scope_window
+from tasklane_agent.domain.deadlines import day_span, floating, local_due, scope_window
 from tasklane_agent.engines import asks, changes, conversation, team
 from tasklane_agent.engines.base import Context, EngineReply, Outgoing
 from tasklane_agent.engines.resolve import action, choose, resolve
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
-from tasklane_agent.nlu.followup import fix_title, read_assignee
 from tasklane_agent.nlu.language import fold, small_talk_language
 from tasklane_agent.nlu.parse import draft_task, understand
-from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.nlu.parse.followup import fix_title, read_assignee
+from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import is_overdue
 
 

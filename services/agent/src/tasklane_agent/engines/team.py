@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tasklane_agent.engines.base import Context, Outgoing
 from tasklane_agent.i18n import t
-from tasklane_agent.workspace_teams import MAX_PENDING_INVITES, shown_number
+from tasklane_agent.workspace.teams import MAX_PENDING_INVITES, shown_number
 
 
 async def invite(ctx: Context, digits: str) -> Outgoing:

@@ -25,8 +25,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tasklane_agent import replies
-from tasklane_agent.deadlines import day_span, local_due, scope_window
 from tasklane_agent.domain import Profile, Project, Task
+from tasklane_agent.domain.deadlines import day_span, local_due, scope_window
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.domain.names import name_key
+from tasklane_agent.domain.recurrence import Recurrence
 from tasklane_agent.engines.base import Context
 from tasklane_agent.engines.tool_schemas import (
     CLEARABLE,
@@ -38,10 +41,7 @@ from tasklane_agent.engines.tool_schemas import (
     date_arg,
     text_arg,
 )
-from tasklane_agent.names import name_key
-from tasklane_agent.nlu.language import Lang
-from tasklane_agent.nlu.recurrence import Recurrence
-from tasklane_agent.tasks_repository import TaskFilter
+from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import NotFound, TaskChanges, WorkspaceError, is_overdue
 
 if TYPE_CHECKING:

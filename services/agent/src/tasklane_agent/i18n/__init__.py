@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.i18n import en, es, pt
-from tasklane_agent.nlu.language import Lang
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": en.MESSAGES, "es": es.MESSAGES, "pt": pt.MESSAGES}
 _DAYS = {

@@ -8,10 +8,12 @@ The rule parser is in :mod:`tasklane_agent.nlu.parse`; the commands it returns, 
 the engines, in :mod:`tasklane_agent.nlu.commands`.
 """
 
+from tasklane_agent.domain.language import LANGS, Lang
+from tasklane_agent.domain.priority import Priority
 from tasklane_agent.nlu.dates import DueDate, find_due
-from tasklane_agent.nlu.language import LANGS, Lang, detect
+from tasklane_agent.nlu.language import detect
 from tasklane_agent.nlu.parse import read, understand
-from tasklane_agent.nlu.priority import Priority, extract_priority
+from tasklane_agent.nlu.priority import extract_priority
 
 __all__ = [
     "LANGS",

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.domain.priority import Priority
 from tasklane_agent.nlu.dates import DueDate
-from tasklane_agent.nlu.language import Lang
-from tasklane_agent.nlu.priority import Priority
 
 # "week" is today to Sunday; "next_week" is Monday to Sunday of the week after.
 Scope = Literal["open", "today", "tomorrow", "week", "next_week", "overdue", "done", "all"]

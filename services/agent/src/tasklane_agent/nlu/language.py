@@ -19,10 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
-from typing import Literal
 
-Lang = Literal["en", "es", "pt"]
-LANGS: tuple[Lang, ...] = ("en", "es", "pt")
+from tasklane_agent.domain.language import LANGS, Lang
 
 
 def _bag(text: str) -> frozenset[str]:

@@ -12,10 +12,11 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.domain.recurrence import add_months
 from tasklane_agent.nlu.dates import DueDate
-from tasklane_agent.nlu.dates_words import MONTHS, WEEKDAY_WORDS, alternation
-from tasklane_agent.nlu.language import Lang, fold
-from tasklane_agent.nlu.recurrence import add_months
+from tasklane_agent.nlu.dates.words import MONTHS, WEEKDAY_WORDS, alternation
+from tasklane_agent.nlu.language import fold
 
 # The lookbehind: "encim*era para* el lunes" says nothing about the past.
 _LEAD = r"(?:[-,;(\u2013\u2014]\s*)?(?<!\w)"

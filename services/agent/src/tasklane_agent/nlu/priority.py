@@ -20,11 +20,10 @@ pagar la luz asap").
 from __future__ import annotations
 
 import re
-from typing import Literal
 
-from tasklane_agent.nlu.language import Lang, fold
-
-Priority = Literal["low", "normal", "high"]
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.domain.priority import Priority
+from tasklane_agent.nlu.language import fold
 
 _HIGH = {"high", "top", "alta", "maxima", "urgente"}
 _LOW = {"low", "baja", "baixa", "minima"}

@@ -2,7 +2,7 @@
 "tengo que", "no me dejes olvidar", "preciso", "me lembra de" (strong: the user asking for
 themselves, anywhere in a message) and "have to", "hay que", "toca", "tem que" (weak: said of
 anyone, a request only at the start of a clause or right after a date). Read by
-:mod:`tasklane_agent.nlu.parse_indirect`, and by :mod:`tasklane_agent.nlu.parse_tasks` to let a
+:mod:`tasklane_agent.nlu.parse.indirect`, and by :mod:`tasklane_agent.nlu.parse.tasks` to let a
 "note that ... I have to ..." through to it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tasklane_agent.nlu.language import Lang
+from tasklane_agent.domain.language import Lang
 
 _ADVERBS = (
     r"(?:(?:really|rly|realy|still|also|just|def|definitely|seriously|actually|totally|absolutely|so)\s+)*"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from tasklane_agent.nlu.language import Lang, fold
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.nlu.language import fold
 
 # Punctuation said as a word. A comma word is punctuation anywhere; a full stop only where it cannot
 # be the noun: at the end of the message, or between words without an article or "of" around it

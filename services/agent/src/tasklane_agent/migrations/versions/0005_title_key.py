@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from tasklane_agent.names import name_key
+from tasklane_agent.domain.names import name_key
 from tasklane_common.db.migration_ops import real_schema
 
 revision: str = "0005"

@@ -1,5 +1,5 @@
 """Date-only deadlines become floating calendar days (00:00 UTC of the day) instead of 00:00 of the
-day in the owner's timezone, so every viewer sees the same day (see ``tasklane_agent.deadlines``).
+day in the owner's timezone, so every viewer sees the same day (see ``tasklane_agent.domain.deadlines``).
 
 Data only: each stored local midnight is read back in its owner's zone (the profile's; UTC when
 there is none) and rewritten as that day; the pending reminders of those tasks follow.

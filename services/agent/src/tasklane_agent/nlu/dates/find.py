@@ -1,0 +1,168 @@
+"""Finding a due date inside a sentence, offline and deterministically, in English, Spanish and
+Portuguese.
+
+``find_due(text, now, lang)`` returns the first date/time phrase of ``text`` resolved against
+``now``, with its span (filler words such as "by", "para el", "até" included) so the caller can cut
+it out of a task title. ``now`` must be timezone-aware and expressed in the *user's* timezone:
+"tomorrow" is the user's tomorrow, and the result is in that timezone too (the caller converts to
+UTC for storage). A repeating phrase ("every Monday at 9am", "todos los lunes", "toda segunda")
+gives its first occurrence at or after ``now`` plus the ``Recurrence``.
+
+English is parsedatetime with pre-rules and guards (``dates_en``); Spanish and Portuguese are a
+small rule grammar of our own (``dates_romance`` with ``dates_es``/``dates_pt``), because the
+libraries measured in reference/nlu-offline.md B1 were either English-only or wrong on everyday
+phrases ("amanhã às 10h" -> 19:00). Matching is case- and accent-insensitive ("miercoles").
+
+Resolution choices (documented because users will see them):
+- A bare weekday ("by Friday", "el viernes", "na sexta") is the next occurrence strictly after
+  today: on a Friday, "Friday" means a week later; "today"/"this Friday"/"este viernes"/"esta
+  sexta" mean today.
+- English "next Friday" is the Friday of next week (4 Dec when said on Wed 25 Nov). Spanish and
+  Portuguese "el próximo viernes", "viernes que viene", "próxima sexta", "sexta que vem" are the
+  coming Friday (27 Nov): that is how they are used. "el viernes de la semana que viene" / "sexta
+  da semana que vem" are the Friday of next week.
+- A time without a date ("at 8am", "a las 8", "às 8h") that has already passed today means
+  tomorrow. A bare hour from 1 to 7 ("at 3", "a las 3", "às 3") is in the afternoon; "8" is
+  08:00 unless an evening word is next to it ("tonight at 8", "a las 8 de la noche"). Times
+  written "15h", "10h30" or "10:30" are read as a 24-hour clock.
+- A time range ("10am-11am", "10-11am", "from 10 to 11", "de 10 a 11", "das 10 às 11") is due at
+  its start, on the day said next to it; the whole range is cut from the title.
+- "the first day of every month", "el primer día de cada mes", "no primeiro dia de cada mês" repeat
+  on the 1st; "the last day of every month"/"el último día"/"no último dia" on the 31st, which the
+  rule clamps to each month's last day.
+- Parts of the day: morning 09:00, afternoon 15:00, evening 19:00, tonight/night 20:00. A part
+  of *today* said once its hour has passed ("tonight"/"esta noche"/"hoje à noite" at 21:30, "this
+  morning" at 11:00) is today, date only: a task created already overdue helps nobody, and a
+  date-only task is due until the day ends. Said earlier, it keeps its hour.
+- "end of the week"/"fin de la semana"/"final da semana" is the coming Friday (today on a Friday;
+  Sunday at the weekend). "this weekend"/"fin de semana"/"fim de semana" is the coming Saturday
+  (today at the weekend); "next weekend" is the Saturday of next week.
+- "end of day"/"eod"/"fin del día"/"fim do dia" is today, date only (no invented 17:00: a
+  deadline "today" already means by the end of it, and reminders stay at the user's hours).
+- "the 5th", "el 5", "dia 5", "before the 20th", "antes del 20", "até dia 20" are this month's
+  day, or next month's when it has passed (the deadline is that day, not the day before).
+  "5 de diciembre"/"20 de dezembro"/"Dec 3rd" without a year is its next occurrence.
+- Numeric dates: English reads month-first (12/15) unless the first number cannot be a month
+  (15/12); Spanish and Portuguese always read day-first (3/4 is 3 April).
+- "next week" is today + 7 days; "next month"/"el mes que viene"/"mês que vem" is the 1st of next
+  month (parsedatetime's reading, kept in every language).
+- A date without a time is returned at 00:00 local with ``has_time`` false.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.domain.recurrence import Recurrence
+from tasklane_agent.nlu.dates import en as dates_en
+from tasklane_agent.nlu.dates import es as dates_es
+from tasklane_agent.nlu.dates import pt as dates_pt
+from tasklane_agent.nlu.dates import romance as dates_romance
+
+__all__ = ["DueDate", "find_due"]
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """A resolved date phrase. ``at`` is in the timezone of ``now``; 00:00 if not ``has_time``."""
+
+    at: datetime
+    has_time: bool
+    start: int
+    end: int
+    phrase: str
+    # Set for "every Monday": ``at`` is then the first occurrence at or after "now".
+    recurrence: Recurrence | None = None
+
+    @property
+    def recurring(self) -> bool:
+        """Whether the phrase repeats (kept for callers written before ``recurrence``)."""
+        return self.recurrence is not None
+
+
+# How people type "tomorrow" and "tonight" on a phone; read as the words they mean.
+_MISSPELT = {
+    **dict.fromkeys(("tomorow", "tommorow", "tommorrow", "tomorro", "tomorrw", "tmrw", "tmr", "tmrow",
+                     "tmrrw", "2moro", "2morow", "2morrow", "2mrw"), "tomorrow"),
+    **dict.fromkeys(("tonite", "2nite", "tonigth"), "tonight"),
+    "2day": "today",
+    "tdy": "today",
+}  # fmt: skip
+_MISSPELT_WORD = re.compile(
+    r"\b(?:" + "|".join(sorted(_MISSPELT, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+
+
+def _respell(text: str) -> tuple[str, list[int]]:
+    """``text`` with misspelt date words corrected, and for each of its characters the offset of
+    the character it came from (``text`` itself, unchanged, when nothing was misspelt)."""
+    if not _MISSPELT_WORD.search(text):
+        return text, []
+    parts: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for m in _MISSPELT_WORD.finditer(text):
+        parts.append(text[last : m.start()])
+        origin.extend(range(last, m.start()))
+        word = _MISSPELT[m.group().lower()]
+        parts.append(word)
+        # Every character of the correction maps into the typed word (its last one at most).
+        origin.extend(min(m.start() + i, m.end() - 1) for i in range(len(word)))
+        last = m.end()
+    parts.append(text[last:])
+    origin.extend(range(last, len(text)))
+    return "".join(parts), origin
+
+
+# A time said with its half of the day ("5am", "de la mañana", "à noite") or in 24-hour form ("05:30").
+_HALF_OF_DAY = re.compile(
+    r"\b(?:a\.?m|p\.?m|morning|afternoon|evening|night|tonight|manana|manha|madrugada|noche|noite|tarde)\b"
+    r"|\b0\d[:h]|[ap]m\b"
+)
+
+
+def _past_morning(local: datetime, now: datetime, phrase: str) -> bool:
+    return (
+        local.date() == now.date()
+        and local < now
+        and local.hour < 12
+        and not _HALF_OF_DAY.search(phrase.lower().replace("ñ", "n").replace("ã", "a"))
+    )
+
+
+def find_due(text: str, now: datetime, lang: Lang = "en") -> DueDate | None:
+    """The first date/time phrase in ``text`` resolved against ``now`` (aware, user's timezone)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (in the user's timezone)")
+    if lang == "en":
+        fixed, origin = _respell(text)
+        hit = dates_en.find(fixed, now)
+        if hit is not None and fixed is not text:
+            # Back to offsets in what the user typed, so the misspelt word leaves the title too.
+            hit = replace(hit, start=origin[hit.start], end=origin[hit.end - 1] + 1)
+    else:
+        hit = dates_romance.find(text, now, dates_es.GRAMMAR if lang == "es" else dates_pt.GRAMMAR)
+    if hit is None:
+        return None
+    recurrence = hit.recurrence
+    if recurrence is not None:
+        if hit.at is not None and recurrence.at != hit.at:
+            recurrence = replace(recurrence, at=hit.at)
+        local = recurrence.first_on_or_after(now)
+        recurrence = recurrence.anchored(local.date())
+    else:
+        local = datetime.combine(hit.day, hit.at or time(0), tzinfo=now.tzinfo)
+    if hit.at is not None and recurrence is None and _past_morning(local, now, text[hit.start : hit.end]):
+        # "today at 5:30" said at 09:00: the afternoon one, not an hour already gone.
+        local += timedelta(hours=12)
+    return DueDate(
+        at=local,
+        has_time=hit.at is not None,
+        start=hit.start,
+        end=hit.end,
+        phrase=text[hit.start : hit.end],
+        recurrence=recurrence,
+    )

@@ -1,0 +1,204 @@
+"""Filing a task under a project the user already has: "put it under Dissertation", "file the dr
+alvarez meeting under dissertation", "that deprecation notice belongs in platform migration",
+"ponla en Casa Pedregal", "mete lo del impermeabilizante en el proyecto de casa pedregal", "põe no
+Natal", "move configurar o monitoramento pro projeto de migracao".
+
+The parser cannot know the user's projects and tasks, so a move is a proposal: ``MoveTask`` holds
+the task's reference, the project's name as typed, and what the message reads as otherwise (the
+caller fills that in), which the engine carries out when no such project or task exists.
+
+Also here: a new task put straight into a project with a colon, "coloca no projeto mudanca:
+desligar a internet dia 10", "pon en el proyecto Casa: llamar al plomero".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+from tasklane_agent.domain.language import Lang
+from tasklane_agent.nlu.commands import Command, CreateInProject, MoveTask, TaskRef, Unknown
+from tasklane_agent.nlu.parse import tasks as parse_tasks
+from tasklane_agent.nlu.parse.common import (
+    Grammar,
+    Message,
+    clean_project,
+    due_in,
+    looks_like_person,
+    parse_ref,
+)
+
+# A project keyword before the name: a move said with it is surely about a project.
+_KEYWORD = (
+    r"(?:(?:the|my|our|el|mi|nuestro|o|meu|nosso)\s+)?(?:project|proj|proyecto|projeto)\s+"
+    r"(?:(?:de|do|da)\s+)?"
+)
+_VERBS: dict[Lang, str] = {
+    "en": r"(?:put|move|file|stick|place|throw|shift|add|transfer|drop|chuck|slot|bung)",
+    "es": (
+        r"(?:pon|ponlo|ponla|poner|ponerlo|ponerla|pone|mete|metelo|metela|meter|meterlo|meterla|mueve|muevelo"
+        r"|muevela|mover|moverlo|moverla|move|movelo|movela|pasa|pasalo|pasala|pasar|pasarlo|pasarla|lleva"
+        r"|llevalo|llevala|archiva|archivalo|archivala|guarda|guardalo|guardala|agrega|agregala|agregalo"
+        r"|agregar|anade|anadir|suma|manda|mandalo|mandala)"
+    ),
+    "pt": (
+        r"(?:poe|por|ponha|coloca|colocar|coloque|bota|botar|bote|move|mover|mova|manda|mandar|passa|passar"
+        r"|passe|joga|jogar|leva|levar|arquiva|guarda|adiciona|adicionar|adicione|inclui|incluir|mete)"
+    ),
+}
+# Words that put something inside a project (in every case) and those that give something to
+# someone too ("pasa la tarea a Juan"): these need the project keyword, bar English "to".
+_INTO: dict[Lang, tuple[str, str]] = {
+    "en": (r"(?:in|into|under|onto|inside|within|to|on)", r""),
+    "es": (r"(?:en|dentro de|bajo)", r"(?:al|a|para)"),
+    "pt": (r"(?:no|na|em|dentro do|dentro da|nos|nas)", r"(?:pro|pra|para o|para a|para|ao|a)"),
+}
+# Verbs that also hand a task to someone: only with the project keyword.
+_GIVING = re.compile(
+    r"(?:pasa|pasalo|pasala|pasar|pasarlo|pasarla|passa|passar|passe|manda|mandalo|mandala|mandar)$"
+)
+# "X belongs in P", "the X one should be in P", "X va en P", "X vai no P".
+_BELONGS: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?P<ref>.+?)\s+(?:(?:belongs|belong|goes|should go|should be|has to go|needs to go|must go"
+        r"|should live|lives)\s+(?:in|into|under|with|to|on)|is part of|belongs? to)\s+(?P<project>.+)"
+    ),
+    "es": re.compile(
+        r"(?P<ref>.+?)\s+(?:(?:va|iba|deberia ir|tiene que ir|debe ir|deberia estar|tiene que estar)"
+        r"\s+(?:en|al|dentro de)|pertenece a|corresponde a|es parte de|es del proyecto)\s+(?P<project>.+)"
+    ),
+    "pt": re.compile(
+        r"(?P<ref>.+?)\s+(?:(?:vai|devia ir|deveria ir|tem que ir|devia estar|deveria estar|tem que estar)"
+        r"\s+(?:no|na|pro|pra|em|dentro do|dentro da)|pertence ao|pertence a|faz parte do|faz parte da"
+        r"|e do projeto)\s+(?P<project>.+)"
+    ),
+}
+# Noise around a task's words: determiners, "one", "thing", Spanish "lo de", Portuguese "aquilo do".
+_REF_LEAD = re.compile(
+    r"^(?:that|this|those|these|lo|eso|esa|ese|aquilo|aquela|aquele|esse|essa|isso)(?:\s+|$)"
+)
+_REF_TRAIL = re.compile(r"(?:^|\s+)(?:one|thing|task|tarea|tarefa|item|too|also|tambien|tambem)$")
+_PRONOUN_CLITIC = re.compile(r".*(?:lo|la)$")
+_ADDING = re.compile(
+    r"(?:add|agrega|agregala|agregalo|agregar|anade|anadir|suma|adiciona|adicionar|adicione|inclui|incluir)"
+)
+# Words pointing at a task the user has: "the visa task", "lo del seguro", "aquilo do peru".
+_DEFINITE = re.compile(
+    r"(?:the|that|this|my)\s+.+\s+(?:task|one|thing|item)|(?:lo|la|el)\s+del?\s.+|(?:la|esa|esta)\s+tarea\s.+"
+    r"|(?:aquilo|aquela|aquele|o|a)\s+d[oa]s?\s.+|(?:a|essa|esta)\s+tarefa\s.+"
+)
+_NEW_TASK = re.compile(
+    r"\S+\s+(?:(?:a|an|new|one|another|una|un|nueva|otra|uma|um|nova|outra)\s+)?(?:task|todo|tarea|tarefa)\b"
+)
+# Where a task goes that is not a project: "add it to my list", "ponlo en la agenda".
+_NOT_A_PROJECT = re.compile(
+    r"(?:(?:my|the|mi|la|minha|a|o|meu)\s+)?(?:list|to-?do(?:\s+list)?|tasks|calendar|agenda|lista|tareas"
+    r"|tarefas|calendario|pendientes)|it|that|there|ahi|ai|la|lo|here|aqui|#?\d{1,3}"
+)
+
+
+def _patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    verb, (into, giving) = _VERBS[lang], _INTO[lang]
+    preps = f"(?:{into}|{giving})" if giving else into
+    move = re.compile(
+        rf"(?P<verb>{verb})(?:\s+(?P<ref>.+?))?\s+(?P<prep>{preps})\s+(?P<kw>{_KEYWORD})?(?P<project>[^:]+)"
+    )
+    colon = re.compile(rf"{verb}\s+(?:{preps})\s+(?P<project>[^:]+?)\s*:\s*")
+    # The verb and its preposition alone, a project's name and a title after them.
+    titled = re.compile(rf"(?P<verb>{verb})\s+(?:{into})\s+(?=\S)")
+    return move, colon, titled
+
+
+_STARTS_WITH_KEYWORD = re.compile(
+    rf"{_KEYWORD}|(?:(?:my|the|mi|la|minha|a|o|meu)\s+)?(?:list|lista|agenda)\b"
+)
+_MOVE = {lang: _patterns(lang) for lang in ("en", "es", "pt")}
+
+
+def new_in_project(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """ "coloca no projeto mudanca: desligar a internet dia 10": a new task in that project;
+    without the colon ("põe na obra do solar impermeabilizar a laje"), a task whose title begins
+    with a project's name (``CreateInProject``, its ``otherwise`` left for the caller)."""
+    m = _MOVE[g.lex.lang][1].match(msg.plain)
+    if m is None:
+        return _titled_by_project(g, msg, now)
+    if m.end() >= len(msg.plain):
+        return None
+    project = clean_project(g.lex, m.group("project"), msg.original(m, "project"))
+    if not project or _NOT_A_PROJECT.fullmatch(m.group("project").strip()):
+        return None
+    return parse_tasks.draft(g, msg, msg.start + m.end(), msg.end, now, project=project)
+
+
+def _titled_by_project(g: Grammar, msg: Message, now: datetime) -> CreateInProject | None:
+    m = _MOVE[g.lex.lang][2].match(msg.plain)
+    if m is None or _PRONOUN_CLITIC.match(m.group("verb")) or _STARTS_WITH_KEYWORD.match(msg.plain, m.end()):
+        return None
+    task = parse_tasks.draft(g, msg, msg.start + m.end(), msg.end, now)
+    if len(task.title.split()) < 2 or task.project:
+        return None
+    return CreateInProject(task, otherwise=Unknown())
+
+
+def move(g: Grammar, msg: Message, now: datetime) -> MoveTask | None:
+    """A task filed under a project, or None. ``otherwise`` is left for the caller to fill."""
+    lang = g.lex.lang
+    plain = msg.plain
+    # "add task X to ...": the task grammars read it.
+    if ":" in plain or _NEW_TASK.match(plain):
+        return None
+    m = _MOVE[lang][0].fullmatch(plain)
+    if m is not None:
+        keyword = bool(m.group("kw"))
+        verb = m.group("verb")
+        into = re.fullmatch(_INTO[lang][0], m.group("prep")) is not None
+        if not keyword and (not into or _GIVING.match(verb)):
+            return None
+        ref_folded = m.group("ref") or ""
+        ref_original = msg.original(m, "ref") if ref_folded else ""
+        if (
+            ref_folded
+            and verb in ("add", "agrega", "anade", "adiciona", "inclui", "suma")
+            and looks_like_person(ref_original.lstrip("@"))
+        ):
+            return None  # "add Ana to the Website project": a teammate
+        if not ref_folded and not _PRONOUN_CLITIC.match(verb) and lang == "en":
+            return None
+        found = _build(g, msg, now, ref_folded, ref_original, m, keyword)
+        if found is None:
+            return None
+        return replace(
+            found, adds=bool(_ADDING.fullmatch(verb)), definite=bool(_DEFINITE.fullmatch(ref_folded.strip()))
+        )
+    b = _BELONGS[lang].fullmatch(plain)
+    if b is not None:
+        found = _build(g, msg, now, b.group("ref"), msg.original(b, "ref"), b, keyword=False)
+        return replace(found, definite=True) if found is not None else None
+    return None
+
+
+def _build(
+    g: Grammar,
+    msg: Message,
+    now: datetime,
+    ref_folded: str,
+    ref_original: str,
+    m: re.Match[str],
+    keyword: bool,
+) -> MoveTask | None:
+    folded_project, original_project = m.group("project"), msg.original(m, "project")
+    project = clean_project(g.lex, folded_project, original_project)
+    if not project or (not keyword and _NOT_A_PROJECT.fullmatch(folded_project.strip())):
+        return None
+    # With its preposition: "en 2 semanas" is a date where "2 semanas" alone is not.
+    lo = m.start("prep") if m.groupdict().get("prep") else m.start("project")
+    if due_in(msg.text[msg.start + lo : msg.start + m.end("project")], now, g.lex.lang) is not None:
+        return None
+    if not ref_folded:
+        return MoveTask(TaskRef(pronoun=True), project)
+    ref = parse_ref(g.lex, ref_folded, ref_original, (_REF_LEAD, _REF_TRAIL))
+    # "pon la 3 en el proyecto Casa": a number, not 3 o'clock; words with a date are a new task.
+    if ref is None or (ref.query is not None and due_in(ref_original, now, g.lex.lang) is not None):
+        return None
+    return MoveTask(ref if ref != TaskRef() else TaskRef(pronoun=True), project)
