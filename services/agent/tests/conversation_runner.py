@@ -351,9 +351,10 @@ def parse(raw: dict[str, Any], source: str) -> Script:
     return script
 
 
-def load_scripts(directory: Path = SCRIPTS) -> list[Script]:
+def load_scripts(directory: Path = SCRIPTS, pattern: str = "*.toml") -> list[Script]:
+    """The conversations of ``directory``'s files matching ``pattern`` ("en_*.toml": one language)."""
     scripts: list[Script] = []
-    for path in sorted(directory.glob("*.toml")):
+    for path in sorted(directory.glob(pattern)):
         with path.open("rb") as f:
             data = tomllib.load(f)
         _keys(data, {"conversation"}, path.name)

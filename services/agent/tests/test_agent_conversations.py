@@ -38,9 +38,11 @@ from tasklane_common.messaging.envelope import Event
 from tasklane_common.runtime import ServiceRuntime
 from tasklane_common.testing import cleanup_run, new_run_id, real_settings, running
 
-# CONVERSATIONS=<folder> plays another set (the blind evaluation set: see blind/README.md).
+# CONVERSATIONS=<folder> plays another set (the blind evaluation set: see blind/README.md);
+# CONVERSATIONS_FILES=<glob> picks some of its files ("pt_*.toml").
 _OTHER_SET = os.environ.get("CONVERSATIONS")
-SCRIPTS = load_scripts(Path(_OTHER_SET)) if _OTHER_SET else load_scripts()
+_FILES = os.environ.get("CONVERSATIONS_FILES", "*.toml")
+SCRIPTS = load_scripts(Path(_OTHER_SET), _FILES) if _OTHER_SET else load_scripts(pattern=_FILES)
 STEP = timedelta(seconds=20)  # between two turns when the script does not move the clock
 
 
