@@ -43,7 +43,7 @@ Instant = Annotated[AwareDatetime, AfterValidator(in_supported_range)]
 
 
 def is_overdue_at(task: Task, now: datetime) -> bool:
-    """The ``overdue`` filter's rule (``tasks_repository.overdue_clause``), for one task: the API
+    """The ``overdue`` filter's rule (``storage.tasks.overdue_clause``), for one task: the API
     sees the world in UTC (``now``)."""
     return is_overdue(task, now, ZoneInfo("UTC"))
 

@@ -1,7 +1,7 @@
 """The agent's domain, as the rest of the agent sees it (rows are mapped to these by repositories).
 
 A user is a person on one business number (``org_id``, the phone number id they write to). Users
-of one number are strangers to each other until they share a *team* (``teams_repository``): an
+of one number are strangers to each other until they share a *team* (``storage.teams``): an
 admin's, or one they joined by accepting an invitation. Only teammates are found by name, get
 tasks assigned, join each other's projects, and are told what the others did.
 """

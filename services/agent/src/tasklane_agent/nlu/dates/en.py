@@ -5,7 +5,7 @@ nlu-offline.md, B1): "the day after tomorrow", "on the 5th", "3rd of December", 
 week/month", "this weekend", "tonight at 8", "this evening", day-first numeric dates. Guards then
 drop its false positives: a bare month name ("Ask May about..."), a bare weekday abbreviation ("buy
 sun cream"), a bare number ("print 300 flyers") or a duration without "in" ("take a week off").
-Repeating phrases ("every Monday") come from ``dates_repeat`` and win over what they contain.
+Repeating phrases ("every Monday") come from ``repeat`` and win over what they contain.
 
 A time range ("10am-11am", "10-11am", "from 10 to 11", "between 2 and 3pm") is a slot: the task is
 due at its start, on the day said next to it, and the whole range leaves the title. It is taken

@@ -1,4 +1,4 @@
-"""Spanish date patterns for ``dates_romance`` (over folded text: lower case, no accents).
+"""Spanish date patterns for ``romance`` (over folded text: lower case, no accents).
 
 Covers hoy/mañana/pasado mañana, esta noche, por la tarde, weekdays ("el viernes", "este
 viernes", "el próximo lunes", "lunes que viene"), "en 2 semanas", "dentro de 3 días", "fin de

@@ -8,8 +8,8 @@ it out of a task title. ``now`` must be timezone-aware and expressed in the *use
 UTC for storage). A repeating phrase ("every Monday at 9am", "todos los lunes", "toda segunda")
 gives its first occurrence at or after ``now`` plus the ``Recurrence``.
 
-English is parsedatetime with pre-rules and guards (``dates_en``); Spanish and Portuguese are a
-small rule grammar of our own (``dates_romance`` with ``dates_es``/``dates_pt``), because the
+English is parsedatetime with pre-rules and guards (``en``); Spanish and Portuguese are a
+small rule grammar of our own (``romance`` with ``es``/``pt``), because the
 libraries measured in reference/nlu-offline.md B1 were either English-only or wrong on everyday
 phrases ("amanhã às 10h" -> 19:00). Matching is case- and accent-insensitive ("miercoles").
 

@@ -1,4 +1,4 @@
-"""Portuguese date patterns for ``dates_romance`` (over folded text: lower case, no accents).
+"""Portuguese date patterns for ``romance`` (over folded text: lower case, no accents).
 
 Covers hoje/amanhã/depois de amanhã, hoje à noite, de manhã, weekdays ("na sexta",
 "sexta-feira", "próxima segunda", "segunda que vem"), "em 2 semanas", "daqui a 3 dias", "fim do

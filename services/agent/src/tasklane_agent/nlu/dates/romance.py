@@ -1,7 +1,7 @@
 """The date grammar of Spanish and Portuguese: one engine, one table of patterns per language.
 
 The two languages say dates the same way ("el viernes a las 3 de la tarde", "na sexta às 3 da
-tarde"), so ``dates_es`` and ``dates_pt`` only list their words and patterns (a ``Grammar``) and
+tarde"), so ``es`` and ``pt`` only list their words and patterns (a ``Grammar``) and
 this module does the rest:
 
 1. fold the text (lower case, no accents) so "miércoles"/"miercoles" and "Mañana"/"manana" match;
@@ -49,7 +49,7 @@ from tasklane_agent.nlu.dates.words import DAYPARTS, MONTHS, UNITS, number, week
 
 @dataclass(frozen=True)
 class Grammar:
-    """The patterns of one language, as regex sources over folded text (see ``dates_es``)."""
+    """The patterns of one language, as regex sources over folded text (see ``es``)."""
 
     lang: Lang
     today: str

@@ -91,7 +91,7 @@ ORDINALS: dict[Lang, dict[str, int]] = {
     },
 }  # fmt: skip
 
-# Parts of the day -> the keys of dates_common.DAYPART_HOURS.
+# Parts of the day -> the keys of dates.common.DAYPART_HOURS.
 DAYPARTS: dict[Lang, dict[str, str]] = {
     "en": {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night"},
     "es": {"manana": "morning", "tarde": "afternoon", "noche": "night", "madrugada": "morning"},

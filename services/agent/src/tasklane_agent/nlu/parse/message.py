@@ -4,15 +4,15 @@
     read(text, now, default_lang) -> Understanding  # detect the language, then understand
 
 Pure and deterministic: no I/O, no clock (``now`` is aware, in the user's timezone, and only
-resolves dates). Each language is a table of patterns (:mod:`parse_en`, :mod:`parse_es`,
-:mod:`parse_pt`) read by the same steps, tried in this order because earlier readings are more
+resolves dates). Each language is a table of patterns (:mod:`en`, :mod:`es`,
+:mod:`pt`) read by the same steps, tried in this order because earlier readings are more
 specific than later ones:
 
 1. nothing but emoji or punctuation: thanks ("👍"), help ("?"); list numbers with a check mark
    ("✅ 3") complete them;
 2. prompt injection ("ignore previous instructions ...", "every user's tasks"): ``Unknown``;
 3. whole-message small talk in any language: yes/no, a choice ("2"), thanks, greetings, help,
-   undo, "done" (see :mod:`parse_smalltalk`);
+   undo, "done" (see :mod:`smalltalk`);
 4. settings: language, timezone;
 5. teams (invite a number, who is in my team, leave it), then projects: create, list, status,
    add a member;
@@ -21,9 +21,9 @@ specific than later ones:
 8. several list numbers done at once ("2 and 4 are done"); reopen, complete, delete, assign (their
    references refuse questions and plurals, so "what have I finished?" falls through);
 9. task lists (a request made only of list words); then other updates (priority, date, project);
-   then what the user did ("paid the rent") and check marks ("👍 dentist"), see :mod:`parse_done`;
+   then what the user did ("paid the rent") and check marks ("👍 dentist"), see :mod:`done`;
 10. a task asked for in passing, inside a longer message ("... Remind me to send the SOW
-    tomorrow", "... el lunes tengo que llevar la cotización"; see :mod:`parse_indirect`); then a
+    tomorrow", "... el lunes tengo que llevar la cotización"; see :mod:`indirect`); then a
     task written without a command word (an instruction holding a date);
 11. a message in clauses ("weekly report done, sorry it's late"): steps 4-9 on its first clause,
     then on its last;
