@@ -128,7 +128,7 @@ async def _create(runtime: ServiceRuntime, owner: Profile, title: str, in_s: flo
         ws = Workspace(
             session, owner, now=now, seed=uuid.uuid4().hex, planner=ReminderPlanner(session, REMINDERS)
         )
-        return await ws.create_task(title, due_at=now + timedelta(seconds=in_s), due_has_time=True)
+        return await ws.tasks.create_task(title, due_at=now + timedelta(seconds=in_s), due_has_time=True)
 
 
 def _due_id(task: Task) -> str:

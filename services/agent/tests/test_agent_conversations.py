@@ -171,10 +171,10 @@ async def seed(session: Any, script: Script, profiles: dict[str, Profile], at: d
     projects = {}
     for given_project in script.given_projects:
         space = spaces[given_project.owner or script.user.name]
-        project = await space.create_project(given_project.name)
+        project = await space.projects.create_project(given_project.name)
         projects[given_project.name] = project.id
         for member in given_project.members:
-            await space.add_member(project.id, profiles[member])
+            await space.projects.add_member(project.id, profiles[member])
     for g in script.given:
         owner = profiles[g.owner or script.user.name]
         space = spaces[owner.name or script.user.name]
@@ -182,7 +182,7 @@ async def seed(session: Any, script: Script, profiles: dict[str, Profile], at: d
         if g.due is not None:
             # Aware in the owner's zone: a date-only deadline is the day written there.
             due_at = datetime.fromisoformat(g.due).replace(tzinfo=ZoneInfo(owner.timezone))
-        task = await space.create_task(
+        task = await space.tasks.create_task(
             g.title,
             priority=g.priority,
             due_at=due_at,
@@ -190,9 +190,9 @@ async def seed(session: Any, script: Script, profiles: dict[str, Profile], at: d
             project_id=projects[g.project] if g.project else None,
         )
         if g.assignee:
-            await space.update_task(task.id, TaskChanges(assignee_id=profiles[g.assignee].user_id))
+            await space.tasks.update_task(task.id, TaskChanges(assignee_id=profiles[g.assignee].user_id))
         if g.status == "done":
-            await space.complete_task(task.id)
+            await space.tasks.complete_task(task.id)
 
 
 def check_turn(played: Played, turn: Turn, replies: list[ReplyRequested]) -> None:
@@ -279,7 +279,7 @@ async def play_turn(
 async def describe(session: Any, profile: Profile, now: datetime) -> list[dict[str, Any]]:
     """Every task ``profile`` can see, with names instead of ids and dues in their timezone."""
     space = Workspace(session, profile, now=now, seed="check")
-    tasks = await space.list_tasks(TaskFilter(status=None, limit=500))
+    tasks = await space.tasks.list_tasks(TaskFilter(status=None, limit=500))
     projects = ProjectRepository(session)
     people = await ProfileRepository(session).many([t.assignee_id for t in tasks if t.assignee_id])
     tz = ZoneInfo(profile.timezone)

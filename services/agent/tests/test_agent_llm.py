@@ -93,20 +93,20 @@ class Env:
     async def tasks(self, user: Profile, *titles: str) -> list[Task]:
         async with self.db.transaction() as session:
             ws = Workspace(session, user, now=NOW, seed=uuid.uuid4().hex)
-            return [await ws.create_task(title) for title in titles]
+            return [await ws.tasks.create_task(title) for title in titles]
 
     async def task(self, task_id: str) -> Task:
         """A task as stored, deleted or not, whoever owns it."""
         async with self.db.read() as session:
             ws = Workspace(session, None, now=NOW, seed="read")
-            found = await ws.tasks.get(task_id, ws.scope, deleted=True)
+            found = await ws.core.store.tasks.get(task_id, ws.core.scope, deleted=True)
         assert found is not None
         return found
 
     async def open_tasks(self, user: Profile) -> list[Task]:
         async with self.db.read() as session:
             ws = Workspace(session, user, now=NOW, seed="read")
-            return await ws.list_tasks(TaskFilter())
+            return await ws.tasks.list_tasks(TaskFilter())
 
     async def state(self, user: Profile) -> ConversationState:
         async with self.db.read() as session:
@@ -311,7 +311,7 @@ async def test_the_list_tool_takes_a_range_of_days(
     async with env.db.transaction() as session:
         ws = Workspace(session, ana, now=NOW, seed=uuid.uuid4().hex)
         for title, day in (("Paint the fence", 28), ("Pay rent", 27), ("Clean the car", 30)):
-            await ws.create_task(title, due_at=datetime(2026, 11, day, tzinfo=UTC))
+            await ws.tasks.create_task(title, due_at=datetime(2026, 11, day, tzinfo=UTC))
     router, _ = _router(fake, http)
     fake.answer(
         calls(("list_tasks", {"from_date": "2026-11-28", "to_date": "2026-11-29"})),

@@ -123,7 +123,7 @@ async def env() -> AsyncIterator[Env]:
 
 def _create(title: str, due: datetime | None, *, has_time: bool = True) -> Any:
     async def op(ws: Workspace) -> Task:
-        return await ws.create_task(title, due_at=due, due_has_time=has_time)
+        return await ws.tasks.create_task(title, due_at=due, due_has_time=has_time)
 
     return op
 
@@ -195,39 +195,39 @@ async def test_changes_move_cancel_and_bring_back_the_reminders(env: Env) -> Non
     moved = {("due", later), ("lead", later - timedelta(minutes=30))}
 
     async def move(ws: Workspace) -> Any:
-        return await ws.update_task(task.id, TaskChanges(due_at=later, due_has_time=True))
+        return await ws.tasks.update_task(task.id, TaskChanges(due_at=later, due_has_time=True))
 
     await env.act(ana, move)
     assert await env.pending(task.id) == moved
     assert {r.status for r in (await env.rows(task.id)).values() if _utc(r.due_at) == first} == {"cancelled"}
 
     async def complete(ws: Workspace) -> Any:
-        return await ws.complete_task(task.id)
+        return await ws.tasks.complete_task(task.id)
 
     await env.act(ana, complete)
     assert await env.pending(task.id) == set()
 
     async def reopen(ws: Workspace) -> Any:
-        return await ws.reopen_task(task.id)
+        return await ws.tasks.reopen_task(task.id)
 
     await env.act(ana, reopen)
     assert await env.pending(task.id) == moved  # the cancelled rows, pending again
 
     async def remove(ws: Workspace) -> Any:
-        await ws.delete_task(task.id)
-        return ws.undo_record()
+        await ws.tasks.delete_task(task.id)
+        return ws.tasks.undo_record()
 
     record = await env.act(ana, remove)
     assert await env.pending(task.id) == set()
 
     async def undo(ws: Workspace) -> Any:
-        return await ws.undo(record)
+        return await ws.tasks.undo(record)
 
     await env.act(ana, undo)
     assert await env.pending(task.id) == moved
 
     async def undate(ws: Workspace) -> Any:
-        return await ws.update_task(task.id, TaskChanges(due_at=None))
+        return await ws.tasks.update_task(task.id, TaskChanges(due_at=None))
 
     await env.act(ana, undate)
     assert await env.pending(task.id) == set()
@@ -289,7 +289,7 @@ async def test_a_sent_reminder_is_not_made_again_when_the_deadline_comes_back(en
 
     async def set_due(at: datetime) -> Any:
         async def op(ws: Workspace) -> Any:
-            return await ws.update_task(task.id, TaskChanges(due_at=at, due_has_time=True))
+            return await ws.tasks.update_task(task.id, TaskChanges(due_at=at, due_has_time=True))
 
         return op
 
@@ -380,10 +380,10 @@ async def test_the_embedded_mode_on_sqlite_plans_and_fires_the_same_way(tmp_path
         await lite.act(ana, _create("Pagar a conta", due))  # another task, its own reminders
 
         async def done(ws: Workspace) -> Any:
-            return await ws.complete_task(task.id)
+            return await ws.tasks.complete_task(task.id)
 
         async def reopen(ws: Workspace) -> Any:
-            return await ws.reopen_task(task.id)
+            return await ws.tasks.reopen_task(task.id)
 
         await lite.act(ana, done)
         await lite.act(ana, reopen)  # cancelled, then pending again: the upsert's condition

@@ -35,7 +35,7 @@ class HalfDoneEngine:
     name = "half-done"
 
     async def respond(self, context: Context) -> EngineReply:
-        await context.workspace.create_task("written before the refusal")
+        await context.workspace.tasks.create_task("written before the refusal")
         context.state.last_list = ["nothing"]
         raise NotFound("no such teammate in your organisation")
 
@@ -50,7 +50,7 @@ async def test_a_refused_change_commits_nothing_of_the_turn(db: Database) -> Non
         profile = await ProfileRepository(session).get(f"user-{phone}")
         assert profile is not None
         workspace = Workspace(session, profile, now=NOW, seed="check")
-        assert await workspace.list_tasks(TaskFilter(status=None)) == []
+        assert await workspace.tasks.list_tasks(TaskFilter(status=None)) == []
         assert (await ConversationRepository(session).state(profile.user_id)).last_list == []
 
 
@@ -191,16 +191,16 @@ async def test_two_replicas_completing_a_repeating_task_at_once_make_one_next_oc
     async with db.read() as session:
         owner = await ProfileRepository(session).get(f"user-{phone}")
         assert owner is not None
-        [task] = await Workspace(session, owner, now=NOW, seed="look").list_tasks(TaskFilter())
+        [task] = await Workspace(session, owner, now=NOW, seed="look").tasks.list_tasks(TaskFilter())
 
     async def complete(seed: str) -> Any:
         async with db.transaction() as session:
-            return await Workspace(session, owner, now=NOW, seed=seed).complete_task(task.id)
+            return await Workspace(session, owner, now=NOW, seed=seed).tasks.complete_task(task.id)
 
     results = await asyncio.gather(complete("replica-1"), complete("replica-2"))
     assert sorted(following is not None for _, following in results) == [False, True]
     async with db.read() as session:
-        open_tasks = await Workspace(session, owner, now=NOW, seed="check").list_tasks(TaskFilter())
+        open_tasks = await Workspace(session, owner, now=NOW, seed="check").tasks.list_tasks(TaskFilter())
     assert [x.due_at for x in open_tasks] == [datetime(2026, 12, 7, 9, 0, tzinfo=UTC)]
 
 
@@ -316,7 +316,7 @@ async def test_a_reminder_follows_a_deadline_that_gains_a_time_at_the_same_hour(
     async with db.read() as session:
         profile = await ProfileRepository(session).get(f"user-{phone}")
         assert profile is not None
-        [task] = await Workspace(session, profile, now=NOW, seed="check").list_tasks(TaskFilter())
+        [task] = await Workspace(session, profile, now=NOW, seed="check").tasks.list_tasks(TaskFilter())
         rows = (
             await session.execute(
                 select(reminders.c.kind, reminders.c.due_at).where(

@@ -69,7 +69,7 @@ async def _respond(session: AsyncSession, engine: Engine, context: Context) -> E
         async with session.begin_nested():
             return await engine.respond(context)
     except WorkspaceError as exc:
-        context.workspace.effects = Effects()
+        context.workspace.core.effects = Effects()
         context.state.__dict__.update(saved.__dict__)
         return EngineReply("error", [Outgoing(t(context.lang, f"error_{exc.code}"))], engine.name)
 
@@ -136,7 +136,7 @@ async def take_turn(
     else:
         reply = EngineReply("unsupported_message_type", [Outgoing(t(lang, "unsupported"))], "rules")
     # Invitations made before this user wrote (or while WhatsApp's window to them was closed).
-    await workspace.ask_waiting_invites()
+    await workspace.teams.ask_waiting_invites()
     if lang != profile.lang and profile.lang_source != "user" and reply.intent != "set_language":
         await profiles.update(profile.user_id, now, lang=lang, lang_source="detected")
     await memory.save_state(state, now)
@@ -175,7 +175,7 @@ async def take_turn(
         )
         await publish(requested, reply_id)
         result.replies.append(requested)
-    await publish_effects(workspace.effects, publish, seed=turn_id, now=now)
+    await publish_effects(workspace.core.effects, publish, seed=turn_id, now=now)
     result.processing_ms = round((time.perf_counter() - started) * 1000, 3)
     await publish(
         AgentReplied(

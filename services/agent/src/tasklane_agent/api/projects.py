@@ -59,7 +59,7 @@ def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> AP
     ) -> ProjectPage:
         """By name; those of ``org_id`` and with ``member`` among their members, when given."""
         async with units.read(org_id) as ws:
-            found, total = await ws.projects_page(member=member, limit=limit, offset=offset)
+            found, total = await ws.projects.projects_page(member=member, limit=limit, offset=offset)
         return ProjectPage(items=[ProjectOut.of(p) for p in found], total=total, limit=limit, offset=offset)
 
     @api.post(
@@ -75,7 +75,9 @@ def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> AP
         organisation, whatever their case and accents (409)."""
         async with units.change() as work:
             owner = await _profile(work, body.owner_id, body.org_id)
-            project = await work.workspace(owner.org_id).create_project(body.name, owner_id=owner.user_id)
+            project = await work.workspace(owner.org_id).projects.create_project(
+                body.name, owner_id=owner.user_id
+            )
         response.headers["Location"] = location(project.id)
         return ProjectOut.of(project)
 
@@ -88,9 +90,9 @@ def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> AP
     )
     async def get_project(project_id: ProjectId) -> ProjectDetail:
         async with units.read() as ws:
-            progress = await ws.progress(project_id)
-            late = TaskFilter(project_id=project_id, overdue=True, as_of=ws.now)
-            return ProjectDetail.of_progress(progress, await ws.count_tasks(late), ws.now)
+            progress = await ws.projects.progress(project_id)
+            late = TaskFilter(project_id=project_id, overdue=True, as_of=ws.core.now)
+            return ProjectDetail.of_progress(progress, await ws.tasks.count_tasks(late), ws.core.now)
 
     @api.patch(
         "/projects/{project_id}",
@@ -101,7 +103,7 @@ def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> AP
     )
     async def rename_project(project_id: ProjectId, body: ProjectPatch) -> ProjectOut:
         async with units.change() as work:
-            project = await work.workspace().rename_project(project_id, body.name)
+            project = await work.workspace().projects.rename_project(project_id, body.name)
         return ProjectOut.of(project)
 
     @api.delete(
@@ -118,7 +120,7 @@ def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> AP
         ] = False,
     ) -> ProjectDeleted:
         async with units.change() as work:
-            unlinked = await work.workspace().delete_project(project_id, unlink_open=unlink_open)
+            unlinked = await work.workspace().projects.delete_project(project_id, unlink_open=unlink_open)
         return ProjectDeleted(id=project_id, unlinked_task_ids=[t.id for t in unlinked])
 
     @api.post(
@@ -132,7 +134,7 @@ def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> AP
         """The user (of the project's organisation) is told on WhatsApp, as when added there."""
         async with units.change() as work:
             member = await _profile(work, user_id)
-            added = await work.workspace().add_member(project_id, member)
+            added = await work.workspace().projects.add_member(project_id, member)
         return Membership(project_id=project_id, user_id=user_id, member=True, changed=added)
 
     @api.delete(
@@ -145,7 +147,7 @@ def projects_router(units: Units, read: Any, write: Any, route_class: Any) -> AP
     async def remove_member(project_id: ProjectId, user_id: UserId) -> Membership:
         """Their tasks stay theirs; tasks assigned to them stay assigned. The owner cannot leave."""
         async with units.change() as work:
-            removed = await work.workspace().remove_member(project_id, user_id)
+            removed = await work.workspace().projects.remove_member(project_id, user_id)
         return Membership(project_id=project_id, user_id=user_id, member=False, changed=removed)
 
     return api

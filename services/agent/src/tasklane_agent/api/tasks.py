@@ -44,7 +44,7 @@ def location(task_id: str) -> str:
 async def _check_project(ws: Workspace, project_id: str | None, org_id: str | None) -> None:
     """A task may only join a project of its own organisation."""
     if project_id is not None:
-        project = await ws.project(project_id)
+        project = await ws.core.project(project_id)
         if project.org_id != org_id:
             raise NotFound(f"no project {project_id!r} in the task's organisation")
 
@@ -91,12 +91,12 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
                 limit=limit,
                 offset=offset,
                 overdue=overdue,
-                as_of=ws.now,
+                as_of=ws.core.now,
             )
-            found = await ws.list_tasks(f)
-            total = await ws.count_tasks(f)
+            found = await ws.tasks.list_tasks(f)
+            total = await ws.tasks.count_tasks(f)
             return TaskPage(
-                items=[TaskOut.of(t, ws.now) for t in found], total=total, limit=limit, offset=offset
+                items=[TaskOut.of(t, ws.core.now) for t in found], total=total, limit=limit, offset=offset
             )
 
     @api.post(
@@ -139,7 +139,7 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
             if owner is None:
                 raise NotFound(f"no user {body.user_id!r} (they have never written to the assistant)")
             ws = work.workspace(owner.org_id)
-            earlier = await ws.replayed_task() if key else None
+            earlier = await ws.tasks.replayed_task() if key else None
             if earlier is not None:
                 task = _replayed(earlier, body)
                 response.status_code = 200
@@ -149,7 +149,7 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
                 when = schedule(
                     body.due_at, body.due_has_time, body.recurrence, zone(owner.timezone), work.now
                 )
-                task = await ws.create_task(
+                task = await ws.tasks.create_task(
                     body.title,
                     priority=body.priority,
                     due_at=when.due_at,
@@ -171,7 +171,7 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
     )
     async def get_task(task_id: TaskId) -> TaskOut:
         async with units.read() as ws:
-            return TaskOut.of(await ws.get_task(task_id), ws.now)
+            return TaskOut.of(await ws.tasks.get_task(task_id), ws.core.now)
 
     @api.patch(
         "/tasks/{task_id}",
@@ -185,14 +185,14 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
         its next occurrence, see POST .../complete), open reopens it."""
         async with units.change() as work:
             ws = work.workspace()
-            task = await ws.get_task(task_id)
+            task = await ws.tasks.get_task(task_id)
             changes = await _changes(ws, task, body)
             if changes is not None:
-                task = await ws.update_task(task.id, changes)
+                task = await ws.tasks.update_task(task.id, changes)
             if body.status == "done":
-                task, _ = await ws.complete_task(task.id)
+                task, _ = await ws.tasks.complete_task(task.id)
             elif body.status == "open":
-                task = await ws.reopen_task(task.id)
+                task = await ws.tasks.reopen_task(task.id)
         return TaskOut.of(task, work.now)
 
     @api.post(
@@ -206,7 +206,7 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
         """Completing a repeating task creates its next occurrence (``next_task``); completing a
         done task changes nothing."""
         async with units.change() as work:
-            done, following = await work.workspace().complete_task(task_id)
+            done, following = await work.workspace().tasks.complete_task(task_id)
         return Completion(
             task=TaskOut.of(done, work.now), next_task=TaskOut.of(following, work.now) if following else None
         )
@@ -220,7 +220,7 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
     )
     async def reopen_task(task_id: TaskId) -> TaskOut:
         async with units.change() as work:
-            task = await work.workspace().reopen_task(task_id)
+            task = await work.workspace().tasks.reopen_task(task_id)
         return TaskOut.of(task, work.now)
 
     @api.delete(
@@ -234,7 +234,7 @@ def tasks_router(units: Units, read: Any, write: Any, route_class: Any) -> APIRo
         """A soft delete, as on WhatsApp: the task disappears from every list and its reminders
         are cancelled (the row stays, so the owner's "undo" can bring it back)."""
         async with units.change() as work:
-            await work.workspace().delete_task(task_id)
+            await work.workspace().tasks.delete_task(task_id)
         return Response(status_code=204)
 
     return api
@@ -271,7 +271,7 @@ async def _changes(ws: Workspace, task: Task, body: TaskPatch) -> TaskChanges | 
 
 
 async def _rescheduled(ws: Workspace, task: Task, body: TaskPatch) -> Schedule:
-    owner = await ws.profiles.get(task.user_id)
+    owner = await ws.core.store.profiles.get(task.user_id)
     owner_zone = zone(owner.timezone if owner else None)
     rule = body.recurrence if body.sent("recurrence") else task.recurrence
     if body.sent("due_at"):
@@ -282,4 +282,4 @@ async def _rescheduled(ws: Workspace, task: Task, body: TaskPatch) -> Schedule:
         # The stored deadline, read in the owner's zone (a date-only one is its day anywhere).
         due = local_due(task.due_at, task.due_has_time, owner_zone) if task.due_at else None
         has_time = body.due_has_time if body.sent("due_has_time") else task.due_has_time
-    return schedule(due, has_time, rule, owner_zone, ws.now)
+    return schedule(due, has_time, rule, owner_zone, ws.core.now)

@@ -66,8 +66,8 @@ def teams_router(units: Units, operator: Any, admin: Any, route_class: Any) -> A
     api = APIRouter(prefix="/api/v1", tags=["teams"], route_class=route_class)
 
     async def _out(ws: Any, team: Team) -> TeamOut:
-        ids = await ws.teams.member_ids(team.id)
-        profiles = await ws.profiles.many(ids)
+        ids = await ws.core.store.teams.member_ids(team.id)
+        profiles = await ws.core.store.profiles.many(ids)
         return TeamOut.of(
             team,
             [MemberOut.of(profiles[i]) if i in profiles else MemberOut(user_id=i, name=None) for i in ids],
@@ -77,7 +77,7 @@ def teams_router(units: Units, operator: Any, admin: Any, route_class: Any) -> A
              responses=documented(422))  # fmt: skip
     async def list_teams(org_id: OrgFilter = None, limit: Limit = 50, offset: Offset = 0) -> TeamPage:
         async with units.read(org_id) as ws:
-            found, total = await ws.teams.page(org_id, limit=limit, offset=offset)
+            found, total = await ws.core.store.teams.page(org_id, limit=limit, offset=offset)
             items = [await _out(ws, team) for team in found]
         return TeamPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -85,7 +85,7 @@ def teams_router(units: Units, operator: Any, admin: Any, route_class: Any) -> A
               dependencies=[admin], responses=documented(409, 422))  # fmt: skip
     async def create_team(body: TeamCreate, response: Response) -> TeamOut:
         async with units.change() as work:
-            team = await work.workspace(body.org_id).create_team(body.org_id, body.name)
+            team = await work.workspace(body.org_id).teams.create_team(body.org_id, body.name)
         response.headers["Location"] = location(team.id)
         return TeamOut.of(team, [])
 
@@ -93,14 +93,14 @@ def teams_router(units: Units, operator: Any, admin: Any, route_class: Any) -> A
              dependencies=[operator], responses=documented(404))  # fmt: skip
     async def get_team(team_id: TeamId) -> TeamOut:
         async with units.read() as ws:
-            return await _out(ws, await ws.team(team_id))
+            return await _out(ws, await ws.teams.team(team_id))
 
     @api.delete("/teams/{team_id}", summary="Delete a team", status_code=204, dependencies=[admin],
                 responses=documented(404))  # fmt: skip
     async def delete_team(team_id: TeamId) -> Response:
         """Its members stop being teammates; tasks assigned across the ties that end are unassigned."""
         async with units.change() as work:
-            await work.workspace().delete_team(team_id)
+            await work.workspace().teams.delete_team(team_id)
         return Response(status_code=204)
 
     @api.put("/teams/{team_id}/members/{user_id}", summary="Add a member", response_model=TeamMembership,
@@ -108,7 +108,7 @@ def teams_router(units: Units, operator: Any, admin: Any, route_class: Any) -> A
     async def add_member(team_id: TeamId, user_id: UserId) -> TeamMembership:
         """A user who has not written to the number yet may be added; one of another number not (409)."""
         async with units.change() as work:
-            changed = await work.workspace().add_team_member(team_id, user_id)
+            changed = await work.workspace().teams.add_team_member(team_id, user_id)
         return TeamMembership(team_id=team_id, user_id=user_id, member=True, changed=changed)
 
     @api.delete("/teams/{team_id}/members/{user_id}", summary="Remove a member",
@@ -116,7 +116,7 @@ def teams_router(units: Units, operator: Any, admin: Any, route_class: Any) -> A
     async def remove_member(team_id: TeamId, user_id: UserId) -> TeamMembership:
         """Tasks assigned between the user and those who are no longer their teammates are unassigned."""
         async with units.change() as work:
-            changed = await work.workspace().remove_team_member(team_id, user_id)
+            changed = await work.workspace().teams.remove_team_member(team_id, user_id)
         return TeamMembership(team_id=team_id, user_id=user_id, member=False, changed=changed)
 
     return api

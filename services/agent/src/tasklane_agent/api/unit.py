@@ -68,7 +68,7 @@ class Work:
         async def add(event: Event, event_id: str) -> Any:
             return await outbox.add(self.session, event, event_id=event_id)
 
-        await publish_effects(self._workspace.effects, add, seed=self.seed, now=self.now)
+        await publish_effects(self._workspace.core.effects, add, seed=self.seed, now=self.now)
 
 
 class Units:

@@ -21,7 +21,7 @@ from tasklane_agent.workspace import is_overdue
 
 async def tasks_named(ctx: Context, query: str, status: str) -> tuple[list[Task], bool]:
     """Tasks whose title holds the query's words (joining words aside), and whether all of them."""
-    return await ctx.workspace.match_tasks(content_words(query), status=status, limit=MAX_ROWS)
+    return await ctx.workspace.tasks.match_tasks(content_words(query), status=status, limit=MAX_ROWS)
 
 
 def same_words(title: str, query: str) -> bool:
@@ -66,7 +66,7 @@ def _due_of(ctx: Context, task: Task) -> Outgoing:
 
 async def project_named(ctx: Context, name: str) -> Project | Outgoing | None:
     """The one project ``name`` means; a question when several could be it; None when none."""
-    projects = await ctx.workspace.find_projects(name)
+    projects = await ctx.workspace.projects.find_projects(name)
     if not projects:
         return None
     exact = [p for p in projects if name_key(p.name) == name_key(name)]
@@ -81,7 +81,7 @@ async def split_project(ctx: Context, words: str) -> tuple[str, str] | None:
     impermeabilizar a laje" -> "impermeabilizar a laje", *Edifício Solar das Palmeiras*): the
     longest start that one project answers to, a title left after it; None when there is none,
     or when all of ``words`` is a project's name (that is a move, not a new task)."""
-    names = [p.name for p in await ctx.workspace.list_projects(limit=200)]
+    names = [p.name for p in await ctx.workspace.projects.list_projects(limit=200)]
     parts = words.split()
     if not names or match_names(words, names):
         return None

@@ -24,17 +24,17 @@ from tasklane_agent.workspace import UNSET, NotFound, TaskChanges
 def remember(ctx: Context, focus: list[str]) -> None:
     """What the next message's "it" means, and what "undo" puts back."""
     ctx.state.focus = focus
-    record = ctx.workspace.undo_record()
+    record = ctx.workspace.tasks.undo_record()
     if record is not None:
         ctx.state.last_action = record
 
 
 async def _project_id(ctx: Context, name: str, notes: list[str]) -> str:
     """The project called ``name``, created when there is none yet (adding to it is not destructive)."""
-    found = await ctx.workspace.find_projects(name)
+    found = await ctx.workspace.projects.find_projects(name)
     if found:
         return found[0].id
-    project = await ctx.workspace.create_project(name)
+    project = await ctx.workspace.projects.create_project(name)
     notes.append(t(ctx.lang, "project_created_too", project=replies.bold(project.name)))
     return project.id
 
@@ -48,7 +48,7 @@ async def _teammate_id(ctx: Context, name: str, notes: list[str]) -> str | None:
 
 
 async def _teammates(ctx: Context, name: str) -> list[Profile]:
-    return [m for m in await ctx.workspace.teammates_named(name) if m.user_id != ctx.profile.user_id]
+    return [m for m in await ctx.workspace.projects.teammates_named(name) if m.user_id != ctx.profile.user_id]
 
 
 def ask_who(ctx: Context, mates: list[Profile], task: Task) -> Outgoing:
@@ -72,9 +72,9 @@ def ask_who(ctx: Context, mates: list[Profile], task: Task) -> Outgoing:
 
 async def assign_to(ctx: Context, task_id: str, user_id: str) -> Outgoing:
     """Assign the task to the teammate picked from ``ask_who``."""
-    updated = await ctx.workspace.update_task(task_id, TaskChanges(assignee_id=user_id))
+    updated = await ctx.workspace.tasks.update_task(task_id, TaskChanges(assignee_id=user_id))
     remember(ctx, [updated.id])
-    mate = await ctx.workspace.profiles.get(user_id)
+    mate = await ctx.workspace.core.store.profiles.get(user_id)
     return Outgoing(
         t(ctx.lang, "assigned", title=replies.bold(updated.title), name=mate.name if mate else "?")
     )
@@ -86,13 +86,13 @@ async def summary(ctx: Context, task: Task) -> str:
     tomorrow = today + timedelta(days=1)
     week_end = today + timedelta(days=7 - today.weekday())
     if task.priority == "high":
-        n = await ctx.workspace.count_tasks(TaskFilter(priority="high", due_before=week_end))
-        undated = await ctx.workspace.count_tasks(TaskFilter(priority="high"))
+        n = await ctx.workspace.tasks.count_tasks(TaskFilter(priority="high", due_before=week_end))
+        undated = await ctx.workspace.tasks.count_tasks(TaskFilter(priority="high"))
         return t(ctx.lang, "summary_high_week", n=n) if n else t(ctx.lang, "summary_high", n=undated)
     if task.due_at is not None and due_day(task.due_at, task.due_has_time, ctx.tz) <= today.date():
-        n = await ctx.workspace.count_tasks(TaskFilter(due_before=tomorrow))
+        n = await ctx.workspace.tasks.count_tasks(TaskFilter(due_before=tomorrow))
         return t(ctx.lang, "summary_today", n=n)
-    return t(ctx.lang, "summary_open", n=await ctx.workspace.count_tasks(TaskFilter()))
+    return t(ctx.lang, "summary_open", n=await ctx.workspace.tasks.count_tasks(TaskFilter()))
 
 
 async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
@@ -107,7 +107,7 @@ async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
     if command.assignee and not mates:
         notes.append(t(ctx.lang, "no_teammate", name=command.assignee))
     due = command.due
-    task = await ctx.workspace.create_task(
+    task = await ctx.workspace.tasks.create_task(
         command.title,
         priority=command.priority or "normal",
         due_at=due.at if due else None,
@@ -119,10 +119,10 @@ async def create(ctx: Context, command: c.CreateTask) -> list[Outgoing]:
     remember(ctx, [task.id])
     lines = [t(ctx.lang, "created", task=replies.describe(ctx, task))]
     if project_id:
-        project = await ctx.workspace.project(project_id)
+        project = await ctx.workspace.core.project(project_id)
         lines.append(t(ctx.lang, "in_project", project=replies.bold(project.name)))
     if assignee_id:
-        mate = await ctx.workspace.profiles.get(assignee_id)
+        mate = await ctx.workspace.core.store.profiles.get(assignee_id)
         lines.append(t(ctx.lang, "assigned_to", name=mate.name if mate and mate.name else "?"))
     lines.extend(notes)
     lines.append(await summary(ctx, task))
@@ -170,7 +170,7 @@ def update_params(command: c.UpdateTask) -> dict[str, Any]:
 async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> list[Outgoing]:
     ws, lang = ctx.workspace, ctx.lang
     if verb == "complete":
-        done, following = await ws.complete_task(task.id)
+        done, following = await ws.tasks.complete_task(task.id)
         remember(ctx, [done.id])
         lines = [t(lang, "completed", title=replies.bold(done.title))]
         if following is not None:
@@ -178,11 +178,11 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
         lines.append(await summary(ctx, done))
         return [Outgoing("\n".join(lines))]
     if verb == "reopen":
-        reopened = await ws.reopen_task(task.id)
+        reopened = await ws.tasks.reopen_task(task.id)
         remember(ctx, [reopened.id])
         return [Outgoing(t(lang, "reopened", task=replies.describe(ctx, reopened)))]
     if verb == "delete":
-        if not await ws.may_delete(task):
+        if not await ws.tasks.may_delete(task):
             return [Outgoing(t(lang, "error_forbidden"))]
         question = t(lang, "confirm_delete", title=replies.bold(task.title))
         return [confirm(ctx, question, {"verb": "delete", "task_ids": [task.id]})]
@@ -203,11 +203,11 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
         recurrence=params.get("recurrence", UNSET),
         project_id=await _project_id(ctx, params["project"], notes) if params.get("project") else UNSET,
     )
-    updated = await ws.update_task(task.id, changes)
+    updated = await ws.tasks.update_task(task.id, changes)
     remember(ctx, [updated.id])
     lines = [t(lang, "updated", task=replies.describe(ctx, updated)), *notes]
     if params.get("project") and updated.project_id:
-        project = await ws.project(updated.project_id)
+        project = await ws.core.project(updated.project_id)
         lines.append(t(lang, "in_project", project=replies.bold(project.name)))
     lines.append(await summary(ctx, updated))
     return [Outgoing("\n".join(lines))]
@@ -222,13 +222,13 @@ async def complete_many(ctx: Context, refs: tuple[c.TaskRef, ...]) -> Outgoing:
         if ref.number is None or not 1 <= ref.number <= len(ctx.state.last_list):
             return Outgoing(t(ctx.lang, "no_such_number", number=ref.number))
         ids.append(ctx.state.last_list[ref.number - 1])
-    found = {task.id: task for task in await ctx.workspace.tasks_by_id(ids)}
+    found = {task.id: task for task in await ctx.workspace.tasks.tasks_by_id(ids)}
     if any(task_id not in found for task_id in ids):
         return Outgoing(t(ctx.lang, "task_gone"))
     done: list[Task] = []
     lines: list[str] = []
     for task_id in dict.fromkeys(ids):
-        finished, following = await ctx.workspace.complete_task(task_id)
+        finished, following = await ctx.workspace.tasks.complete_task(task_id)
         done.append(finished)
         if following is not None:
             lines.append(t(ctx.lang, "next_occurrence", task=replies.describe(ctx, following)))
@@ -263,7 +263,7 @@ async def undo(ctx: Context) -> Outgoing:
     last = ctx.state.last_action
     if not last or not last.get("before"):
         return Outgoing(t(ctx.lang, "nothing_to_undo"))
-    restored, skipped = await ctx.workspace.undo(last)
+    restored, skipped = await ctx.workspace.tasks.undo(last)
     ctx.state.last_action = None
     ctx.state.focus = [x.id for x in restored if x.deleted_at is None]
     if not restored:
@@ -278,40 +278,40 @@ async def undo(ctx: Context) -> Outgoing:
 
 
 async def create_project(ctx: Context, name: str) -> Outgoing:
-    existing = await ctx.workspace.find_projects(name)
+    existing = await ctx.workspace.projects.find_projects(name)
     if existing and existing[0].name.casefold() == name.casefold():
         return Outgoing(t(ctx.lang, "project_exists", project=replies.bold(existing[0].name)))
-    project = await ctx.workspace.create_project(name)
+    project = await ctx.workspace.projects.create_project(name)
     return Outgoing(t(ctx.lang, "project_created", project=replies.bold(project.name), name=project.name))
 
 
 async def project_status(ctx: Context, name: str | None) -> Outgoing:
     if name is None:
-        projects = await ctx.workspace.list_projects()
+        projects = await ctx.workspace.projects.list_projects()
         if not projects:
             return Outgoing(t(ctx.lang, "no_projects"))
-        parts = [replies.progress(ctx, await ctx.workspace.progress(p.id)) for p in projects[:5]]
+        parts = [replies.progress(ctx, await ctx.workspace.projects.progress(p.id)) for p in projects[:5]]
         return Outgoing(replies.cut("\n\n".join(parts)))
-    found = await ctx.workspace.find_projects(name)
+    found = await ctx.workspace.projects.find_projects(name)
     if not found:
         return Outgoing(t(ctx.lang, "no_project", project=name))
-    return Outgoing(replies.progress(ctx, await ctx.workspace.progress(found[0].id)))
+    return Outgoing(replies.progress(ctx, await ctx.workspace.projects.progress(found[0].id)))
 
 
 async def add_member(ctx: Context, project: str | None, member: str) -> Outgoing:
     if not project:
         return Outgoing(t(ctx.lang, "which_project"))
-    found = await ctx.workspace.find_projects(project)
+    found = await ctx.workspace.projects.find_projects(project)
     if not found:
         return Outgoing(t(ctx.lang, "no_project", project=project))
     notes: list[str] = []
     mate_id = await _teammate_id(ctx, member, notes)
     if mate_id is None:
         return Outgoing("\n".join(notes))
-    mate = await ctx.workspace.profiles.get(mate_id)
+    mate = await ctx.workspace.core.store.profiles.get(mate_id)
     if mate is None:
         raise NotFound("teammate vanished")
-    added = await ctx.workspace.add_member(found[0].id, mate)
+    added = await ctx.workspace.projects.add_member(found[0].id, mate)
     key = "member_added" if added else "member_already"
     return Outgoing(t(ctx.lang, key, name=mate.name or member, project=replies.bold(found[0].name)))
 
@@ -321,6 +321,6 @@ async def set_timezone(ctx: Context, zone: str) -> Outgoing:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         return Outgoing(t(ctx.lang, "unknown_timezone", zone=zone[:60]))
-    await ctx.workspace.set_timezone(zone)
+    await ctx.workspace.tasks.set_timezone(zone)
     local = ctx.now.astimezone(ZoneInfo(zone))
     return Outgoing(t(ctx.lang, "timezone_set", zone=zone, time=f"{local:%H:%M}"))

@@ -137,7 +137,7 @@ class LlmEngine:
             if not text and not toolbox.changes and not toolbox.to_delete:
                 raise LlmBadResponse("the model answered with no text")
         except (LlmError, EngineUnavailable) as exc:
-            effects = context.workspace.effects
+            effects = context.workspace.core.effects
             # The workspace's own record too: a tool that wrote and then failed left no Change.
             if not (toolbox.changes or effects.before or effects.events):
                 _restore_state(context.state, saved)
@@ -215,14 +215,14 @@ class LlmEngine:
         """What "#2" and "it" point at, from the conversation state (visible tasks only)."""
         toolbox = Toolbox(ctx)
         lines = []
-        found = {x.id: x for x in await ctx.workspace.tasks_by_id(ctx.state.last_list)}
+        found = {x.id: x for x in await ctx.workspace.tasks.tasks_by_id(ctx.state.last_list)}
         if found:
             lines.append("\nThe last list shown to the user (numbers refer to it):")
             for number, task_id in enumerate(ctx.state.last_list, start=1):
                 if task_id in found:
                     item = (await toolbox.describe([found[task_id]]))[0]
                     lines.append(_json_line({"n": number, **item}))
-        focus = await ctx.workspace.tasks_by_id(ctx.state.focus[:1])
+        focus = await ctx.workspace.tasks.tasks_by_id(ctx.state.focus[:1])
         if focus:
             lines.append('\nThe task last talked about ("it", "that"):')
             lines.append(_json_line((await toolbox.describe(focus))[0]))

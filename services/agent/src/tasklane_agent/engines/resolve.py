@@ -41,7 +41,7 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
     if ref.number is not None:
         if not 1 <= ref.number <= len(ctx.state.last_list):
             return Resolved(None, Outgoing(t(ctx.lang, "no_such_number", number=ref.number)))
-        found = await ws.tasks_by_id([ctx.state.last_list[ref.number - 1]])
+        found = await ws.tasks.tasks_by_id([ctx.state.last_list[ref.number - 1]])
         if not found:
             return Resolved(None, Outgoing(t(ctx.lang, "task_gone")))
         return Resolved(found[0])
@@ -50,7 +50,7 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
     if ref.query:
         statuses = ("done", "open") if done else ("open", "done")
         for status in statuses:
-            matches, exact = await ws.match_tasks(ref.query, status=status, limit=MAX_ROWS)
+            matches, exact = await ws.tasks.match_tasks(ref.query, status=status, limit=MAX_ROWS)
             # One open task close to the words is the one meant for a change of date or priority
             # ("adia a instalação do aquecedor" and *instalar o aquecedor*): asking "which one?"
             # with one choice only slows the user down, and "undo" puts it back. Completing and
@@ -65,12 +65,12 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
             if matches:
                 return Resolved(None, choose(ctx, matches, pending))
         return Resolved(None, Outgoing(t(ctx.lang, "not_found", query=ref.query)))
-    focus = await ws.tasks_by_id(ctx.state.focus[:1])
+    focus = await ws.tasks.tasks_by_id(ctx.state.focus[:1])
     if focus:
         return Resolved(focus[0])
     # "make it high priority" right after a list of one: that one.
     if len(ctx.state.last_list) == 1:
-        only = await ws.tasks_by_id(ctx.state.last_list)
+        only = await ws.tasks.tasks_by_id(ctx.state.last_list)
         if only:
             return Resolved(only[0])
     return Resolved(None, Outgoing(t(ctx.lang, "which_task")))
@@ -86,13 +86,13 @@ async def _told(ctx: Context, ref: TaskRef, forms: tuple[str, ...], pending: dic
     ("buy flowers for mom" after "called mom"), or holding only some of the words, is offered as a
     choice; nothing is ever created from it."""
     if ref.query is None:
-        focus = await ctx.workspace.tasks_by_id(ctx.state.focus[:1])
+        focus = await ctx.workspace.tasks.tasks_by_id(ctx.state.focus[:1])
         if focus and focus[0].status == "open":
             if _holds_verb(focus[0], forms):
                 return Resolved(focus[0])
             return Resolved(None, choose(ctx, focus, pending))
         return Resolved(None, Outgoing(t(ctx.lang, "which_task")))
-    matches, exact = await ctx.workspace.match_tasks(ref.query, status="open", limit=MAX_ROWS)
+    matches, exact = await ctx.workspace.tasks.match_tasks(ref.query, status="open", limit=MAX_ROWS)
     with_verb = [x for x in matches if _holds_verb(x, forms)]
     if exact and len(with_verb) == 1:
         return Resolved(with_verb[0])
@@ -104,7 +104,7 @@ async def _told(ctx: Context, ref: TaskRef, forms: tuple[str, ...], pending: dic
 def ask(ctx: Context, kind: str, **waiting: Any) -> str:
     """Leave a question in the conversation state; returns the token its buttons carry, so a tap
     on an older question's button answers nothing (the token is this message's)."""
-    token = ctx.workspace.seed[:8]
+    token = ctx.workspace.core.seed[:8]
     ctx.state.pending = {"kind": kind, "token": token, **waiting}
     return token
 

@@ -68,8 +68,8 @@ class RulesEngine:
             if answer.yes and pending.get("verb") == "delete":
                 # The question showed this one task and the user said yes to deleting it; who may
                 # delete it is checked as for any deletion.
-                found = await ctx.workspace.tasks_by_id([task_id])
-                if found and await ctx.workspace.may_delete(found[0]):
+                found = await ctx.workspace.tasks.tasks_by_id([task_id])
+                if found and await ctx.workspace.tasks.may_delete(found[0]):
                     return await self._answer(ctx, {"verb": "delete", "task_ids": [task_id]}, True)
             return await self._apply(ctx, pending, task_id)
         if answer.kind == "choose_person":
@@ -88,7 +88,7 @@ class RulesEngine:
         "tmrw", "no, era el viernes"), or a correction of its title ("not dave its dan")."""
         if not ctx.state.focus or not conversation.fresh(ctx.state, ctx.now):
             return None
-        found = await ctx.workspace.tasks_by_id(ctx.state.focus[:1])
+        found = await ctx.workspace.tasks.tasks_by_id(ctx.state.focus[:1])
         task = found[0] if found else None
         if task is None or task.status != "open":
             return None
@@ -163,7 +163,7 @@ class RulesEngine:
         if pending.get("verb") == "delete":
             deleted = []
             for task_id in pending.get("task_ids", []):
-                deleted.append(await ctx.workspace.delete_task(task_id))
+                deleted.append(await ctx.workspace.tasks.delete_task(task_id))
             changes.remember(ctx, [x.id for x in deleted])
             titles = ", ".join(replies.bold(x.title) for x in deleted)
             return self._reply("delete_task", [Outgoing(t(ctx.lang, "deleted", titles=titles))])
@@ -172,7 +172,7 @@ class RulesEngine:
     async def _apply(self, ctx: Context, pending: dict[str, Any], task_id: str) -> EngineReply:
         """Carry out a waiting action on the task the user picked."""
         verb, params = pending.get("verb", ""), dict(pending.get("params", {}))
-        found = await ctx.workspace.tasks_by_id([task_id])
+        found = await ctx.workspace.tasks.tasks_by_id([task_id])
         task = found[0] if found else None
         if task is None:
             return self._reply("stale_choice", [Outgoing(t(ctx.lang, "task_gone"))])
@@ -268,7 +268,7 @@ class RulesEngine:
             case c.SetTimezone(zone=zone):
                 return self._reply("set_timezone", [await changes.set_timezone(ctx, zone)])
             case c.SetLanguage(lang=new):
-                await ctx.workspace.profiles.update(
+                await ctx.workspace.core.store.profiles.update(
                     ctx.profile.user_id, ctx.now, lang=new, lang_source="user"
                 )
                 return self._reply("set_language", [Outgoing(t(new, "language_set"))])
@@ -363,7 +363,7 @@ class RulesEngine:
             due_from, due_before = day_span(command.day, command.until or command.day, ctx.now)
         project_id = project_name = None
         if command.project:
-            projects = await ctx.workspace.find_projects(command.project)
+            projects = await ctx.workspace.projects.find_projects(command.project)
             if not projects:
                 return Outgoing(t(lang, "no_project", project=command.project))
             project_id, project_name = projects[0].id, projects[0].name
@@ -376,8 +376,8 @@ class RulesEngine:
             project_id=project_id,
             limit=self.list_limit if command.scope != "overdue" else 500,
         )
-        tasks = await ctx.workspace.list_tasks(f)
-        total = await ctx.workspace.count_tasks(f)
+        tasks = await ctx.workspace.tasks.list_tasks(f)
+        total = await ctx.workspace.tasks.count_tasks(f)
         if command.scope == "overdue":
             tasks = [x for x in tasks if is_overdue(x, ctx.now, tz)]
             total, tasks = len(tasks), tasks[: self.list_limit]

@@ -115,12 +115,12 @@ class Toolbox:
             shown = self.ctx.state.last_list
             if not 1 <= ref <= len(shown):
                 raise NotFound(f"there is no #{ref} in the last list shown ({len(shown)} tasks)")
-            found = await self.ws.tasks_by_id([shown[ref - 1]])
+            found = await self.ws.tasks.tasks_by_id([shown[ref - 1]])
             if not found:
                 raise NotFound(f"task #{ref} of the last list no longer exists")
             return found[0]
         if isinstance(ref, str) and ref.strip():
-            return await self.ws.task(ref.strip())
+            return await self.ws.core.task(ref.strip())
         raise ArgError("task must be a number from the last list or a task id")
 
     def due(self, value: str) -> tuple[datetime, bool]:
@@ -163,16 +163,16 @@ class Toolbox:
         return None
 
     async def project(self, name: str) -> Project:
-        found = await self.ws.find_projects(name)
+        found = await self.ws.projects.find_projects(name)
         if not found:
-            known = [p.name for p in await self.ws.list_projects(limit=20)]
+            known = [p.name for p in await self.ws.projects.list_projects(limit=20)]
             raise NotFound(f"no project named {name!r}; the user's projects: {known}")
         if len(found) > 1:
             raise WorkspaceError(f"several projects match {name!r}: {[p.name for p in found]}; ask which")
         return found[0]
 
     async def teammate(self, name: str) -> Profile:
-        found = await self.ws.teammates_named(name)
+        found = await self.ws.projects.teammates_named(name)
         exact = [p for p in found if name_key(p.name or "") == name_key(name)]
         if len(exact) == 1 or len(found) == 1:
             return (exact or found)[0]
@@ -182,8 +182,12 @@ class Toolbox:
 
     async def describe(self, tasks: list[Task], *, numbered: bool = False) -> list[dict[str, Any]]:
         """Tasks as the model sees them: local dates, names instead of ids of people/projects."""
-        projects = {pid: await self.ws.projects.get(pid) for pid in {t.project_id for t in tasks} if pid}
-        people = await self.ws.profiles.many(sorted({t.assignee_id for t in tasks if t.assignee_id}))
+        projects = {
+            pid: await self.ws.core.store.projects.get(pid) for pid in {t.project_id for t in tasks} if pid
+        }
+        people = await self.ws.core.store.profiles.many(
+            sorted({t.assignee_id for t in tasks if t.assignee_id})
+        )
         out = []
         for index, task in enumerate(tasks, start=1):
             item: dict[str, Any] = {"id": task.id, "title": task.title, "status": task.status}
@@ -214,8 +218,8 @@ class Toolbox:
         state = self.ctx.state
         ids = [t.id for t in tasks]
         state.focus = (ids + [i for i in state.focus if i not in ids])[:FOCUS_SIZE]
-        if self.ws.effects.before:
-            state.last_action = self.ws.undo_record()
+        if self.ws.core.effects.before:
+            state.last_action = self.ws.tasks.undo_record()
         if change is not None:
             self.changes.append(change)
 
@@ -241,19 +245,19 @@ class Toolbox:
             title_words=tuple(name_key(query).split()) if query else (),
             limit=self.ctx.list_limit if scope != "overdue" else 500,
         )
-        tasks = await self.ws.list_tasks(f)
+        tasks = await self.ws.tasks.list_tasks(f)
         if scope == "overdue":
             tasks = [t for t in tasks if is_overdue(t, self.ctx.now, self.ctx.tz)]
             total, tasks = len(tasks), tasks[: self.ctx.list_limit]
         else:
-            total = len(tasks) if len(tasks) < self.ctx.list_limit else await self.ws.count_tasks(f)
+            total = len(tasks) if len(tasks) < self.ctx.list_limit else await self.ws.tasks.count_tasks(f)
         self._shown(tasks)
         return {"tasks": await self.describe(tasks, numbered=True), "total": total}
 
     async def _find_tasks(self, args: dict[str, Any]) -> dict[str, Any]:
         query = text_arg(args, "query", required=True) or ""
         status = None if args.get("include_done") is True else "open"
-        tasks = await self.ws.find_tasks(query, status=status, limit=self.ctx.list_limit)
+        tasks = await self.ws.tasks.find_tasks(query, status=status, limit=self.ctx.list_limit)
         self._shown(tasks)
         return {"tasks": await self.describe(tasks, numbered=True)}
 
@@ -268,7 +272,7 @@ class Toolbox:
                 due_at, has_time = first, first_has_time
         project = await self.project(name) if (name := text_arg(args, "project")) else None
         assignee = await self.teammate(name) if (name := text_arg(args, "assignee")) else None
-        task = await self.ws.create_task(
+        task = await self.ws.tasks.create_task(
             title,
             priority=choice_arg(args, "priority", PRIORITIES) or "normal",
             due_at=due_at,
@@ -302,7 +306,7 @@ class Toolbox:
             changes[_CLEARED.get(name, name)] = None
         if not changes:
             raise ArgError("nothing to change")
-        updated = await self.ws.update_task(task.id, TaskChanges(**changes))
+        updated = await self.ws.tasks.update_task(task.id, TaskChanges(**changes))
         self._touched(Change("updated", {"task": self._line(updated)}), updated)
         return {"updated": (await self.describe([updated]))[0]}
 
@@ -319,7 +323,7 @@ class Toolbox:
     async def _complete_one(self, task: Task) -> dict[str, Any]:
         if task.status == "done":
             return {"already_done": (await self.describe([task]))[0]}
-        done, following = await self.ws.complete_task(task.id)
+        done, following = await self.ws.tasks.complete_task(task.id)
         self._touched(Change("completed", {"title": replies.bold(done.title)}), done)
         if following is not None:
             self.ctx.state.focus.insert(1, following.id)
@@ -332,7 +336,7 @@ class Toolbox:
         task = await self.task(args.get("task"))
         if task.status == "open":
             return {"already_open": (await self.describe([task]))[0]}
-        reopened = await self.ws.reopen_task(task.id)
+        reopened = await self.ws.tasks.reopen_task(task.id)
         self._touched(Change("reopened", {"task": self._line(reopened)}), reopened)
         return {"reopened": (await self.describe([reopened]))[0]}
 
@@ -351,23 +355,23 @@ class Toolbox:
         last = self.ctx.state.last_action or {}
         if not isinstance(last.get("before"), dict) or not last["before"]:
             raise WorkspaceError("there is nothing to undo")
-        restored, skipped = await self.ws.undo(last)
+        restored, skipped = await self.ws.tasks.undo(last)
         if skipped and not restored:
             raise WorkspaceError("those tasks changed since: nothing was put back")
         self._touched(Change("undone") if restored else None, *restored)
         return {"restored": await self.describe([t for t in restored if t.deleted_at is None])}
 
     async def _create_project(self, args: dict[str, Any]) -> dict[str, Any]:
-        project = await self.ws.create_project(text_arg(args, "name", required=True) or "")
+        project = await self.ws.projects.create_project(text_arg(args, "name", required=True) or "")
         self.changes.append(Change("project_created", {"project": replies.bold(project.name)}))
         return {"created_project": project.name}
 
     async def _project_status(self, args: dict[str, Any]) -> dict[str, Any]:
         name = text_arg(args, "project")
-        projects = [await self.project(name)] if name else await self.ws.list_projects(limit=10)
+        projects = [await self.project(name)] if name else await self.ws.projects.list_projects(limit=10)
         out = []
         for project in projects:
-            progress = await self.ws.progress(project.id)
+            progress = await self.ws.projects.progress(project.id)
             item: dict[str, Any] = {
                 "project": project.name,
                 "done": progress.done,
@@ -383,7 +387,7 @@ class Toolbox:
     async def _add_member(self, args: dict[str, Any]) -> dict[str, Any]:
         project = await self.project(text_arg(args, "project", required=True) or "")
         member = await self.teammate(text_arg(args, "member", required=True) or "")
-        added = await self.ws.add_member(project.id, member)
+        added = await self.ws.projects.add_member(project.id, member)
         if added:
             self.changes.append(
                 Change("member_added", {"name": member.name or "", "project": replies.bold(project.name)})
@@ -392,7 +396,7 @@ class Toolbox:
 
     async def _set_timezone(self, args: dict[str, Any]) -> dict[str, Any]:
         zone = text_arg(args, "zone", required=True) or ""
-        await self.ws.set_timezone(zone)
+        await self.ws.tasks.set_timezone(zone)
         local = self.ctx.now.astimezone(ZoneInfo(zone))
         self.changes.append(Change("timezone_set", {"zone": zone, "time": local.strftime("%H:%M")}))
         return {"timezone": zone}

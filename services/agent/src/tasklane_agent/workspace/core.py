@@ -11,11 +11,9 @@ from zoneinfo import ZoneInfo
 from tasklane_agent.domain import Profile, Project, Task
 from tasklane_agent.domain.deadlines import stored_due, zone
 from tasklane_agent.domain.priority import Priority
-from tasklane_agent.storage.profiles import ProfileRepository
-from tasklane_agent.storage.projects import ProjectRepository
+from tasklane_agent.storage import Store
 from tasklane_agent.storage.rows import snapshot
-from tasklane_agent.storage.tasks import TaskRepository, TaskScope
-from tasklane_agent.storage.teams import TeamRepository
+from tasklane_agent.storage.tasks import TaskScope
 from tasklane_common.messaging import deterministic_id
 from tasklane_common.messaging.envelope import Event
 
@@ -110,7 +108,10 @@ def clean_title(title: str) -> str:
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
 
 
-class WorkspaceBase:
+class WorkspaceCore:
+    """Who acts, what they may see, and what their actions leave for the caller: the part every
+    tool of a :class:`~tasklane_agent.workspace.Workspace` shares."""
+
     def __init__(
         self,
         session: Any,
@@ -129,16 +130,11 @@ class WorkspaceBase:
         self.org_id = actor.org_id if actor is not None else org_id
         self.now = now.astimezone(UTC)
         self.scope = TaskScope(actor.user_id if actor else None, None if actor else org_id)
-        self.tasks = TaskRepository(session)
-        self.projects = ProjectRepository(session)
-        self.profiles = ProfileRepository(session)
-        self.teams = TeamRepository(session)
+        self.store = Store.on(session)
         self.planner = planner
         self.effects = Effects()
         self._seed = seed
         self._ids = 0
-
-    # ------------------------------------------------------------------ helpers
 
     @property
     def actor_id(self) -> str | None:
@@ -150,22 +146,27 @@ class WorkspaceBase:
         return self._seed
 
     @property
+    def ids_made(self) -> int:
+        """How many ids this workspace has made: the next one is ``new_id``'s ``ids_made + 1``."""
+        return self._ids
+
+    @property
     def tz(self) -> ZoneInfo:
         return zone(self.actor.timezone if self.actor else None)
 
-    def _new_id(self, kind: str) -> str:
+    def new_id(self, kind: str) -> str:
         # Stable across a replay of the same inbound message (the seed is its envelope id).
         self._ids += 1
         return deterministic_id(kind, self._seed, str(self._ids))
 
-    def _emit(self, event: Event, key: str) -> None:
+    def emit(self, event: Event, key: str) -> None:
         self.effects.events.append((event, deterministic_id(event.event_type, self._seed, key)))
 
-    def _remember(self, task: Task) -> None:
+    def remember(self, task: Task) -> None:
         if task.id not in self.effects.before:
             self.effects.before[task.id] = snapshot(task)
 
-    async def _replan(self, task: Task, *, zone: str | None = None) -> None:
+    async def replan(self, task: Task, *, zone: str | None = None) -> None:
         """Plan the task's reminders in the timezone of whoever does it (its assignee, or its
         owner), unless ``zone`` says which."""
         if self.planner is None:
@@ -173,48 +174,48 @@ class WorkspaceBase:
         if zone is None:
             doer_id = task.assignee_id or task.user_id
             doer = self.actor if self.actor and self.actor.user_id == doer_id else None
-            doer = doer or await self.profiles.get(doer_id)
+            doer = doer or await self.store.profiles.get(doer_id)
             zone = doer.timezone if doer else "UTC"
         await self.planner.plan(task, zone)
 
     async def task(self, task_id: str, *, lock: bool = False) -> Task:
-        task = await self.tasks.get(task_id, self.scope, for_update=lock)
+        task = await self.store.tasks.get(task_id, self.scope, for_update=lock)
         if task is None:
             raise NotFound(f"no task {task_id!r} visible to you")
         return task
 
-    async def _teammate(self, user_id: str, owner_id: str) -> Profile:
+    async def teammate(self, user_id: str, owner_id: str) -> Profile:
         """``user_id`` as someone who may work on ``owner_id``'s task: they share a team. Sharing
         a number is not enough, or any stranger could hand their text to any user."""
-        found = await self.profiles.get(user_id)
-        if found is None or not await self.teams.share_team(owner_id, user_id):
+        found = await self.store.profiles.get(user_id)
+        if found is None or not await self.store.teams.share_team(owner_id, user_id):
             raise NotFound("no such teammate in your team")
         return found
 
-    async def _notify(self, to: Profile, key: str, params: dict[str, Any]) -> None:
+    async def notify(self, to: Profile, key: str, params: dict[str, Any]) -> None:
         """Tell ``to`` what the actor did, only while they share a team: what a notice carries (a
         title, a project's name) is the actor's text, and the business number must not carry it
         to anyone outside the actor's team."""
         if self.actor is not None and (
             to.user_id == self.actor.user_id
-            or not await self.teams.share_team(self.actor.user_id, to.user_id)
+            or not await self.store.teams.share_team(self.actor.user_id, to.user_id)
         ):
             return
         self.effects.notices.append(Notice(to, key, params))
 
-    async def _may_see(self, project: Project) -> bool:
-        return self.actor is None or await self.projects.is_member(project.id, self.actor.user_id)
+    async def may_see(self, project: Project) -> bool:
+        return self.actor is None or await self.store.projects.is_member(project.id, self.actor.user_id)
 
-    async def _project_for_task(self, project_id: str | None) -> Project | None:
+    async def project_for_task(self, project_id: str | None) -> Project | None:
         if project_id is None:
             return None
-        project = await self.projects.get(project_id)
-        if project is None or not await self._may_see(project):
+        project = await self.store.projects.get(project_id)
+        if project is None or not await self.may_see(project):
             raise NotFound(f"no project {project_id!r} visible to you")
         return project
 
     async def project(self, project_id: str) -> Project:
-        project = await self.projects.get(project_id)
-        if project is None or not await self._may_see(project):
+        project = await self.store.projects.get(project_id)
+        if project is None or not await self.may_see(project):
             raise NotFound(f"no project {project_id!r} visible to you")
         return project

@@ -19,7 +19,7 @@ from tasklane_agent.workspace.core import (
     UNSET,
     Forbidden,
     TaskChanges,
-    WorkspaceBase,
+    WorkspaceCore,
     WorkspaceError,
     clean_title,
     stored_deadline,
@@ -37,7 +37,14 @@ from tasklane_common.messaging.contracts.agent import (
 _CHANGEABLE = ("title", "priority", "due_at", "due_has_time", "recurrence", "project_id", "assignee_id")
 
 
-class TaskTools(WorkspaceBase):
+class TaskTools:
+    """Tasks: create, find, change, complete, reopen, delete, undo; and the actor's timezone,
+    which moves their date-only tasks with it."""
+
+    def __init__(self, core: WorkspaceCore) -> None:
+        self.core = core
+        self.store = core.store
+
     async def create_task(
         self,
         title: str,
@@ -51,54 +58,54 @@ class TaskTools(WorkspaceBase):
         owner_id: str | None = None,
         source_wamid: str | None = None,
     ) -> Task:
-        owner = self.actor_id or owner_id
+        owner = self.core.actor_id or owner_id
         if owner is None:
             raise WorkspaceError("owner_id is required when no user acts")
         if recurrence is not None:
             Recurrence.from_rule(recurrence)  # refuses a malformed rule before it is stored
-        project = await self._project_for_task(project_id)
+        project = await self.core.project_for_task(project_id)
         due = stored_deadline(due_at, due_has_time)
         if assignee_id is not None:
-            await self._teammate(assignee_id, owner)  # refused before anything is written
+            await self.core.teammate(assignee_id, owner)  # refused before anything is written
         task = Task(
-            id=self._new_id("task"),
+            id=self.core.new_id("task"),
             user_id=owner,
             title=clean_title(title),
             status="open",
             priority=priority,
             due_at=due,
             due_has_time=due_has_time and due is not None,
-            source_wamid=source_wamid or self.source_wamid,
-            created_at=self.now,
-            updated_at=self.now,
-            org_id=self.org_id,
+            source_wamid=source_wamid or self.core.source_wamid,
+            created_at=self.core.now,
+            updated_at=self.core.now,
+            org_id=self.core.org_id,
             project_id=project.id if project else None,
             recurrence=recurrence,
         )
-        await self.tasks.insert(task)
-        self.effects.before[task.id] = None
-        self._emit(
+        await self.store.tasks.insert(task)
+        self.core.effects.before[task.id] = None
+        self.core.emit(
             _created(task, assignee_id if assignee_id != owner else None),
             task.id,
         )
         if assignee_id is not None and assignee_id != owner:
             task = await self._assign(task, assignee_id)
-        await self._replan(task)
+        await self.core.replan(task)
         return task
 
     async def get_task(self, task_id: str) -> Task:
-        return await self.task(task_id)
+        return await self.core.task(task_id)
 
     async def list_tasks(self, f: TaskFilter) -> list[Task]:
         """In due order as the actor sees it (a date-only day starts at their midnight)."""
-        offset = self.now.astimezone(self.tz).utcoffset() if self.actor is not None else None
-        return await self.tasks.query(self.scope, f, utc_offset=offset)
+        offset = self.core.now.astimezone(self.core.tz).utcoffset() if self.core.actor is not None else None
+        return await self.store.tasks.query(self.core.scope, f, utc_offset=offset)
 
     async def count_tasks(self, f: TaskFilter) -> int:
-        return await self.tasks.count(self.scope, f)
+        return await self.store.tasks.count(self.core.scope, f)
 
     async def tasks_by_id(self, task_ids: list[str]) -> list[Task]:
-        return await self.tasks.get_many(task_ids, self.scope)
+        return await self.store.tasks.get_many(task_ids, self.core.scope)
 
     async def find_tasks(self, query: str, *, status: str | None = "open", limit: int = 10) -> list[Task]:
         """Tasks whose title holds every word of ``query``; failing that, any of its words, best
@@ -114,15 +121,17 @@ class TaskTools(WorkspaceBase):
         words = tuple(w for w in name_key(query).split() if len(w) > 1) or tuple(name_key(query).split())
         if not words:
             return [], True
-        found = await self.tasks.query(self.scope, TaskFilter(status=status, title_words=words, limit=limit))
+        found = await self.store.tasks.query(
+            self.core.scope, TaskFilter(status=status, title_words=words, limit=limit)
+        )
         if found or len(words) == 1:
             return found, True
         scored: dict[str, tuple[int, Task]] = {}
         for word in words:
             if len(word) < 3:
                 continue
-            for task in await self.tasks.query(
-                self.scope, TaskFilter(status=status, title_words=(word,), limit=limit)
+            for task in await self.store.tasks.query(
+                self.core.scope, TaskFilter(status=status, title_words=(word,), limit=limit)
             ):
                 hits = scored.get(task.id, (0, task))[0] + 1
                 scored[task.id] = (hits, task)
@@ -131,9 +140,9 @@ class TaskTools(WorkspaceBase):
 
     async def update_task(self, task_id: str, changes: TaskChanges) -> Task:
         """Apply ``changes``; a change to what the task already is writes and emits nothing."""
-        task = await self.task(task_id, lock=True)
+        task = await self.core.task(task_id, lock=True)
         if changes.assignee_id not in (UNSET, None):
-            await self._teammate(changes.assignee_id, task.user_id)  # refused before anything is written
+            await self.core.teammate(changes.assignee_id, task.user_id)  # refused before anything is written
         updated = task
         if changes.title is not None:
             updated = dataclasses.replace(updated, title=clean_title(changes.title))
@@ -149,14 +158,14 @@ class TaskTools(WorkspaceBase):
                 Recurrence.from_rule(changes.recurrence)
             updated = dataclasses.replace(updated, recurrence=changes.recurrence)
         if changes.project_id is not UNSET:
-            project = await self._project_for_task(changes.project_id)
+            project = await self.core.project_for_task(changes.project_id)
             updated = dataclasses.replace(updated, project_id=project.id if project else None)
         reassign = changes.assignee_id is not UNSET and changes.assignee_id != task.assignee_id
         if updated == task and not reassign:
             return task
-        self._remember(task)
-        updated = dataclasses.replace(updated, updated_at=self.now)
-        await self.tasks.save(updated)
+        self.core.remember(task)
+        updated = dataclasses.replace(updated, updated_at=self.core.now)
+        await self.store.tasks.save(updated)
         if reassign:
             updated = await self._assign(updated, changes.assignee_id)
         moved = {
@@ -164,45 +173,45 @@ class TaskTools(WorkspaceBase):
             for name in _CHANGEABLE
             if (value := getattr(updated, name)) != getattr(task, name)
         }
-        self._emit(
-            TaskUpdated(task_id=task.id, user_id=task.user_id, actor_id=self.actor_id, changes=moved),
-            f"{task.id}:{self._ids}:{len(self.effects.events)}",
+        self.core.emit(
+            TaskUpdated(task_id=task.id, user_id=task.user_id, actor_id=self.core.actor_id, changes=moved),
+            f"{task.id}:{self.core.ids_made}:{len(self.core.effects.events)}",
         )
-        await self._replan(updated)
+        await self.core.replan(updated)
         return updated
 
     async def complete_task(self, task_id: str) -> tuple[Task, Task | None]:
         """The completed task, and the next occurrence when it repeats. Completing a done task
         changes nothing, even when two replicas (or API calls) complete it at once."""
-        task = await self.task(task_id, lock=True)
+        task = await self.core.task(task_id, lock=True)
         if task.status == "done":
             return task, None
-        self._remember(task)
-        done = dataclasses.replace(task, status="done", completed_at=self.now, updated_at=self.now)
-        await self.tasks.save(done)
+        self.core.remember(task)
+        done = dataclasses.replace(task, status="done", completed_at=self.core.now, updated_at=self.core.now)
+        await self.store.tasks.save(done)
         following = await self._next_occurrence(done)
-        self._emit(
+        self.core.emit(
             TaskCompleted(
                 task_id=task.id,
                 user_id=task.user_id,
-                actor_id=self.actor_id,
+                actor_id=self.core.actor_id,
                 next_task_id=following.id if following else None,
             ),
             f"{task.id}:done",
         )
-        if self.actor is not None and task.user_id != self.actor.user_id:
-            owner = await self.profiles.get(task.user_id)
+        if self.core.actor is not None and task.user_id != self.core.actor.user_id:
+            owner = await self.store.profiles.get(task.user_id)
             if owner is not None:
-                await self._notify(
-                    owner, "notice_completed", {"who": self.actor.name or "", "title": task.title}
+                await self.core.notify(
+                    owner, "notice_completed", {"who": self.core.actor.name or "", "title": task.title}
                 )
-        await self._replan(done)
+        await self.core.replan(done)
         return done, following
 
     async def _next_occurrence(self, done: Task) -> Task | None:
         if not done.recurrence or done.due_at is None:
             return None
-        owner = await self.profiles.get(done.user_id)
+        owner = await self.store.profiles.get(done.user_id)
         tz = zone(owner.timezone if owner else None)
         rule = Recurrence.from_rule(done.recurrence)
         # A timed series repeats on the owner's wall clock; a date-only one day by day (floating).
@@ -214,10 +223,10 @@ class TaskTools(WorkspaceBase):
         # Completing late must not schedule an occurrence that is already overdue.
         late = dataclasses.replace(done, status="open")
         while rule.freq != "yearly" and is_overdue(
-            dataclasses.replace(late, due_at=following_at.astimezone(UTC)), self.now, tz
+            dataclasses.replace(late, due_at=following_at.astimezone(UTC)), self.core.now, tz
         ):
             following_at = rule.next_after(following_at)
-        made = await self.tasks.get(following_id, TaskScope(None, None), deleted=True)
+        made = await self.store.tasks.get(following_id, TaskScope(None, None), deleted=True)
         if made is not None and made.deleted_at is None:
             return made
         # A copy of the task just completed (its priority, assignee... now), not of an old revival.
@@ -228,62 +237,64 @@ class TaskTools(WorkspaceBase):
             completed_at=None,
             deleted_at=None,
             due_at=following_at.astimezone(UTC),
-            created_at=made.created_at if made else self.now,
-            updated_at=self.now,
+            created_at=made.created_at if made else self.core.now,
+            updated_at=self.core.now,
         )
         if made is None:
-            await self.tasks.insert(following)
-            self.effects.before[following.id] = None
+            await self.store.tasks.insert(following)
+            self.core.effects.before[following.id] = None
         else:
-            self._remember(made)
-            await self.tasks.save(following)
-        self._emit(
+            self.core.remember(made)
+            await self.store.tasks.save(following)
+        self.core.emit(
             _created(following, following.assignee_id),
             following.id,
         )
-        await self._replan(following)
+        await self.core.replan(following)
         return following
 
     async def reopen_task(self, task_id: str) -> Task:
-        task = await self.task(task_id, lock=True)
+        task = await self.core.task(task_id, lock=True)
         if task.status == "open":
             return task
-        self._remember(task)
-        reopened = dataclasses.replace(task, status="open", completed_at=None, updated_at=self.now)
-        await self.tasks.save(reopened)
-        self._emit(
+        self.core.remember(task)
+        reopened = dataclasses.replace(task, status="open", completed_at=None, updated_at=self.core.now)
+        await self.store.tasks.save(reopened)
+        self.core.emit(
             TaskUpdated(
-                task_id=task.id, user_id=task.user_id, actor_id=self.actor_id, changes={"status": "open"}
+                task_id=task.id, user_id=task.user_id, actor_id=self.core.actor_id, changes={"status": "open"}
             ),
             f"{task.id}:reopen",
         )
-        await self._replan(reopened)
+        await self.core.replan(reopened)
         return reopened
 
     async def may_delete(self, task: Task) -> bool:
         """Only a task's owner, or the owner of its project, may delete it (admins may)."""
-        if self.actor is None or task.user_id == self.actor.user_id:
+        if self.core.actor is None or task.user_id == self.core.actor.user_id:
             return True
-        project = await self.projects.get(task.project_id) if task.project_id else None
-        return project is not None and project.owner_id == self.actor.user_id
+        project = await self.store.projects.get(task.project_id) if task.project_id else None
+        return project is not None and project.owner_id == self.core.actor.user_id
 
     async def delete_task(self, task_id: str) -> Task:
-        task = await self.task(task_id, lock=True)
+        task = await self.core.task(task_id, lock=True)
         if not await self.may_delete(task):
             raise Forbidden("only the task's owner (or its project's owner) can delete it")
-        self._remember(task)
-        deleted = dataclasses.replace(task, deleted_at=self.now, updated_at=self.now)
-        await self.tasks.save(deleted)
-        self._emit(TaskDeleted(task_id=task.id, user_id=task.user_id, actor_id=self.actor_id), task.id)
-        await self._replan(deleted)
+        self.core.remember(task)
+        deleted = dataclasses.replace(task, deleted_at=self.core.now, updated_at=self.core.now)
+        await self.store.tasks.save(deleted)
+        self.core.emit(
+            TaskDeleted(task_id=task.id, user_id=task.user_id, actor_id=self.core.actor_id), task.id
+        )
+        await self.core.replan(deleted)
         return deleted
 
     def undo_record(self) -> dict[str, Any] | None:
         """What "undo" needs to put this workspace's changes back: the before-images, and the
         time of the change (a task changed again since is not put back)."""
-        if not self.effects.before:
+        if not self.core.effects.before:
             return None
-        return {"before": dict(self.effects.before), "at": self.now.isoformat()}
+        return {"before": dict(self.core.effects.before), "at": self.core.now.isoformat()}
 
     async def undo(self, record: dict[str, Any]) -> tuple[list[Task], int]:
         """Put the tasks of a previous change back as they were (created ones are deleted).
@@ -293,72 +304,78 @@ class TaskTools(WorkspaceBase):
         restored: list[Task] = []
         skipped = 0
         for task_id, image in dict(record.get("before") or {}).items():
-            current = await self.tasks.get(task_id, self.scope, deleted=True, for_update=True)
+            current = await self.store.tasks.get(task_id, self.core.scope, deleted=True, for_update=True)
             if current is None:
                 continue
             if at is None or current.updated_at != at:
                 skipped += 1
                 continue
-            self._remember(current)
+            self.core.remember(current)
             if image is None:
-                back = dataclasses.replace(current, deleted_at=self.now, updated_at=self.now)
+                back = dataclasses.replace(current, deleted_at=self.core.now, updated_at=self.core.now)
             else:
-                back = dataclasses.replace(current, **restorable(image), updated_at=self.now)
-            await self.tasks.save(back)
-            self._emit(
+                back = dataclasses.replace(current, **restorable(image), updated_at=self.core.now)
+            await self.store.tasks.save(back)
+            self.core.emit(
                 TaskUpdated(
-                    task_id=task_id, user_id=back.user_id, actor_id=self.actor_id, changes={"undo": True}
+                    task_id=task_id, user_id=back.user_id, actor_id=self.core.actor_id, changes={"undo": True}
                 ),
                 f"{task_id}:undo",
             )
-            await self._replan(back)
+            await self.core.replan(back)
             restored.append(back)
         return restored, skipped
 
     async def set_timezone(self, zone: str) -> None:
         """The acting user's timezone, from now on (``WorkspaceError`` for an unknown zone)."""
-        if self.actor is None:
+        if self.core.actor is None:
             raise WorkspaceError("no user to set a timezone for")
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise WorkspaceError(f"{zone!r} is not an IANA timezone name such as Europe/Madrid") from None
-        await self.profiles.update(self.actor.user_id, self.now, timezone=zone, timezone_source="user")
-        await self.rezone(self.actor.timezone, zone)
+        await self.store.profiles.update(
+            self.core.actor.user_id, self.core.now, timezone=zone, timezone_source="user"
+        )
+        await self.rezone(self.core.actor.timezone, zone)
 
     async def rezone(self, old_zone: str, new_zone: str) -> int:
         """The actor moved to ``new_zone``: the reminders they receive are planned again there
         (date-only deadlines keep their day: they are floating). Returns how many were replanned."""
-        if self.actor is None or self.planner is None or old_zone == new_zone:
+        if self.core.actor is None or self.core.planner is None or old_zone == new_zone:
             return 0
-        visible = await self.tasks.query(self.scope, TaskFilter(limit=5000))
+        visible = await self.store.tasks.query(self.core.scope, TaskFilter(limit=5000))
         mine = [
-            t for t in visible if t.due_at is not None and (t.assignee_id or t.user_id) == self.actor.user_id
+            t
+            for t in visible
+            if t.due_at is not None and (t.assignee_id or t.user_id) == self.core.actor.user_id
         ]
         for task in mine:
-            await self._replan(task, zone=new_zone)
+            await self.core.replan(task, zone=new_zone)
         return len(mine)
 
     async def _assign(self, task: Task, assignee_id: str | None) -> Task:
-        assignee = await self._teammate(assignee_id, task.user_id) if assignee_id is not None else None
-        assigned = dataclasses.replace(task, assignee_id=assignee_id, updated_at=self.now)
-        await self.tasks.save(assigned)
+        assignee = await self.core.teammate(assignee_id, task.user_id) if assignee_id is not None else None
+        assigned = dataclasses.replace(task, assignee_id=assignee_id, updated_at=self.core.now)
+        await self.store.tasks.save(assigned)
         # Whoever does a project's task sees the project from then on.
         if (
             task.project_id
             and assignee_id
-            and await self.projects.add_member(task.project_id, assignee_id, self.now)
+            and await self.store.projects.add_member(task.project_id, assignee_id, self.core.now)
         ):
-            self._emit(
-                ProjectMemberAdded(project_id=task.project_id, user_id=assignee_id, actor_id=self.actor_id),
+            self.core.emit(
+                ProjectMemberAdded(
+                    project_id=task.project_id, user_id=assignee_id, actor_id=self.core.actor_id
+                ),
                 f"{task.project_id}:{assignee_id}",
             )
-        if assignee is not None and assignee.user_id != self.actor_id:
-            await self._notify(
+        if assignee is not None and assignee.user_id != self.core.actor_id:
+            await self.core.notify(
                 assignee,
                 "notice_assigned",
                 {
-                    "who": self.actor.name if self.actor else "",
+                    "who": self.core.actor.name if self.core.actor else "",
                     "title": assigned.title,
                     "due_at": assigned.due_at.isoformat() if assigned.due_at else None,
                     "due_has_time": assigned.due_has_time,
@@ -369,8 +386,8 @@ class TaskTools(WorkspaceBase):
     async def replayed_task(self) -> Task | None:
         """The task the next ``create_task`` here would make, when a workspace with the same seed
         made it already (a retried API request with the same ``Idempotency-Key``), deleted or not."""
-        task_id = deterministic_id("task", self._seed, str(self._ids + 1))
-        return await self.tasks.get(task_id, self.scope, deleted=True)
+        task_id = deterministic_id("task", self.core.seed, str(self.core.ids_made + 1))
+        return await self.store.tasks.get(task_id, self.core.scope, deleted=True)
 
 
 def _created(task: Task, assignee_id: str | None) -> TaskCreated:

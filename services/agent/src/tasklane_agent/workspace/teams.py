@@ -17,8 +17,15 @@ import phonenumbers
 from tasklane_agent.domain import Profile
 from tasklane_agent.domain.names import name_key
 from tasklane_agent.storage.teams import Invite, Team
-from tasklane_agent.workspace.core import Conflict, NotFound, Notice, TaskChanges, WorkspaceError
-from tasklane_agent.workspace.projects import ProjectTools
+from tasklane_agent.workspace.core import (
+    Conflict,
+    NotFound,
+    Notice,
+    TaskChanges,
+    WorkspaceCore,
+    WorkspaceError,
+)
+from tasklane_agent.workspace.tasks import TaskTools
 
 # Invitations one user may have waiting for an answer: enough for a team, too few to spam with.
 MAX_PENDING_INVITES = 10
@@ -59,16 +66,23 @@ def wa_address(digits: str) -> str | None:
     return f"{parsed.country_code}{parsed.national_number}"
 
 
-class TeamTools(ProjectTools):
+class TeamTools:
+    """Teams: invite, answer, leave; an admin's teams and their members."""
+
+    def __init__(self, core: WorkspaceCore, task_tools: TaskTools) -> None:
+        self.core = core
+        self.store = core.store
+        self.task_tools = task_tools
+
     def _me(self) -> Profile:
-        if self.actor is None:
+        if self.core.actor is None:
             raise WorkspaceError("only a user can do this")
-        return self.actor
+        return self.core.actor
 
     async def team_members(self) -> list[Profile]:
         """The actor's teammates, by name."""
         me = self._me()
-        found = await self.profiles.many(sorted(await self.teams.teammate_ids(me.user_id)))
+        found = await self.store.profiles.many(sorted(await self.store.teams.teammate_ids(me.user_id)))
         return sorted(found.values(), key=lambda p: ((p.name or "").casefold(), p.user_id))
 
     async def invite(self, digits: str) -> Invited:
@@ -79,21 +93,21 @@ class TeamTools(ProjectTools):
         number = shown_number(address) or "+" + address
         if address == me.address:
             return Invited("self", number)
-        invitee = await self.profiles.by_address(me.org_id, address)
-        if invitee is not None and await self.teams.share_team(me.user_id, invitee.user_id):
+        invitee = await self.store.profiles.by_address(me.org_id, address)
+        if invitee is not None and await self.store.teams.share_team(me.user_id, invitee.user_id):
             return Invited("already", number)
-        if await self.teams.pending_sent(me.user_id) >= MAX_PENDING_INVITES:
+        if await self.store.teams.pending_sent(me.user_id) >= MAX_PENDING_INVITES:
             return Invited("too_many", number)
-        team = await self.teams.personal_team(me.org_id, me.user_id, self.now)
-        invite, new = await self.teams.invite(
-            team, me.user_id, address, invitee.user_id if invitee else None, self.now
+        team = await self.store.teams.personal_team(me.org_id, me.user_id, self.core.now)
+        invite, new = await self.store.teams.invite(
+            team, me.user_id, address, invitee.user_id if invitee else None, self.core.now
         )
         # Asked once: a repeated invitation, or one the invitee declined, asks nothing again,
         # and the inviter is told the same as the first time (a "no" is not theirs to learn).
         recent = (
             invitee is not None
             and invitee.updated_at is not None
-            and self.now - invitee.updated_at < ASK_WITHIN
+            and self.core.now - invitee.updated_at < ASK_WITHIN
         )
         if new and invitee is not None and recent:
             await self._ask(invite, invitee)
@@ -103,18 +117,18 @@ class TeamTools(ProjectTools):
         """Put to the actor the invitations made before they wrote (or while their window was
         closed). Returns how many were asked."""
         me = self._me()
-        waiting = await self.teams.waiting_for(me.org_id, me.address)
+        waiting = await self.store.teams.waiting_for(me.org_id, me.address)
         for invite in waiting:
             await self._ask(invite, me)
         return len(waiting)
 
     async def _ask(self, invite: Invite, invitee: Profile) -> None:
-        inviter = await self.profiles.get(invite.inviter_id)
+        inviter = await self.store.profiles.get(invite.inviter_id)
         who = shown_number(inviter.address) if inviter is not None else None
-        await self.teams.mark_asked(invite.id, invitee.user_id, self.now)
+        await self.store.teams.mark_asked(invite.id, invitee.user_id, self.core.now)
         # Not ``_notify``: the invitee shares no team with the inviter yet. What reaches them is
         # our text and the inviter's number, nothing the inviter wrote.
-        self.effects.notices.append(
+        self.core.effects.notices.append(
             Notice(
                 invitee,
                 "invite_question",
@@ -125,7 +139,7 @@ class TeamTools(ProjectTools):
 
     async def answer_invite(self, invite_id: str, yes: bool) -> AnswerOutcome:
         me = self._me()
-        invite = await self.teams.get_invite(invite_id, lock=True)
+        invite = await self.store.teams.get_invite(invite_id, lock=True)
         if (
             invite is None
             or invite.status != "pending"
@@ -133,14 +147,14 @@ class TeamTools(ProjectTools):
             or invite.address != me.address
         ):
             return "stale"
-        await self.teams.answer(invite.id, yes, self.now)
+        await self.store.teams.answer(invite.id, yes, self.core.now)
         if not yes:
             return "declined"
-        await self.teams.join(invite.team_id, me.user_id, self.now)
-        inviter = await self.profiles.get(invite.inviter_id)
+        await self.store.teams.join(invite.team_id, me.user_id, self.core.now)
+        inviter = await self.store.profiles.get(invite.inviter_id)
         if inviter is not None:
             who = me.name or shown_number(me.address) or ""
-            await self._notify(inviter, "notice_joined", {"who": who})
+            await self.core.notify(inviter, "notice_joined", {"who": who})
         return "joined"
 
     async def leave_teams(self) -> tuple[int, list[str]]:
@@ -148,27 +162,27 @@ class TeamTools(ProjectTools):
         Assignments across a tie that ends are undone, so no reminder or notice carries one's
         tasks to a former teammate. Returns (teams left, names of admin teams one stays in)."""
         me = self._me()
-        before = await self.teams.teammate_ids(me.user_id)
+        before = await self.store.teams.teammate_ids(me.user_id)
         left, managed = 0, []
-        for team in await self.teams.teams_of(me.user_id):
+        for team in await self.store.teams.teams_of(me.user_id):
             if team.kind == "admin":
                 managed.append(team.name or "")
                 continue
             if team.owner_id == me.user_id:
-                others = [m for m in await self.teams.member_ids(team.id) if m != me.user_id]
+                others = [m for m in await self.store.teams.member_ids(team.id) if m != me.user_id]
                 for member in others:
-                    await self.teams.remove(team.id, member)
+                    await self.store.teams.remove(team.id, member)
                 left += 1 if others else 0
             else:
-                left += await self.teams.remove(team.id, me.user_id)
-        gone = before - await self.teams.teammate_ids(me.user_id)
+                left += await self.store.teams.remove(team.id, me.user_id)
+        gone = before - await self.store.teams.teammate_ids(me.user_id)
         if gone:
             await self._unassign_across(me.user_id, gone)
         return left, managed
 
     async def _unassign_across(self, user_id: str, former: set[str]) -> None:
-        for task in await self.tasks.assigned_between(user_id, former):
-            await self.update_task(task.id, TaskChanges(assignee_id=None))
+        for task in await self.store.tasks.assigned_between(user_id, former):
+            await self.task_tools.update_task(task.id, TaskChanges(assignee_id=None))
 
     # ------------------------------------------------------------------ the admin's tools
 
@@ -176,13 +190,13 @@ class TeamTools(ProjectTools):
         name = " ".join(name.split())[:200]
         if not name_key(name):
             raise WorkspaceError("a team needs a name")
-        made = await self.teams.create_admin_team(self._new_id("team"), org_id, name, self.now)
+        made = await self.store.teams.create_admin_team(self.core.new_id("team"), org_id, name, self.core.now)
         if made is None:
             raise Conflict(f"number {org_id!r} has a team named {name!r} already")
         return made
 
     async def team(self, team_id: str) -> Team:
-        found = await self.teams.get(team_id)
+        found = await self.store.teams.get(team_id)
         if found is None:
             raise NotFound(f"no team {team_id!r}")
         return found
@@ -191,23 +205,23 @@ class TeamTools(ProjectTools):
         """True when ``user_id`` was not a member yet. A user who has not written yet may be
         added (an admin maps numbers before people write); one of another number may not."""
         found = await self.team(team_id)
-        profile = await self.profiles.get(user_id)
+        profile = await self.store.profiles.get(user_id)
         if profile is not None and profile.org_id != found.org_id:
             raise Conflict(f"user {user_id!r} writes to another number than the team's")
-        return await self.teams.join(found.id, user_id, self.now)
+        return await self.store.teams.join(found.id, user_id, self.core.now)
 
     async def remove_team_member(self, team_id: str, user_id: str) -> bool:
         """True when ``user_id`` was a member. Assignments across the ties this ends are undone."""
         found = await self.team(team_id)
-        before = await self.teams.teammate_ids(user_id)
-        removed = await self.teams.remove(found.id, user_id)
-        gone = before - await self.teams.teammate_ids(user_id)
+        before = await self.store.teams.teammate_ids(user_id)
+        removed = await self.store.teams.remove(found.id, user_id)
+        gone = before - await self.store.teams.teammate_ids(user_id)
         if gone:
             await self._unassign_across(user_id, gone)
         return removed
 
     async def delete_team(self, team_id: str) -> None:
         found = await self.team(team_id)
-        for member in await self.teams.member_ids(found.id):
+        for member in await self.store.teams.member_ids(found.id):
             await self.remove_team_member(found.id, member)
-        await self.teams.delete_team(found.id)
+        await self.store.teams.delete_team(found.id)
