@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aio_pika
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tasklane_agent.app import create_app
 from tasklane_agent.domain import ConversationState
 from tasklane_agent.reactions import means_done, subject_of
+from tasklane_agent.reminder_worker import ReminderWorker
 from tasklane_agent.settings import AgentSettings
 from tasklane_agent.tables import inbox, outbox, reply_tasks, tasks
 from tasklane_agent.workspace import Effects
@@ -35,6 +36,7 @@ class Agent:
     app: FastAPI
     run_id: str
     channel: aio_pika.abc.AbstractChannel
+    settings: AgentSettings
 
     @property
     def runtime(self) -> ServiceRuntime:
@@ -46,14 +48,13 @@ class Agent:
 async def agent() -> AsyncIterator[Agent]:
     run_id = new_run_id()
     settings = real_settings(AgentSettings, run_id, "agent")
-    # The reminder worker stays off: these tasks have no deadline, and nothing else may reply.
-    settings.reminders.enabled = False
+    # The clock stays at NOW: the app's reminder worker fires nothing planned later.
     app = create_app(settings, clock=lambda: NOW)
     try:
         async with running(app):
             connection = await aio_pika.connect(amqp_url())
             async with connection:
-                yield Agent(app, run_id, await connection.channel())
+                yield Agent(app, run_id, await connection.channel(), settings)
     finally:
         await cleanup_run(run_id)
 
@@ -241,11 +242,31 @@ async def test_a_reaction_before_the_sender_reported_the_reply_finds_nothing(age
     assert await _status(agent, user) == {"fix the bike": "done"}
 
 
+async def test_a_check_mark_on_a_reminder_completes_its_task(agent: Agent) -> None:
+    user, wa_id = _user()
+    await _reply(agent, _text(user, wa_id, "add task call mom today at 3pm"))
+    runtime = agent.runtime
+    assert runtime.outbox is not None
+    later = NOW + timedelta(hours=10)  # past 15:00 in Sao Paulo: the "due" reminder fires
+    worker = ReminderWorker(runtime.db, runtime.outbox, agent.settings.reminders, clock=lambda: later)
+    assert await worker.fire_due() >= 1
+
+    async def reminded() -> list[Envelope]:
+        return await _take(agent, "sender.replies", match=lambda e: e.payload["user_id"] == user)
+
+    [reminder] = await eventually(reminded)
+    assert reminder.payload["reminder"] == "due"
+    wamid = await _sent(agent, reminder)
+    confirmation = await _reply(agent, _reaction(user, wa_id, wamid, "✔️"))
+    assert confirmation.payload["content"]["body"] == "✅ Marked done: *call mom*"
+    assert await _status(agent, user) == {"call mom": "done"}
+
+
 def test_done_emoji_with_and_without_their_variation_and_skin_tone() -> None:
     for emoji in ("✅", "👍", "👍🏻", "👍🏿", "✔️", "✔", "☑️", "👌", "🙌", "💪", "💪🏽"):
         assert means_done(emoji), emoji
-    for emoji in ("😮", "❤️", "👎", "", None, "✅✅"):
-        assert not means_done(emoji), emoji
+    for other in ("😮", "❤️", "👎", "", None, "✅✅"):
+        assert not means_done(other), other
 
 
 def test_a_reply_is_about_one_task_only_when_it_changed_or_showed_exactly_one() -> None:
