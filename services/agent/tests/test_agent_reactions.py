@@ -219,6 +219,24 @@ async def test_other_reactions_get_no_reply_and_change_nothing(agent: Agent) -> 
     assert await _status(agent, stranger) == {}
 
 
+async def test_a_reaction_to_a_question_or_about_a_task_deleted_since_changes_nothing(agent: Agent) -> None:
+    user, wa_id = _user()
+    created = await _reply(agent, _text(user, wa_id, "add task renew the passport"))
+    created_wamid = await _sent(agent, created)
+    question = await _reply(agent, _text(user, wa_id, "delete renew the passport"))
+    assert question.payload["kind"] == "interactive"  # "Delete *renew the passport*?" Yes / No
+    question_wamid = await _sent(agent, question)
+    assert await _handled(agent, await _publish(agent, _reaction(user, wa_id, question_wamid, "✅"))) == []
+    assert await _status(agent, user) == {"renew the passport": "open"}
+
+    assert "Deleted" in (await _reply(agent, _text(user, wa_id, "yes"))).payload["content"]["body"]
+    # Deleted: the task is gone for the user, and a ✅ on the earlier confirmation finds nothing.
+    assert await _handled(agent, await _publish(agent, _reaction(user, wa_id, created_wamid, "✅"))) == []
+    async with agent.runtime.db.read() as session:
+        [row] = (await session.execute(select(tasks).where(tasks.c.user_id == user))).all()
+    assert (row.status, row.deleted_at is not None) == ("open", True)
+
+
 async def test_a_reaction_to_a_reply_about_no_single_task_is_ignored(agent: Agent) -> None:
     user, wa_id = _user()
     for text in ("add task water the plants", "add task pay rent"):
