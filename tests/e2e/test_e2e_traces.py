@@ -311,7 +311,9 @@ async def test_one_conversation_turn_is_one_trace_across_the_four_services(stack
     replies = one("sender", "process sender.replies", CONSUMER)
     assert replies.parent_id == reply.span_id
     one("sender", "process sender.inbound", CONSUMER)
-    one("sender", "publish tasklane.events", PRODUCER, **{key: "message.sent"})
+    sent = one("sender", "publish tasklane.events", PRODUCER, **{key: "message.sent"})
+    # The agent keeps the reply's wamid (a ✅ reaction to it names the task it was about).
+    assert one("agent", "process agent.sent", CONSUMER).parent_id == sent.span_id
 
     # The Graph API calls: the failed one an error with Meta's code, then the accepted one.
     sends = [s for s in turn if s.name == "whatsapp send" and s.kind == CLIENT]

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from fastapi import APIRouter, FastAPI
 
-from tasklane_agent import handlers
+from tasklane_agent import handlers, reactions
 from tasklane_agent.api import tasks_api_router
 from tasklane_agent.engines.router import EngineRouter, build_router
 from tasklane_agent.engines.rules import RulesEngine
@@ -52,6 +52,8 @@ def create_app(
     handlers.register(
         runtime.consumer(AGENT_INBOUND), settings, clock or system_clock, lambda: router, metrics=metrics
     )
+    # The wamids of sent replies, for reactions to them (after agent.inbound: consumers[0]).
+    reactions.install(runtime, settings)
 
     async def ai_state() -> dict[str, object]:
         # The LLM's breaker, for the system health's aiProcessing (closed when no LLM is used).

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasklane_agent import reactions
 from tasklane_agent.domain import Role
 from tasklane_agent.domain.deadlines import zone
 from tasklane_agent.effects import Publish, publish_effects
@@ -98,6 +99,13 @@ async def take_turn(
         default_timezone=settings.default_timezone,
         now=now,
     )
+    if event.message_type == "reaction":
+        # A done-emoji on a reply about one task completes it (``reactions``); others are ignored.
+        done = await reactions.react(
+            session, settings, event, profile, address=address, turn_id=turn_id, now=now, publish=publish
+        )
+        if done is not None:
+            return TurnResult(reactions.INTENT, reactions.ENGINE, [done])
     if is_non_message(event):
         return TurnResult("ignored", "none")
     text = (event.text or "").strip()
@@ -109,6 +117,7 @@ async def take_turn(
     local_now = now.astimezone(zone(profile.timezone))
     memory = ConversationRepository(session)
     state = await memory.state(profile.user_id)
+    focus_before = list(state.focus)
     workspace = Workspace(
         session,
         profile,
@@ -175,6 +184,8 @@ async def take_turn(
         )
         await publish(requested, reply_id)
         result.replies.append(requested)
+    subject = reactions.subject_of(focus_before, state, workspace.core.effects)
+    await reactions.remember_replies(session, result.replies, subject, now)
     await publish_effects(workspace.core.effects, publish, seed=turn_id, now=now)
     result.processing_ms = round((time.perf_counter() - started) * 1000, 3)
     await publish(

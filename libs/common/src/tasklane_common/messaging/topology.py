@@ -18,6 +18,8 @@ class QueueSpec:
 
 
 AGENT_INBOUND = QueueSpec("agent.inbound", ("message.received",))
+# The wamid of each reply the sender sent: a reaction to it names the task the reply was about.
+AGENT_SENT = QueueSpec("agent.sent", ("message.sent",))
 SENDER_REPLIES = QueueSpec("sender.replies", ("reply.requested",))
 SENDER_STATUSES = QueueSpec("sender.statuses", ("status.received",))
 # Inbound messages open the 24-hour window and get their read receipt and typing indicator.
@@ -30,6 +32,7 @@ ANALYTICS_OPERATIONS = QueueSpec("analytics.operations", ("audit.recorded", "dea
 
 ALL_QUEUES: tuple[QueueSpec, ...] = (
     AGENT_INBOUND,
+    AGENT_SENT,
     SENDER_REPLIES,
     SENDER_STATUSES,
     SENDER_INBOUND,

@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "confirm_delete": "Delete {title}?",
     "deleted": "🗑️ Deleted {titles}. Send *undo* to bring it back.",
     "completed": "✅ Done: {title}",
+    "reaction_completed": "✅ Marked done: {title}",
     "next_occurrence": "🔁 Next one: {task}",
     "reopened": "↩️ Reopened: {task}",
     "updated": "✏️ Updated: {task}",

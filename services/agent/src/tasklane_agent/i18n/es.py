@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "confirm_delete": "¿Borrar {title}?",
     "deleted": "🗑️ Borrada: {titles}. Escribe *deshacer* para recuperarla.",
     "completed": "✅ Hecho: {title}",
+    "reaction_completed": "✅ Marcada como hecha: {title}",
     "next_occurrence": "🔁 La próxima: {task}",
     "reopened": "↩️ Reabierta: {task}",
     "updated": "✏️ Actualizada: {task}",

@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "confirm_delete": "Apagar {title}?",
     "deleted": "🗑️ Apagada: {titles}. Mande *desfazer* para recuperar.",
     "completed": "✅ Feito: {title}",
+    "reaction_completed": "✅ Marcada como feita: {title}",
     "next_occurrence": "🔁 A próxima: {task}",
     "reopened": "↩️ Reaberta: {task}",
     "updated": "✏️ Atualizada: {task}",

@@ -38,6 +38,7 @@ from tasklane_agent.i18n import format_due, t
 from tasklane_agent.metrics import AgentMetrics
 from tasklane_agent.settings import ReminderSettings
 from tasklane_agent.storage.profiles import ProfileRepository
+from tasklane_agent.storage.replies import ReplySubjects
 from tasklane_agent.storage.rows import task_of, utc_required
 from tasklane_agent.storage.tables import reminders, tasks
 from tasklane_common.background import cancel
@@ -188,6 +189,7 @@ class ReminderWorker:
         owners = await ProfileRepository(session).many(list({r.user_id for r in rows}))
         sent: list[str] = []
         dropped: list[str] = []
+        about: list[tuple[str, str, str]] = []  # a reminder is about its task (``reactions``)
         for row in rows:
             task = by_id.get(row.task_id)
             owner = owners.get(row.user_id)
@@ -224,7 +226,9 @@ class ReminderWorker:
             else:
                 log.info("reminder_sent", **fields)
             sent.append(row.id)
+            about.append((row.id, owner.user_id, task.id))
             self._lateness.append(late)
+        await ReplySubjects(session).remember(about, now)
         return sent, dropped
 
 

@@ -194,3 +194,17 @@ reminders = Table(
     Index(None, "status", "fire_at"),
     Index(None, "task_id"),
 )
+
+# Which task each reply to a user was about (see ``reactions``), written with the reply; the
+# wamid is filled in when the sender reports it sent (``message.sent``). Pruned after 30 days.
+reply_tasks = Table(
+    "reply_tasks",
+    metadata,
+    Column("reply_id", String(36), primary_key=True),
+    Column("user_id", String(200), nullable=False),  # the recipient
+    Column("task_id", String(36), nullable=False),
+    Column("wamid", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "wamid"),
+    Index(None, "created_at"),
+)

@@ -30,7 +30,7 @@ from tasklane_common.messaging.topology import ALL_QUEUES
 
 # The PrometheusRule's queue selector: the queues whose consumers are services' work.
 WATCHED = re.compile(
-    r".*(agent[.]inbound|sender[.](replies|statuses|inbound|integrations)|analytics[.]events)"
+    r".*(agent[.](inbound|sent)|sender[.](replies|statuses|inbound|integrations)|analytics[.]events)"
 )
 WATCHED_QUEUES = tuple(q.name for q in ALL_QUEUES if WATCHED.fullmatch(q.name))
 # Response-time buckets below this one ended within 10 s (the SLO's bound).
