@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from tasklane_agent.domain import ConversationState, Profile, Turn
 from tasklane_agent.domain.language import Lang
 from tasklane_agent.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tasklane_agent.nlu.commands import Understanding
 
 # WhatsApp's interactive limits: 3 reply buttons (20 characters each), 10 list rows (24/72).
 MAX_BUTTONS = 3
@@ -58,6 +61,17 @@ class Context:
     history: Sequence[Turn] = ()
     # The most tasks one list answer shows (settings.list_limit).
     list_limit: int = 20
+    _understood: Understanding | None = field(default=None, init=False, repr=False)
+
+    def understood(self) -> Understanding:
+        """The rule parser's reading of the message alone, made once: the router (is this an
+        answer to the offline engine's question?) and the offline engine both need it."""
+        if self._understood is None:
+            # Imported here: engines that never need the rule parser (a test's fake) skip loading it.
+            from tasklane_agent.nlu.parse import understand
+
+            self._understood = understand(self.text, self.now, self.lang)
+        return self._understood
 
     @property
     def tz(self) -> ZoneInfo:

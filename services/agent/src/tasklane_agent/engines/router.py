@@ -23,8 +23,10 @@ from typing import Protocol, runtime_checkable
 import httpx
 import pybreaker
 
+from tasklane_agent.engines import conversation
 from tasklane_agent.engines.base import Context, Engine, EngineReply, EngineUnavailable
 from tasklane_agent.engines.llm import LlmEngine, llm_breaker
+from tasklane_agent.nlu import commands
 from tasklane_agent.settings import LlmSettings
 from tasklane_common.logging import get_logger
 
@@ -73,15 +75,9 @@ def _answers_offline_question(context: Context) -> bool:
     reach whom is decided by the grammar and the workspace, never by a model's reading."""
     if context.choice_id:
         return True
-    # Imported here: the router is built before the parser is needed.
-    from tasklane_agent.nlu import commands
-    from tasklane_agent.nlu.parse import understand
-
-    command = understand(context.text, context.now, context.lang).command
+    command = context.understood().command
     if isinstance(command, commands.InviteMember | commands.ShowTeam | commands.LeaveTeam):
         return True
-    from tasklane_agent.engines import conversation
-
     pending = context.state.pending
     if not pending or pending.get("kind") not in conversation.OFFLINE_QUESTIONS:
         return False

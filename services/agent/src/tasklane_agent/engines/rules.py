@@ -20,7 +20,7 @@ from tasklane_agent.engines.resolve import action, choose, resolve
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.nlu.language import fold, small_talk_language
-from tasklane_agent.nlu.parse import draft_task, understand
+from tasklane_agent.nlu.parse import draft_task
 from tasklane_agent.nlu.parse.followup import fix_title, read_assignee
 from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import is_overdue
@@ -38,7 +38,7 @@ class RulesEngine:
             answered = await self._clicked(ctx, ctx.choice_id)
             if answered is not None:
                 return answered
-        understood = understand(ctx.text, ctx.now, ctx.lang)
+        understood = ctx.understood()
         command = understood.command
         # The reply stays in the language the message was detected in (``turns``): that only
         # another grammar's words made sense of it ("bora", "ok, delete #3") does not mean the user
