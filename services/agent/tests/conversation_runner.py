@@ -13,8 +13,9 @@ Format (one ``[[conversation]]`` table each; times are the user's local wall clo
   given_projects = [{name, owner, members}],
   given = [{title, due, priority, status, project, assignee, owner}], no_tasks, not_notified,
   profile = {timezone, lang} (a string or the acceptable values);
-  [[conversation.turn]]: say | press (a button or list row of the last reply), from, at | advance,
-  expect / expect_any / not_expect (case-insensitive substrings), buttons, options, interactive;
+  [[conversation.turn]]: say | press (a button or list row of the last reply) | react (an emoji on
+  the last reply, "" takes the reaction back), from, at | advance, expect / expect_any / not_expect
+  (case-insensitive substrings), silent (no reply at all), buttons, options, interactive;
   [[conversation.tasks]] the visible tasks exactly, [[conversation.task]] at least these:
   title, due ("2026-11-27", "2026-11-27T15:00", "none", or a list), priority, status ("any"),
   project, assignee ("none"), recurring, of (a teammate's view);
@@ -52,8 +53,8 @@ _CONVERSATION_KEYS = {
     "id", "now", "tz", "country", "name", "users", "strangers", "given_projects", "given", "no_tasks",
     "profile", "not_notified", "turn", "tasks", "task", "project", "notified",
 }  # fmt: skip
-_TURN_KEYS = {"say", "press", "from", "at", "advance", "expect", "expect_any", "not_expect", "buttons",
-              "options", "interactive"}  # fmt: skip
+_TURN_KEYS = {"say", "press", "react", "silent", "from", "at", "advance", "expect", "expect_any",
+              "not_expect", "buttons", "options", "interactive"}  # fmt: skip
 _TASK_KEYS = {"title", "due", "priority", "status", "project", "assignee", "recurring", "of"}
 _GIVEN_KEYS = {"title", "due", "priority", "status", "project", "assignee", "owner"}
 _DURATION = re.compile(r"^(\d+)\s*([smhd])$")
@@ -77,6 +78,7 @@ class Person:
 class Turn:
     say: str | None
     press: str | None
+    react: str | None
     speaker: str | None  # a teammate's name; None is the user
     at: datetime | None  # local wall clock in the user's timezone
     advance: timedelta | None
@@ -86,6 +88,7 @@ class Turn:
     buttons: tuple[str, ...] | None
     options: tuple[str, ...]
     interactive: bool | None
+    silent: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,8 +250,8 @@ def _due(value: str, where: str) -> str:
 
 def _turn(raw: dict[str, Any], where: str) -> Turn:
     _keys(raw, _TURN_KEYS, where)
-    if ("say" in raw) == ("press" in raw):
-        raise ScriptError(f"{where}: a turn either says something or presses a button")
+    if sum(key in raw for key in ("say", "press", "react")) != 1:
+        raise ScriptError(f"{where}: a turn says something, presses a button or reacts to the last reply")
     advance = None
     if "advance" in raw:
         m = _DURATION.match(str(raw["advance"]))
@@ -259,6 +262,7 @@ def _turn(raw: dict[str, Any], where: str) -> Turn:
     return Turn(
         say=raw.get("say"),
         press=raw.get("press"),
+        react=raw.get("react"),
         speaker=raw.get("from"),
         at=_local(raw["at"], where) if "at" in raw else None,
         advance=advance,
@@ -268,6 +272,7 @@ def _turn(raw: dict[str, Any], where: str) -> Turn:
         buttons=buttons,
         options=_strings(raw.get("options", []), where),
         interactive=raw.get("interactive"),
+        silent=bool(raw.get("silent", False)),
     )
 
 

@@ -28,6 +28,7 @@ from tasklane_agent.domain import Profile, Task, deadlines
 from tasklane_agent.settings import AgentSettings, LlmSettings
 from tasklane_agent.storage.profiles import ProfileRepository
 from tasklane_agent.storage.projects import ProjectRepository
+from tasklane_agent.storage.replies import ReplySubjects
 from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.storage.teams import TeamRepository
 from tasklane_agent.turns import take_turn
@@ -113,6 +114,7 @@ class Played:
     problems: list[str] = field(default_factory=list)
     notices: list[tuple[str, str]] = field(default_factory=list)  # (user_id, text)
     last_options: dict[str, list[Option]] = field(default_factory=dict)  # per speaker's user_id
+    last_replies: dict[str, list[ReplyRequested]] = field(default_factory=dict)  # per speaker's user_id
 
     def fail(self, problem: str) -> None:
         self.problems.append(problem)
@@ -233,6 +235,21 @@ async def play_turn(
             played.fail(f"nothing titled {turn.press!r} to press in {[o.title for o in choices]}")
             return False
         kind, text, reply_id, interactive_type = "interactive", picked.title, picked.id, picked.kind
+    reaction = None
+    if turn.react is not None:
+        # The sender reports each reply sent with the wamid WhatsApp gave it (``message.sent``);
+        # the reaction then names the last one the speaker got.
+        sent = played.last_replies.get(speaker.user_id, [])
+        if not sent:
+            played.lines.append(f" {number}. {speaker.name} reacts {turn.react}")
+            played.fail("no reply to react to")
+            return False
+        async with agent.runtime.db.transaction() as session:
+            for r in sent:
+                await ReplySubjects(session).attach_wamid(r.reply_id, f"wamid.out.{r.reply_id}")
+        emoji = turn.react or None
+        reaction = {"message_id": f"wamid.out.{sent[-1].reply_id}", "emoji": emoji, "removed": emoji is None}
+        kind, text = "reaction", None
     event = MessageReceived(
         wamid=wamid,
         phone_number_id=script.org_id,
@@ -243,6 +260,7 @@ async def play_turn(
         text=text,
         reply_id=reply_id,
         interactive_type=interactive_type,
+        reaction=reaction,
         sent_at=now,
         received_at=now,
     )
@@ -252,7 +270,11 @@ async def play_turn(
         published.append(published_event)
 
     when = now.astimezone(played.tz).strftime("%a %d %b %H:%M:%S")
-    said = f"[{text}]" if turn.press is not None else text
+    said = (
+        f"[{text}]"
+        if turn.press is not None
+        else (f"reacts {turn.react or '(taken back)'}" if reaction else text)
+    )
     played.lines.append(f" {number}. {when}  {speaker.name}: {said}")
     turn_id = str(uuid.uuid5(uuid.NAMESPACE_URL, wamid))
     async with agent.runtime.db.transaction() as session:
@@ -269,8 +291,14 @@ async def play_turn(
             played.lines.append(f"      (to {name}: {shown(e)})")
     for r in replies:
         played.lines.append(f"      <{result.intent}> " + shown(r).replace("\n", "\n      "))
-    if not replies:
+    if turn.silent and replies:
+        played.fail("expected no reply")
+    elif not replies and not turn.silent:
         played.fail("no reply")
+    if turn.silent and not replies:
+        played.lines.append(f"      <{result.intent}> (no reply)")
+    if replies:
+        played.last_replies[speaker.user_id] = replies
     played.last_options[speaker.user_id] = [o for r in replies for o in options_of(r)]
     check_turn(played, turn, replies)
     return True
