@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rapidfuzz import fuzz
+
 
 def name_key(name: str) -> str:
     """Lower case, no accents, single spaces, no punctuation at the edges."""
@@ -93,3 +95,73 @@ def match_names(query: str, names: list[str]) -> list[int]:
             scored.append((unmatched, i))
     scored.sort()
     return [i for _, i in scored]
+
+
+# How much a title's word says about which task it is: short words little, joining words nothing.
+def _weight(word: str) -> int:
+    return 0 if word in _JOINERS else min(max(len(word) - 2, 0), 7)
+
+
+def _alike(word: str, title_word: str) -> bool:
+    """A typed word and a title's word that are the same word, give or take its ending or a typo:
+    "medicinas"/"medicina", "llamé"/"llamar" (a shared start of 4+ letters), "estadistica"/
+    "estatistica" (80% alike, 5+ letters each)."""
+    if word == title_word:
+        return True
+    shared = 0
+    for a, b in zip(word, title_word, strict=False):
+        if a != b:
+            break
+        shared += 1
+    if shared >= 4:
+        return True
+    return min(len(word), len(title_word)) >= 5 and fuzz.ratio(word, title_word) >= 80
+
+
+def coverage(text: str, title: str) -> tuple[float, int, frozenset[str]]:
+    """How much of ``title`` the words of ``text`` name: the share of its weight (0..1), the
+    weight named, and which of the words typed named something. It looks at the title's words
+    only, so the rest of a message ("ya fui por las medicinas a la farmacia, gracias a Dios había
+    de todo") costs nothing."""
+    said = set(name_key(text).split())
+    words = name_key(title).split()
+    total = sum(_weight(w) for w in words)
+    if not total:
+        return 0.0, 0, frozenset()
+    named = [w for w in words if _weight(w) and any(_alike(s, w) for s in said)]
+    hits = frozenset(s for s in said if any(_alike(s, w) for w in named))
+    return sum(_weight(w) for w in named) / total, sum(_weight(w) for w in named), hits
+
+
+# A title counts as the one meant when the words name most of it, and at least twice as much of it
+# as of any other title; or all of it while no other is named whole ("já entreguei as chaves do
+# apartamento pro corretor" and *entregar chaves do apartamento*, not *ligar pro corretor*); or
+# when they name a long word of it and nothing of any other ("marca a de estatística como feita").
+# Either way some word typed must name it and not the others: "the dentist" names *pay the dentist
+# bill* and *book a dentist checkup* alike, whatever else they hold. Below that, completing or
+# changing a task asks "which one?" instead.
+CLEAR_SHARE = 0.6
+CLEAR_WEIGHT = 3
+CLEAR_MARGIN = 2.0
+ALONE_WEIGHT = 5
+
+
+def clearly_meant(text: str, titles: list[str]) -> int | None:
+    """The index of the one title ``text`` clearly names (see ``coverage``), or None."""
+    scored = sorted(
+        ((coverage(text, title), i) for i, title in enumerate(titles)), key=lambda s: s[0][:2], reverse=True
+    )
+    if not scored:
+        return None
+    (best, weight, hits), index = scored[0]
+    others = [other for other, _ in scored[1:] if other[2]]
+    if any(hits <= other_hits for _, _, other_hits in others):
+        return None
+    runner_up = others[0][0] if others else 0.0
+    if best >= CLEAR_SHARE and weight >= CLEAR_WEIGHT and best >= CLEAR_MARGIN * runner_up:
+        return index
+    if best == 1.0 and weight >= ALONE_WEIGHT and runner_up < 1.0:
+        return index
+    if weight >= ALONE_WEIGHT and runner_up == 0:
+        return index
+    return None

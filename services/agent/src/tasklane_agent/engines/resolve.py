@@ -9,17 +9,19 @@ user picks; none gets a clear answer. Destructive actions are never applied to a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tasklane_agent import replies
 from tasklane_agent.domain import Task
 from tasklane_agent.domain.deadlines import due_day
-from tasklane_agent.domain.names import name_key
+from tasklane_agent.domain.names import clearly_meant, name_key
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
 from tasklane_agent.i18n import t
 from tasklane_agent.nlu.commands import TaskRef
 from tasklane_agent.nlu.language import fold
+from tasklane_agent.storage.tasks import TaskFilter
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ async def resolve(ctx: Context, ref: TaskRef, pending: dict[str, Any], *, done: 
             named = verb == "complete" and status == "open" and _holds_every_word(matches, ref.query)
             if len(matches) == 1 and (exact or gentle or named):
                 return Resolved(matches[0])
+            if (verb in ("complete", "update") and status == "open") or (
+                verb == "reopen" and status == "done"
+            ):
+                meant = await _clearly_meant(ctx, ref.query, status)
+                if meant is not None:
+                    return Resolved(meant)
             if matches:
                 return Resolved(None, choose(ctx, matches, pending))
         return Resolved(None, Outgoing(t(ctx.lang, "not_found", query=ref.query)))
@@ -96,9 +104,34 @@ async def _told(ctx: Context, ref: TaskRef, forms: tuple[str, ...], pending: dic
     with_verb = [x for x in matches if _holds_verb(x, forms)]
     if exact and len(with_verb) == 1:
         return Resolved(with_verb[0])
+    # The words match no title exactly, yet one title that holds the verb is clearly the one
+    # meant ("ya fui por las medicinas a la farmacia, había de todo" and *ir por las medicinas a
+    # la farmacia*). Titles without the verb stay out ("called the dentist" never completes
+    # *dentist appointment*).
+    if matches:
+        meant = await _clearly_meant(
+            ctx, ref.query, "open", lambda task: _holds_verb(task, forms) or not forms
+        )
+        if meant is not None:
+            return Resolved(meant)
     if with_verb or (matches and exact):
         return Resolved(None, choose(ctx, with_verb or matches, pending))
     return Resolved(None, Outgoing(t(ctx.lang, "not_found_done", query=ref.query)))
+
+
+# The most tasks a reference is weighed against (a user's open tasks, nearly always all of them).
+_WEIGHED = 200
+
+
+async def _clearly_meant(
+    ctx: Context, query: str, status: str, eligible: Callable[[Task], bool] = lambda task: True
+) -> Task | None:
+    """The one task of ``status`` whose title ``query`` clearly names, weighed against all of them
+    (``names.clearly_meant``), when it is ``eligible``."""
+    tasks = await ctx.workspace.tasks.list_tasks(TaskFilter(status=status, limit=_WEIGHED))
+    candidates = [task for task in tasks if eligible(task)]
+    index = clearly_meant(query, [task.title for task in candidates])
+    return candidates[index] if index is not None else None
 
 
 def ask(ctx: Context, kind: str, **waiting: Any) -> str:
