@@ -374,7 +374,24 @@ def find(text: str, now: datetime) -> Hit | None:
     return Hit(lo, hi, time_only(now, at), at)
 
 
+# A month and nothing more ("for oct", "in march"): the vaguest of dates. Another date in the same
+# message ("invoice Kite for oct hours tmrw") is the due date, and the month is what the task is about.
+_MONTH_ALONE = re.compile(
+    rf"(?:(?:by|in|for|of|on|due|until|till|before|during|from|early|late|the)\s+)*(?:{_MONTH})\.?",
+    re.IGNORECASE,
+)
+
+
 def _find(text: str, now: datetime) -> Hit | None:
+    hit = _first(text, now)
+    if hit is not None and _MONTH_ALONE.fullmatch(text[hit.start : hit.end].strip()):
+        other = _first(text[: hit.start] + " " * (hit.end - hit.start) + text[hit.end :], now)
+        if other is not None:
+            return other
+    return hit
+
+
+def _first(text: str, now: datetime) -> Hit | None:
     repeat = _repeat(text, now)
     pre = _pre_rules(text, now)
     taken = [h for h in (repeat, pre) if h is not None]

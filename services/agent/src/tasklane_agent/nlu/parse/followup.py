@@ -40,6 +40,7 @@ _OPENERS = bag(
 _CORRECTION = bag(
     """
     no nope nah nono nonono sorry oops oh-no mistake correction correcting meant mean rather instead
+    dear goodness gosh golly heavens whoops silly my bad wrong typo said
     perdon perdona disculpa disculpe error mejor corrijo correccion quise decir nao naum desculpa
     desculpe foi mal ops opa pera calma corrigindo correcao queria quis dizer digo
     """
@@ -51,7 +52,7 @@ _FILLER = bag(
     eh ne ok ta pa vale ya hein lol lmao haha hahaha jaja jajaja kkk kkkk rs rsrs xd
     it its it's is was be that this one the a an to for on at by make set put change move push
     please pls plz pl thx thanks period comma dot full stop just really also too then instead let's
-    lets do i want wanted should must should've lo la le el los las es era sea que q ponle ponla
+    lets do i want wanted should must should've am i'm im lo la le el los las es era sea que q ponle ponla
     ponlo pon poner cambia cambialo cambiala mueve muevelo muevela pasalo pasala dejalo dejala hazlo
     hacelo mejor porfa xfa xfavor favor por punto coma mas bien eso esto ya je jaja jajaja o os as
     um uma e seja pra pro para coloca coloque colocar bota bote poe muda mude mudar passa passe
@@ -319,6 +320,8 @@ _COPULA = r"(?:it'?s|it is|is|its|es|son|era|eran|e|sao|eram|foi|was)"
 _NOT_X_BUT_Y = re.compile(
     rf"(?:^|\s)(?:not|no|nao|ni)\s+(?:{_COPULA}\s+)?(?P<x>[^,]+?)\s*,?\s+(?:{_COPULA}|but|sino|mas)\s+(?P<y>[^,]+)$"
 )
+# "no not hollis, Hallam farm": a comma alone says "but".
+_NOT_X_COMMA_Y = re.compile(r"(?:^|\s)(?:not|nao|ni)\s+(?P<x>[^,]+?)\s*,\s*(?P<y>[^,]+)$")
 _Y_NOT_X = re.compile(rf"(?:^|\s){_COPULA}\s+(?P<y>[^,]+?)\s*,?\s+(?:not|no|nao|e nao|y no)\s+(?P<x>[^,]+)$")
 _ONLY_Y = re.compile(rf"^(?:{_COPULA}|i meant|meant|quise decir|queria dizer|quis dizer)\s+(?P<y>.+)$")
 _TRAILING = re.compile(r"(?:\s+(?:jaja\w*|haha\w*|kkk\w*|lol|rs|rsrs|sorry|perdon|desculpa|pls|please))+$")
@@ -354,7 +357,7 @@ def fix_title(text: str, title: str) -> str | None:
     original = original[: len(folded)]
     # Tried from every word on: in "no para, no son de cal son de cemento" the first "no" is not
     # the one that names the wrong part.
-    for pattern in (_NOT_X_BUT_Y, _Y_NOT_X):
+    for pattern in (_NOT_X_BUT_Y, _Y_NOT_X, _NOT_X_COMMA_Y):
         for word in _WORD.finditer(folded):
             m = pattern.match(folded, max(0, word.start() - 1))
             if m:

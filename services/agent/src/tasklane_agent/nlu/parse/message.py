@@ -56,9 +56,11 @@ from tasklane_agent.nlu.commands import (
     DeleteTask,
     Help,
     ListProjects,
+    ListTasks,
     ProjectStatus,
     ReopenTask,
     SetTimezone,
+    TaskDue,
     TaskRef,
     Thanks,
     Understanding,
@@ -373,6 +375,9 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
     parts = [p for p in [*parts, tidy[last:]] if p.strip(" .,!?;:-")]
     if not 2 <= len(parts) <= _MOST_REQUESTS:
         return None
+    asked = _asked(g, parts, now)
+    if asked is not None:
+        return asked
     tasks: list[CreateTask] = []
     said: list[Command] = []
     for part in parts:
@@ -385,6 +390,24 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
         # "am I behind on anything? anything overdue": one question asked twice is that question.
         return said[0] if not tasks and all(x == said[0] for x in said) else None
     return CreateTasks(tuple(tasks)) if len(tasks) >= 2 else None
+
+
+_QUESTIONS = (ListTasks, TaskDue, ProjectStatus, ListProjects)
+
+
+def _asked(g: Grammar, parts: list[str], now: datetime) -> Command | None:
+    """The one question of a message whose other sentences only talk ("when's the juniper call
+    again?? brain is mush today"): after the question, a remark holding a date is no task without
+    a request word; before it, "buy milk tomorrow" may still be one."""
+    asked: Command | None = None
+    for part in parts:
+        question = part.rstrip(" \n").endswith("?")
+        found = _read(g, part, now, implicit=asked is None)
+        if question and isinstance(found, _QUESTIONS) and asked is None:
+            asked = found
+        elif found is not None and not isinstance(found, Thanks | Unknown):
+            return None
+    return asked
 
 
 # The task named first, then what to do with "it": "y la 3 muévela para mañana", "a 2, adia pra

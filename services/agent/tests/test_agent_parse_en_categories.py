@@ -1,0 +1,71 @@
+"""English categories the blind evaluation sets found, in sentences of our own: how people who
+never saw the parser ask for lists, add remarks and politeness around a request, and ask a
+question followed by a remark. The clock is pinned to Wed 25 Nov 2026 09:00 in London."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tasklane_agent.nlu.commands import Command, CreateTask, ListTasks, ProjectStatus, TaskDue, TaskRef
+from tasklane_agent.nlu.parse import understand
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))  # a Wednesday
+
+
+def reading(text: str) -> Command:
+    command = understand(text, NOW, "en").command
+    due = getattr(command, "due", None)
+    if due is not None:
+        command = replace(command, due=due.at.strftime("%Y-%m-%d %H:%M" if due.has_time else "%Y-%m-%d"))
+    return command
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what jobs have I got", ListTasks()),
+        ("show me my chores", ListTasks()),
+        ("which errands are still open", ListTasks()),
+        ("which jobs did I finish this week?", ListTasks("done")),
+        ("please tell me nothing is overdue", ListTasks("overdue")),
+        ("Would you kindly show me what I have on at the moment", ListTasks()),
+        ("what's on my list currently, if you don't mind", ListTasks()),
+        ("Could you show me everything on my list, I think I doubled something up.", ListTasks("all")),
+    ],
+)
+def test_lists_asked_in_other_words(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "when is the plumber again?? my head is all over the place today",
+            TaskDue(TaskRef(query="plumber")),
+        ),
+        ("what's due tomorrow? crazy week so far", ListTasks("tomorrow")),
+        ("how's the garage project going? the roofer came today", ProjectStatus("garage")),
+    ],
+)
+def test_a_question_then_a_remark_is_the_question(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "due"),
+    [
+        ("in a few days i have to return the library dvds, dont let me forget lol", "return the library dvds",
+         "2026-11-28"),
+        ("On Monday I must ring the garage about the tyres, could you put that down for me.",
+         "ring the garage about the tyres", "2026-11-30"),
+        ("email the landlord tomorrow, can u remind me", "email the landlord", "2026-11-26"),
+        ("order the cake friday haha", "order the cake", "2026-11-27"),
+    ],
+)  # fmt: skip
+def test_asking_to_note_it_stays_out_of_the_title(text: str, title: str, due: str) -> None:
+    assert reading(text) == CreateTask(title, due=due)  # type: ignore[arg-type]
