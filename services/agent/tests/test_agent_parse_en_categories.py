@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasklane_agent.nlu.commands import Command, CreateTask, ListTasks, ProjectStatus, TaskDue, TaskRef
+from tasklane_agent.nlu.commands import (
+    Command,
+    CreateTask,
+    ListTasks,
+    MoveTask,
+    ProjectStatus,
+    TaskDue,
+    TaskRef,
+)
 from tasklane_agent.nlu.parse import understand
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))  # a Wednesday
@@ -69,3 +77,26 @@ def test_a_question_then_a_remark_is_the_question(text: str, expected: Command) 
 )  # fmt: skip
 def test_asking_to_note_it_stays_out_of_the_title(text: str, title: str, due: str) -> None:
     assert reading(text) == CreateTask(title, due=due)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "project"),
+    [
+        ("Could the gutter quote go in my House project please, it belongs there.", "gutter quote", "House"),
+        ("can the vat return go under Admin?", "vat return", "Admin"),
+        ("the flyer proofs shld be in summer fair, can u move it there pls", "flyer proofs", "summer fair"),
+    ],
+)
+def test_a_task_filed_by_asking_or_with_a_remark(text: str, query: str, project: str) -> None:
+    found = reading(text)
+    assert isinstance(found, MoveTask)
+    assert (found.ref.query, found.project) == (query, project)
+
+
+def test_a_new_task_for_a_project_keeps_the_date_said_after_the_project() -> None:
+    found = reading("add book the removal van to house move for friday")
+    assert isinstance(found, MoveTask)
+    assert (found.ref.query, found.project, found.adds) == ("book the removal van", "house move", True)
+    assert isinstance(found.otherwise, CreateTask)
+    assert found.otherwise.due is not None
+    assert found.otherwise.due.at.date().isoformat() == "2026-11-27"

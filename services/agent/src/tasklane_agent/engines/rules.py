@@ -312,10 +312,9 @@ class RulesEngine:
         if matches and every_word and len(matches) == 1:
             return await self._apply(ctx, action("update", **params), matches[0].id)
         if command.adds and not (matches and every_word):
-            new = otherwise if isinstance(otherwise, c.CreateTask) and otherwise.project else None
-            task = (
-                replace(new, project=project.name) if new else c.CreateTask(ref.query, project=project.name)
-            )
+            new = otherwise if isinstance(otherwise, c.CreateTask) else c.CreateTask(ref.query)
+            # Read without the project, the title still holds "to <project>"; its date stays.
+            task = replace(new, title=new.title if new.project else ref.query, project=project.name)
             return self._reply("create_task", await changes.create(ctx, task))
         if matches:
             return self._reply("update_task", [choose(ctx, matches, action("update", **params))])

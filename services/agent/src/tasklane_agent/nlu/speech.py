@@ -193,6 +193,8 @@ _SHORTHAND: dict[Lang, dict[str, str]] = {
     "en": {
         "wen": "when", "whens": "when's", "wat": "what", "wats": "what's", "u": "you", "ur": "your",
         "remnd": "remind", "rmnd": "remind", "remid": "remind", "rmind": "remind",
+        "shld": "should", "shud": "should", "shuld": "should", "shoud": "should", "cld": "could",
+        "wld": "would", "smth": "something",
     },
     "es": {
         "xq": "porque", "pq": "porque", "tmb": "también", "mñn": "mañana", "mna": "mañana", "cdo": "cuando",
