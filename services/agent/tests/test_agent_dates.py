@@ -373,3 +373,24 @@ def test_a_month_alone_gives_way_to_another_date(text: str, day: str, phrase: st
     assert due is not None
     assert due.at.date().isoformat() == day
     assert text[due.start : due.end] == phrase
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "phrase"),
+    [
+        ("ring the vet tomorrow at 10 in the morning", "2026-11-26 10:00", "tomorrow at 10 in the morning"),
+        ("lock up friday 9 at night", "2026-11-27 21:00", "friday 9 at night"),
+        ("meet Sam on Monday at 3 in the afternoon", "2026-11-30 15:00", "on Monday at 3 in the afternoon"),
+        (
+            "put the bins out thursday at 6:30 in the evening",
+            "2026-11-26 18:30",
+            "thursday at 6:30 in the evening",
+        ),
+    ],
+)
+def test_an_hour_said_with_its_part_of_the_day(text: str, at: str, phrase: str) -> None:
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    due = find_due(text, now)
+    assert due is not None
+    assert due.at.strftime("%Y-%m-%d %H:%M") == at
+    assert text[due.start : due.end] == phrase

@@ -12,10 +12,13 @@ import pytest
 
 from tasklane_agent.nlu.commands import (
     Command,
+    CompleteTask,
     CreateTask,
     ListTasks,
     MoveTask,
     ProjectStatus,
+    SetLanguage,
+    SetTimezone,
     TaskDue,
     TaskRef,
 )
@@ -100,3 +103,37 @@ def test_a_new_task_for_a_project_keeps_the_date_said_after_the_project() -> Non
     assert isinstance(found.otherwise, CreateTask)
     assert found.otherwise.due is not None
     assert found.otherwise.due.at.date().isoformat() == "2026-11-27"
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "forms"),
+    [
+        ("I have rung the council about the bins, so you can tick that off", "council about bins",
+         ("ring", "call")),
+        ("I've written the thank you cards", "thank you cards", ("write",)),
+        ("we have taken the recycling to the tip", "recycling tip", ("take",)),
+    ],
+)  # fmt: skip
+def test_done_said_with_a_participle(text: str, query: str, forms: tuple[str, ...]) -> None:
+    found = reading(text)
+    assert isinstance(found, CompleteTask)
+    assert (found.ref.query, found.ref.verb_forms) == (query, forms)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We are staying with my sister in Lisbon until March, so please set my time zone to Lisbon.",
+         SetTimezone("Europe/Lisbon")),
+        ("My grandson learns it at school. Please switch the language to Spanish", SetLanguage("es")),
+    ],
+)  # fmt: skip
+def test_a_setting_asked_for_after_the_story(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+def test_an_ellipsis_does_not_cut_a_request_in_two() -> None:
+    found = reading("remind me to feed the fish... every Saturday at 9 in the morning...")
+    assert isinstance(found, CreateTask)
+    assert found.title == "feed the fish"
+    assert found.due == "2026-11-28 09:00"

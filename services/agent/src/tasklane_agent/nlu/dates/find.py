@@ -136,10 +136,32 @@ def _misspelt_weekday(word: str) -> str | None:
     return None
 
 
+# An hour said with its part of the day ("at 10 in the morning", "at 7 in the evening", "9 at
+# night"): one time, written as a clock would.
+_HOUR_OF_DAYPART = re.compile(
+    r"\b(?P<at>at\s+)?(?P<h>1[0-2]|0?[1-9])(?::(?P<m>[0-5]\d))?(?:\s*o'?clock)?\s+"
+    r"(?:in\s+the\s+(?P<part>morning|afternoon|evening)|(?P<night>at\s+night|tonight))\b",
+    re.IGNORECASE,
+)
+
+
+def _clock_word(m: re.Match[str]) -> str:
+    hour, part = int(m.group("h")), (m.group("part") or "night").lower()
+    # "12 in the morning" is 12am only by the letter of it; people mean noon no more often.
+    half = "am" if part == "morning" or (part == "night" and hour == 12) else "pm"
+    minutes = f":{m.group('m')}" if m.group("m") else ""
+    return f"{m.group('at') or 'at '}{hour}{minutes}{half}" + (
+        " tonight" if m.group("night") == "tonight" else ""
+    )
+
+
 def _respell(text: str) -> tuple[str, list[int]]:
     """``text`` with misspelt date words corrected, and for each of its characters the offset of
     the character it came from (``text`` itself, unchanged, when nothing was misspelt)."""
     fixes = [(m.start(), m.end(), _MISSPELT[m.group().lower()]) for m in _MISSPELT_WORD.finditer(text)]
+    for m in _HOUR_OF_DAYPART.finditer(text):
+        if not any(a < m.end() and m.start() < b for a, b, _ in fixes):
+            fixes.append((m.start(), m.end(), _clock_word(m)))
     for m in _WEEKDAY_LIKE.finditer(text):
         name = _misspelt_weekday(m.group())
         if name is not None and not any(a <= m.start() < b for a, b, _ in fixes):
@@ -153,8 +175,10 @@ def _respell(text: str) -> tuple[str, list[int]]:
         parts.append(text[last:start])
         origin.extend(range(last, start))
         parts.append(word)
-        # Every character of the correction maps into the typed word (its last one at most).
-        origin.extend(min(start + i, end - 1) for i in range(len(word)))
+        # Every character of the correction maps into the typed words, its last onto their last,
+        # so that a phrase ending in it ends where they do.
+        origin.extend(min(start + i, end - 1) for i in range(len(word) - 1))
+        origin.append(end - 1)
         last = end
     parts.append(text[last:])
     origin.extend(range(last, len(text)))

@@ -288,11 +288,36 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
         return found
     found = _steps(g, msg, now)
     if found is None:
+        found = _setting_at_the_end(g, msg, now)
+    if found is None:
         found = parse_indirect.indirect(g, msg, now)
     if found is None and implicit:
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
         found = _clauses(g, msg, now)
+    return found
+
+
+_CLAUSE_END = re.compile(r"[,;.!?]\s*(?=\S)")
+
+
+def _setting_at_the_end(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """A setting asked for after the story of why ("I am in Spain for the winter, so please set
+    my time zone to Madrid"): the story around it holds no task, whatever request words it has."""
+    cuts = list(_CLAUSE_END.finditer(msg.plain))
+    if not cuts:
+        return None
+    start, end = msg.start, msg.end
+    msg.start = start + cuts[-1].end()
+    msg.strip(g.polite_prefix, g.polite_suffix)
+    # Only said outright ("set my time zone to"): "..., I'm in Lisbon" may be part of the story.
+    found = (
+        (_language(g, msg, now) or _timezone(replace(g, timezone_implicit=()), msg, now))
+        if msg.plain
+        else None
+    )
+    if found is None:
+        msg.start, msg.end = start, end
     return found
 
 
