@@ -21,6 +21,7 @@ from tasklane_agent.nlu.commands import (
     SetTimezone,
     TaskDue,
     TaskRef,
+    UpdateTask,
 )
 from tasklane_agent.nlu.parse import understand
 
@@ -137,3 +138,23 @@ def test_an_ellipsis_does_not_cut_a_request_in_two() -> None:
     assert isinstance(found, CreateTask)
     assert found.title == "feed the fish"
     assert found.due == "2026-11-28 09:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "due"),
+    [
+        ("my piano lesson got moved to 4", "piano lesson", "2026-11-25 16:00"),
+        ("the vet appointment has been pushed back to monday", "vet appointment", "2026-11-30"),
+        ("move my dentist appointment to 11", "dentist appointment", "2026-11-25 11:00"),
+        ("push the skip hire back to friday its raining all week", "skip hire", "2026-11-27"),
+        ("move the boiler service to monday cause im away friday", "boiler service", "2026-11-30"),
+    ],
+)
+def test_a_change_reported_or_said_with_a_remark(text: str, query: str, due: str) -> None:
+    found = reading(text)
+    assert isinstance(found, UpdateTask)
+    assert (found.ref.query, found.due) == (query, due)
+
+
+def test_a_remark_after_the_date_of_a_new_task_leaves_the_title() -> None:
+    assert reading("ring grandma tomorrow its her birthday") == CreateTask("ring grandma", due="2026-11-26")  # type: ignore[arg-type]

@@ -140,6 +140,12 @@ def _negated(folded: str, due: DueDate) -> bool:
     return bool(before) and before[-1] in _NEGATION
 
 
+def names_only_a_time(phrase: str, lang: Lang, now: datetime) -> bool:
+    """Whether a date phrase ("at 12", "9am") names a time of day and no day: a change keeps the
+    task's day."""
+    return _time_only(phrase, lang, now)
+
+
 def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
     """Whether a date phrase names only a time of day: read on another day, it lands on that day."""
     probe = (now + timedelta(days=10)).replace(hour=0, minute=1)

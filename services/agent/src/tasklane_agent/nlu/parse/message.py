@@ -286,7 +286,9 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     found = small_talk(msg.plain)
     if found is not None:
         return found
-    found = _steps(g, msg, now)
+    found = _remark_after_the_date(g, msg, now, implicit=implicit)
+    if found is None:
+        found = _steps(g, msg, now)
     if found is None:
         found = _setting_at_the_end(g, msg, now)
     if found is None:
@@ -295,6 +297,33 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
         found = _clauses(g, msg, now)
+    return found
+
+
+# A remark said straight after the date, without a comma: "push the footings back to monday its
+# gonna rain all week".
+_REMARK_AFTER_DATE: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\s+(?:its|it's|it\s+is|because|cause|cuz|coz|since|they|they're|theyre|we're|she's|he's|i'm|im)\b"
+    ),
+}
+
+
+def _remark_after_the_date(g: Grammar, msg: Message, now: datetime, *, implicit: bool) -> Command | None:
+    """The request read up to its date when a remark follows the date; None (the window as it
+    was) when that leaves no request or a task without a title ("remind me on friday it's ...")."""
+    remark = _REMARK_AFTER_DATE.get(g.lex.lang)
+    if remark is None or not remark.search(msg.plain):
+        return None
+    due = due_in(msg.plain, now, g.lex.lang)
+    if due is None or not remark.match(msg.plain, due.end):
+        return None
+    end = msg.end
+    msg.end = msg.start + due.end
+    found = _steps(g, msg, now) or (parse_tasks.implicit_create(g, msg, now) if implicit else None)
+    if found is None or (isinstance(found, CreateTask) and not found.title):
+        msg.end = end
+        return None
     return found
 
 
