@@ -24,6 +24,7 @@ from tasklane_agent.nlu.commands import (
     UpdateTask,
 )
 from tasklane_agent.nlu.parse import understand
+from tasklane_agent.nlu.parse.followup import read_follow_up
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))  # a Wednesday
 
@@ -158,3 +159,18 @@ def test_a_change_reported_or_said_with_a_remark(text: str, query: str, due: str
 
 def test_a_remark_after_the_date_of_a_new_task_leaves_the_title() -> None:
     assert reading("ring grandma tomorrow its her birthday") == CreateTask("ring grandma", due="2026-11-26")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("oh and its on the 14th so make it the 12th so i have time to revise", "2026-12-12"),
+        ("the exam is on the 14th so make it the 12th", "2026-12-12"),
+        ("move it to the 3rd pls", "2026-12-03"),
+    ],
+)
+def test_a_follow_up_names_the_day_to_set_after_the_reason(text: str, day: str) -> None:
+    change = read_follow_up(text, NOW, "en")
+    assert change is not None
+    assert change.due is not None
+    assert change.due.at.date().isoformat() == day

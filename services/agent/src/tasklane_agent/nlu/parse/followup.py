@@ -17,7 +17,7 @@ follow-up.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tasklane_agent.domain.language import Lang
@@ -155,10 +155,11 @@ def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
 
 # Where a remark starts after the change ("prioridad alta *que* el cliente tiene prisa", "the 8th
 # *so* i have a day spare"): the rest explains the change and is not read.
+_SO = bag("so then")
 _REMARK = bag("because cause cuz coz since so as porque pq que q ya pois pq porq they it's its")
 # A follow-up is a few words; a longer message is a request of its own (and reading it as a
 # follow-up at every possible cut would cost milliseconds).
-_LONGEST = 16
+_LONGEST = 24
 _CUTS = 3
 _CONTENT = 6
 _SMALL = _FILLER | _OPENERS | _CORRECTION | _NEGATION | _REMARK
@@ -211,7 +212,17 @@ def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
         change = _read_change(text[: m.start()], folded[: m.start()], now, lang)
         if change is not None and find_due(text[m.start() :], now, lang) is None:
             return change
+    for m in cuts[:_CUTS]:
+        if m.group() in _SO:
+            # "the quiz is on the 10th so make it the 3rd": what comes before "so" is the reason.
+            after = read_follow_up(text[m.end() :], now, lang) if m.end() < len(text) else None
+            if after is not None and after.due is not None:
+                return replace(after, due=_shifted(after.due, m.end()))
     return None
+
+
+def _shifted(due: DueDate, by: int) -> DueDate:
+    return replace(due, start=due.start + by, end=due.end + by)
 
 
 def _read_change(text: str, folded: str, now: datetime, lang: Lang) -> FollowUp | None:
