@@ -327,3 +327,70 @@ def test_misspelt_date_words_are_read_and_cut_from_the_title(
     assert due.at.date().isoformat() == day
     assert (due.at.strftime("%H:%M") if due.has_time else None) == at
     assert text[due.start : due.end] == phrase
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "phrase"),
+    [
+        ("collect the parcel thurs", "2026-11-26", "thurs"),
+        ("book the plumber on thur", "2026-11-26", "on thur"),
+        ("staff rota due weds", "2026-12-02", "due weds"),
+        ("swap shifts tues", "2026-12-01", "tues"),
+        ("clean the van wensday", "2026-12-02", "wensday"),
+        ("ring the school thrusday", "2026-11-26", "thrusday"),
+        ("send the quote by firday", "2026-11-27", "by firday"),
+        ("car boot sale satruday", "2026-11-28", "satruday"),
+        ("tidy the shed tuesdy", "2026-12-01", "tuesdy"),
+        ("call the bank mondy", "2026-11-30", "mondy"),
+    ],
+)
+def test_weekday_abbreviations_and_typos_are_weekdays(text: str, day: str, phrase: str) -> None:
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    due = find_due(text, now)
+    assert due is not None
+    assert due.at.date().isoformat() == day
+    assert text[due.start : due.end] == phrase
+
+
+@pytest.mark.parametrize(
+    "text", ["buy a sundae", "pay the money back", "a sturdy ladder", "mondays are hard"]
+)
+def test_words_near_a_weekday_stay_words(text: str) -> None:
+    assert find_due(text, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "phrase"),
+    [
+        ("send the invoice for oct hours tmrw", "2026-11-26", "tmrw"),
+        ("book the march trip by friday", "2026-11-27", "by friday"),
+        ("file the receipts from sept on the 3rd", "2026-12-03", "on the 3rd"),
+    ],
+)
+def test_a_month_alone_gives_way_to_another_date(text: str, day: str, phrase: str) -> None:
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    due = find_due(text, now)
+    assert due is not None
+    assert due.at.date().isoformat() == day
+    assert text[due.start : due.end] == phrase
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "phrase"),
+    [
+        ("ring the vet tomorrow at 10 in the morning", "2026-11-26 10:00", "tomorrow at 10 in the morning"),
+        ("lock up friday 9 at night", "2026-11-27 21:00", "friday 9 at night"),
+        ("meet Sam on Monday at 3 in the afternoon", "2026-11-30 15:00", "on Monday at 3 in the afternoon"),
+        (
+            "put the bins out thursday at 6:30 in the evening",
+            "2026-11-26 18:30",
+            "thursday at 6:30 in the evening",
+        ),
+    ],
+)
+def test_an_hour_said_with_its_part_of_the_day(text: str, at: str, phrase: str) -> None:
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    due = find_due(text, now)
+    assert due is not None
+    assert due.at.strftime("%Y-%m-%d %H:%M") == at
+    assert text[due.start : due.end] == phrase

@@ -70,6 +70,9 @@ def test_a_date_alone_is_a_follow_up(lang: Lang, text: str, day: str | None, tim
         ("en", "no no not tuesday wednesday", "2026-12-02"),
         ("en", "sorry, wednesday not tuesday", "2026-12-02"),
         ("en", "no sorry i meant thursday", "2026-11-26"),
+        ("en", "nope not weds, thurs", "2026-11-26"),
+        ("en", "Oh goodness I am so sorry, I meant Monday not Friday", "2026-11-30"),
+        ("en", "my bad, it should be saturday", "2026-11-28"),
         ("es", "no, era el viernes", "2026-11-27"),
         ("es", "no perdona, el miércoles, q me he liado", "2026-12-02"),
         ("pt", "não não não é quinta é sexta", "2026-11-27"),
@@ -108,6 +111,8 @@ def test_a_new_request_or_a_question_is_no_follow_up(lang: Lang, text: str) -> N
     [
         ("sorry not dave its dan", "email the revised quote to dave", "email the revised quote to dan"),
         ("it's Lauren not Laura", "text Laura about the keys", "text Lauren about the keys"),
+        ("no not the blue van, the white van", "wash the blue van", "wash the white van"),
+        ("not hartley, Hadley road", "deliver the sofa to Hartley road", "deliver the sofa to Hadley road"),
         ("no es Marta, es Marina", "escribirle a Marta", "escribirle a Marina"),
         ("no para no son de cal son de cemento", "comprar 12 bolsas de cal", "comprar 12 bolsas de cemento"),
         (

@@ -164,6 +164,11 @@ _REMARKS: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(
         r"\s*,\s*(?:they|she|he|it|it'?s|its|because|cause|cuz|coz|since)\b.*$"
         r"|[\s,]+or\s+(?:else\b|i'?m\b|im\b|i\s+am\b|i'?ll\b|ill\b|we'?re\b).*$"
+        # Asking the assistant to write it down is the request, not its title: "..., would you put
+        # that down for me", "..., dont let me forget lol", "... lol".
+        r"|\s*,\s*(?:and\s+)?(?:would|could|can|will|pls|please)\s+(?:you|u|ya)\b.*$"
+        r"|[\s,]+(?:and\s+)?(?:pls\s+|please\s+)?(?:don'?t|dont|do\s+not)\s+(?:let\s+me|you\s+let\s+me)\s+forget\b.*$"
+        r"|[\s,]+(?:lol|lmao|haha+|hehe+|xd)\W*$"
     ),
     "es": re.compile(
         r"\s*,\s*(?:que\s+si\s+no|si\s+no|porque|porq|pq|ya\s+que)\b.*$"
@@ -188,6 +193,8 @@ _SHORTHAND: dict[Lang, dict[str, str]] = {
     "en": {
         "wen": "when", "whens": "when's", "wat": "what", "wats": "what's", "u": "you", "ur": "your",
         "remnd": "remind", "rmnd": "remind", "remid": "remind", "rmind": "remind",
+        "shld": "should", "shud": "should", "shuld": "should", "shoud": "should", "cld": "could",
+        "wld": "would", "smth": "something",
     },
     "es": {
         "xq": "porque", "pq": "porque", "tmb": "también", "mñn": "mañana", "mna": "mañana", "cdo": "cuando",

@@ -103,8 +103,10 @@ def _attach_time(text: str, hit: Hit, *, evening: bool = False) -> Hit:
 _ORDINAL = r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)"
 _DAY_AFTER_TOMORROW = re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b", re.IGNORECASE)
 _ORDINAL_DAY = re.compile(
-    # "on/by/due the 5th", or "(the) 5th of ..."; a lone "the 5th" is too often not a date.
-    r"\b(?:(?:on|by|due|until|till|before)\s+(?:the\s+)?"
+    # "on/by/due the 5th", "make it the 8th", or "(the) 5th of ..."; a lone "the 5th" is too often
+    # not a date.
+    r"\b(?:(?:on|by|due|until|till|before|make\s+it|(?:move|push|change|bump|put)\s+(?:it|that)\s+to)"
+    r"\s+(?:the\s+)?"
     rf"|(?:the\s+)?(?=\d{{1,2}}(?:st|nd|rd|th)\s+of\s+(?:{_MONTH}|this|next)\b))"
     + _ORDINAL
     + rf"(?:\s+(?:of\s+)?(?P<month>{_MONTH})\b\.?|\s+of\s+(?P<rel>this|next)\s+month\b)?",
@@ -374,7 +376,24 @@ def find(text: str, now: datetime) -> Hit | None:
     return Hit(lo, hi, time_only(now, at), at)
 
 
+# A month and nothing more ("for oct", "in march"): the vaguest of dates. Another date in the same
+# message ("invoice Kite for oct hours tmrw") is the due date, and the month is what the task is about.
+_MONTH_ALONE = re.compile(
+    rf"(?:(?:by|in|for|of|on|due|until|till|before|during|from|early|late|the)\s+)*(?:{_MONTH})\.?",
+    re.IGNORECASE,
+)
+
+
 def _find(text: str, now: datetime) -> Hit | None:
+    hit = _first(text, now)
+    if hit is not None and _MONTH_ALONE.fullmatch(text[hit.start : hit.end].strip()):
+        other = _first(text[: hit.start] + " " * (hit.end - hit.start) + text[hit.end :], now)
+        if other is not None:
+            return other
+    return hit
+
+
+def _first(text: str, now: datetime) -> Hit | None:
     repeat = _repeat(text, now)
     pre = _pre_rules(text, now)
     taken = [h for h in (repeat, pre) if h is not None]

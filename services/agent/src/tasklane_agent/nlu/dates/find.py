@@ -83,35 +83,103 @@ class DueDate:
         return self.recurrence is not None
 
 
-# How people type "tomorrow" and "tonight" on a phone; read as the words they mean.
+# How people type "tomorrow", "tonight" and the weekdays on a phone; read as the words they mean.
+# "wed", "sat", "sun" and "mon" stay out: they are words too, and the English guards judge them.
 _MISSPELT = {
     **dict.fromkeys(("tomorow", "tommorow", "tommorrow", "tomorro", "tomorrw", "tmrw", "tmr", "tmrow",
-                     "tmrrw", "2moro", "2morow", "2morrow", "2mrw"), "tomorrow"),
+                     "tmrrw", "2moro", "2morow", "2morrow", "2mrw", "tmw", "tmoz", "tomoz"), "tomorrow"),
     **dict.fromkeys(("tonite", "2nite", "tonigth"), "tonight"),
     "2day": "today",
     "tdy": "today",
+    **dict.fromkeys(("tues", "tue", "tuesdy"), "tuesday"),
+    **dict.fromkeys(("weds", "wednes", "wensday", "wendsday", "wednsday"), "wednesday"),
+    **dict.fromkeys(("thurs", "thur", "thu", "thr", "thrs", "thurdsay"), "thursday"),
+    **dict.fromkeys(("fri", "frid"), "friday"),
+    **dict.fromkeys(("satur", "satday"), "saturday"),
 }  # fmt: skip
 _MISSPELT_WORD = re.compile(
     r"\b(?:" + "|".join(sorted(_MISSPELT, key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A word that may be a weekday typed wrong ("wednesay", "thrusday", "firday", "satruday").
+_WEEKDAY_LIKE = re.compile(r"\b[mtwfs][a-z]{4,9}\b", re.IGNORECASE)
+
+
+def _near(word: str, target: str, most: int) -> bool:
+    """Whether ``word`` is at most ``most`` edits (a swap of neighbours is one) from ``target``."""
+    if abs(len(word) - len(target)) > most:
+        return False
+    rows = [list(range(len(target) + 1))]
+    for i, a in enumerate(word, 1):
+        row = [i] + [0] * len(target)
+        for j, b in enumerate(target, 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a != b))
+            if i > 1 and j > 1 and a == target[j - 2] and word[i - 2] == b:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1] <= most
+
+
+def _misspelt_weekday(word: str) -> str | None:
+    """The weekday ``word`` is a typo of: one edit off, two for the long names, ending in "y" and
+    starting as the weekday does (its first two letters, perhaps swapped with the third: "firday"),
+    so that "money", "sundae" and "sturdy" stay words."""
+    word = word.lower()
+    # Typos keep the final "y" ("wednesay", "firday"); "sundae" and "mondays" are other words.
+    if not word.endswith("y") or word in _WEEKDAYS:
+        return None
+    for name in _WEEKDAYS:
+        if word[0] != name[0] or (word[1] != name[1] and word[1:3] != name[2:0:-1]):
+            continue
+        if _near(word, name, 2 if len(name) >= 8 else 1):
+            return name
+    return None
+
+
+# An hour said with its part of the day ("at 10 in the morning", "at 7 in the evening", "9 at
+# night"): one time, written as a clock would.
+_HOUR_OF_DAYPART = re.compile(
+    r"\b(?P<at>at\s+)?(?P<h>1[0-2]|0?[1-9])(?::(?P<m>[0-5]\d))?(?:\s*o'?clock)?\s+"
+    r"(?:in\s+the\s+(?P<part>morning|afternoon|evening)|(?P<night>at\s+night|tonight))\b",
+    re.IGNORECASE,
+)
+
+
+def _clock_word(m: re.Match[str]) -> str:
+    hour, part = int(m.group("h")), (m.group("part") or "night").lower()
+    # "12 in the morning" is 12am only by the letter of it; people mean noon no more often.
+    half = "am" if part == "morning" or (part == "night" and hour == 12) else "pm"
+    minutes = f":{m.group('m')}" if m.group("m") else ""
+    return f"{m.group('at') or 'at '}{hour}{minutes}{half}" + (
+        " tonight" if m.group("night") == "tonight" else ""
+    )
 
 
 def _respell(text: str) -> tuple[str, list[int]]:
     """``text`` with misspelt date words corrected, and for each of its characters the offset of
     the character it came from (``text`` itself, unchanged, when nothing was misspelt)."""
-    if not _MISSPELT_WORD.search(text):
+    fixes = [(m.start(), m.end(), _MISSPELT[m.group().lower()]) for m in _MISSPELT_WORD.finditer(text)]
+    for m in _HOUR_OF_DAYPART.finditer(text):
+        if not any(a < m.end() and m.start() < b for a, b, _ in fixes):
+            fixes.append((m.start(), m.end(), _clock_word(m)))
+    for m in _WEEKDAY_LIKE.finditer(text):
+        name = _misspelt_weekday(m.group())
+        if name is not None and not any(a <= m.start() < b for a, b, _ in fixes):
+            fixes.append((m.start(), m.end(), name))
+    if not fixes:
         return text, []
     parts: list[str] = []
     origin: list[int] = []
     last = 0
-    for m in _MISSPELT_WORD.finditer(text):
-        parts.append(text[last : m.start()])
-        origin.extend(range(last, m.start()))
-        word = _MISSPELT[m.group().lower()]
+    for start, end, word in sorted(fixes):
+        parts.append(text[last:start])
+        origin.extend(range(last, start))
         parts.append(word)
-        # Every character of the correction maps into the typed word (its last one at most).
-        origin.extend(min(m.start() + i, m.end() - 1) for i in range(len(word)))
-        last = m.end()
+        # Every character of the correction maps into the typed words, its last onto their last,
+        # so that a phrase ending in it ends where they do.
+        origin.extend(min(start + i, end - 1) for i in range(len(word) - 1))
+        origin.append(end - 1)
+        last = end
     parts.append(text[last:])
     origin.extend(range(last, len(text)))
     return "".join(parts), origin

@@ -125,6 +125,12 @@ _IRREGULAR: dict[Lang, dict[str, tuple[str, ...]]] = {
         "dug": ("dig",), "hid": ("hide",), "held": ("hold",), "lit": ("light",), "sat": ("sit",),
         "slept": ("sleep",), "stuck": ("stick",), "swam": ("swim",), "rode": ("ride",),
         "picked": ("pick",), "had": ("have",), "sorted": ("sort",),
+        # Participles, for "I have rung Joan", "I've written the card".
+        "rung": ("ring", "call"), "gone": ("go",), "written": ("write",), "taken": ("take",),
+        "given": ("give",), "driven": ("drive",), "spoken": ("speak", "talk"), "thrown": ("throw",),
+        "eaten": ("eat",), "sung": ("sing",), "flown": ("fly",), "worn": ("wear",), "ridden": ("ride",),
+        "hidden": ("hide",), "swum": ("swim",), "shown": ("show",), "gotten": ("get",),
+        "drawn": ("draw",), "forgiven": ("forgive",), "sewn": ("sew",), "mown": ("mow",),
     },
     "es": {
         "fui": (), "fuimos": (), "fue": (), "puse": ("pon",), "pusimos": ("pon",), "traje": ("trae", "tra"),
@@ -476,12 +482,23 @@ def _numbers_then(g: Grammar, w: Message, lo: int, now: datetime) -> tuple[TaskR
     return number_refs(g.lex.lang, w.plain[lo : lo + due.start])
 
 
+# What the user did, then what the assistant may do about it: "I have rung Joan, so you may tick
+# that off", "... and you can cross it off my list".
+_HANDED_OVER: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"(?:,\s*|\s+)(?:so|and|now)\s+(?:you|u|ya)\s+(?:can|may|could|might|should)\b.*$"),
+}
+
+
 def _about(
     g: Grammar, w: Message, lo: int, forms: tuple[str, ...] | None, now: datetime
 ) -> CompleteTask | None:
     """The completion of the task named by ``w.plain[lo:]`` (a pronoun or title words)."""
     lang = g.lex.lang
     folded, original = w.plain[lo:], w.text[w.start + lo : w.end]
+    handed = _HANDED_OVER.get(lang)
+    cut = handed.search(folded) if handed is not None else None
+    if cut is not None and cut.start() > 0:
+        folded, original = folded[: cut.start()], original[: cut.start()]
     if g.lex.pronoun.fullmatch(folded.strip()):
         return CompleteTask(TaskRef(pronoun=True, verb_forms=forms))
     if _two_statements(lang, folded):

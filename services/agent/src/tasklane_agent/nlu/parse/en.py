@@ -62,7 +62,10 @@ GRAMMAR = Grammar(
         r"would you mind|i want you to|i'd like you to|i need you to|go ahead and|just|quickly|now|"
         r"(?:can|could) i (?:get you to|ask you to))\b[\s,]*)*"
     ),
-    polite_suffix=re.compile(r"[\s,]*\b(?:please|pls|plz|thanks|thank you|thx|ty|for me|thank u)$"),
+    polite_suffix=re.compile(
+        r"[\s,]*\b(?:please|pls|plz|thanks|thank you|thx|ty|for me|thank u|if you please|if you would"
+        r"|if you don'?t mind|if you can|when you can|when you get a (?:chance|minute|moment))$"
+    ),
     timezone=compile_all(
         r"(?:set|change|update|switch|put|make)\s+(?:my\s+|the\s+)?(?:time\s*zone|tz)\s*(?:to|as|=|:|into)?"
         r"\s*(?P<zone>.+)",
@@ -183,11 +186,12 @@ GRAMMAR = Grammar(
         us that which ones one up coming outstanding agenda plate so far yet still need be doing lately
         recently whole entire to ve d ll re m t this please pls let know lemme gimme show's gonna
         doing list's every which shwo sho next
-        send scheduled planned booked lets let's lined on"""
+        send scheduled planned booked lets let's lined on
+        jobs job chores errands kindly moment currently presently at nothing"""
     ),
     list_triggers=bag(
         "tasks task taks todos todo to-dos items list agenda plate show view see "
-        "display pending outstanding due gimme shwo sho have got left next"
+        "display pending outstanding due gimme shwo sho have got left next jobs chores errands"
     ),
     list_scopes=(
         (re.compile(r"\b(?:overdue|over due|late|past due|missed|behind|expired)\b"), "overdue"),
@@ -204,7 +208,7 @@ GRAMMAR = Grammar(
         (re.compile(r"\b(?:all|everything|every task|whole list|entire list)\b"), "all"),
     ),
     list_project=re.compile(r"(?:^|\s)(?:in|for|on|from|of|under|within)\s+(?P<project>\S.*)$"),
-    list_nouns_after_project=frozenset({"tasks", "task", "todos", "to-dos", "items", "taks"}),
+    list_nouns_after_project=frozenset({"tasks", "task", "todos", "to-dos", "items", "taks", "jobs"}),
     create_prefix=compile_all(
         # "add a task to Website Relaunch: ...", "for website relaunch: ...", "add to my list: ..."
         rf"(?:add|create|new|put)\s+(?:(?:a|an|new)\s+)?{_TASK}\s+(?:to|in|into|for|under)\s+"

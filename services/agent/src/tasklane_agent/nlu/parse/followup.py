@@ -17,7 +17,7 @@ follow-up.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tasklane_agent.domain.language import Lang
@@ -40,6 +40,7 @@ _OPENERS = bag(
 _CORRECTION = bag(
     """
     no nope nah nono nonono sorry oops oh-no mistake correction correcting meant mean rather instead
+    dear goodness gosh golly heavens whoops silly my bad wrong typo said
     perdon perdona disculpa disculpe error mejor corrijo correccion quise decir nao naum desculpa
     desculpe foi mal ops opa pera calma corrigindo correcao queria quis dizer digo
     """
@@ -51,7 +52,7 @@ _FILLER = bag(
     eh ne ok ta pa vale ya hein lol lmao haha hahaha jaja jajaja kkk kkkk rs rsrs xd
     it its it's is was be that this one the a an to for on at by make set put change move push
     please pls plz pl thx thanks period comma dot full stop just really also too then instead let's
-    lets do i want wanted should must should've lo la le el los las es era sea que q ponle ponla
+    lets do i want wanted should must should've am i'm im lo la le el los las es era sea que q ponle ponla
     ponlo pon poner cambia cambialo cambiala mueve muevelo muevela pasalo pasala dejalo dejala hazlo
     hacelo mejor porfa xfa xfavor favor por punto coma mas bien eso esto ya je jaja jajaja o os as
     um uma e seja pra pro para coloca coloque colocar bota bote poe muda mude mudar passa passe
@@ -139,6 +140,12 @@ def _negated(folded: str, due: DueDate) -> bool:
     return bool(before) and before[-1] in _NEGATION
 
 
+def names_only_a_time(phrase: str, lang: Lang, now: datetime) -> bool:
+    """Whether a date phrase ("at 12", "9am") names a time of day and no day: a change keeps the
+    task's day."""
+    return _time_only(phrase, lang, now)
+
+
 def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
     """Whether a date phrase names only a time of day: read on another day, it lands on that day."""
     probe = (now + timedelta(days=10)).replace(hour=0, minute=1)
@@ -148,10 +155,11 @@ def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
 
 # Where a remark starts after the change ("prioridad alta *que* el cliente tiene prisa", "the 8th
 # *so* i have a day spare"): the rest explains the change and is not read.
+_SO = bag("so then")
 _REMARK = bag("because cause cuz coz since so as porque pq que q ya pois pq porq they it's its")
 # A follow-up is a few words; a longer message is a request of its own (and reading it as a
 # follow-up at every possible cut would cost milliseconds).
-_LONGEST = 16
+_LONGEST = 24
 _CUTS = 3
 _CONTENT = 6
 _SMALL = _FILLER | _OPENERS | _CORRECTION | _NEGATION | _REMARK
@@ -204,7 +212,17 @@ def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
         change = _read_change(text[: m.start()], folded[: m.start()], now, lang)
         if change is not None and find_due(text[m.start() :], now, lang) is None:
             return change
+    for m in cuts[:_CUTS]:
+        if m.group() in _SO:
+            # "the quiz is on the 10th so make it the 3rd": what comes before "so" is the reason.
+            after = read_follow_up(text[m.end() :], now, lang) if m.end() < len(text) else None
+            if after is not None and after.due is not None:
+                return replace(after, due=_shifted(after.due, m.end()))
     return None
+
+
+def _shifted(due: DueDate, by: int) -> DueDate:
+    return replace(due, start=due.start + by, end=due.end + by)
 
 
 def _read_change(text: str, folded: str, now: datetime, lang: Lang) -> FollowUp | None:
@@ -319,6 +337,8 @@ _COPULA = r"(?:it'?s|it is|is|its|es|son|era|eran|e|sao|eram|foi|was)"
 _NOT_X_BUT_Y = re.compile(
     rf"(?:^|\s)(?:not|no|nao|ni)\s+(?:{_COPULA}\s+)?(?P<x>[^,]+?)\s*,?\s+(?:{_COPULA}|but|sino|mas)\s+(?P<y>[^,]+)$"
 )
+# "no not hollis, Hallam farm": a comma alone says "but".
+_NOT_X_COMMA_Y = re.compile(r"(?:^|\s)(?:not|nao|ni)\s+(?P<x>[^,]+?)\s*,\s*(?P<y>[^,]+)$")
 _Y_NOT_X = re.compile(rf"(?:^|\s){_COPULA}\s+(?P<y>[^,]+?)\s*,?\s+(?:not|no|nao|e nao|y no)\s+(?P<x>[^,]+)$")
 _ONLY_Y = re.compile(rf"^(?:{_COPULA}|i meant|meant|quise decir|queria dizer|quis dizer)\s+(?P<y>.+)$")
 _TRAILING = re.compile(r"(?:\s+(?:jaja\w*|haha\w*|kkk\w*|lol|rs|rsrs|sorry|perdon|desculpa|pls|please))+$")
@@ -354,7 +374,7 @@ def fix_title(text: str, title: str) -> str | None:
     original = original[: len(folded)]
     # Tried from every word on: in "no para, no son de cal son de cemento" the first "no" is not
     # the one that names the wrong part.
-    for pattern in (_NOT_X_BUT_Y, _Y_NOT_X):
+    for pattern in (_NOT_X_BUT_Y, _Y_NOT_X, _NOT_X_COMMA_Y):
         for word in _WORD.finditer(folded):
             m = pattern.match(folded, max(0, word.start() - 1))
             if m:

@@ -161,7 +161,8 @@ def _list_project(g: Grammar, text: str, original: str) -> tuple[str | None, str
         lo, hi = m.span("project")
         start, _ = peel(text[lo:hi], (g.lex.project_lead,), ())
         first = text[lo + start : hi].split()[:1]
-        if first and first[0] not in vocabulary:
+        # "on my list, I think ...": the comma ends the list word, not a project's name.
+        if first and first[0].rstrip(",.;:!?") not in vocabulary:
             name = clean_project(g.lex, text[lo:hi], original[lo:hi])
             return name, blank(text, m.start(), m.end())
         m = g.list_project.search(text, m.start() + 1)

@@ -56,9 +56,11 @@ from tasklane_agent.nlu.commands import (
     DeleteTask,
     Help,
     ListProjects,
+    ListTasks,
     ProjectStatus,
     ReopenTask,
     SetTimezone,
+    TaskDue,
     TaskRef,
     Thanks,
     Understanding,
@@ -284,13 +286,67 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     found = small_talk(msg.plain)
     if found is not None:
         return found
-    found = _steps(g, msg, now)
+    found = _remark_after_the_date(g, msg, now, implicit=implicit)
+    if found is None:
+        found = _steps(g, msg, now)
+    if found is None:
+        found = _setting_at_the_end(g, msg, now)
     if found is None:
         found = parse_indirect.indirect(g, msg, now)
     if found is None and implicit:
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
         found = _clauses(g, msg, now)
+    return found
+
+
+# A remark said straight after the date, without a comma: "push the footings back to monday its
+# gonna rain all week".
+_REMARK_AFTER_DATE: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\s+(?:its|it's|it\s+is|because|cause|cuz|coz|since|they|they're|theyre|we're|she's|he's|i'm|im)\b"
+    ),
+}
+
+
+def _remark_after_the_date(g: Grammar, msg: Message, now: datetime, *, implicit: bool) -> Command | None:
+    """The request read up to its date when a remark follows the date; None (the window as it
+    was) when that leaves no request or a task without a title ("remind me on friday it's ...")."""
+    remark = _REMARK_AFTER_DATE.get(g.lex.lang)
+    if remark is None or not remark.search(msg.plain):
+        return None
+    due = due_in(msg.plain, now, g.lex.lang)
+    if due is None or not remark.match(msg.plain, due.end):
+        return None
+    end = msg.end
+    msg.end = msg.start + due.end
+    found = _steps(g, msg, now) or (parse_tasks.implicit_create(g, msg, now) if implicit else None)
+    if found is None or (isinstance(found, CreateTask) and not found.title):
+        msg.end = end
+        return None
+    return found
+
+
+_CLAUSE_END = re.compile(r"[,;.!?]\s*(?=\S)")
+
+
+def _setting_at_the_end(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """A setting asked for after the story of why ("I am in Spain for the winter, so please set
+    my time zone to Madrid"): the story around it holds no task, whatever request words it has."""
+    cuts = list(_CLAUSE_END.finditer(msg.plain))
+    if not cuts:
+        return None
+    start, end = msg.start, msg.end
+    msg.start = start + cuts[-1].end()
+    msg.strip(g.polite_prefix, g.polite_suffix)
+    # Only said outright ("set my time zone to"): "..., I'm in Lisbon" may be part of the story.
+    found = (
+        (_language(g, msg, now) or _timezone(replace(g, timezone_implicit=()), msg, now))
+        if msg.plain
+        else None
+    )
+    if found is None:
+        msg.start, msg.end = start, end
     return found
 
 
@@ -373,6 +429,9 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
     parts = [p for p in [*parts, tidy[last:]] if p.strip(" .,!?;:-")]
     if not 2 <= len(parts) <= _MOST_REQUESTS:
         return None
+    asked = _asked(g, parts, now)
+    if asked is not None:
+        return asked
     tasks: list[CreateTask] = []
     said: list[Command] = []
     for part in parts:
@@ -385,6 +444,24 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
         # "am I behind on anything? anything overdue": one question asked twice is that question.
         return said[0] if not tasks and all(x == said[0] for x in said) else None
     return CreateTasks(tuple(tasks)) if len(tasks) >= 2 else None
+
+
+_QUESTIONS = (ListTasks, TaskDue, ProjectStatus, ListProjects)
+
+
+def _asked(g: Grammar, parts: list[str], now: datetime) -> Command | None:
+    """The one question of a message whose other sentences only talk ("when's the juniper call
+    again?? brain is mush today"): after the question, a remark holding a date is no task without
+    a request word; before it, "buy milk tomorrow" may still be one."""
+    asked: Command | None = None
+    for part in parts:
+        question = part.rstrip(" \n").endswith("?")
+        found = _read(g, part, now, implicit=asked is None)
+        if question and isinstance(found, _QUESTIONS) and asked is None:
+            asked = found
+        elif found is not None and not isinstance(found, Thanks | Unknown):
+            return None
+    return asked
 
 
 # The task named first, then what to do with "it": "y la 3 muévela para mañana", "a 2, adia pra

@@ -74,6 +74,17 @@ _BELONGS: dict[Lang, re.Pattern[str]] = {
         r"|e do projeto)\s+(?P<project>.+)"
     ),
 }
+# Asked rather than said: "could the tulip bulbs go in my Garden project", "can the invoice live under
+# Admin".
+_COULD_GO: dict[Lang, re.Pattern[str] | None] = {
+    "en": re.compile(
+        r"(?:could|can|would|will|should|shall)\s+(?P<ref>.+?)\s+"
+        r"(?:go|be put|be moved|be filed|live|sit|move)\s+(?:in|into|under|with|to|over to)\s+"
+        r"(?P<project>.+?)(?:\s+instead|\s+now)?\??"
+    ),
+    "es": None,
+    "pt": None,
+}
 # Noise around a task's words: determiners, "one", "thing", Spanish "lo de", Portuguese "aquilo do".
 _REF_LEAD = re.compile(
     r"^(?:that|this|those|these|lo|eso|esa|ese|aquilo|aquela|aquele|esse|essa|isso)(?:\s+|$)"
@@ -165,13 +176,13 @@ def move(g: Grammar, msg: Message, now: datetime) -> MoveTask | None:
             return None  # "add Ana to the Website project": a teammate
         if not ref_folded and not _PRONOUN_CLITIC.match(verb) and lang == "en":
             return None
-        found = _build(g, msg, now, ref_folded, ref_original, m, keyword)
+        adds = bool(_ADDING.fullmatch(verb))
+        found = _build(g, msg, now, ref_folded, ref_original, m, keyword, dated=adds)
         if found is None:
             return None
-        return replace(
-            found, adds=bool(_ADDING.fullmatch(verb)), definite=bool(_DEFINITE.fullmatch(ref_folded.strip()))
-        )
-    b = _BELONGS[lang].fullmatch(plain)
+        return replace(found, adds=adds, definite=bool(_DEFINITE.fullmatch(ref_folded.strip())))
+    could = _COULD_GO[lang]
+    b = _BELONGS[lang].fullmatch(plain) or (could.fullmatch(plain) if could is not None else None)
     if b is not None:
         found = _build(g, msg, now, b.group("ref"), msg.original(b, "ref"), b, keyword=False)
         return replace(found, definite=True) if found is not None else None
@@ -186,14 +197,34 @@ def _build(
     ref_original: str,
     m: re.Match[str],
     keyword: bool,
+    *,
+    dated: bool = False,
 ) -> MoveTask | None:
     folded_project, original_project = m.group("project"), msg.original(m, "project")
+    # "... in bloom rebrand, can u move it there pls": a name ends at a comma, and "please" is no
+    # part of it.
+    comma = folded_project.find(",")
+    if comma > 0:
+        folded_project, original_project = folded_project[:comma], original_project[:comma]
+    polite = g.polite_suffix.search(folded_project)
+    if polite is not None and polite.start() > 0:
+        folded_project, original_project = (
+            folded_project[: polite.start()],
+            original_project[: polite.start()],
+        )
+    if dated:
+        # "add pick up keys to apartment move for saturday": the new task's date ends the message;
+        # the project's name is what comes before it (the date goes with the task, read otherwise).
+        due = due_in(original_project, now, g.lex.lang)
+        if due is not None and due.start > 0 and not original_project[due.end :].strip(" .!?"):
+            folded_project, original_project = folded_project[: due.start], original_project[: due.start]
     project = clean_project(g.lex, folded_project, original_project)
     if not project or (not keyword and _NOT_A_PROJECT.fullmatch(folded_project.strip())):
         return None
     # With its preposition: "en 2 semanas" is a date where "2 semanas" alone is not.
     lo = m.start("prep") if m.groupdict().get("prep") else m.start("project")
-    if due_in(msg.text[msg.start + lo : msg.start + m.end("project")], now, g.lex.lang) is not None:
+    hi = m.start("project") + len(folded_project)
+    if due_in(msg.text[msg.start + lo : msg.start + hi], now, g.lex.lang) is not None:
         return None
     if not ref_folded:
         return MoveTask(TaskRef(pronoun=True), project)

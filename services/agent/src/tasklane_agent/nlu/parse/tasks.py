@@ -164,9 +164,29 @@ def _leading_ordinal(g: Grammar, text: str) -> re.Match[str] | None:
     return re.match(rf"\s*(?:(?:the|la|el|a|o)\s+)?(?:{words})\b(?=\s+(?:{links})\b)", text)
 
 
+# Said of the task rather than asked: "my bookstore shift got moved to 12", "the dentist has been
+# pushed back to friday".
+_PASSIVE: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?P<ref>.+?)\s+(?:got|has\s+been|have\s+been|was|were|is|has|had\s+been|'s|s|is\s+being)\s+"
+        r"(?P<verb>moved|pushed(?:\s+back)?|changed|rescheduled|bumped|shifted|brought\s+forward|postponed"
+        r"|delayed|put\s+back|pulled\s+forward)\s+(?P<rest>(?:to|till|until|for|back\s+to)\s+.+)"
+    ),
+}
+# "move my shift to 12": a bare hour after "to" at the end is a time, as "at 12" is.
+_TO_BARE_HOUR = re.compile(r"(?:^|\s)(?:to|till|until)\s+(?P<h>1[0-2]|0?[1-9])\s*$")
+
+
 def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     """Other changes: "make it high priority and due next Friday", "push the report deadline to Monday"."""
     verb = g.update_verb.match(msg.plain)
+    passive = _PASSIVE.get(g.lex.lang)
+    reported = passive.fullmatch(msg.plain) if verb is None and passive is not None else None
+    if reported is not None:
+        # Read as the request it reports: "reschedule my bookstore shift to 12".
+        request = f"reschedule {msg.original(reported, 'ref')} {msg.original(reported, 'rest')}"
+        found = update(g, Message.of(request), now)
+        return found if found is not None and found.ref.query is not None else None
     if verb is None:
         return None
     lo = msg.start + verb.end()
@@ -186,10 +206,18 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     # "coloca a 1 pra amanhã": the task's number is not a time ("a 1" would read as 1 o'clock).
     number = _LEADING_NUMBER.match(text) or _leading_ordinal(g, text)
     due = due_in(blank(original, *number.span()) if number else original, now, g.lex.lang)
+    moving = bool(_group(verb, "strong")) or verb.group().strip() == "move"
+    bare = _TO_BARE_HOUR.search(text) if due is None and moving else None
+    if bare is not None:
+        hour = bare.start("h")
+        due = due_in(original[: bare.start()] + " at " + original[hour:], now, g.lex.lang)
+        due = replace(due, start=bare.start(), end=len(original)) if due is not None else None
     linked = False
     if due is not None:
         before = text[: due.start].split()[-1:]
-        linked = bool(set(before) & g.lex.date_links or fold(due.phrase).split()[0] in g.lex.date_links)
+        linked = bare is not None or bool(
+            set(before) & g.lex.date_links or fold(due.phrase).split()[0] in g.lex.date_links
+        )
         original, text = blank(original, due.start, due.end), blank(text, due.start, due.end)
         # "adia a reunião de segunda pra sexta": the first day names the task, the one after the
         # link word is the new date.

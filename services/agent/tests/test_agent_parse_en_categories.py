@@ -1,0 +1,176 @@
+"""English categories the blind evaluation sets found, in sentences of our own: how people who
+never saw the parser ask for lists, add remarks and politeness around a request, and ask a
+question followed by a remark. The clock is pinned to Wed 25 Nov 2026 09:00 in London."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tasklane_agent.nlu.commands import (
+    Command,
+    CompleteTask,
+    CreateTask,
+    ListTasks,
+    MoveTask,
+    ProjectStatus,
+    SetLanguage,
+    SetTimezone,
+    TaskDue,
+    TaskRef,
+    UpdateTask,
+)
+from tasklane_agent.nlu.parse import understand
+from tasklane_agent.nlu.parse.followup import read_follow_up
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))  # a Wednesday
+
+
+def reading(text: str) -> Command:
+    command = understand(text, NOW, "en").command
+    due = getattr(command, "due", None)
+    if due is not None:
+        command = replace(command, due=due.at.strftime("%Y-%m-%d %H:%M" if due.has_time else "%Y-%m-%d"))
+    return command
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what jobs have I got", ListTasks()),
+        ("show me my chores", ListTasks()),
+        ("which errands are still open", ListTasks()),
+        ("which jobs did I finish this week?", ListTasks("done")),
+        ("please tell me nothing is overdue", ListTasks("overdue")),
+        ("Would you kindly show me what I have on at the moment", ListTasks()),
+        ("what's on my list currently, if you don't mind", ListTasks()),
+        ("Could you show me everything on my list, I think I doubled something up.", ListTasks("all")),
+    ],
+)
+def test_lists_asked_in_other_words(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "when is the plumber again?? my head is all over the place today",
+            TaskDue(TaskRef(query="plumber")),
+        ),
+        ("what's due tomorrow? crazy week so far", ListTasks("tomorrow")),
+        ("how's the garage project going? the roofer came today", ProjectStatus("garage")),
+    ],
+)
+def test_a_question_then_a_remark_is_the_question(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "due"),
+    [
+        ("in a few days i have to return the library dvds, dont let me forget lol", "return the library dvds",
+         "2026-11-28"),
+        ("On Monday I must ring the garage about the tyres, could you put that down for me.",
+         "ring the garage about the tyres", "2026-11-30"),
+        ("email the landlord tomorrow, can u remind me", "email the landlord", "2026-11-26"),
+        ("order the cake friday haha", "order the cake", "2026-11-27"),
+    ],
+)  # fmt: skip
+def test_asking_to_note_it_stays_out_of_the_title(text: str, title: str, due: str) -> None:
+    assert reading(text) == CreateTask(title, due=due)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "project"),
+    [
+        ("Could the gutter quote go in my House project please, it belongs there.", "gutter quote", "House"),
+        ("can the vat return go under Admin?", "vat return", "Admin"),
+        ("the flyer proofs shld be in summer fair, can u move it there pls", "flyer proofs", "summer fair"),
+    ],
+)
+def test_a_task_filed_by_asking_or_with_a_remark(text: str, query: str, project: str) -> None:
+    found = reading(text)
+    assert isinstance(found, MoveTask)
+    assert (found.ref.query, found.project) == (query, project)
+
+
+def test_a_new_task_for_a_project_keeps_the_date_said_after_the_project() -> None:
+    found = reading("add book the removal van to house move for friday")
+    assert isinstance(found, MoveTask)
+    assert (found.ref.query, found.project, found.adds) == ("book the removal van", "house move", True)
+    assert isinstance(found.otherwise, CreateTask)
+    assert found.otherwise.due is not None
+    assert found.otherwise.due.at.date().isoformat() == "2026-11-27"
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "forms"),
+    [
+        ("I have rung the council about the bins, so you can tick that off", "council about bins",
+         ("ring", "call")),
+        ("I've written the thank you cards", "thank you cards", ("write",)),
+        ("we have taken the recycling to the tip", "recycling tip", ("take",)),
+    ],
+)  # fmt: skip
+def test_done_said_with_a_participle(text: str, query: str, forms: tuple[str, ...]) -> None:
+    found = reading(text)
+    assert isinstance(found, CompleteTask)
+    assert (found.ref.query, found.ref.verb_forms) == (query, forms)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We are staying with my sister in Lisbon until March, so please set my time zone to Lisbon.",
+         SetTimezone("Europe/Lisbon")),
+        ("My grandson learns it at school. Please switch the language to Spanish", SetLanguage("es")),
+    ],
+)  # fmt: skip
+def test_a_setting_asked_for_after_the_story(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+def test_an_ellipsis_does_not_cut_a_request_in_two() -> None:
+    found = reading("remind me to feed the fish... every Saturday at 9 in the morning...")
+    assert isinstance(found, CreateTask)
+    assert found.title == "feed the fish"
+    assert found.due == "2026-11-28 09:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "due"),
+    [
+        ("my piano lesson got moved to 4", "piano lesson", "2026-11-25 16:00"),
+        ("the vet appointment has been pushed back to monday", "vet appointment", "2026-11-30"),
+        ("move my dentist appointment to 11", "dentist appointment", "2026-11-25 11:00"),
+        ("push the skip hire back to friday its raining all week", "skip hire", "2026-11-27"),
+        ("move the boiler service to monday cause im away friday", "boiler service", "2026-11-30"),
+    ],
+)
+def test_a_change_reported_or_said_with_a_remark(text: str, query: str, due: str) -> None:
+    found = reading(text)
+    assert isinstance(found, UpdateTask)
+    assert (found.ref.query, found.due) == (query, due)
+
+
+def test_a_remark_after_the_date_of_a_new_task_leaves_the_title() -> None:
+    assert reading("ring grandma tomorrow its her birthday") == CreateTask("ring grandma", due="2026-11-26")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("oh and its on the 14th so make it the 12th so i have time to revise", "2026-12-12"),
+        ("the exam is on the 14th so make it the 12th", "2026-12-12"),
+        ("move it to the 3rd pls", "2026-12-03"),
+    ],
+)
+def test_a_follow_up_names_the_day_to_set_after_the_reason(text: str, day: str) -> None:
+    change = read_follow_up(text, NOW, "en")
+    assert change is not None
+    assert change.due is not None
+    assert change.due.at.date().isoformat() == day
