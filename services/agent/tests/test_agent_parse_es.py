@@ -236,3 +236,52 @@ def test_tonight_said_late_is_due_today_without_a_time(text: str, title: str) ->
     assert command.due is not None
     assert (command.title, command.priority) == (title, "high")
     assert (command.due.at.date(), command.due.has_time) == (NOW.date(), False)
+
+
+# Commands said to "usted" and in voseo read as the "tú" forms.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Anóteme pagar el agua el jueves", CreateTask("pagar el agua", due="2026-11-26")),
+        ("Márquela como hecha", CompleteTask(IT)),
+        ("Bórrela, por favor", DeleteTask(IT)),
+        ("Póngale prioridad alta", UpdateTask(IT, priority="high")),
+        ("Muévala al viernes", UpdateTask(IT, due="2026-11-27")),
+        ("poné la 2 en prioridad baja", UpdateTask(num(2), priority="low")),
+        ("mostrame lo que tengo mañana", ListTasks(scope="tomorrow")),
+        ("mové lo del dentista al lunes", UpdateTask(q("dentista"), due="2026-11-30")),
+    ],
+)
+def test_usted_and_voseo_commands(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+# The task named first ("lo de X", "la de X", "la dos"), then a verb with a clitic for it.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lo de la farmacia pásalo al viernes", UpdateTask(q("farmacia"), due="2026-11-27")),
+        ("la tres bórrala", DeleteTask(num(3))),
+        ("y a la 2 ponle prioridad alta", UpdateTask(num(2), priority="high")),
+        ("lo del dentista ponlo en el proyecto Salud, gracias", UpdateTask(q("dentista"), project="Salud")),
+        ("la del banco márquela como hecha", CompleteTask(q("banco"))),
+        ("Hola. Lo de la luz muévalo al lunes", UpdateTask(q("luz"), due="2026-11-30")),
+        ("la cuatro pásala al lunes x favor, que el martes no puedo", UpdateTask(num(4), due="2026-11-30")),
+    ],
+)
+def test_the_task_named_before_its_verb(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+# A greeting or "por favor" around a request leaves the request.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Buenos días, ¿qué tengo para hoy?", ListTasks(scope="today")),
+        ("holaaa muéstrame mis pendientes", ListTasks()),
+        ("enséñame por favor mis tareas", ListTasks()),
+        ("Buenas noches, me podría enseñar mis pendientes?", ListTasks()),
+    ],
+)
+def test_a_greeting_before_a_request_is_the_request(text: str, expected: Command) -> None:
+    assert reading(text) == expected

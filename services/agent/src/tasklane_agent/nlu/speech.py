@@ -208,8 +208,58 @@ _SHORTHAND: dict[Lang, dict[str, str]] = {
 _SHORT_WORD = re.compile(r"(?<![\w#@])[a-zñ]{1,5}(?![\w])")
 
 
+# Spanish commands said to "usted" ("apúnteme", "páselo al martes", "deshaga eso") and in voseo
+# ("mové", "poné", "mostrame"), written as the "tú" forms the grammar reads. Only forms no other
+# word shares: a bare "cambie" or "pase" is also a past tense or a subjunctive ("ya cambié",
+# "que no se me pase"), so -ar verbs need their clitic ("cámbielo", "pásela").
+_CLITICS = ("", "me", "lo", "la", "le", "los", "las", "melo", "mela", "selo", "sela", "nos")
+_USTED_AR = {
+    "pas": "pas", "cambi": "cambi", "apunt": "apunt", "anot": "anot", "agregu": "agreg", "borr": "borr",
+    "marqu": "marc", "elimin": "elimin", "quit": "quit", "cancel": "cancel", "asign": "asign",
+    "dej": "dej", "mand": "mand", "muestr": "muestr", "aplac": "aplaz", "actualic": "actualiz",
+    "recuerd": "recuerd", "agend": "agend", "guard": "guard", "program": "program",
+    "reprogram": "reprogram", "termin": "termin", "complet": "complet", "apliqu": "aplic",
+}  # fmt: skip
+
+
+def _es_command_forms() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for usted, tu in _USTED_AR.items():
+        for clitic in _CLITICS[1:]:
+            table[usted + "e" + clitic] = tu + "a" + clitic
+            table[usted + "en" + clitic] = tu + "a" + clitic  # "apúntenme", said to several
+    for usted, tu in (("pong", "pon"), ("muev", "muev"), ("hag", "haz"), ("deshag", "deshaz")):
+        for clitic in _CLITICS:
+            if clitic or usted in ("pong", "deshag", "muev"):
+                table[usted + "a" + clitic] = tu + ("e" if usted == "muev" else "") + clitic
+    # Voseo: the stress moves ("pasá", "borrá" fold to the "tú" form already); these change stem.
+    for clitic in _CLITICS[1:]:
+        table["pone" + clitic] = "pon" + clitic
+        table["move" + clitic] = "mueve" + clitic
+        table["hace" + clitic] = "haz" + clitic
+        table["mostra" + clitic] = "muestra" + clitic
+        table["deci" + clitic] = "di" + clitic
+    table.update({"mostra": "muestra", "mostrame": "muestrame"})
+    return table
+
+
+_ES_COMMANDS = _es_command_forms()
+# Accented voseo only ("mové", "poné", "hacé"): unaccented they are other words ("pone", "hace").
+_ES_VOSEO_ACCENTED = {"mové": "mueve", "poné": "pon", "hacé": "haz", "mostrá": "muestra", "decí": "di"}
+_WORD_RUN = re.compile(r"(?<![\w#@])[^\W\d_]{3,}(?![\w])")
+
+
+def _es_command(m: re.Match[str]) -> str:
+    typed = m.group()
+    said = _ES_VOSEO_ACCENTED.get(typed.lower()) or _ES_COMMANDS.get(fold(typed))
+    if said is None:
+        return typed
+    return said[0].upper() + said[1:] if typed[0].isupper() else said
+
+
 def spell_out(text: str, lang: Lang) -> str:
     """``text`` with the language's phone shorthand written in full (its length may change)."""
     table = _SHORTHAND[lang]
     # Lower case only: "UR", "TD" or "Hj" may be a name or an acronym.
-    return _SHORT_WORD.sub(lambda m: table.get(m.group(), m.group()), text)
+    text = _SHORT_WORD.sub(lambda m: table.get(m.group(), m.group()), text)
+    return _WORD_RUN.sub(_es_command, text) if lang == "es" else text

@@ -95,6 +95,9 @@ class Message:
         """Narrow the request window past the politeness at its edges."""
         while self.start < self.end and not _keeps(self.folded[self.start]):
             self.start += 1
+        # A clause cut before its comma ("pásala al lunes x favor ,, ...") ends in a space.
+        while self.end > self.start and not _keeps(self.folded[self.end - 1]):
+            self.end -= 1
         m = prefix.match(self.plain)
         if m and m.end() < len(self.plain):
             self.start += m.end()

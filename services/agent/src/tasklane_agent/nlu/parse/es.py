@@ -39,7 +39,8 @@ LEXICON = Lexicon(
         r"llamada|que dice|a|al|en|con)(?:\s+|$)"
     ),
     ref_trail=re.compile(
-        r"(?:^|\s+)(?:tarea|por favor|porfa|ya|tambien|ahora|fecha|plazo)$|\s+(?:de|en)\s+(?:mi|la)\s+lista$"
+        r"(?:^|\s+)(?:tarea|por favor|porfa|ya|tambien|ahora|fecha|plazo|mejor)$"
+        r"|\s+(?:de|en)\s+(?:mi|la)\s+lista$"
     ),
     question_words=bag(
         "que como cuando donde quien cual cuales por porque es esta estan hay tengo tu yo usted"
@@ -52,19 +53,21 @@ LEXICON = Lexicon(
     ),
     project_lead=re.compile(r"(?:el|la|mi|nuestro|proyecto|proy|al|a|en|del|de|para)(?:\s+|$)|#"),
     project_trail=re.compile(r"(?:^|\s+)(?:proyecto|equipo)$"),
-    definite=re.compile(r"(?:el|la|los|las|mi|mis|esa|ese|esta|este|tarea)\b"),
+    definite=re.compile(r"(?:el|la|los|las|mi|mis|esa|ese|esta|este|tarea|lo\s+del?)\b"),
     date_links=bag("a al para hasta pa"),
 )
 
 GRAMMAR = Grammar(
     lex=LEXICON,
     polite_prefix=re.compile(
-        r"(?:(?:hola|oye|oiga|bueno|pues|ok|vale|entonces|ah|eh|mira|hey|buenas|y|espera|perdon|ups|mejor|"
-        r"en realidad|ademas)\b[\s,!.]*)*"
+        # "buenaaas", "holaa", "buenas tardes": a greeting before the request is no greeting alone.
+        r"(?:(?:hola+|oye|oiga|bueno|pues|ok|vale|entonces|ah|eh|mira|hey|buena+s|buenos dias|y|espera|perdon"
+        r"|perdone|ups|mejor|en realidad|ademas|tardes|noches|dias)\b[\s,!.]*)*"
         r"(?:(?:por favor|porfa|porfis|porfavor|puedes|podrias|me puedes|me podrias|quiero que|necesito que|"
-        r"quisiera que|serias tan amable de|ya)\b[\s,]*)*"
+        r"quisiera que|serias tan amable de|ya|me podria|podria|me puede|puede|usted|me hace el favor de"
+        r"|hagame el favor de|me haces el favor de|quisiera)\b[\s,]*)*"
     ),
-    polite_suffix=re.compile(r"[\s,]*\b(?:por favor|porfa|porfis|porfavor|gracias|plis|pls|please)$"),
+    polite_suffix=re.compile(r"[\s,]*\b(?:por favor|x favor|porfa|porfis|porfavor|gracias|plis|pls|please)$"),
     timezone=compile_all(
         r"(?:cambia|cambiar|pon|poner|configura|configurar|establece|actualiza|ajusta)\s+(?:mi\s+|la\s+)?"
         r"zona\s+horaria\s*(?:a|en|para|como|:)?\s*(?:la\s+de\s+)?(?P<zone>.+)",
@@ -164,7 +167,10 @@ GRAMMAR = Grammar(
         r"cambia|cambiar|pon|poner|mueve|mover|pasa|pasar|actualiza|actualizar|marca|marcar|deja|dejar|"
         rf"haz|edita|editar|modifica|modificar){_CL}(?:\s+|$)"
     ),
-    update_project=re.compile(r"(?:^|\s)(?:al|a|en|para)\s+(?P<project>(?:el\s+)?proyecto\s+.+)$"),
+    # "... al proyecto Mudanza, por favor, que es para eso": a remark after a comma is no name.
+    update_project=re.compile(
+        r"(?:^|\s)(?:al|a|en|para)\s+(?P<project>(?:el\s+)?proyecto\s+[^,]+)(?:\s*,.*)?$"
+    ),
     update_level=re.compile(
         r"(?:^|\s)(?:(?:a|en|como|de)\s+)?(?:prioridad\s+)?(?P<lvl>alta|baja|media|normal|urgente)$"
     ),
@@ -190,7 +196,7 @@ GRAMMAR = Grammar(
         hacer abiertas abiertos en y algo alguna algun esta estan he has ya ensename mostrar mira agenda
         cosas a sobre con ahi ahora aun todavia lo mostrarme quiero saber
         pasame mandame manda enviame envia agendado agendada agendados agendadas programado programada
-        marcado marcada q k veamos vamos cosa"""
+        marcado marcada q k veamos vamos cosa favor podria puede usted ensenar ensenarme mostrarme"""
     ),
     list_triggers=bag(
         "tareas tarea pendientes pendiente lista agenda muestra muestrame ensename dame ver tengo hay "

@@ -54,6 +54,7 @@ from tasklane_agent.nlu.commands import (
     CreateTask,
     CreateTasks,
     DeleteTask,
+    Greeting,
     Help,
     ListProjects,
     ListTasks,
@@ -435,10 +436,11 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
     tasks: list[CreateTask] = []
     said: list[Command] = []
     for part in parts:
-        found = _read(g, part, now)
+        found = _named_first(g, part, now) or _read(g, part, now)
         if isinstance(found, CreateTask) and found.title:
             tasks.append(found)
-        elif found is not None and not isinstance(found, Thanks | Unknown):
+        # "Buenas tardes. Lo de ... póngalo en ...": a greeting sentence asks for nothing.
+        elif found is not None and not isinstance(found, Thanks | Unknown | Greeting):
             said.append(found)
     if said:
         # "am I behind on anything? anything overdue": one question asked twice is that question.
@@ -467,17 +469,50 @@ def _asked(g: Grammar, parts: list[str], now: datetime) -> Command | None:
 # The task named first, then what to do with "it": "y la 3 muévela para mañana", "a 2, adia pra
 # sexta", "#4 make it urgent".
 _NAMED_FIRST = re.compile(
-    r"^\s*(?:(?:y|and|e|ah|oh)\s+)?(?:(?:la|el|a|o|the|number|numero|no\.?)\s+)?#?(?P<n>\d{1,3})\s*[,:-]?\s+"
+    r"^\s*(?:(?:y|and|e|ah|oh)\s+)?(?:(?:la|el|a|o|the|number|numero|no\.?)\s+){0,2}#?(?P<n>\d{1,3})\s*[,:-]?\s+"
     r"(?P<rest>[^\d\s].*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _ON_ONE_TASK = (UpdateTask, CompleteTask, DeleteTask, ReopenTask, AssignTask)
 
 
+# The task named by what it is about, then a verb with a clitic for it: "lo del gimnasio ponlo
+# en baja", "la dos pásala al lunes", "la de la aseguradora bórrala".
+_TOPIC_FIRST: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"$^"),
+    "es": re.compile(
+        r"\s*(?:(?:y|pues|oye|a)\s+)*(?:(?:lo|la|el|las|los)\s+(?:de|del|sobre)\s+\S"
+        r"|(?:la|el)\s+(?:numero\s+|nro\s+)?(?:una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b)"
+    ),
+    "pt": re.compile(r"$^"),
+}
+_CLITIC_VERB = re.compile(r"\b[a-z]{2,}(?:melo|mela|selo|sela|lo|la|le|los|las)\b")
+
+
+def _topic_first(g: Grammar, text: str, now: datetime) -> Command | None:
+    folded = fold(text)
+    lead = _TOPIC_FIRST[g.lex.lang].match(folded)
+    if lead is None:
+        return None
+    # Each verb-with-clitic word may start the command; the first the grammar reads wins
+    # ("lo de la escuela ponlo ..." tries "escuela ponlo ..." first, which reads as nothing).
+    for verb in list(_CLITIC_VERB.finditer(folded, lead.end()))[:3]:
+        found = _read(g, text[verb.start() :], now, implicit=False)
+        if not isinstance(found, _ON_ONE_TASK) or not (found.ref.pronoun or found.ref == TaskRef()):
+            continue
+        said, typed = folded[: verb.start()], text[: verb.start()]
+        said = re.sub(r"^\s*(?:(?:y|pues|oye|a)\s+)*", lambda m: " " * len(m.group()), said)
+        refs = parse_done.number_refs(g.lex.lang, said.strip(" ,"))
+        ref = refs[0] if refs and len(refs) == 1 else parse_ref(g.lex, said, typed)
+        if ref is not None and (ref.query or ref.number is not None):
+            return replace(found, ref=ref)
+    return None
+
+
 def _named_first(g: Grammar, text: str, now: datetime) -> Command | None:
     m = _NAMED_FIRST.match(text)
     if m is None:
-        return None
+        return _topic_first(g, text, now)
     found = _read(g, m.group("rest"), now, implicit=False)
     if isinstance(found, _ON_ONE_TASK) and (found.ref.pronoun or found.ref == TaskRef()):
         return replace(found, ref=TaskRef(number=int(m.group("n"))))

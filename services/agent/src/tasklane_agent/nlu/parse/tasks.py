@@ -511,6 +511,11 @@ def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | Non
     """A task written without a command word: an instruction with a date ("pay rent on the 1st")."""
     if msg.question or len(msg.plain.split()) < 2:
         return None
+    # "pásala al lunes, mi compadre ...": a change to a task the grammar could not finish reading
+    # is no new task called "pásala".
+    verb = g.update_verb.match(msg.plain)
+    if verb is not None and _group(verb, "cl"):
+        return None
     unmarked, marked = extract_priority(msg.text[msg.start : msg.end], g.lex.lang)
     first = re.findall(r"[\w']+", fold(unmarked))[:1]
     if not first or first[0] in g.implicit_block:
