@@ -234,3 +234,47 @@ def test_tonight_said_late_is_due_today_without_a_time(text: str, title: str) ->
     assert command.due is not None
     assert (command.title, command.priority) == (title, "high")
     assert (command.due.at.date(), command.due.has_time) == (NOW.date(), False)
+
+
+# Categories found by the blind sets (issue 16), with sentences of our own.
+BLIND_CATEGORIES = [
+    pytest.param(text, expected, id=text)
+    for text, expected in (
+        # a greeting, a how-are-you or a thank-you around the request
+        ("Bom dia. Tenho exame de sangue na quinta às 7h.",
+         CreateTask("exame de sangue", due="2026-11-26 07:00")),
+        ("oi, tudo bem? me lembra de renovar a CNH sexta", CreateTask("renovar a CNH", due="2026-11-27")),
+        ("Boa noite! Anota pagar o condomínio dia 5. Muito obrigada desde já",
+         CreateTask("pagar o condomínio", due="2026-12-05")),
+        # formal and European reminder forms
+        ("Gostaria que me lembrasse de telefonar ao meu irmão no sábado",
+         CreateTask("telefonar ao meu irmão", due="2026-11-28")),
+        ("pode lembrar-me de levantar a encomenda nos correios amanhã?",
+         CreateTask("levantar a encomenda nos correios", due="2026-11-26")),
+        ("recorda-me de pôr a roupa a secar logo à tarde",
+         CreateTask("pôr a roupa a secar", due="2026-11-25 15:00")),
+        ("não me deixes esquecer de pagar a água na segunda", CreateTask("pagar a água", due="2026-11-30")),
+        # an interjection before a one-word command
+        ("eita desfaz", Undo()),
+        ("opa, feito", CompleteTask(IT)),
+        # what follows a comma after the date explains the task
+        ("me lembra de buscar o bolo amanhã às 16h, a festa é às 18h",
+         CreateTask("buscar o bolo", due="2026-11-26 16:00")),
+        ("renovar o seguro do carro sexta, vence sábado",
+         CreateTask("renovar o seguro do carro", due="2026-11-27")),
+        ("me lembra de ligar pra Lu amanhã, é urgente",
+         CreateTask("ligar pra Lu", priority="high", due="2026-11-26")),
+        # a change said first, then why
+        ("adia a revisão do contrato pra quinta, o advogado viajou",
+         UpdateTask(q("revisão do contrato"), due="2026-11-26")),
+        ("remarca a aula de inglês pra terça no mesmo horário, a professora pediu",
+         UpdateTask(q("aula de inglês"), due="2026-12-01")),
+        ("MUDA A CONSULTA DO OCULISTA PARA SEXTA FEIRA",
+         UpdateTask(q("CONSULTA DO OCULISTA"), due="2026-11-27")),
+    )
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), BLIND_CATEGORIES)
+def test_portuguese_blind_categories(text: str, expected: Command) -> None:
+    assert reading(text) == expected

@@ -35,7 +35,8 @@ GRAMMAR = Grammar(
     yesterday=r"\bontem\b",
     before_yesterday=r"\b(?:anteontem|antes\s+de\s+ontem)\b",
     last_week=r"\b(?:na\s+|a\s+)?semana\s+passada\b",
-    today_part=r"\b(?:esta|nesta|essa|nessa)\s+(?P<part>manha|tarde|noite)\b",
+    # "logo à noite", "logo mais à tarde" (later today, said in Portugal and Brazil alike).
+    today_part=r"\b(?:esta|nesta|essa|nessa|logo(?:\s+mais)?\s+(?:a|de|pela|la\s+pela))\s+(?P<part>manha|tarde|noite)\b",
     weekday=(
         r"\b(?:(?P<this>esta|este|nesta|neste|essa|esse|nessa|nesse)\s+"
         r"|(?:(?:na|no|a|o)\s+)?(?P<next>proxima|proximo)\s+|(?:na|no|a|o|em)\s+)?"

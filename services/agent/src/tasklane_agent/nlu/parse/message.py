@@ -287,10 +287,25 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     found = _steps(g, msg, now)
     if found is None:
         found = parse_indirect.indirect(g, msg, now)
+    if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
+        # "adia os wireframes pra segunda, o cliente pediu mais prazo": a change said first, then
+        # why; its words must not become a new task.
+        first = _first_clause(g, msg, now)
+        if isinstance(first, _ON_ONE_TASK):
+            return first
     if found is None and implicit:
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
         found = _clauses(g, msg, now)
+    return found
+
+
+def _first_clause(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    start, end = msg.start, msg.end
+    msg.end = start + msg.plain.index(",")
+    msg.strip(g.polite_prefix, g.polite_suffix)
+    found = _steps(g, msg, now) if msg.plain else None
+    msg.start, msg.end = start, end
     return found
 
 
