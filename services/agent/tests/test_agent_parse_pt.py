@@ -271,6 +271,23 @@ BLIND_CATEGORIES = [
          UpdateTask(q("aula de inglês"), due="2026-12-01")),
         ("MUDA A CONSULTA DO OCULISTA PARA SEXTA FEIRA",
          UpdateTask(q("CONSULTA DO OCULISTA"), due="2026-11-27")),
+        # a check mark, then only how it feels
+        ("orçamento da padaria ✅ ufa kkk", CompleteTask(q("orçamento padaria"))),
+        # done, then how it went after a comma
+        ("já busquei as crianças na escola, estão ótimas", CompleteTask(TaskRef(
+            query="crianças escola", verb_forms=("busc",)))),
+        # gone is done: "já foi", "já foram", "já era"
+        ("a 2 e a 4 já foram", CompleteTask(num(2), refs=(num(2), num(4)))),
+        ("o boleto da luz já era", CompleteTask(q("boleto da luz"))),
+        # European "-me" on a command
+        ("apaga-me a 3", DeleteTask(num(3))),
+        ("marca-me o relatório como feito", CompleteTask(q("relatório"))),
+        # the day first, then "tenho" and the event
+        ("na quinta tenho reunião de pais às 19h", CreateTask("reunião de pais", due="2026-11-26 19:00")),
+        ("daqui a duas semanas tenho prova de cálculo", CreateTask("prova de cálculo", due="2026-12-09")),
+        # a request opening a later clause, after a story with a request word in it
+        ("meu filho disse que eu preciso usar isso aqui então tá, preciso pagar o IPTU sexta",
+         CreateTask("pagar o IPTU", due="2026-11-27")),
     )
 ]  # fmt: skip
 

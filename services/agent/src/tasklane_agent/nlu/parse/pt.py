@@ -145,6 +145,8 @@ GRAMMAR = Grammar(
         r"(?P<ref>.+?)\s+(?:eu\s+)?ja\s+(?:a\s+|o\s+)?(?:fiz|terminei|conclui|acabei|fizemos|terminamos)",
         rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
         rf"{_DONE}\s+(?P<ref>.+)",
+        # "a 1 e a 3 já foram", "o boleto já era": gone, so done.
+        r"(?P<ref>.+?)\s+(?:ja\s+)?(?:foi|foram|era|eram)(?:\s+ja)?",
         rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
     ),
     delete=compile_all(
