@@ -288,6 +288,21 @@ BLIND_CATEGORIES = [
         # a request opening a later clause, after a story with a request word in it
         ("meu filho disse que eu preciso usar isso aqui então tá, preciso pagar o IPTU sexta",
          CreateTask("pagar o IPTU", due="2026-11-27")),
+        # a change told rather than asked for
+        ("a aula de violão de sábado mudou pra 10h", UpdateTask(q("aula de violão"), due="2026-11-25 10:00")),
+        ("o exame da Bia foi remarcado para segunda", UpdateTask(q("exame da Bia"), due="2026-11-30")),
+        ("a entrega do sofá ficou pra semana que vem", UpdateTask(q("entrega do sofá"), due="2026-12-02")),
+        # weekdays shortened, phone shorthand and other colloquial dates
+        ("pagar o pedreiro na sex", CreateTask("pagar o pedreiro", due="2026-11-27")),
+        ("reunião com o síndico seg 19h", CreateTask("reunião com o síndico", due="2026-11-30 19:00")),
+        ("entregar o relatório até qua", CreateTask("entregar o relatório", due="2026-12-02")),
+        ("vou ter que lavar o carro", CreateTask("lavar o carro")),
+        ("semana q vem tenho q renovar o alvará", CreateTask("renovar o alvará", due="2026-12-02")),
+        ("trocar o óleo daqui 3 dias", CreateTask("trocar o óleo", due="2026-11-28")),
+        ("pagar o aluguel dia 1º", CreateTask("pagar o aluguel", due="2026-12-01")),
+        ("regar a horta amanhã cedinho", CreateTask("regar a horta", due="2026-11-26 09:00")),
+        ("ligar pra vó amanhã de tardinha", CreateTask("ligar pra vó", due="2026-11-26 15:00")),
+        ("limpar a piscina no fds", CreateTask("limpar a piscina", due="2026-11-28")),
     )
 ]  # fmt: skip
 

@@ -241,8 +241,13 @@ async def complete_many(ctx: Context, refs: tuple[c.TaskRef, ...]) -> Outgoing:
 
 def _keep_the_time(ctx: Context, params: dict[str, Any], task: Task) -> dict[str, Any]:
     """A new day said without a time keeps the task's time of day: "move the vaccine to Monday"
-    on a 10:00 appointment is Monday at 10:00."""
+    on a 10:00 appointment is Monday at 10:00; a time said alone keeps its day ("muda pra 16h")."""
     value = params.get("due_at")
+    if value and params.get("time_only") and task.due_at is not None:
+        # A time alone moves the task within its own day.
+        day = local_due(task.due_at, task.due_has_time, ctx.tz).date()
+        at = datetime.combine(day, datetime.fromisoformat(value).astimezone(ctx.tz).timetz())
+        return {**params, "due_at": at.isoformat(), "due_has_time": True}
     if not value or params.get("due_has_time") or params.get("recurrence"):
         return params
     if task.due_at is None or not task.due_has_time:

@@ -21,7 +21,7 @@ from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.nlu.language import fold, small_talk_language
 from tasklane_agent.nlu.parse import draft_task, understand
-from tasklane_agent.nlu.parse.followup import fix_title, read_assignee
+from tasklane_agent.nlu.parse.followup import fix_title, names_only_a_time, read_assignee
 from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import is_overdue
 
@@ -212,6 +212,14 @@ class RulesEngine:
                 return await self._on_task(ctx, ref, "reopen", {}, done=True)
             case c.UpdateTask(ref=ref):
                 params = changes.update_params(command)
+                due = command.due
+                if (
+                    due is not None
+                    and due.recurrence is None
+                    and names_only_a_time(due.phrase, lang, ctx.now)
+                ):
+                    # "muda o dentista pra 15h", "my saturday shift moved to 1pm": same day.
+                    params["time_only"] = True
                 if not params:
                     return self._reply("update_task", [Outgoing(t(lang, "what_change"))])
                 if command.project and params.keys() == {"project"}:

@@ -206,7 +206,9 @@ _SHORTHAND: dict[Lang, dict[str, str]] = {
     "pt": {
         "qnd": "quando", "qdo": "quando", "qndo": "quando", "hj": "hoje", "amnh": "amanhã",
         "msm": "mesmo", "vc": "você", "ta": "tá", "tbm": "também", "pq": "porque", "td": "tudo",
-        "sxta": "sexta",
+        "sxta": "sexta", "q": "que", "oq": "o que", "vdd": "verdade", "fds": "fim de semana",
+        "dps": "depois", "agr": "agora", "tb": "também", "mto": "muito", "cmg": "comigo", "prox": "próxima",
+        "qto": "quanto", "qts": "quantas", "hrs": "horas",
     },
 }  # fmt: skip
 _SHORT_WORD = re.compile(r"(?<![\w#@])[a-zñ]{1,5}(?![\w])")

@@ -147,6 +147,12 @@ def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
     return again is not None and again.has_time and again.at.date() == probe.date()
 
 
+def names_only_a_time(phrase: str, lang: Lang, now: datetime) -> bool:
+    """Whether a change's date phrase is a time of day alone ("pra 13h", "to 9am"): the task keeps
+    its day."""
+    return _time_only(phrase, lang, now)
+
+
 # Where a remark starts after the change ("prioridad alta *que* el cliente tiene prisa", "the 8th
 # *so* i have a day spare"): the rest explains the change and is not read.
 _REMARK = bag("because cause cuz coz since so as porque pq que q ya pois pq porq they it's its")

@@ -63,6 +63,13 @@ _MOOD = re.compile(
     r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira"
     r"|lol|lmao|haha+|jaja+|jeje+|kkk+|rsrs+)\b"
 )
+_CHANGED: dict[str, re.Pattern[str]] = {
+    "pt": re.compile(
+        r"(?P<ref>.+?)\s+(?P<strong>mudou|mudaram|passou|passaram|ficou|ficaram"
+        r"|(?:foi|foram)\s+(?:adiad|remarcad|transferid|mudad|passad|antecipad|reagendad|empurrad)[oa]s?"
+        r"|agora\s+(?:e|vai\s+ser|ficou))\s+(?=(?:pra|para|pro|as|a|em|no|na|dia)\s)(?P<rest>.+)"
+    ),
+}
 _SAME_TIME = re.compile(
     r"[\s,]*(?:(?:no|na|ao|a|com\s+[oa]|mantendo\s+[oa]|en\s+el|a\s+la|con\s+la|el|la|at\s+the|same)\s+)?"
     r"(?:mesmo\s+horario|mesma\s+hora|mismo\s+horario|misma\s+hora|same\s+time)\b(?:\s+de\s+sempre)?"
@@ -171,10 +178,17 @@ def _leading_ordinal(g: Grammar, text: str) -> re.Match[str] | None:
 def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     """Other changes: "make it high priority and due next Friday", "push the report deadline to Monday"."""
     verb = g.update_verb.match(msg.plain)
-    if verb is None:
-        return None
-    lo = msg.start + verb.end()
-    original = msg.text[lo : msg.end]
+    if verb is not None:
+        lo = msg.start + verb.end()
+        original = msg.text[lo : msg.end]
+    else:
+        # "meu plantão de sábado mudou pra 13h": the change told, not asked for.
+        told = _CHANGED.get(g.lex.lang)
+        verb = told.fullmatch(msg.plain) if told is not None else None
+        if verb is None:
+            return None
+        lo = msg.start
+        original = blank(msg.text[lo : msg.end], *verb.span("strong"))
     text = fold(original)
     priority: Priority | None = "high" if _group(verb, "up") else "low" if _group(verb, "down") else None
     project = None
