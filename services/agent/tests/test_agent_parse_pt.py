@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu.commands import (
     AddMember,
     Answer,
@@ -310,3 +311,23 @@ BLIND_CATEGORIES = [
 @pytest.mark.parametrize(("text", "expected"), BLIND_CATEGORIES)
 def test_portuguese_blind_categories(text: str, expected: Command) -> None:
     assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title"),
+    [
+        ("en", "Good evening. I have a parents' meeting on thursday at 7pm.", "parents' meeting"),
+        ("es", "Buenos días. Recuérdame sacar la basura el martes", "sacar la basura"),
+        ("pt", "Olá, boa tarde! Tenho podologia na sexta às 11h.", "podologia"),
+    ],
+)
+def test_a_greeting_said_first_is_not_part_of_the_request(lang: Lang, text: str, title: str) -> None:
+    command = understand(text, NOW, lang).command
+    assert isinstance(command, CreateTask)
+    assert command.title == title
+
+
+@pytest.mark.parametrize("text", ["morning run tomorrow at 7", "hola"])
+def test_a_greeting_word_without_its_mark_stays(text: str) -> None:
+    command = understand(text, NOW, "en" if text.startswith("m") else "es").command
+    assert not isinstance(command, CreateTask) or command.title == "morning run"

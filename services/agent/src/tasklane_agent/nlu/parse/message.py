@@ -107,7 +107,7 @@ from tasklane_agent.nlu.parse.common import (
     looks_like_person,
     parse_ref,
 )
-from tasklane_agent.nlu.parse.smalltalk import set_language, small_talk
+from tasklane_agent.nlu.parse.smalltalk import greeting_end, set_language, small_talk
 from tasklane_agent.nlu.parse.zones import resolve_zone
 
 GRAMMARS: dict[Lang, Grammar] = {"en": parse_en.GRAMMAR, "es": parse_es.GRAMMAR, "pt": parse_pt.GRAMMAR}
@@ -280,6 +280,7 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     found = parse_done.checked_numbers(g.lex.lang, msg) or small_talk(msg.core)
     if found is not None:
         return found
+    msg.start += greeting_end(msg.plain)
     msg.strip(g.polite_prefix, g.polite_suffix)
     found = small_talk(msg.plain)
     if found is not None:

@@ -145,6 +145,16 @@ _TABLE: tuple[tuple[re.Pattern[str], Command], ...] = tuple(
 # "hi Tasklane", "hola Ana": a greeting followed by one name.
 _GREETING_NAMED = re.compile(rf"(?:{_GREETING})[\s,]+[a-z]+")
 _GREETING_LEAD = re.compile(rf"(?:{_GREETING})[\s,!.]+")
+# A greeting closed by punctuation before the request: "Good afternoon. I have ...", "Buenas
+# tardes, tengo ...". Without the mark, "morning meeting at 9" keeps its first word.
+_GREETING_SAID = re.compile(rf"(?:{_GREETING})(?:[\s,]+(?:{_GREETING}))?\s*[,!.?;]+\s*")
+
+
+def greeting_end(plain: str) -> int:
+    """Where the request starts after a greeting said first, or 0."""
+    m = _GREETING_SAID.match(plain)
+    return m.end() if m and m.end() < len(plain) else 0
+
 
 LANGUAGE_NAMES: dict[str, Lang] = {
     "english": "en", "ingles": "en", "en": "en",
