@@ -18,6 +18,7 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "assistant.md"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))
 ACTIONS: dict[str, type] = {
     "create": c.CreateTask,
+    "create two": c.CreateTasks,
     "list": c.ListTasks,
     "due today": c.ListTasks,
     "this week": c.ListTasks,

@@ -23,6 +23,7 @@ from tasklane_agent.nlu.commands import (
     CompleteTask,
     CreateProject,
     CreateTask,
+    CreateTasks,
     DeleteTask,
     Greeting,
     Help,
@@ -304,6 +305,8 @@ BLIND_CATEGORIES = [
         ("regar a horta amanhã cedinho", CreateTask("regar a horta", due="2026-11-26 09:00")),
         ("ligar pra vó amanhã de tardinha", CreateTask("ligar pra vó", due="2026-11-26 15:00")),
         ("limpar a piscina no fds", CreateTask("limpar a piscina", due="2026-11-28")),
+        # "coloca" with an infinitive: a thing to do
+        ("coloca lavar o quintal no sábado", CreateTask("lavar o quintal", due="2026-11-28")),
     )
 ]  # fmt: skip
 
@@ -331,3 +334,22 @@ def test_a_greeting_said_first_is_not_part_of_the_request(lang: Lang, text: str,
 def test_a_greeting_word_without_its_mark_stays(text: str) -> None:
     command = understand(text, NOW, "en" if text.startswith("m") else "es").command
     assert not isinstance(command, CreateTask) or command.title == "morning run"
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ("hoje preciso ir ao correio e quinta buscar o terno", ("ir ao correio", "buscar o terno")),
+        ("pagar o IPVA amanhã e renovar o seguro sexta", ("pagar o IPVA", "renovar o seguro")),
+    ],
+)
+def test_two_tasks_joined_by_e_each_with_its_day(text: str, titles: tuple[str, str]) -> None:
+    command = understand(text, NOW, "pt").command
+    assert isinstance(command, CreateTasks)
+    assert tuple(task.title for task in command.tasks) == titles
+    assert all(task.due is not None for task in command.tasks)
+
+
+@pytest.mark.parametrize("text", ["jantar com a Lu e o Beto sexta", "comprar pão amanhã e leite"])
+def test_one_task_with_an_e_in_its_title_stays_one(text: str) -> None:
+    assert isinstance(understand(text, NOW, "pt").command, CreateTask)

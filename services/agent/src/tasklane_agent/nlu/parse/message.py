@@ -403,6 +403,30 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
     return CreateTasks(tuple(tasks)) if len(tasks) >= 2 else None
 
 
+# "amanhã tenho que imprimir o TCC e sexta devolver os livros": two tasks, each with its day.
+_AND = re.compile(r"\s+(?:e|y|and)\s+(?=\S)", re.IGNORECASE)
+
+
+def _dated_pair(g: Grammar, text: str, now: datetime) -> CreateTasks | None:
+    """Two tasks joined by "and", each with a date of its own, the second starting with its date
+    or its verb; None otherwise (one task's title may hold an "and": "call Ana and Ben friday")."""
+    lang = g.lex.lang
+    for m in list(_AND.finditer(text))[:3]:
+        head, tail = text[: m.start()], text[m.end() :]
+        due = due_in(tail, now, lang)
+        if due is None or due_in(head, now, lang) is None:
+            continue
+        starts = not tail[: due.start].strip() and len(tail[due.end :].split()) >= 2
+        if not starts and not parse_tasks.starts_with_task_verb(lang, tail):
+            continue
+        # Its day said last, the second reads as a task on its own would ("el viernes renovar ...").
+        second_said = f"{tail[due.end :].strip()} {tail[: due.end].strip()}" if starts else tail
+        first, second = _read(g, head, now), _read(g, second_said, now)
+        if isinstance(first, CreateTask) and isinstance(second, CreateTask) and first.title and second.title:
+            return CreateTasks((first, second))
+    return None
+
+
 # The task named first, then what to do with "it": "y la 3 muévela para mañana", "a 2, adia pra
 # sexta", "#4 make it urgent".
 _NAMED_FIRST = re.compile(
@@ -431,6 +455,8 @@ def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     if again is not None:
         return Understanding(again, lang)
     several = _several(GRAMMARS[lang], text, now) if _SECOND.search(text) else None
+    if several is None and _AND.search(text):
+        several = _dated_pair(GRAMMARS[lang], text, now)
     if several is not None:
         return Understanding(several, lang)
     first = _named_first(GRAMMARS[lang], text, now)

@@ -251,6 +251,9 @@ GRAMMAR = Grammar(
         r"(?:adiciona|adicionar|adicione|anota|anotar|anote|inclui)(?:\s+ai)?\s*[:\-]?\s+",
         # "bota aí reunião com o fornecedor ...": with "aí" these put a new task on the list.
         r"(?:bota|coloca|poe|poem)\s+ai\s*[:\-]?\s+",
+        # "coloca fazer o protótipo no figma ...": an infinitive after them is a thing to do.
+        r"(?:bota|bote|coloca|coloque|poe|ponha)\s+(?=(?!(?:lugar|qualquer|par|mar|bar|ser|estar)\b)"
+        r"[a-z]{2,}(?:ar|er|ir)\s)",
     ),
     create_whole=compile_all(
         r"(?:adiciona|adicionar|adicione|coloca|coloque|bota|poe|anota|inclui|cria|crie)\s+(?:(?:a"

@@ -511,6 +511,12 @@ _PLEASANTRY = re.compile(
 )
 
 
+def starts_with_task_verb(lang: str, text: str) -> bool:
+    """Whether ``text`` opens with a verb of things to do ("renew the insurance", "devolver os
+    livros")."""
+    return _task_verb(lang, fold(text).split())
+
+
 def _task_verb(lang: str, words: list[str]) -> bool:
     if len(words) < 2:
         return False
