@@ -16,8 +16,11 @@ from tasklane_agent.nlu.parse import understand
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "assistant.md"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/London"))
-ACTIONS: dict[str, type] = {
+ACTIONS: dict[str, type | tuple[type, ...]] = {
     "create": c.CreateTask,
+    # Filed under a project the user has: a new task, or the one of that name moved there.
+    "create, in a project": (c.CreateTask, c.MoveTask),
+    "create two": c.CreateTasks,
     "list": c.ListTasks,
     "due today": c.ListTasks,
     "this week": c.ListTasks,
@@ -64,7 +67,7 @@ def _examples() -> list[tuple[str, str, str]]:
     return found
 
 
-def _expected(action: str) -> type:
+def _expected(action: str) -> type | tuple[type, ...]:
     for prefix in sorted(ACTIONS, key=len, reverse=True):
         if action.startswith(prefix):
             return ACTIONS[prefix]

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu.commands import (
     AddMember,
     Answer,
@@ -22,6 +23,7 @@ from tasklane_agent.nlu.commands import (
     CompleteTask,
     CreateProject,
     CreateTask,
+    CreateTasks,
     DeleteTask,
     Greeting,
     Help,
@@ -234,3 +236,120 @@ def test_tonight_said_late_is_due_today_without_a_time(text: str, title: str) ->
     assert command.due is not None
     assert (command.title, command.priority) == (title, "high")
     assert (command.due.at.date(), command.due.has_time) == (NOW.date(), False)
+
+
+# Categories found by the blind sets (issue 16), with sentences of our own.
+BLIND_CATEGORIES = [
+    pytest.param(text, expected, id=text)
+    for text, expected in (
+        # a greeting, a how-are-you or a thank-you around the request
+        ("Bom dia. Tenho exame de sangue na quinta às 7h.",
+         CreateTask("exame de sangue", due="2026-11-26 07:00")),
+        ("oi, tudo bem? me lembra de renovar a CNH sexta", CreateTask("renovar a CNH", due="2026-11-27")),
+        ("Boa noite! Anota pagar o condomínio dia 5. Muito obrigada desde já",
+         CreateTask("pagar o condomínio", due="2026-12-05")),
+        # formal and European reminder forms
+        ("Gostaria que me lembrasse de telefonar ao meu irmão no sábado",
+         CreateTask("telefonar ao meu irmão", due="2026-11-28")),
+        ("pode lembrar-me de levantar a encomenda nos correios amanhã?",
+         CreateTask("levantar a encomenda nos correios", due="2026-11-26")),
+        ("recorda-me de pôr a roupa a secar logo à tarde",
+         CreateTask("pôr a roupa a secar", due="2026-11-25 15:00")),
+        ("não me deixes esquecer de pagar a água na segunda", CreateTask("pagar a água", due="2026-11-30")),
+        # an interjection before a one-word command
+        ("eita desfaz", Undo()),
+        ("opa, feito", CompleteTask(IT)),
+        # what follows a comma after the date explains the task
+        ("me lembra de buscar o bolo amanhã às 16h, a festa é às 18h",
+         CreateTask("buscar o bolo", due="2026-11-26 16:00")),
+        ("renovar o seguro do carro sexta, vence sábado",
+         CreateTask("renovar o seguro do carro", due="2026-11-27")),
+        ("me lembra de ligar pra Lu amanhã, é urgente",
+         CreateTask("ligar pra Lu", priority="high", due="2026-11-26")),
+        # a change said first, then why
+        ("adia a revisão do contrato pra quinta, o advogado viajou",
+         UpdateTask(q("revisão do contrato"), due="2026-11-26")),
+        ("remarca a aula de inglês pra terça no mesmo horário, a professora pediu",
+         UpdateTask(q("aula de inglês"), due="2026-12-01")),
+        ("MUDA A CONSULTA DO OCULISTA PARA SEXTA FEIRA",
+         UpdateTask(q("CONSULTA DO OCULISTA"), due="2026-11-27")),
+        # a check mark, then only how it feels
+        ("orçamento da padaria ✅ ufa kkk", CompleteTask(q("orçamento padaria"))),
+        # done, then how it went after a comma
+        ("já busquei as crianças na escola, estão ótimas", CompleteTask(TaskRef(
+            query="crianças escola", verb_forms=("busc",)))),
+        # gone is done: "já foi", "já foram", "já era"
+        ("a 2 e a 4 já foram", CompleteTask(num(2), refs=(num(2), num(4)))),
+        ("o boleto da luz já era", CompleteTask(q("boleto da luz"))),
+        # European "-me" on a command
+        ("apaga-me a 3", DeleteTask(num(3))),
+        ("marca-me o relatório como feito", CompleteTask(q("relatório"))),
+        # the day first, then "tenho" and the event
+        ("na quinta tenho reunião de pais às 19h", CreateTask("reunião de pais", due="2026-11-26 19:00")),
+        ("daqui a duas semanas tenho prova de cálculo", CreateTask("prova de cálculo", due="2026-12-09")),
+        # a request opening a later clause, after a story with a request word in it
+        ("meu filho disse que eu preciso usar isso aqui então tá, preciso pagar o IPTU sexta",
+         CreateTask("pagar o IPTU", due="2026-11-27")),
+        # a change told rather than asked for
+        ("a aula de violão de sábado mudou pra 10h", UpdateTask(q("aula de violão"), due="2026-11-25 10:00")),
+        ("o exame da Bia foi remarcado para segunda", UpdateTask(q("exame da Bia"), due="2026-11-30")),
+        ("a entrega do sofá ficou pra semana que vem", UpdateTask(q("entrega do sofá"), due="2026-12-02")),
+        # weekdays shortened, phone shorthand and other colloquial dates
+        ("pagar o pedreiro na sex", CreateTask("pagar o pedreiro", due="2026-11-27")),
+        ("reunião com o síndico seg 19h", CreateTask("reunião com o síndico", due="2026-11-30 19:00")),
+        ("entregar o relatório até qua", CreateTask("entregar o relatório", due="2026-12-02")),
+        ("vou ter que lavar o carro", CreateTask("lavar o carro")),
+        ("semana q vem tenho q renovar o alvará", CreateTask("renovar o alvará", due="2026-12-02")),
+        ("trocar o óleo daqui 3 dias", CreateTask("trocar o óleo", due="2026-11-28")),
+        ("pagar o aluguel dia 1º", CreateTask("pagar o aluguel", due="2026-12-01")),
+        ("regar a horta amanhã cedinho", CreateTask("regar a horta", due="2026-11-26 09:00")),
+        ("ligar pra vó amanhã de tardinha", CreateTask("ligar pra vó", due="2026-11-26 15:00")),
+        ("limpar a piscina no fds", CreateTask("limpar a piscina", due="2026-11-28")),
+        # "coloca" with an infinitive: a thing to do
+        ("coloca lavar o quintal no sábado", CreateTask("lavar o quintal", due="2026-11-28")),
+    )
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), BLIND_CATEGORIES)
+def test_portuguese_blind_categories(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title"),
+    [
+        ("en", "Good evening. I have a parents' meeting on thursday at 7pm.", "parents' meeting"),
+        ("es", "Buenos días. Recuérdame sacar la basura el martes", "sacar la basura"),
+        ("pt", "Olá, boa tarde! Tenho podologia na sexta às 11h.", "podologia"),
+    ],
+)
+def test_a_greeting_said_first_is_not_part_of_the_request(lang: Lang, text: str, title: str) -> None:
+    command = understand(text, NOW, lang).command
+    assert isinstance(command, CreateTask)
+    assert command.title == title
+
+
+@pytest.mark.parametrize("text", ["morning run tomorrow at 7", "hola"])
+def test_a_greeting_word_without_its_mark_stays(text: str) -> None:
+    command = understand(text, NOW, "en" if text.startswith("m") else "es").command
+    assert not isinstance(command, CreateTask) or command.title == "morning run"
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ("hoje preciso ir ao correio e quinta buscar o terno", ("ir ao correio", "buscar o terno")),
+        ("pagar o IPVA amanhã e renovar o seguro sexta", ("pagar o IPVA", "renovar o seguro")),
+    ],
+)
+def test_two_tasks_joined_by_e_each_with_its_day(text: str, titles: tuple[str, str]) -> None:
+    command = understand(text, NOW, "pt").command
+    assert isinstance(command, CreateTasks)
+    assert tuple(task.title for task in command.tasks) == titles
+    assert all(task.due is not None for task in command.tasks)
+
+
+@pytest.mark.parametrize("text", ["jantar com a Lu e o Beto sexta", "comprar pão amanhã e leite"])
+def test_one_task_with_an_e_in_its_title_stays_one(text: str) -> None:
+    assert isinstance(understand(text, NOW, "pt").command, CreateTask)

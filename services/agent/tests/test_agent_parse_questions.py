@@ -182,9 +182,9 @@ def test_filing_the_task_just_talked_about(lang: Lang, text: str, project: str) 
 
 def test_a_lower_case_word_is_a_task_not_a_teammate() -> None:
     # "poe o peru no projeto natal": the turkey, which is read as a teammate only when no task
-    # is about it (the engine decides).
+    # is about it (the engine decides). "o peru", with its article, names a thing the user has.
     command = reading("poe o peru no projeto natal", "pt")
-    assert command == MoveTask(q("peru"), "natal", otherwise=AddMember("natal", "peru"))
+    assert command == MoveTask(q("peru"), "natal", otherwise=AddMember("natal", "peru"), definite=True)
 
 
 @pytest.mark.parametrize(

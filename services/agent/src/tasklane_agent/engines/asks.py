@@ -9,6 +9,8 @@ project that exists (an unknown one is said so, never created on the way).
 
 from __future__ import annotations
 
+import re
+
 from tasklane_agent import replies
 from tasklane_agent.domain import Project, Task
 from tasklane_agent.domain.names import content_words, match_names, name_key
@@ -91,4 +93,34 @@ async def split_project(ctx: Context, words: str) -> tuple[str, str] | None:
             return " ".join(parts[end:]), names[found[0]]
         if found:
             return None  # several projects begin there: not a guess
+    return None
+
+
+# The words that put a task inside something, before a project's name at a title's end.
+_INTO = re.compile(
+    r"\s(?:no|na|nos|nas|em|pro|pra|ao|do|da|en|al|del|para\s+el|in|into|for|under)\s+(?=\S)",
+    re.IGNORECASE,
+)
+_MOST_PROJECT_WORDS = 5
+
+
+async def split_trailing_project(ctx: Context, title: str) -> tuple[str, str] | None:
+    """Where a title ends with one of the user's projects, without its keyword ("revisar custos do
+    s3 na migração aws" -> "revisar custos do s3", *Migração AWS*): the shortest such end that
+    exactly one project answers to, and a title of two words at least left before it."""
+    cuts = [m for m in _INTO.finditer(title) if len(title[: m.start()].split()) >= 2]
+    if not cuts:
+        return None
+    names = [p.name for p in await ctx.workspace.projects.list_projects(limit=200)]
+    if not names:
+        return None
+    for m in reversed(cuts):
+        tail = title[m.end() :].strip(" ,.")
+        if not tail or len(tail.split()) > _MOST_PROJECT_WORDS:
+            break
+        found = match_names(tail, names)
+        if len(found) == 1:
+            return title[: m.start()].strip(" ,"), names[found[0]]
+        if found:
+            return None  # two projects fit: not a guess
     return None

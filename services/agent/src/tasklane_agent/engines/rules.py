@@ -195,6 +195,13 @@ class RulesEngine:
                 # task of that name goes there, when the user has it.
                 move = c.MoveTask(c.TaskRef(query=command.title), project, otherwise=command, adds=True)
                 return await self._move(ctx, move)
+            case c.CreateTask(project=None):
+                # "adiciona revisar custos do s3 na migração aws pra dia 10": the user's project
+                # named at the end of the title, without the word "project".
+                split = await asks.split_trailing_project(ctx, command.title)
+                if split is not None:
+                    command = replace(command, title=split[0], project=split[1])
+                return self._reply("create_task", await changes.create(ctx, command))
             case c.CreateTask():
                 return self._reply("create_task", await changes.create(ctx, command))
             case c.CreateTasks(tasks=tasks):

@@ -37,8 +37,9 @@ STRONG: dict[Lang, re.Pattern[str]] = {
         r"|anotame|apuntame|agendame)\b"
     ),
     "pt": re.compile(
-        r"\b(?:me\s+lembr[ae](?:\s+(?:de|que))?|lembra-me(?:\s+de)?|lembre-me(?:\s+de)?"
-        r"|nao\s+(?:me\s+)?deixa\s+(?:eu\s+)?esquecer(?:\s+de)?"
+        r"\b(?:me\s+(?:lembr(?:a|e|ar|asse|aria|as|es)|record(?:a|e|ar))(?:\s+(?:de|que))?"
+        r"|(?:lembr(?:a|e|ar|asse)|record(?:a|e|ar))-me(?:\s+(?:de|que))?"
+        r"|nao\s+(?:me\s+)?deix(?:a|e|es)\s+(?:eu\s+)?esquecer(?:\s+de)?"
         r"|(?:tenho|temos)\s+(?:que|de)|preciso(?:\s+de)?|precisamos(?:\s+de)?|(?<!\bte\s)(?<!\blhe\s)devo|devemos"
         r"|esqueci\s+de|vou\s+ter\s+que|a\s+gente\s+(?:tem\s+(?:que|de)|precisa(?:\s+de)?)"
         r"|nao\s+(?:posso|podemos|pode)\s+esquecer(?:\s+de)?|nao\s+esquece(?:r)?\s+de)\b"

@@ -103,6 +103,14 @@ _VOCATIVE = (
 _VOCATIVES = re.compile(rf"^\s*(?:{_VOCATIVE})\b[\s,!.]*|[\s,]+(?:{_VOCATIVE})\W*$")
 
 
+# European Portuguese puts "me" on a command ("marca-me a 2 como feita", "apaga-me isso"): it asks
+# for nothing more than the command does. Not on reminders: "lembra-me" is "remind me".
+_ETHIC_ME = re.compile(
+    r"\b(?:marca|marque|apaga|apague|muda|mude|poe|ponha|mete|passa|passe|adia|adie|tira|tire|risca"
+    r"|coloca|coloque|cancela|cancele|elimina|exclui|conclui|fecha|arquiva|atualiza|troca|troque|altera)(?P<me>-me)\b"
+)
+
+
 def _put(chars: list[str], start: int, end: int, mark: str = "") -> None:
     chars[start:end] = list(mark.ljust(end - start))
 
@@ -128,6 +136,9 @@ def tidy(text: str, lang: Lang) -> str:
             # "que coma", "no se lo coma": the verb.
             if m.group("before") not in _COMA_VERB_BEFORE:
                 _put(chars, m.start("stop"), m.end("stop"), ",")
+    if lang == "pt":
+        for m in _ETHIC_ME.finditer(folded):
+            _put(chars, m.start("me"), m.end("me"))
     for m in _HESITATIONS[lang].finditer(folded):
         _put(chars, m.start(), m.end())
     # Chat fillers anywhere ("xfa anota comprar pan"), unless they are the whole message.
@@ -202,7 +213,9 @@ _SHORTHAND: dict[Lang, dict[str, str]] = {
     "pt": {
         "qnd": "quando", "qdo": "quando", "qndo": "quando", "hj": "hoje", "amnh": "amanhã",
         "msm": "mesmo", "vc": "você", "ta": "tá", "tbm": "também", "pq": "porque", "td": "tudo",
-        "sxta": "sexta",
+        "sxta": "sexta", "q": "que", "oq": "o que", "vdd": "verdade", "fds": "fim de semana",
+        "dps": "depois", "agr": "agora", "tb": "também", "mto": "muito", "cmg": "comigo", "prox": "próxima",
+        "qto": "quanto", "qts": "quantas", "hrs": "horas",
     },
 }  # fmt: skip
 _SHORT_WORD = re.compile(r"(?<![\w#@])[a-zñ]{1,5}(?![\w])")

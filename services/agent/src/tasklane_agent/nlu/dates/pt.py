@@ -14,7 +14,13 @@ from datetime import time
 from tasklane_agent.nlu.dates.romance import Grammar
 from tasklane_agent.nlu.dates.words import MONTHS, NUMBERS, alternation
 
-_WD = r"(?:(?:segunda|terca|quarta|quinta|sexta)(?:-feira|\s+feira)?|sabado|domingo)"
+# Chat shortens weekdays as calendars do ("sex", "seg", "sáb"); "ter" (to have) and "qua" only after
+# a word that leads to a day ("na ter", "até qua").
+_WD = (
+    r"(?:(?:segunda|terca|quarta|quinta|sexta)(?:-feira|\s+feira)?|sabado|domingo|seg|sex|sab|qui|dom"
+    r"|(?:(?<=na\s)|(?<=ate\s)|(?<=essa\s)|(?<=nessa\s)|(?<=proxima\s))"
+    r"(?:ter|qua))"
+)
 _MONTH = alternation(MONTHS["pt"])
 _NUM = r"(?:\d{1,3}|" + alternation(NUMBERS["pt"]) + ")"
 _HOURS = alternation(["uma", "duas", "tres", "quatro", "cinco", "seis", "sete", "oito", "nove", "dez",
@@ -35,7 +41,8 @@ GRAMMAR = Grammar(
     yesterday=r"\bontem\b",
     before_yesterday=r"\b(?:anteontem|antes\s+de\s+ontem)\b",
     last_week=r"\b(?:na\s+|a\s+)?semana\s+passada\b",
-    today_part=r"\b(?:esta|nesta|essa|nessa)\s+(?P<part>manha|tarde|noite)\b",
+    # "logo à noite", "logo mais à tarde" (later today, said in Portugal and Brazil alike).
+    today_part=r"\b(?:esta|nesta|essa|nessa|logo(?:\s+mais)?\s+(?:a|de|pela|la\s+pela))\s+(?P<part>manha|tarde|noite)\b",
     weekday=(
         r"\b(?:(?P<this>esta|este|nesta|neste|essa|esse|nessa|nesse)\s+"
         r"|(?:(?:na|no|a|o)\s+)?(?P<next>proxima|proximo)\s+|(?:na|no|a|o|em)\s+)?"
@@ -58,10 +65,13 @@ GRAMMAR = Grammar(
         r"|(?P<unit2>semana|mes|ano)\s+(?:que\s+vem|proxima|proximo))\b"
     ),
     relative=(
-        rf"\b(?:em|dentro\s+de|daqui\s+a)\s+(?:(?P<n>{_NUM}|(?:um\s+)?par\s+de|uns|umas)\s+"
+        rf"\b(?:em|dentro\s+de|daqui(?:\s+a)?)\s+(?:(?P<n>{_NUM}|(?:um\s+)?par\s+de|uns|umas)\s+"
         r"(?P<unit>minutos?|horas?|dias?|semanas?|mes|meses|anos?)|(?P<half>meia)\s+hora)\b"
     ),
-    day_number=r"\b(?:(?:no|o|ao|do)\s+)?(?P<dia>dia)\s+(?P<d>3[01]|[12]\d|0?[1-9]|primeiro)\b(?![:/.,]?\d|\s*%|\s+de\s)",
+    day_number=(
+        r"\b(?:(?:no|o|ao|do)\s+)?(?P<dia>dia)\s+(?P<d>3[01]|[12]\d|0?[1-9]|primeiro)(?:\b|(?<=1)[º°o])"
+        r"(?![:/.,]?\d|\s*%|\s+de\s)"
+    ),
     day_month=(
         r"\b(?:(?:no|o|ao|do)\s+)?(?:dia\s+)?(?P<d>3[01]|[12]\d|0?[1-9]|primeiro)(?:º|°)?"
         rf"\s+(?:de\s+)?(?P<mon>{_MONTH})\b\.?(?:\s+de\s+(?P<y>\d{{4}})|\s+(?P<y2>\d{{4}}))?"
@@ -84,8 +94,8 @@ GRAMMAR = Grammar(
     ),
     # "cedo", "logo cedo", "de manhã cedo": the morning.
     daypart=(
-        r"\b(?:(?:de|pela|a|na|durante\s+a)\s+(?P<part>manha|tarde|noite|madrugada)(?:\s+cedo)?"
-        r"|(?:bem\s+|logo\s+)?cedo(?:\s+de\s+manha)?|(?:logo\s+)?pela\s+manha\s+cedo)\b"
+        r"\b(?:(?:de|pela|a|na|durante\s+a)\s+(?P<part>manha|tarde|noite|madrugada|tardinha|noitinha)"
+        r"(?:\s+cedo)?|(?:bem\s+|logo\s+)?ced(?:o|inho)(?:\s+de\s+manha)?|(?:logo\s+)?pela\s+manha\s+cedo)\b"
     ),
     filler=(
         r"(?:\b(?:(?:ate|para|pra)(?:\s+(?:o|a))?|antes\s+d[eoa]|no\s+maximo|o\s+mais\s+tardar|vence"

@@ -222,7 +222,8 @@ def _is_name(grammar: Grammar, m: re.Match[str], f: str, original: str, folded: 
     if grammar.compiled["ordinal_nouns"].match(f, m.end()):
         return True
     start, end = folded.span(m.start("wd"), m.end("wd"), original)
-    if not original[start : start + 1].isupper():
+    # In a message typed in capitals ("MUDE O DENTISTA PARA SEGUNDA FEIRA") case tells nothing.
+    if not original[start : start + 1].isupper() or original.isupper():
         return False
     if _CAPITALISED_AFTER.match(original, end):
         return True  # "Sábado Bar", "Domingo Pérez"

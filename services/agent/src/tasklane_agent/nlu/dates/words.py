@@ -95,7 +95,14 @@ ORDINALS: dict[Lang, dict[str, int]] = {
 DAYPARTS: dict[Lang, dict[str, str]] = {
     "en": {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night"},
     "es": {"manana": "morning", "tarde": "afternoon", "noche": "night", "madrugada": "morning"},
-    "pt": {"manha": "morning", "tarde": "afternoon", "noite": "night", "madrugada": "morning"},
+    "pt": {
+        "manha": "morning",
+        "tarde": "afternoon",
+        "noite": "night",
+        "madrugada": "morning",
+        "tardinha": "afternoon",
+        "noitinha": "evening",
+    },
 }
 
 UNITS: dict[str, str] = {

@@ -36,8 +36,8 @@ _FILLER: dict[Lang, str] = {
     r"|now|tb|for real|thank god|thankfully|yesss*",
     "es": r"ya|jaja+|jeje+|jsjs+|por fin|al fin|finalmente|tambien|tb|ahora|las dos|los dos|ambas|ambos"
     r"|menos mal|gracias a dios|uf+|eh",
-    "pt": r"ja|k{2,}|haha+|rs+|finalmente|enfim|tambem|tb|agora|pa|ne|as duas|os dois|ambas|ambos"
-    r"|gracas a deus|ufa+|ein",
+    "pt": r"ja|k{2,}|(?:ha){2,}|haha+|hehe+|rs+|finalmente|enfim|ate que enfim|aleluia|tambem|tb|agora|pa|ne"
+    r"|as duas|os dois|ambas|ambos|gracas a deus|ufa+|ein|oba|eba|uhu+l?",
 }
 # When it was done: past, so not a deadline.
 _WHEN: dict[Lang, str] = {
@@ -264,10 +264,22 @@ def _trailing(lang: Lang) -> re.Pattern[str]:
 _TRAILING = {lang: _trailing(lang) for lang in _FILLER}
 
 
+# After a comma, how it went: "levei a Dona Mirtes ao médico, ela está bem", "called the vet, she
+# says he's fine", "ya lo entregué, quedó perfecto".
+_ASIDE: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r",\s*(?:she|he|they|it|it'?s|its|was|went|but|because|so|now|all)\b"),
+    "es": re.compile(r",\s*(?:ella|el|ellos|ellas|fue|salio|quedo|esta|estaba|pero|porque|ahora|todo)\b"),
+    "pt": re.compile(
+        r",\s*(?:ela|ele|elas|eles|a gente|foi|foram|deu|deram|correu|ficou|ficaram|esta|estao|ta|tao|estava"
+        r"|estavam|tava|era|sao|mas|porque|pq|gracas|ufa|agora|so que|tudo)\b"
+    ),
+}
+
+
 def window(g: Grammar, msg: Message) -> Message:
     """``msg`` narrowed to its first sentence, without filler and times after it."""
     plain = msg.plain
-    cut = _BREAK.search(plain)
+    cut = _BREAK.search(plain) or _ASIDE[g.lex.lang].search(plain)
     end = cut.start() if cut else len(plain)
     trail = _TRAILING[g.lex.lang].search(plain[:end])
     if trail and trail.start() > 0:
@@ -533,9 +545,13 @@ _CHECKS = "✅✔☑✓"
 _MARKS = _CHECKS + "👍👌"
 
 
-def _marked(msg: Message, marks: str) -> bool:
+def _marked(msg: Message, marks: str, lang: Lang | None = None) -> bool:
     edges = msg.text[: msg.core_start] + msg.text[msg.core_end :]
-    return any(ch in edges for ch in marks)
+    if any(ch in edges for ch in marks):
+        return True
+    # "logo da vinícola ✅ finalmente kkkk": the mark, then only how it feels.
+    at = max(msg.text.rfind(ch, msg.core_start, msg.core_end) for ch in marks)
+    return lang is not None and at > msg.core_start and _only_filler(lang, msg.folded[at + 1 : msg.core_end])
 
 
 def checked_numbers(lang: Lang, msg: Message) -> CompleteTask | None:
@@ -551,7 +567,7 @@ def checked_numbers(lang: Lang, msg: Message) -> CompleteTask | None:
 
 
 def _checked(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
-    if msg.question or not _marked(msg, _MARKS):
+    if msg.question or not _marked(msg, _MARKS, g.lex.lang):
         return None
     w = window(g, msg)
     plain = w.plain

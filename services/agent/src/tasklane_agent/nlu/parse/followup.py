@@ -42,7 +42,8 @@ _CORRECTION = bag(
     no nope nah nono nonono sorry oops oh-no mistake correction correcting meant mean rather instead
     dear goodness gosh golly heavens whoops silly my bad wrong typo said
     perdon perdona disculpa disculpe error mejor corrijo correccion quise decir nao naum desculpa
-    desculpe foi mal ops opa pera calma corrigindo correcao queria quis dizer digo
+    desculpe foi mal ops opa pera calma corrigindo correcao queria quis quer dizer digo verdade vdd
+    alias errei engano enganei realidad
     """
 )
 # Words that carry no change of their own in a follow-up ("make it", "ponle", "pls", "period").
@@ -56,7 +57,7 @@ _FILLER = bag(
     ponlo pon poner cambia cambialo cambiala mueve muevelo muevela pasalo pasala dejalo dejala hazlo
     hacelo mejor porfa xfa xfavor favor por punto coma mas bien eso esto ya je jaja jajaja o os as
     um uma e seja pra pro para coloca coloque colocar bota bote poe muda mude mudar passa passe
-    deixa deixe faz faca isso isto ponto virgula pfv pf tb tbm tambem ne
+    deixa deixe faz faca isso isto ponto virgula pfv pf tb tbm tambem ne na me en
     """
 )
 _NEGATION = bag(

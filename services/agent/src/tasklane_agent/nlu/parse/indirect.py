@@ -65,8 +65,16 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
         key=lambda pair: pair[0].start(),
     )
     # A few candidates at most: each costs a date search, and a message holds one request.
-    for m, strong in found[:_MAX_TRIES]:
+    for i, (m, strong) in enumerate(found[:_MAX_TRIES]):
         before = plain[: m.start()]
+        if any(
+            s and "," in plain[m.end() : later.start()] and len(plain[later.end() :].split()) >= 2
+            for later, s in found[i + 1 :]
+        ):
+            # "... as coisas que preciso lembrar então vamos lá, preciso levar o carro ...": the
+            # request that opens a later clause is the one; the first was part of the story. Not
+            # when the later one asks nothing more ("..., dont let me forget lol").
+            continue
         date_right_before = _adjacent_date(g, msg, m.start(), now)
         if not strong and date_right_before is None and not _CLAUSE_START.search(before):
             continue
@@ -78,11 +86,7 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
         if date_right_before is not None:
             if task.due is None:
                 task = replace(task, due=date_right_before)
-            elif (
-                task.due.has_time
-                and not date_right_before.has_time
-                and _CLOCK_ONLY.fullmatch(fold(task.due.phrase).strip())
-            ):
+            elif _day_then_hour(date_right_before, task.due):
                 # "el lunes toca reunión con el equipo a las 10": the day before, the hour after.
                 at = datetime.combine(date_right_before.at.date(), task.due.at.timetz())
                 task = replace(task, due=replace(task.due, at=at))
@@ -116,12 +120,29 @@ _AILMENT = re.compile(
 
 def _have_event(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     m = _HAVE[g.lex.lang].match(msg.plain)
+    ahead = None
+    if m is None:
+        # "daqui a quinze dias tenho formação", "el viernes tengo cena con Ana": the day first.
+        ahead = due_in(msg.text[msg.start : msg.end], now, g.lex.lang)
+        if ahead is None or ahead.start > 0:
+            return None
+        m = _HAVE[g.lex.lang].match(msg.plain, len(msg.plain) - len(msg.plain[ahead.end :].lstrip(" ,")))
     if m is None or _NOT_EVENTS.match(msg.plain, m.end()):
         return None
     task = first_sentence(g, msg, msg.start + m.end(), msg.end, now)
+    if ahead is not None and task.due is None:
+        task = replace(task, due=shifted(ahead, msg.start))
+    elif ahead is not None and task.due is not None and _day_then_hour(ahead, task.due):
+        at = datetime.combine(ahead.at.date(), task.due.at.timetz())
+        task = replace(task, due=replace(task.due, at=at))
     if task.due is None or task.due.at.date() < now.date() or _AILMENT.search(fold(task.title)):
         return None
     return task if re.search(r"[a-z]", fold(task.title)) else None
+
+
+def _day_then_hour(day: DueDate, hour: DueDate) -> bool:
+    """A day said first and an hour alone later: one date ("sexta tenho dentista às 15h")."""
+    return hour.has_time and not day.has_time and bool(_CLOCK_ONLY.fullmatch(fold(hour.phrase).strip()))
 
 
 def _adjacent_date(g: Grammar, msg: Message, at: int, now: datetime) -> DueDate | None:

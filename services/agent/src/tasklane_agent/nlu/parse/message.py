@@ -110,7 +110,7 @@ from tasklane_agent.nlu.parse.common import (
     looks_like_person,
     parse_ref,
 )
-from tasklane_agent.nlu.parse.smalltalk import set_language, small_talk
+from tasklane_agent.nlu.parse.smalltalk import greeting_end, set_language, small_talk
 from tasklane_agent.nlu.parse.zones import resolve_zone
 
 GRAMMARS: dict[Lang, Grammar] = {"en": parse_en.GRAMMAR, "es": parse_es.GRAMMAR, "pt": parse_pt.GRAMMAR}
@@ -283,6 +283,7 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     found = parse_done.checked_numbers(g.lex.lang, msg) or small_talk(msg.core)
     if found is not None:
         return found
+    msg.start += greeting_end(msg.plain)
     msg.strip(g.polite_prefix, g.polite_suffix)
     found = small_talk(msg.plain)
     if found is not None:
@@ -294,6 +295,12 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
         found = _setting_at_the_end(g, msg, now)
     if found is None:
         found = parse_indirect.indirect(g, msg, now)
+    if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
+        # "adia os wireframes pra segunda, o cliente pediu mais prazo": a change said first, then
+        # why; its words must not become a new task.
+        first = _first_clause(g, msg, now)
+        if isinstance(first, _ON_ONE_TASK):
+            return first
     if found is None and implicit:
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
@@ -348,6 +355,15 @@ def _setting_at_the_end(g: Grammar, msg: Message, now: datetime) -> Command | No
     )
     if found is None:
         msg.start, msg.end = start, end
+    return found
+
+
+def _first_clause(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    start, end = msg.start, msg.end
+    msg.end = start + msg.plain.index(",")
+    msg.strip(g.polite_prefix, g.polite_suffix)
+    found = _steps(g, msg, now) if msg.plain else None
+    msg.start, msg.end = start, end
     return found
 
 
@@ -466,6 +482,30 @@ def _asked(g: Grammar, parts: list[str], now: datetime) -> Command | None:
     return asked
 
 
+# "amanhã tenho que imprimir o TCC e sexta devolver os livros": two tasks, each with its day.
+_AND = re.compile(r"\s+(?:e|y|and)\s+(?=\S)", re.IGNORECASE)
+
+
+def _dated_pair(g: Grammar, text: str, now: datetime) -> CreateTasks | None:
+    """Two tasks joined by "and", each with a date of its own, the second starting with its date
+    or its verb; None otherwise (one task's title may hold an "and": "call Ana and Ben friday")."""
+    lang = g.lex.lang
+    for m in list(_AND.finditer(text))[:3]:
+        head, tail = text[: m.start()], text[m.end() :]
+        due = due_in(tail, now, lang)
+        if due is None or due_in(head, now, lang) is None:
+            continue
+        starts = not tail[: due.start].strip() and len(tail[due.end :].split()) >= 2
+        if not starts and not parse_tasks.starts_with_task_verb(lang, tail):
+            continue
+        # Its day said last, the second reads as a task on its own would ("el viernes renovar ...").
+        second_said = f"{tail[due.end :].strip()} {tail[: due.end].strip()}" if starts else tail
+        first, second = _read(g, head, now), _read(g, second_said, now)
+        if isinstance(first, CreateTask) and isinstance(second, CreateTask) and first.title and second.title:
+            return CreateTasks((first, second))
+    return None
+
+
 # The task named first, then what to do with "it": "y la 3 muévela para mañana", "a 2, adia pra
 # sexta", "#4 make it urgent".
 _NAMED_FIRST = re.compile(
@@ -527,6 +567,8 @@ def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     if again is not None:
         return Understanding(again, lang)
     several = _several(GRAMMARS[lang], text, now) if _SECOND.search(text) else None
+    if several is None and _AND.search(text):
+        several = _dated_pair(GRAMMARS[lang], text, now)
     if several is not None:
         return Understanding(several, lang)
     first = _named_first(GRAMMARS[lang], text, now)

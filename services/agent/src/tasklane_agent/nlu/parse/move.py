@@ -99,6 +99,8 @@ _DEFINITE = re.compile(
     r"(?:the|that|this|my)\s+.+\s+(?:task|one|thing|item)|(?:lo|la|el)\s+del?\s.+|(?:la|esa|esta)\s+tarea\s.+"
     r"|(?:aquilo|aquela|aquele|o|a)\s+d[oa]s?\s.+|(?:a|essa|esta)\s+tarefa\s.+"
 )
+# Portuguese names a thing it has with an article: "põe os ícones em svg no projeto X".
+_DEFINITE_PT = re.compile(r"(?:os|as|o|a)\s+(?!\d)\S.*")
 _NEW_TASK = re.compile(
     r"\S+\s+(?:(?:a|an|new|one|another|una|un|nueva|otra|uma|um|nova|outra)\s+)?(?:task|todo|tarea|tarefa)\b"
 )
@@ -109,7 +111,7 @@ _NOT_A_PROJECT = re.compile(
 )
 
 
-def _patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     verb, (into, giving) = _VERBS[lang], _INTO[lang]
     preps = f"(?:{into}|{giving})" if giving else into
     move = re.compile(
@@ -118,7 +120,11 @@ def _patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[
     colon = re.compile(rf"{verb}\s+(?:{preps})\s+(?P<project>[^:]+?)\s*:\s*")
     # The verb and its preposition alone, a project's name and a title after them.
     titled = re.compile(rf"(?P<verb>{verb})\s+(?:{into})\s+(?=\S)")
-    return move, colon, titled
+    # With the project keyword, the task's words run up to it: "põe os ícones em svg no projeto X".
+    keyword = re.compile(
+        rf"(?P<verb>{verb})(?:\s+(?P<ref>.+))?\s+(?P<prep>{preps})\s+(?P<kw>{_KEYWORD})(?P<project>[^:]+)"
+    )
+    return move, colon, titled, keyword
 
 
 _STARTS_WITH_KEYWORD = re.compile(
@@ -159,7 +165,7 @@ def move(g: Grammar, msg: Message, now: datetime) -> MoveTask | None:
     # "add task X to ...": the task grammars read it.
     if ":" in plain or _NEW_TASK.match(plain):
         return None
-    m = _MOVE[lang][0].fullmatch(plain)
+    m = _MOVE[lang][3].fullmatch(plain) or _MOVE[lang][0].fullmatch(plain)
     if m is not None:
         keyword = bool(m.group("kw"))
         verb = m.group("verb")
@@ -180,7 +186,14 @@ def move(g: Grammar, msg: Message, now: datetime) -> MoveTask | None:
         found = _build(g, msg, now, ref_folded, ref_original, m, keyword, dated=adds)
         if found is None:
             return None
-        return replace(found, adds=adds, definite=bool(_DEFINITE.fullmatch(ref_folded.strip())))
+        return replace(
+            found,
+            adds=adds,
+            definite=bool(
+                _DEFINITE.fullmatch(ref_folded.strip())
+                or (lang == "pt" and _DEFINITE_PT.fullmatch(ref_folded.strip()))
+            ),
+        )
     could = _COULD_GO[lang]
     b = _BELONGS[lang].fullmatch(plain) or (could.fullmatch(plain) if could is not None else None)
     if b is not None:

@@ -55,12 +55,20 @@ LEXICON = Lexicon(
 GRAMMAR = Grammar(
     lex=LEXICON,
     polite_prefix=re.compile(
+        # A greeting first, how-are-you and all: "Boa tarde. Tenho consulta ...", "oi, tudo bem? ...".
+        r"(?:(?:bom dia|boa tarde|boa noite|boas|(?:oi|ola|opa)(?:[\s,]+tudo\s+(?:bem|bom|certo|joia))?"
+        r"|tudo\s+(?:bem|bom|certo|joia)|com licenca|por gentileza|se (?:possivel|puder)|eita|vish|nossa"
+        r"|na vdd|quer dizer|alias)\b[\s,!.?]*)*"
         r"(?:(?:oi|ola|opa|e ai|entao|ok|beleza|blz|bom|olha|ei|hey|ah|tipo|espera|pera|ops|na verdade|"
         r"desculpa|e)\b[\s,!.]*)*"
         r"(?:(?:por favor|pfv|pf|pfvr|porfa|voce pode|vc pode|voce poderia|vc poderia|pode|poderia|consegue|"
         r"da pra|quero que voce|quero que vc|preciso que voce|preciso que vc|tem como|ja)\b[\s,]*)*"
     ),
-    polite_suffix=re.compile(r"[\s,]*\b(?:por favor|pfv|pf|pfvr|porfa|obrigad[oa]|valeu|vlw|pls|please)$"),
+    polite_suffix=re.compile(
+        r"[\s,.!]*\b(?:(?:muito\s+)?obrigad(?:o|a|ao|inho|inha)(?:\s+(?:desde ja|mesmo))?|desde ja|agradeco"
+        r"|grat[oa]|valeu(?:\s+mesmo)?|vlw|obg|brigad[oa]|bjs|beijos?|abracos?|abs|por favor|pfv|pf|pfvr"
+        r"|porfa|pls|please)$"
+    ),
     timezone=compile_all(
         r"(?:muda|mude|mudar|coloca|coloque|colocar|configura|configure|atualiza|ajusta|troca|troque|define|"
         r"defina|bota)\s+(?:o\s+)?(?:meu\s+)?fuso(?:\s+horario)?\s*(?:para|pra|pro|como|:)?\s*"
@@ -137,6 +145,8 @@ GRAMMAR = Grammar(
         r"(?P<ref>.+?)\s+(?:eu\s+)?ja\s+(?:a\s+|o\s+)?(?:fiz|terminei|conclui|acabei|fizemos|terminamos)",
         rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
         rf"{_DONE}\s+(?P<ref>.+)",
+        # "a 1 e a 3 já foram", "o boleto já era": gone, so done.
+        r"(?P<ref>.+?)\s+(?:ja\s+)?(?:foi|foram|era|eram)(?:\s+ja)?",
         rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
     ),
     delete=compile_all(
@@ -222,9 +232,13 @@ GRAMMAR = Grammar(
         rf"{_TASK}\b(?:\s+(?P<adj>urgente|importante|prioritaria))?\s*(?:[:\-\u2013\u2014]|\bpra\b|\bpara\b|"
         r"\bde\b|\bque\b|\bchamada\b|\bsobre\b)?\s*",
         r"(?:nova\s+)?(?:tarefa|lembrete|pendencia)\s*[:\-\u2013\u2014]\s*",
-        r"(?:me\s+lembra|me\s+lembre|me\s+lembrar|lembra\s+(?:de\s+)?me|lembre-me|lembra-me|lembrem-me"
-        r"|lembrete|"
-        r"nao\s+me\s+deixa\s+esquecer|nao\s+esquece|nao\s+esquecer|me\s+avisa|me\s+avise)\b"
+        # Formal and European forms too: "queria que me lembrasse de", "pode lembrar-me de",
+        # "recorde-me", "não me deixes esquecer".
+        r"(?:(?:(?:eu\s+)?(?:queria|quero|gostaria|gostava)\s+que\s+)?(?:(?:voce|vc|o senhor|a senhora)\s+)?"
+        r"(?:me\s+(?:lembr(?:a|e|ar|asse|aria|as|es)|recorda|recorde|recordar)|lembra\s+(?:de\s+)?me"
+        r"|(?:lembr(?:e|a|ar|asse|em)|record(?:a|e|ar))-me|lembrem-me|lembrete"
+        r"|nao\s+me\s+deix(?:a|e|es)\s+esquecer|nao\s+(?:se\s+)?esquec(?:e|er|a|as)|me\s+avis(?:a|e|ar)"
+        r"|avis(?:a|e)-me))\b"
         r"(?:\s+(?:de|que|do|da|sobre|pra|para)\b)?\s*[:\-]?\s*",
         r"(?:tenho que|temos que|preciso|precisamos|tenho de|devo|vou ter que)\s+(?:de\s+)?",
         # "marca-me uma reunião com ...", "agenda uma call": the meeting is the title.
@@ -237,6 +251,9 @@ GRAMMAR = Grammar(
         r"(?:adiciona|adicionar|adicione|anota|anotar|anote|inclui)(?:\s+ai)?\s*[:\-]?\s+",
         # "bota aí reunião com o fornecedor ...": with "aí" these put a new task on the list.
         r"(?:bota|coloca|poe|poem)\s+ai\s*[:\-]?\s+",
+        # "coloca fazer o protótipo no figma ...": an infinitive after them is a thing to do.
+        r"(?:bota|bote|coloca|coloque|poe|ponha)\s+(?=(?!(?:lugar|qualquer|par|mar|bar|ser|estar)\b)"
+        r"[a-z]{2,}(?:ar|er|ir)\s)",
     ),
     create_whole=compile_all(
         r"(?:adiciona|adicionar|adicione|coloca|coloque|bota|poe|anota|inclui|cria|crie)\s+(?:(?:a"

@@ -144,6 +144,17 @@ _TABLE: tuple[tuple[re.Pattern[str], Command], ...] = tuple(
 )
 # "hi Tasklane", "hola Ana": a greeting followed by one name.
 _GREETING_NAMED = re.compile(rf"(?:{_GREETING})[\s,]+[a-z]+")
+_GREETING_LEAD = re.compile(rf"(?:{_GREETING})[\s,!.]+")
+# A greeting closed by punctuation before the request: "Good afternoon. I have ...", "Buenas
+# tardes, tengo ...". Without the mark, "morning meeting at 9" keeps its first word.
+_GREETING_SAID = re.compile(rf"(?:{_GREETING})(?:[\s,]+(?:{_GREETING}))?\s*[,!.?;]+\s*")
+
+
+def greeting_end(plain: str) -> int:
+    """Where the request starts after a greeting said first, or 0."""
+    m = _GREETING_SAID.match(plain)
+    return m.end() if m and m.end() < len(plain) else 0
+
 
 LANGUAGE_NAMES: dict[str, Lang] = {
     "english": "en", "ingles": "en", "en": "en",
@@ -173,7 +184,10 @@ def small_talk(core: str) -> Command | None:
         if pattern.fullmatch(core):
             return command
     if _GREETING_NAMED.fullmatch(core) and len(core.split()) <= 3:
-        return Greeting()
+        # "opa desfaz", "hey undo", "hola, listo": an interjection, then what was asked.
+        rest = _GREETING_LEAD.sub("", core, count=1)
+        found = small_talk(rest) if rest and rest != core else None
+        return found if found is not None and not isinstance(found, Greeting | Choose) else Greeting()
     m = _CHOICE.fullmatch(core)
     if m:
         index = int(m.group("n")) if m.group("n") else ORDINALS[m.group("ord")]

@@ -63,6 +63,17 @@ _MOOD = re.compile(
     r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira"
     r"|lol|lmao|haha+|jaja+|jeje+|kkk+|rsrs+)\b"
 )
+_CHANGED: dict[str, re.Pattern[str]] = {
+    "pt": re.compile(
+        r"(?P<ref>.+?)\s+(?P<strong>mudou|mudaram|passou|passaram|ficou|ficaram"
+        r"|(?:foi|foram)\s+(?:adiad|remarcad|transferid|mudad|passad|antecipad|reagendad|empurrad)[oa]s?"
+        r"|agora\s+(?:e|vai\s+ser|ficou))\s+(?=(?:pra|para|pro|as|a|em|no|na|dia)\s)(?P<rest>.+)"
+    ),
+}
+_SAME_TIME = re.compile(
+    r"[\s,]*(?:(?:no|na|ao|a|com\s+[oa]|mantendo\s+[oa]|en\s+el|a\s+la|con\s+la|el|la|at\s+the|same)\s+)?"
+    r"(?:mesmo\s+horario|mesma\s+hora|mismo\s+horario|misma\s+hora|same\s+time)\b(?:\s+de\s+sempre)?"
+)
 _LEADING_FLAG = re.compile(r"(?:urgent|urgente|asap|importante?|very important|muy importante)\b")
 _LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")
 
@@ -187,10 +198,17 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
         request = f"reschedule {msg.original(reported, 'ref')} {msg.original(reported, 'rest')}"
         found = update(g, Message.of(request), now)
         return found if found is not None and found.ref.query is not None else None
-    if verb is None:
-        return None
-    lo = msg.start + verb.end()
-    original = msg.text[lo : msg.end]
+    if verb is not None:
+        lo = msg.start + verb.end()
+        original = msg.text[lo : msg.end]
+    else:
+        # "meu plantão de sábado mudou pra 13h": the change told, not asked for.
+        told = _CHANGED.get(g.lex.lang)
+        verb = told.fullmatch(msg.plain) if told is not None else None
+        if verb is None:
+            return None
+        lo = msg.start
+        original = blank(msg.text[lo : msg.end], *verb.span("strong"))
     text = fold(original)
     priority: Priority | None = "high" if _group(verb, "up") else "low" if _group(verb, "down") else None
     project = None
@@ -198,6 +216,10 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     if m:
         project = clean_project(g.lex, m.group("project"), original[m.start("project") : m.end("project")])
         original, text = blank(original, *m.span()), blank(text, *m.span())
+    same = _SAME_TIME.search(text)
+    if same:
+        # "muda o dentista pra segunda no mesmo horário": a day alone keeps the time already.
+        original, text = blank(original, *same.span()), blank(text, *same.span())
     for joiner in list(g.change_joiner.finditer(text)):
         original, text = blank(original, *joiner.span()), blank(text, *joiner.span())
     clear = g.update_clear.search(text)
@@ -244,6 +266,10 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
         original, text = blank(original, *into.span()), blank(text, *into.span())
     if priority is None and due is None and project is None and not clear:
         return None
+    aside = re.search(r",(?!\s*#?\d)", text)
+    if aside and re.search(r"\w", text[: aside.start()]):
+        # "muda o dentista pra segunda, ele desmarcou": why the change, not the task.
+        original, text = original[: aside.start()], text[: aside.start()]
     ref = parse_ref(g.lex, text, original, (g.change_lead, g.change_trail))
     if ref is None or (into and ref.query is not None):
         return None
@@ -314,6 +340,8 @@ def draft(
             original, text = blank(original, *span), blank(text, *span)
     original, priority = extract_priority(original, g.lex.lang)
     priority = priority or priority_of_adjective(adjective) or ("high" if msg.bangs else None)
+    if title is None and due is not None:
+        original = _without_aside(original, due.start, due.end)
     return CreateTask(
         # Remarks go last: "pay rent, it's important" has said its priority by now.
         title=title if title is not None else clean_title(g.lex, without_remarks(original, g.lex.lang)),
@@ -322,6 +350,19 @@ def draft(
         project=project,
         assignee=who,
     )
+
+
+# A clause after the date, past a comma: "ligar pro fornecedor hj às 8, o saco tá acabando".
+_ASIDE = re.compile(r"\s*,\s*\S+\s+\S+")
+
+
+def _without_aside(text: str, start: int, end: int) -> str:
+    """``text`` (same length) without what follows a comma right after the date, when the title
+    came before the date: the task is said, then why or how it stands (its priority, project and
+    assignee are read by now)."""
+    if not re.search(r"\w", text[:start]) or not _ASIDE.match(text, end):
+        return text
+    return text[:end] + " " * (len(text) - end)
 
 
 def _target_project(g: Grammar, folded: str, original: str) -> tuple[bool, str | None]:
@@ -496,6 +537,12 @@ _NOT_INFINITIVES = bag(
 _PLEASANTRY = re.compile(
     r"(?:get well|get (?:some )?(?:rest|sleep)|(?:call|text|email|message|ask|tell) me)\b"
 )
+
+
+def starts_with_task_verb(lang: str, text: str) -> bool:
+    """Whether ``text`` opens with a verb of things to do ("renew the insurance", "devolver os
+    livros")."""
+    return _task_verb(lang, fold(text).split())
 
 
 def _task_verb(lang: str, words: list[str]) -> bool:
