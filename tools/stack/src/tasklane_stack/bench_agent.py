@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from tasklane_agent.app import MIGRATIONS
+from tasklane_agent.nlu.dates.find import forget_dates
 from tasklane_agent.nlu.parse import understand
 from tasklane_agent.nlu.parse.followup import fix_title, read_answer, read_choice, read_follow_up
 from tasklane_agent.settings import AgentSettings
@@ -109,6 +110,8 @@ def _understanding_cpu(rounds: int) -> tuple[int, float, float]:
     for _ in range(rounds):
         for lang, text in samples:
             tongue: Any = lang
+            # A message is new text: nothing of another message's reading is reused.
+            forget_dates()
             started = time.thread_time_ns()
             understand(text, local, tongue)
             read_follow_up(text, local, tongue)

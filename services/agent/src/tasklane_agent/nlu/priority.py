@@ -37,7 +37,9 @@ _PHRASE = re.compile(
     rf"|{_PRIORITY_WORD}\s*(?:[:=]\s*|\s(?:is\s+|es\s+|e\s+)?)(?P<lvl2>high|top|low|normal|medium|alta|baja"
     r"|baixa|media|maxima|minima))\b\)?"
 )
-_BANGS = re.compile(r"^\s*!{2,}\s*|\s*!{2,}\s*$")
+# Each alternative starts where a run of spaces does: tried inside a run (a phrase blanked out
+# leaves one), "\s*" would backtrack over it from every position.
+_BANGS = re.compile(r"^\s*!{2,}\s*|(?<!\s)\s*!{2,}\s*$")
 
 _MARKERS: dict[Lang, tuple[str, str]] = {
     # (words meaning high, words meaning low), as regex alternations over folded text.
@@ -64,13 +66,20 @@ def _edge_patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pat
     low = f"{_MARKERS[lang][1]}|{_MARKERS['en'][1]}" if lang != "en" else _MARKERS["en"][1]
     marker = rf"(?:(?P<high>{high})|(?P<low>{low}))"
     leading = re.compile(rf"^\s*{_COPULA}{marker}\b\s*[:,\-\u2013\u2014]?\s*")
-    trailing = re.compile(rf"[\s,;\-\u2013\u2014]*\(?\s*{_COPULA}{marker}\s*\)?[\s.!]*$")
+    # Starts at the first separator of a run, and only a "(" may be followed by more spaces: nested
+    # space quantifiers backtracked over a blanked phrase's spaces from every position (ms a message).
+    trailing = re.compile(
+        rf"(?<![\s,;\-\u2013\u2014])[\s,;\-\u2013\u2014]*(?:\(\s*)?{_COPULA}{marker}\s*\)?[\s.!]*$"
+    )
     bracketed = re.compile(rf"\(\s*{marker}\s*\)")
     word_only = re.compile(rf"^\s*{marker}\s*$")
     return leading, trailing, bracketed, word_only
 
 
 _EDGES = {lang: _edge_patterns(lang) for lang in ("en", "es", "pt")}
+# Longer than the longest trailing marker with its copula and punctuation ("..., esto es lo mas
+# pronto posible!!").
+_TAIL = 64
 
 
 def _level(word: str) -> Priority:
@@ -99,7 +108,10 @@ def extract_priority(text: str, lang: Lang = "en") -> tuple[str, Priority | None
         return text, found
     # Twice over: markers come in pairs ("urgente asap conseguir el permiso", "... asap, urgent").
     for pattern in (bracketed, leading, trailing, leading, trailing):
-        marker = pattern.search(folded)
+        # A trailing marker is in the last few words: searched from every position of a long
+        # message, its pattern cost more than the rest of understanding it.
+        start = max(0, len(folded) - _TAIL) if pattern is trailing else 0
+        marker = pattern.search(folded, start)
         if marker:
             found = found or ("low" if marker.group("low") else "high")
             text, folded = _blank(text, *marker.span()), _blank(folded, *marker.span())

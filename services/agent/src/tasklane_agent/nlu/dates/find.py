@@ -53,7 +53,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from tasklane_agent.domain.language import Lang
 from tasklane_agent.domain.recurrence import Recurrence
@@ -205,6 +206,20 @@ def find_due(text: str, now: datetime, lang: Lang = "en") -> DueDate | None:
     """The first date/time phrase in ``text`` resolved against ``now`` (aware, user's timezone)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (in the user's timezone)")
+    # The timezone is part of the key: two equal instants in two zones are two different days.
+    return _find_due(text, now, now.tzinfo, lang)
+
+
+def forget_dates() -> None:
+    """Drop the dates found so far (benchmarks measure each message as if it were the first)."""
+    _find_due.cache_clear()
+
+
+# One message is read in several ways (whole, by sentence, by clause, as a follow-up), each
+# looking for the same dates again: they are half of the parser's time without this. DueDate is
+# frozen, so sharing one is safe.
+@lru_cache(maxsize=1024)
+def _find_due(text: str, now: datetime, tz: tzinfo, lang: Lang) -> DueDate | None:
     if lang == "en":
         fixed, origin = _respell(text)
         hit = dates_en.find(fixed, now)
