@@ -156,17 +156,61 @@ def _clock_word(m: re.Match[str]) -> str:
     )
 
 
-def _respell(text: str) -> tuple[str, list[int]]:
-    """``text`` with misspelt date words corrected, and for each of its characters the offset of
-    the character it came from (``text`` itself, unchanged, when nothing was misspelt)."""
-    fixes = [(m.start(), m.end(), _MISSPELT[m.group().lower()]) for m in _MISSPELT_WORD.finditer(text)]
-    for m in _HOUR_OF_DAYPART.finditer(text):
-        if not any(a < m.end() and m.start() < b for a, b, _ in fixes):
-            fixes.append((m.start(), m.end(), _clock_word(m)))
-    for m in _WEEKDAY_LIKE.finditer(text):
-        name = _misspelt_weekday(m.group())
-        if name is not None and not any(a <= m.start() < b for a, b, _ in fixes):
-            fixes.append((m.start(), m.end(), name))
+# A time written with a dot ("at 4.30", "a las 4.30", "às 16.30", "4.30pm"): after a word that
+# introduces a time, or before am/pm/h, so that "v2.10" and "5.12" (a date) stay what they are.
+_DOTTED_TIME = re.compile(
+    r"(?i)(?:(?<=\b(?:at|by) )|(?<=\b(?:las|las) )|(?<=\bla )|(?<=\b(?:as|às|ás) )|(?<=\buntil )|(?<=\btill )"
+    r"|(?<=\bhasta )|(?<=\b(?:até|ate) )|(?<=\bfrom )|(?<=\bdesde )|(?<=\bdas )|(?<=@ ))"
+    r"(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)\b|\b(?P<h2>[01]?\d|2[0-3])\.(?P<m2>[0-5]\d)(?=\s*(?:[ap]\.?m\b|h\b|hs\b|hrs\b))"
+)
+# English clock phrases: "half past 4", "quarter past 9", "(a) quarter to 5", "at half 4" (British).
+_CLOCK_PHRASE = re.compile(
+    r"(?i)\b(?:(?P<past>half|quarter)\s+past\s+|(?:a\s+)?(?P<to>quarter)\s+to\s+|(?<=\bat )(?P<uk>half)\s+)"
+    r"(?P<h>1[0-2]|0?[1-9])\b(?!\s*[:.]\d)"
+)
+
+
+def _afternoon(hour: int, minutes: str, followed: str) -> str:
+    """A clock for ``hour:minutes``: in the afternoon for 1 to 7 unless am/pm follows, as a bare
+    hour is ("at 4.30" is a parents' evening, not 04:30)."""
+    if 1 <= hour <= 7 and not re.match(r"\s*[ap]\.?m\b", followed, re.IGNORECASE):
+        hour += 12
+    return f"{hour}:{minutes}"
+
+
+def _clock_fixes(text: str) -> list[tuple[int, int, str]]:
+    fixes = []
+    for m in _DOTTED_TIME.finditer(text):
+        hour, minutes = (m.group("h"), m.group("m")) if m.group("h") else (m.group("h2"), m.group("m2"))
+        fixes.append((m.start(), m.end(), _afternoon(int(hour), minutes, text[m.end() :])))
+    for m in _CLOCK_PHRASE.finditer(text):
+        hour = int(m.group("h"))
+        if m.group("to"):
+            hour, minutes = (hour - 1 or 12), "45"
+        else:
+            minutes = "15" if (m.group("past") or "").lower() == "quarter" else "30"
+        fixes.append((m.start(), m.end(), _afternoon(hour, minutes, text[m.end() :])))
+    return fixes
+
+
+def _respell(text: str, lang: Lang = "en") -> tuple[str, list[int]]:
+    """``text`` with misspelt date words corrected and clocks written as clocks ("4.30", "half
+    past 4"), and for each of its characters the offset of the character it came from (``text``
+    itself, unchanged, when nothing was changed). Misspellings are English ones."""
+    fixes = _clock_fixes(text)
+    if lang == "en":
+        fixes += [
+            (m.start(), m.end(), _MISSPELT[m.group().lower()])
+            for m in _MISSPELT_WORD.finditer(text)
+            if not any(a < m.end() and m.start() < b for a, b, _ in fixes)
+        ]
+        for m in _HOUR_OF_DAYPART.finditer(text):
+            if not any(a < m.end() and m.start() < b for a, b, _ in fixes):
+                fixes.append((m.start(), m.end(), _clock_word(m)))
+        for m in _WEEKDAY_LIKE.finditer(text):
+            name = _misspelt_weekday(m.group())
+            if name is not None and not any(a <= m.start() < b for a, b, _ in fixes):
+                fixes.append((m.start(), m.end(), name))
     if not fixes:
         return text, []
     parts: list[str] = []
@@ -220,14 +264,14 @@ def forget_dates() -> None:
 # frozen, so sharing one is safe.
 @lru_cache(maxsize=1024)
 def _find_due(text: str, now: datetime, tz: tzinfo, lang: Lang) -> DueDate | None:
+    fixed, origin = _respell(text, lang)
     if lang == "en":
-        fixed, origin = _respell(text)
         hit = dates_en.find(fixed, now)
-        if hit is not None and fixed is not text:
-            # Back to offsets in what the user typed, so the misspelt word leaves the title too.
-            hit = replace(hit, start=origin[hit.start], end=origin[hit.end - 1] + 1)
     else:
-        hit = dates_romance.find(text, now, dates_es.GRAMMAR if lang == "es" else dates_pt.GRAMMAR)
+        hit = dates_romance.find(fixed, now, dates_es.GRAMMAR if lang == "es" else dates_pt.GRAMMAR)
+    if hit is not None and fixed is not text:
+        # Back to offsets in what the user typed, so the misspelt word leaves the title too.
+        hit = replace(hit, start=origin[hit.start], end=origin[hit.end - 1] + 1)
     if hit is None:
         return None
     recurrence = hit.recurrence

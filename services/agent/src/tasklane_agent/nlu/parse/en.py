@@ -221,8 +221,9 @@ GRAMMAR = Grammar(
         r"\s*(?:[:\-\u2013\u2014]|\bto\b|\bfor\b|\bcalled\b|\bnamed\b|\bthat says\b|\babout\b"
         r"|\bsaying\b)?\s*",
         rf"(?:new\s+)?{_TASK}\s*[:\-\u2013\u2014]\s*",
-        r"(?:remind\s+me|remind\s+us|reminde?\s+me|rmind me|don'?t\s+(?:let\s+me\s+)?forget|remember|"
-        r"note to self|reminder)\b(?:\s+(?:to|about|that|of)\b)?\s*[:\-]?\s*",
+        # "remember me to" is how many who learnt English from Spanish or Portuguese say it.
+        r"(?:remind\s+me|remind\s+us|reminde?\s+me|rmind me|don'?t\s+(?:let\s+me\s+)?forget|remember\s+me"
+        r"|remember|note to self|reminder)\b(?:\s+(?:to|about|that|of)\b)?\s*[:\-]?\s*",
         r"(?:i\s+)?(?:need|have|got|must|should)\s+to\s+|(?:i\s+)?(?:gotta|must)\s+",
         rf"(?:ask|tell|get|remind)\s+{_WHO1}\s+to\s+",
         r"add\s+(?:to|on)\s+(?:my\s+)?(?:list|tasks|to-?do(?:\s+list)?)\s*[:\-]?\s*",

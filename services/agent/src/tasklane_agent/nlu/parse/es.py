@@ -171,8 +171,9 @@ GRAMMAR = Grammar(
     update_project=re.compile(
         r"(?:^|\s)(?:al|a|en|para)\s+(?P<project>(?:el\s+)?proyecto\s+[^,]+)(?:\s*,.*)?$"
     ),
+    # "... a las 4 y media" ends in a clock, not in a level.
     update_level=re.compile(
-        r"(?:^|\s)(?:(?:a|en|como|de)\s+)?(?:prioridad\s+)?(?P<lvl>alta|baja|media|normal|urgente)$"
+        r"(?:^|\s)(?:(?:a|en|como|de)\s+)?(?:prioridad\s+)?(?<!\d\sy\s)(?P<lvl>alta|baja|media|normal|urgente)$"
     ),
     update_clear=re.compile(
         r"(?:^|\s)(?:y\s+)?(?:quita|quitale|quitar|borra|sin|elimina)\s+(?:la\s+)?(?:fecha|plazo)"

@@ -43,7 +43,7 @@ _CORRECTION = bag(
     dear goodness gosh golly heavens whoops silly my bad wrong typo said
     perdon perdona disculpa disculpe error mejor corrijo correccion quise decir nao naum desculpa
     desculpe foi mal ops opa pera calma corrigindo correcao queria quis quer dizer digo verdade vdd
-    alias errei engano enganei realidad
+    alias errei engano enganei realidad confundi confundo equivoque equivoqui liado lie enrede
     """
 )
 # Words that carry no change of their own in a follow-up ("make it", "ponle", "pls", "period").
@@ -101,8 +101,13 @@ _CHOICE_FILLER = _FILLER | bag(
 )
 
 
+# A word stretched at its end for feeling ("nooo", "siii", "simmm", "yesss", "okkk"), but not
+# laughter made of one letter ("kkkk").
+_STRETCHED = re.compile(r"([a-z])(?!\1)([a-z])\2{2,}$")
+
+
 def _words(folded: str) -> list[str]:
-    return _WORD.findall(folded)
+    return [_STRETCHED.sub(r"\1\2", word) for word in _WORD.findall(folded)]
 
 
 @dataclass(frozen=True)

@@ -335,7 +335,11 @@ def _remark_after_the_date(g: Grammar, msg: Message, now: datetime, *, implicit:
     return found
 
 
-_CLAUSE_END = re.compile(r"[,;.!?]\s*(?=\S)")
+# Where the setting may start: after punctuation, or after "so" said in a voice note or a run-on
+# ("we're in Berlin till sunday so set my timezone to Berlin").
+_CLAUSE_END = re.compile(
+    r"[,;.!?]\s*(?=\S)|\s(?:so|then|asi\s+que|entonces|entao|ent[aã]o|ai)\s+(?=\S)", re.IGNORECASE
+)
 
 
 def _setting_at_the_end(g: Grammar, msg: Message, now: datetime) -> Command | None:

@@ -169,8 +169,9 @@ GRAMMAR = Grammar(
     update_project=re.compile(
         r"(?:^|\s)(?:pro|pra|para o|para|ao|no|na|em)\s+(?P<project>(?:o\s+)?projeto\s+.+)$"
     ),
+    # "... às 4 e media" ends in a clock, not in a level.
     update_level=re.compile(
-        r"(?:^|\s)(?:(?:pra|para|como|de|em)\s+)?(?:prioridade\s+)?(?P<lvl>alta|baixa|media|normal|urgente)$"
+        r"(?:^|\s)(?:(?:pra|para|como|de|em)\s+)?(?:prioridade\s+)?(?<!\d\se\s)(?P<lvl>alta|baixa|media|normal|urgente)$"
     ),
     update_clear=re.compile(
         r"(?:^|\s)(?:e\s+)?(?:tira|tire|remove|sem|apaga|limpa)\s+(?:a\s+|o\s+)?(?:data|prazo)"

@@ -69,6 +69,14 @@ _CHANGED: dict[str, re.Pattern[str]] = {
         r"|(?:foi|foram)\s+(?:adiad|remarcad|transferid|mudad|passad|antecipad|reagendad|empurrad)[oa]s?"
         r"|agora\s+(?:e|vai\s+ser|ficou))\s+(?=(?:pra|para|pro|as|a|em|no|na|dia)\s)(?P<rest>.+)"
     ),
+    # "la entrega de sillas se movió al lunes", "la junta quedó para el viernes", "el ensayo fue
+    # pospuesto al 12", "la cita ahora es a las 5".
+    "es": re.compile(
+        r"(?P<ref>.+?)\s+(?P<strong>(?:se\s+)?(?:movio|movieron|paso|pasaron|cambio|cambiaron|corrio|corrieron)"
+        r"|quedo|quedaron|(?:fue|fueron)\s+(?:movid|pasad|cambiad|aplazad|pospuest|reprogramad|adelantad"
+        r"|postergad|corrid)[oa]s?|ahora\s+(?:es|va\s+a\s+ser|queda))\s+(?=(?:para|pa|al|a|el|la|en|las)\s)"
+        r"(?P<rest>.+)"
+    ),
 }
 _SAME_TIME = re.compile(
     r"[\s,]*(?:(?:no|na|ao|a|com\s+[oa]|mantendo\s+[oa]|en\s+el|a\s+la|con\s+la|el|la|at\s+the|same)\s+)?"
@@ -188,6 +196,10 @@ _PASSIVE: dict[str, re.Pattern[str]] = {
 _TO_BARE_HOUR = re.compile(r"(?:^|\s)(?:to|till|until)\s+(?P<h>1[0-2]|0?[1-9])\s*$")
 
 
+_CLOCK_BEFORE = re.compile(r"\d\s*$")
+_CLOCK_AFTER = re.compile(r"\s*(?:media|cuarto|meia|quarto|quinze|veinte|vinte|\d)")
+
+
 def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     """Other changes: "make it high priority and due next Friday", "push the report deadline to Monday"."""
     verb = g.update_verb.match(msg.plain)
@@ -221,6 +233,8 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
         # "muda o dentista pra segunda no mesmo horário": a day alone keeps the time already.
         original, text = blank(original, *same.span()), blank(text, *same.span())
     for joiner in list(g.change_joiner.finditer(text)):
+        if _CLOCK_BEFORE.search(text, 0, joiner.start()) and _CLOCK_AFTER.match(text, joiner.end()):
+            continue  # "a las 4 y media", "às 4 e meia": part of the time, not two changes
         original, text = blank(original, *joiner.span()), blank(text, *joiner.span())
     clear = g.update_clear.search(text)
     if clear:
