@@ -57,7 +57,7 @@ GRAMMAR = Grammar(
     polite_prefix=re.compile(
         r"^(?:(?:hey|hi|hello|ok|okay|so|well|um|oh|yo|alright|also|and|btw|oops|hmm|right|cool|great"
         r"|actually|"
-        r"wait|no wait|sorry|ah|then)"
+        r"wait|no wait|sorry|ah|then|ugh|argh|meh|damn|dang|shoot|whoops|oh no|oh well|aw|aww)"
         r"\b[\s,!.]*)*(?:(?:please|pls|plz|kindly|can you|could you|would you|will you|can u|could u|"
         r"would you mind|i want you to|i'd like you to|i need you to|go ahead and|just|quickly|now|"
         r"(?:can|could) i (?:get you to|ask you to))\b[\s,]*)*"

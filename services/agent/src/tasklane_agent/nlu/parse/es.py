@@ -62,7 +62,8 @@ GRAMMAR = Grammar(
     polite_prefix=re.compile(
         # "buenaaas", "holaa", "buenas tardes": a greeting before the request is no greeting alone.
         r"(?:(?:hola+|oye|oiga|bueno|pues|ok|vale|entonces|ah|eh|mira|hey|buena+s|buenos dias|y|espera|perdon"
-        r"|perdone|ups|mejor|en realidad|ademas|tardes|noches|dias)\b[\s,!.]*)*"
+        r"|perdone|ups|mejor|en realidad|ademas|tardes|noches|dias|uy|ay|uf|uff|bah|chale|hijole|pucha|ufa"
+        r"|ojo|che|weon|wey|guey)\b[\s,!.]*)*"
         r"(?:(?:por favor|porfa|porfis|porfavor|puedes|podrias|me puedes|me podrias|quiero que|necesito que|"
         r"quisiera que|serias tan amable de|ya|me podria|podria|me puede|puede|usted|me hace el favor de"
         r"|hagame el favor de|me haces el favor de|quisiera)\b[\s,]*)*"

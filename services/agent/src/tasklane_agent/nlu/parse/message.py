@@ -301,6 +301,12 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
         first = _first_clause(g, msg, now)
         if isinstance(first, _ON_ONE_TASK):
             return first
+    if found is None or (isinstance(found, _ON_ONE_TASK) and _why_in_ref(g, found)):
+        # "apaga a 3 que a visita foi cancelada", "delete #2 because it got cancelled": the why
+        # is not part of which task.
+        told = _before_why(g, msg, now)
+        if told is not None:
+            return told
     if found is None and implicit:
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
@@ -360,6 +366,38 @@ def _setting_at_the_end(g: Grammar, msg: Message, now: datetime) -> Command | No
     if found is None:
         msg.start, msg.end = start, end
     return found
+
+
+# Where the reason for a change starts, when no comma marks it.
+_WHY: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"\s(?:because|cause|cuz|coz|since|as)\s"),
+    "es": re.compile(r"\s(?:que|porque|pq|porq|ya\s+que|pues)\s"),
+    "pt": re.compile(r"\s(?:que|porque|pq|pois|ja\s+que)\s"),
+}
+
+
+def _why_in_ref(g: Grammar, found: Command) -> bool:
+    """Whether the words naming the task went on into a reason ("#2 because it got cancelled")."""
+    ref = getattr(found, "ref", None)
+    query = ref.query if isinstance(ref, TaskRef) else None
+    return query is not None and _WHY[g.lex.lang].search(f" {fold(query)} ") is not None
+
+
+def _before_why(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """The change a message asks for before saying why, when that part alone names a task by its
+    number, "it" or a word of three letters or more (so "apaga a que ..." stays unread)."""
+    why = _WHY[g.lex.lang].search(msg.plain)
+    if why is None:
+        return None
+    start, end = msg.start, msg.end
+    msg.end = start + why.start()
+    found = _steps(g, msg, now) if msg.plain else None
+    msg.start, msg.end = start, end
+    if not isinstance(found, _ON_ONE_TASK):
+        return None
+    ref = found.ref
+    named = ref.number is not None or ref.pronoun or any(len(w) >= 3 for w in (ref.query or "").split())
+    return found if named else None
 
 
 def _first_clause(g: Grammar, msg: Message, now: datetime) -> Command | None:

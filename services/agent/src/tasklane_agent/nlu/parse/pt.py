@@ -58,7 +58,7 @@ GRAMMAR = Grammar(
         # A greeting first, how-are-you and all: "Boa tarde. Tenho consulta ...", "oi, tudo bem? ...".
         r"(?:(?:bom dia|boa tarde|boa noite|boas|(?:oi|ola|opa)(?:[\s,]+tudo\s+(?:bem|bom|certo|joia))?"
         r"|tudo\s+(?:bem|bom|certo|joia)|com licenca|por gentileza|se (?:possivel|puder)|eita|vish|nossa"
-        r"|na vdd|quer dizer|alias)\b[\s,!.?]*)*"
+        r"|na vdd|quer dizer|alias|bah|xi+|putz|afe|aff|oxe|oxente|uai|ixi|poxa|puts|eita+|ih)\b[\s,!.?]*)*"
         r"(?:(?:oi|ola|opa|e ai|entao|ok|beleza|blz|bom|olha|ei|hey|ah|tipo|espera|pera|ops|na verdade|"
         r"desculpa|e)\b[\s,!.]*)*"
         r"(?:(?:por favor|pfv|pf|pfvr|porfa|voce pode|vc pode|voce poderia|vc poderia|pode|poderia|consegue|"
@@ -67,7 +67,8 @@ GRAMMAR = Grammar(
     polite_suffix=re.compile(
         r"[\s,.!]*\b(?:(?:muito\s+)?obrigad(?:o|a|ao|inho|inha)(?:\s+(?:desde ja|mesmo))?|desde ja|agradeco"
         r"|grat[oa]|valeu(?:\s+mesmo)?|vlw|obg|brigad[oa]|bjs|beijos?|abracos?|abs|por favor|pfv|pf|pfvr"
-        r"|porfa|pls|please)$"
+        # "desfaz aí", "anota aí": a filler at the end of a request.
+        r"|porfa|pls|please|ai)$"
     ),
     timezone=compile_all(
         r"(?:muda|mude|mudar|coloca|coloque|colocar|configura|configure|atualiza|ajusta|troca|troque|define|"
