@@ -311,7 +311,39 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
         found = parse_tasks.implicit_create(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
         found = _clauses(g, msg, now)
+    if isinstance(found, CreateTask) and found.project and found.due is None:
+        found = _date_after_project(g, found, now)
+    if isinstance(found, CreateTask) and _NO_TITLE.fullmatch(fold(found.title).strip(" .!,")):
+        # "amanhã tenho reunião às 18h30, não me deixes esquecer pá": what is left after the last
+        # clause's request words is a filler; the task is what came before.
+        cut = msg.plain.rfind(",")
+        return _read(g, msg.text[msg.start : msg.start + cut], now, implicit=implicit) if cut > 0 else None
     return found
+
+
+def _date_after_project(g: Grammar, task: CreateTask, now: datetime) -> CreateTask:
+    """ "adiciona ensaio da valsa ao projeto festa 15 anos dia 5/12": the date said after the
+    project's name is the task's, not part of the name."""
+    name = task.project or ""
+    due = due_in(name, now, g.lex.lang)
+    if due is None or name[due.end :].strip(" .,!") or not name[: due.start].strip():
+        return task
+    words = name[: due.start].split()
+    while words and fold(words[-1]) in g.lex.date_links | _DAY_WORDS:
+        words.pop()  # "... festa 15 anos dia 5/12": "dia" goes with the date
+    if not words:
+        return task
+    return replace(task, project=" ".join(words).strip(" ,"), due=replace(due, start=0, end=0))
+
+
+_DAY_WORDS = frozenset({"dia", "el", "on", "the", "o", "a", "la", "for", "by", "para", "pra", "até", "ate"})
+
+
+_FILLER_WORD = (
+    r"(?:lol|lmao|haha+|hehe+|jaja+|jeje+|k{3,}|rs+|pa|ne|ta|ok|pls|plz|please|porfa|xfa|pfv|obg|vlw|tb|tbm"
+    r"|ya|eh|ah|oh|ai)"
+)
+_NO_TITLE = re.compile(rf"{_FILLER_WORD}(?:[\s,.!]+{_FILLER_WORD})*")
 
 
 # A remark said straight after the date, without a comma: "push the footings back to monday its

@@ -28,14 +28,17 @@ _WHEN: dict[Lang, re.Pattern[str]] = {
         r"(?:\s+(?:again|due|happening|scheduled|set for|supposed to be|planned|booked|at|on))*"
     ),
     "es": re.compile(
-        r"(?:y\s+|oye\s+)?(?:para\s+|a\s+)?(?P<when>cuando|que hora|que dia|que fecha|para que dia"
-        r"|para que fecha)\s+(?:es|era|fue|seria|sera|tengo|tenia|tenemos|teniamos|toca|tocaba|hay|habia"
+        # "q" is how "que" is typed on a phone ("a q hora era la junta?").
+        r"(?:y\s+|oye\s+)?(?:para\s+|a\s+)?(?P<when>cuando|(?:que|q) hora|(?:que|q) dia|(?:que|q) fecha"
+        r"|para (?:que|q) dia|para (?:que|q) fecha)\s+(?:es|era|fue|seria|sera|tengo|tenia|tenemos|teniamos"
+        r"|toca|tocaba|hay|habia"
         r"|vence|vencia|queda|quedo|quedamos|pusimos|puse|esta|estaba|me toca|me tocaba|tenia que|tengo que"
         r"|puedo|podemos|debo|debemos|hay que|tenemos que)"
         r"\s+(?:que\s+)?(?P<q>.+?)(?:\s+(?:otra vez|de nuevo|al final|mismo))*"
     ),
     "pt": re.compile(
-        r"(?:e\s+)?(?:pra\s+|para\s+|a\s+)?(?P<when>quando|que horas|que dia|qual dia|que data|qual a data"
+        r"(?:e\s+)?(?:pra\s+|para\s+|a\s+)?(?P<when>quando|qnd|qdo|(?:que|q) horas|(?:que|q) dia|qual dia"
+        r"|(?:que|q) data|qual a data"
         r"|qual e a data|qual o dia|qual e o dia)\s+(?:que\s+)?(?:e que e|e|eh|era|foi|sera|vai ser|tenho"
         r"|tinha|temos|tem|ta|esta|estava|fica|ficou|vence|vencia|marquei|marcamos|ficou marcad[ao]"
         r"|ta marcad[ao]|esta marcad[ao]|tenho que|tinha que|posso|podemos|devo|devemos|preciso|temos que)"
