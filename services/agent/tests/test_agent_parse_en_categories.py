@@ -174,3 +174,22 @@ def test_a_follow_up_names_the_day_to_set_after_the_reason(text: str, day: str) 
     assert change is not None
     assert change.due is not None
     assert change.due.at.date().isoformat() == day
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("argh i completely forgot to post the parcel to gran yesterday", "post the parcel to gran"),
+        ("we still haven't booked the campsite lol", "campsite"),
+        ("I didn't ring the garage yet", "ring the garage"),
+    ],
+)
+def test_not_done_yet_shows_the_task(text: str, query: str) -> None:
+    assert reading(text) == TaskDue(TaskRef(query=query))
+
+
+@pytest.mark.parametrize(
+    "text", ["i didn't finish the report", "I forgot my umbrella", "did I forget to pay?"]
+)
+def test_what_is_no_not_done_yet(text: str) -> None:
+    assert not isinstance(reading(text), TaskDue)

@@ -269,6 +269,7 @@ _STEPS: tuple[Step, ...] = (
     parse_tasks.update,
     parse_done.statement,
     parse_done.checked,
+    parse_questions.not_done_yet,
 )
 
 
