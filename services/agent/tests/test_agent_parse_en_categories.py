@@ -193,3 +193,15 @@ def test_not_done_yet_shows_the_task(text: str, query: str) -> None:
 )
 def test_what_is_no_not_done_yet(text: str) -> None:
     assert not isinstance(reading(text), TaskDue)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "long night at the office, so done with this week",
+        "hectic week at work, brain is fried today",
+        "rough shift tonight, wiped out",
+    ],
+)
+def test_how_the_day_feels_is_no_task(text: str) -> None:
+    assert not isinstance(reading(text), CreateTask)

@@ -59,7 +59,9 @@ _LEADING_NUMBER = re.compile(
 _ABOUT_TASKS = re.compile(r"\b(?:tasks|tareas|tarefas|todos|to-dos|all my|todas mis|todas as minhas)\b")
 _SENTENCES = re.compile(r"\w\s*[.!?]+\s+\w")
 _MOOD = re.compile(
-    r"\b(?:so\s+tired|exhausted|knackered|long\s+day|rough\s+day|what\s+a\s+day|ugh|cansad[oa]|agotad[oa]"
+    r"\b(?:so\s+(?:tired|done|over\s+it|sleepy|stressed)|exhausted|knackered|shattered|wiped\s+out"
+    r"|(?:long|rough|crazy|busy|mad|hectic)\s+(?:day|night|week|shift)|what\s+a\s+(?:day|night|week)"
+    r"|done\s+with\s+(?:this|the)\s+week|brain\s+is\s+(?:mush|fried|dead)|dead\s+tired|ugh|cansad[oa]|agotad[oa]"
     r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira"
     r"|lol|lmao|haha+|jaja+|jeje+|kkk+|rsrs+)\b"
 )
