@@ -14,6 +14,7 @@ from tasklane_agent.nlu.commands import (
     Command,
     CompleteTask,
     CreateTask,
+    DeleteTask,
     ListTasks,
     MoveTask,
     ProjectStatus,
@@ -205,3 +206,31 @@ def test_what_is_no_not_done_yet(text: str) -> None:
 )
 def test_how_the_day_feels_is_no_task(text: str) -> None:
     assert not isinstance(reading(text), CreateTask)
+
+
+def test_a_change_said_in_passing_changes_the_task() -> None:
+    found = reading(
+        "The school phoned and we have to move the parents evening to next Thursday, at the same time."
+    )
+    assert isinstance(found, UpdateTask)
+    assert (found.ref.query, found.due) == ("parents evening", "2026-12-03")
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("My neighbour lent me his ladder so I no longer need to buy a ladder. Could you delete it please.",
+         "buy a ladder"),
+        ("turns out i dont need to renew the parking permit anymore", "renew the parking permit"),
+        ("the vet rang, we have to cancel the checkup for rex", "checkup for rex"),
+    ],
+)  # fmt: skip
+def test_no_longer_needed_asks_to_delete_that_task(text: str, query: str) -> None:
+    assert reading(text) == DeleteTask(TaskRef(query=query))
+
+
+@pytest.mark.parametrize(
+    "text", ["I don't need to go to the gym tomorrow", "I need to move the car tomorrow"]
+)
+def test_what_is_no_change_in_passing(text: str) -> None:
+    assert not isinstance(reading(text), DeleteTask | UpdateTask)
