@@ -234,3 +234,23 @@ def test_no_longer_needed_asks_to_delete_that_task(text: str, query: str) -> Non
 )
 def test_what_is_no_change_in_passing(text: str) -> None:
     assert not isinstance(reading(text), DeleteTask | UpdateTask)
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("rename the all hands one to all hands notes v3", "all hands"),
+        ("move the all-day workshop to friday", "all-day workshop"),
+    ],
+)
+def test_all_in_a_compound_name_is_one_task(text: str, query: str) -> None:
+    found = reading(text)
+    assert isinstance(found, UpdateTask)
+    assert found.ref.query == query
+
+
+@pytest.mark.parametrize(
+    "text", ["delete all", "delete all tasks", "complete all of them", "delete all my stuff"]
+)
+def test_all_alone_is_still_every_task(text: str) -> None:
+    assert not isinstance(reading(text), DeleteTask | UpdateTask)
