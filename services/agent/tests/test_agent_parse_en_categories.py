@@ -254,3 +254,22 @@ def test_all_in_a_compound_name_is_one_task(text: str, query: str) -> None:
 )
 def test_all_alone_is_still_every_task(text: str) -> None:
     assert not isinstance(reading(text), DeleteTask | UpdateTask)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "who"),
+    [
+        ("Ben needs to update the onboarding doc by Friday, can you put it on him",
+         "update the onboarding doc", "Ben"),
+        ("Priya has to review the deck tomorrow, assign it to her", "review the deck", "Priya"),
+    ],
+)  # fmt: skip
+def test_a_task_said_of_someone_then_handed_to_them(text: str, title: str, who: str) -> None:
+    found = reading(text)
+    assert isinstance(found, CreateTask)
+    assert (found.title, found.assignee) == (title, who)
+
+
+def test_a_lower_case_word_is_no_one_to_hand_a_task_to() -> None:
+    found = reading("the dog needs to see the vet friday, can you put it on him")
+    assert not (isinstance(found, CreateTask) and found.assignee)

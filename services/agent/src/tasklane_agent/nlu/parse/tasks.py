@@ -43,6 +43,7 @@ from tasklane_agent.nlu.parse.common import (
     clean_project,
     clean_title,
     due_in,
+    looks_like_person,
     parse_ref,
     shifted,
     squash,
@@ -341,10 +342,35 @@ def _target_project(g: Grammar, folded: str, original: str) -> tuple[bool, str |
     return False, None
 
 
+# Someone else's task, handed over after it is said: "Ben needs to update the onboarding doc by
+# Friday, can you put it on him".
+_HANDED_TO: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?P<who>[a-z][\w'-]*)\s+(?:needs|has|ought|is\s+supposed|is\s+meant|is\s+going)\s+to\s+(?P<body>.+?)"
+        r"\s*,?\s*(?:(?:can|could|would|will)\s+(?:you|u)\s+|pls\s+|please\s+)?(?:put|assign|give|hand)"
+        r"\s+(?:it|this|that)\s+(?:on|to)\s+(?:him|her|them)\b.*"
+    ),
+}
+
+
+def _handed_to(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
+    pattern = _HANDED_TO.get(g.lex.lang)
+    m = pattern.fullmatch(msg.plain) if pattern is not None else None
+    if m is None or not looks_like_person(msg.original(m, "who")):
+        return None
+    who = clean_name(g.lex, m.group("who"), msg.original(m, "who"))
+    if who is None or who == "me":
+        return None
+    return draft(g, msg, msg.start + m.start("body"), msg.start + m.end("body"), now, who=who)
+
+
 def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     """A task asked for with a command word: "create a task to ...", "remind me to ...", "add X to
     the Y project"."""
     plain = msg.plain
+    handed = _handed_to(g, msg, now)
+    if handed is not None:
+        return handed
     for pattern in g.create_whole:
         m = pattern.fullmatch(plain)
         if m is None:
