@@ -273,3 +273,17 @@ def test_a_task_said_of_someone_then_handed_to_them(text: str, title: str, who: 
 def test_a_lower_case_word_is_no_one_to_hand_a_task_to() -> None:
     found = reading("the dog needs to see the vet friday, can you put it on him")
     assert not (isinstance(found, CreateTask) and found.assignee)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["and its urgent they want to start this week", "important because the client signs friday"],
+)
+def test_a_priority_with_a_remark_about_someone_elses_date(text: str) -> None:
+    change = read_follow_up(text, NOW, "en")
+    assert change is not None
+    assert (change.priority, change.due) == ("high", None)
+
+
+def test_a_priority_with_the_tasks_own_date_is_not_guessed() -> None:
+    assert read_follow_up("urgent they need it by friday", NOW, "en") is None
