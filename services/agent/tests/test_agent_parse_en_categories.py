@@ -5,7 +5,7 @@ question followed by a remark. The clock is pinned to Wed 25 Nov 2026 09:00 in L
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -287,3 +287,15 @@ def test_a_priority_with_a_remark_about_someone_elses_date(text: str) -> None:
 
 def test_a_priority_with_the_tasks_own_date_is_not_guessed() -> None:
     assert read_follow_up("urgent they need it by friday", NOW, "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what do i have on wensday", ListTasks(day=date(2026, 12, 2))),
+        ("anything due thurs?", ListTasks("tomorrow")),
+        ("tasks for firday", ListTasks(day=date(2026, 11, 27))),
+    ],
+)
+def test_a_day_list_asked_with_a_weekday_typed_short_or_wrong(text: str, expected: Command) -> None:
+    assert reading(text) == expected
