@@ -49,6 +49,9 @@ def reading(text: str) -> Command:
         ("Would you kindly show me what I have on at the moment", ListTasks()),
         ("what's on my list currently, if you don't mind", ListTasks()),
         ("Could you show me everything on my list, I think I doubled something up.", ListTasks("all")),
+        ("Would you be so kind as to show me my jobs", ListTasks()),
+        ("I was wondering if you could show me what's overdue", ListTasks("overdue")),
+        ("could you show me what is due tomorrow, I want to get organised.", ListTasks("tomorrow")),
     ],
 )
 def test_lists_asked_in_other_words(text: str, expected: Command) -> None:

@@ -66,6 +66,7 @@ _MOOD = re.compile(
     r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira"
     r"|lol|lmao|haha+|jaja+|jeje+|kkk+|rsrs+)\b"
 )
+_ASKS_THE_ASSISTANT = re.compile(r"(?:show|tell|give|send|let)\s+(?:me|us)\b")
 _LEADING_FLAG = re.compile(r"(?:urgent|urgente|asap|importante?|very important|muy importante)\b")
 _LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")
 
@@ -558,6 +559,9 @@ def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | Non
     # A story, not an instruction: several sentences ("Client call went well. They want the pilot
     # live by mid January."), or how the day feels ("long day today, so tired").
     if _SENTENCES.search(task.title) or _MOOD.search(fold(task.title)):
+        return None
+    # "show me what is due tomorrow, I want to plan my day": asking the assistant for something.
+    if _ASKS_THE_ASSISTANT.match(fold(task.title)):
         return None
     # "move all my tasks to Friday" that no change could read is not a new task either.
     if _ABOUT_TASKS.search(fold(task.title)):
