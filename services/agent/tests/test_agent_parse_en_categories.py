@@ -93,6 +93,8 @@ def test_asking_to_note_it_stays_out_of_the_title(text: str, title: str, due: st
     [
         ("Could the gutter quote go in my House project please, it belongs there.", "gutter quote", "House"),
         ("can the vat return go under Admin?", "vat return", "Admin"),
+        ("pop the seed order in my Allotment project", "seed order", "Allotment"),
+        ("the bulb order and the compost go in allotment", "bulb order and the compost", "allotment"),
         ("the flyer proofs shld be in summer fair, can u move it there pls", "flyer proofs", "summer fair"),
     ],
 )
