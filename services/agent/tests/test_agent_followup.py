@@ -93,7 +93,7 @@ def test_a_correction_names_the_day_meant(lang: Lang, text: str, day: str) -> No
     [
         ("en", "call mum tomorrow"),
         ("en", "what's due tomorrow"),
-        ("en", "and its important they want to sign this week"),
+        ("en", "and its important they need it this week"),
         ("es", "llamar al banco el lunes"),
         ("es", "qué tengo mañana"),
         ("pt", "pagar a fatura amanhã"),

@@ -5,7 +5,7 @@ question followed by a remark. The clock is pinned to Wed 25 Nov 2026 09:00 in L
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,7 @@ from tasklane_agent.nlu.commands import (
     Command,
     CompleteTask,
     CreateTask,
+    DeleteTask,
     ListTasks,
     MoveTask,
     ProjectStatus,
@@ -48,6 +49,9 @@ def reading(text: str) -> Command:
         ("Would you kindly show me what I have on at the moment", ListTasks()),
         ("what's on my list currently, if you don't mind", ListTasks()),
         ("Could you show me everything on my list, I think I doubled something up.", ListTasks("all")),
+        ("Would you be so kind as to show me my jobs", ListTasks()),
+        ("I was wondering if you could show me what's overdue", ListTasks("overdue")),
+        ("could you show me what is due tomorrow, I want to get organised.", ListTasks("tomorrow")),
     ],
 )
 def test_lists_asked_in_other_words(text: str, expected: Command) -> None:
@@ -89,6 +93,8 @@ def test_asking_to_note_it_stays_out_of_the_title(text: str, title: str, due: st
     [
         ("Could the gutter quote go in my House project please, it belongs there.", "gutter quote", "House"),
         ("can the vat return go under Admin?", "vat return", "Admin"),
+        ("pop the seed order in my Allotment project", "seed order", "Allotment"),
+        ("the bulb order and the compost go in allotment", "bulb order and the compost", "allotment"),
         ("the flyer proofs shld be in summer fair, can u move it there pls", "flyer proofs", "summer fair"),
     ],
 )
@@ -174,3 +180,127 @@ def test_a_follow_up_names_the_day_to_set_after_the_reason(text: str, day: str) 
     assert change is not None
     assert change.due is not None
     assert change.due.at.date().isoformat() == day
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("argh i completely forgot to post the parcel to gran yesterday", "post the parcel to gran"),
+        ("we still haven't booked the campsite lol", "campsite"),
+        ("I didn't ring the garage yet", "ring the garage"),
+    ],
+)
+def test_not_done_yet_shows_the_task(text: str, query: str) -> None:
+    assert reading(text) == TaskDue(TaskRef(query=query))
+
+
+@pytest.mark.parametrize(
+    "text", ["i didn't finish the report", "I forgot my umbrella", "did I forget to pay?"]
+)
+def test_what_is_no_not_done_yet(text: str) -> None:
+    assert not isinstance(reading(text), TaskDue)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "long night at the office, so done with this week",
+        "hectic week at work, brain is fried today",
+        "rough shift tonight, wiped out",
+    ],
+)
+def test_how_the_day_feels_is_no_task(text: str) -> None:
+    assert not isinstance(reading(text), CreateTask)
+
+
+def test_a_change_said_in_passing_changes_the_task() -> None:
+    found = reading(
+        "The school phoned and we have to move the parents evening to next Thursday, at the same time."
+    )
+    assert isinstance(found, UpdateTask)
+    assert (found.ref.query, found.due) == ("parents evening", "2026-12-03")
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("My neighbour lent me his ladder so I no longer need to buy a ladder. Could you delete it please.",
+         "buy a ladder"),
+        ("turns out i dont need to renew the parking permit anymore", "renew the parking permit"),
+        ("the vet rang, we have to cancel the checkup for rex", "checkup for rex"),
+    ],
+)  # fmt: skip
+def test_no_longer_needed_asks_to_delete_that_task(text: str, query: str) -> None:
+    assert reading(text) == DeleteTask(TaskRef(query=query))
+
+
+@pytest.mark.parametrize(
+    "text", ["I don't need to go to the gym tomorrow", "I need to move the car tomorrow"]
+)
+def test_what_is_no_change_in_passing(text: str) -> None:
+    assert not isinstance(reading(text), DeleteTask | UpdateTask)
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("rename the all hands one to all hands notes v3", "all hands"),
+        ("move the all-day workshop to friday", "all-day workshop"),
+    ],
+)
+def test_all_in_a_compound_name_is_one_task(text: str, query: str) -> None:
+    found = reading(text)
+    assert isinstance(found, UpdateTask)
+    assert found.ref.query == query
+
+
+@pytest.mark.parametrize(
+    "text", ["delete all", "delete all tasks", "complete all of them", "delete all my stuff"]
+)
+def test_all_alone_is_still_every_task(text: str) -> None:
+    assert not isinstance(reading(text), DeleteTask | UpdateTask)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "who"),
+    [
+        ("Ben needs to update the onboarding doc by Friday, can you put it on him",
+         "update the onboarding doc", "Ben"),
+        ("Priya has to review the deck tomorrow, assign it to her", "review the deck", "Priya"),
+    ],
+)  # fmt: skip
+def test_a_task_said_of_someone_then_handed_to_them(text: str, title: str, who: str) -> None:
+    found = reading(text)
+    assert isinstance(found, CreateTask)
+    assert (found.title, found.assignee) == (title, who)
+
+
+def test_a_lower_case_word_is_no_one_to_hand_a_task_to() -> None:
+    found = reading("the dog needs to see the vet friday, can you put it on him")
+    assert not (isinstance(found, CreateTask) and found.assignee)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["and its urgent they want to start this week", "important because the client signs friday"],
+)
+def test_a_priority_with_a_remark_about_someone_elses_date(text: str) -> None:
+    change = read_follow_up(text, NOW, "en")
+    assert change is not None
+    assert (change.priority, change.due) == ("high", None)
+
+
+def test_a_priority_with_the_tasks_own_date_is_not_guessed() -> None:
+    assert read_follow_up("urgent they need it by friday", NOW, "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what do i have on wensday", ListTasks(day=date(2026, 12, 2))),
+        ("anything due thurs?", ListTasks("tomorrow")),
+        ("tasks for firday", ListTasks(day=date(2026, 11, 27))),
+    ],
+)
+def test_a_day_list_asked_with_a_weekday_typed_short_or_wrong(text: str, expected: Command) -> None:
+    assert reading(text) == expected

@@ -14,7 +14,7 @@ from tasklane_agent import replies
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.domain.deadlines import due_day, local_due
 from tasklane_agent.engines.base import MAX_BUTTONS, MAX_ROWS, Button, Context, Outgoing, Row
-from tasklane_agent.engines.resolve import ask, confirm
+from tasklane_agent.engines.resolve import action, ask, confirm, resolve
 from tasklane_agent.i18n import t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.storage.tasks import TaskFilter
@@ -214,11 +214,21 @@ async def apply(ctx: Context, verb: str, params: dict[str, Any], task: Task) -> 
 
 
 async def complete_many(ctx: Context, refs: tuple[c.TaskRef, ...]) -> Outgoing:
-    """Several list positions at once ("2 and 4 are done"): all of them or, when one is not in
-    the last list, none (a wrong number must not leave the others half done). One reply lists
-    them; "undo" puts them all back (the workspace keeps every before-image of the message)."""
+    """Several list positions at once ("2 and 4 are done"), or several tasks named by what was
+    done: all of them or, when one is not in the last list or not surely the one meant, none (a
+    wrong number must not leave the others half done). One reply lists them; "undo" puts them all
+    back (the workspace keeps every before-image of the message)."""
     ids: list[str] = []
     for ref in refs:
+        if ref.query is not None:
+            # "fitted the new door and collected the skirting boards": each task named by its words
+            # must be the one meant; otherwise none is completed and the first doubt is asked.
+            named = await resolve(ctx, ref, action("complete"))
+            if named.task is None:
+                assert named.reply is not None
+                return named.reply
+            ids.append(named.task.id)
+            continue
         if ref.number is None or not 1 <= ref.number <= len(ctx.state.last_list):
             return Outgoing(t(ctx.lang, "no_such_number", number=ref.number))
         ids.append(ctx.state.last_list[ref.number - 1])

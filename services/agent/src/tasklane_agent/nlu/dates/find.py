@@ -63,7 +63,7 @@ from tasklane_agent.nlu.dates import es as dates_es
 from tasklane_agent.nlu.dates import pt as dates_pt
 from tasklane_agent.nlu.dates import romance as dates_romance
 
-__all__ = ["DueDate", "find_due"]
+__all__ = ["DueDate", "as_meant", "find_due"]
 
 
 @dataclass(frozen=True)
@@ -228,6 +228,11 @@ def _respell(text: str, lang: Lang = "en") -> tuple[str, list[int]]:
     parts.append(text[last:])
     origin.extend(range(last, len(text)))
     return "".join(parts), origin
+
+
+def as_meant(text: str) -> str:
+    """``text`` with the date words typed wrong written as meant ("wensday" -> "wednesday")."""
+    return _respell(text)[0]
 
 
 # A time said with its half of the day ("5am", "de la mañana", "à noite") or in 24-hour form ("05:30").

@@ -156,7 +156,8 @@ class Lexicon:
 
 # A reference may not reach for more than one task: "delete all my tasks", "every user's tasks".
 _BROAD = re.compile(
-    r"\b(?:all|every|everything|everyone|everybody|users?|todas|todos|todo|tudo|usuarios?|tasks|tareas"
+    # "all" in a compound noun ("the all hands deck", "all-day workshop") names one thing.
+    r"\b(?:all(?![\s-]+(?:hands|staff|day|nighter|stars?|saints|inclusive|weather|purpose)\b)|every|everything|everyone|everybody|users?|todas|todos|todo|tudo|usuarios?|tasks|tareas"
     r"|tarefas|"
     r"anything|something|nothing|algo|nada|alguma|algum|alguna|"
     r"instructions?|instrucciones|instrucoes|prompt|system)\b"

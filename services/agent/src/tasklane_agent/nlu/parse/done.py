@@ -156,7 +156,7 @@ _IRREGULAR: dict[Lang, dict[str, tuple[str, ...]]] = {
 _STOP: dict[Lang, frozenset[str]] = {
     "en": bag(
         "the a an my our your his her their its to at for of on in into with from by and over off up "
-        "back out away down some this that those these all"
+        "back out away down some this that those these all cheers thanks ta mate"
     ),
     "es": bag(
         "el la los las un una unos unas al del de a en con por para le les lo me mi mis su sus y que se"
@@ -464,6 +464,32 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     return _about(g, w, m.start("rest"), None if done_verb else forms, now)
 
 
+def _both(
+    g: Grammar, w: Message, lo: int, folded: str, forms: tuple[str, ...] | None, now: datetime
+) -> CompleteTask | None:
+    lang = g.lex.lang
+    if lang != "en":
+        return None  # Spanish and Portuguese keep asking nothing: neither is guessed at
+    second = next(
+        (
+            m
+            for m in _TWO_DONE_VERB[lang].finditer(folded)
+            if m.group("verb") in _DONE_VERBS[lang] or _past(lang, m.group("verb"), "") not in (None, ())
+        ),
+        None,
+    )
+    if second is None or forms is None:
+        return None
+    verb = second.group("verb")
+    later = None if verb in _DONE_VERBS[lang] else _past(lang, verb, "")
+    first = _about(g, w, lo, forms, now, lo + second.start())
+    rest = lo + second.end("verb")
+    then = _about(g, w, rest, later, now) if rest < len(w.plain) else None
+    if first is None or then is None or first.ref.query is None or then.ref.query is None:
+        return None
+    return CompleteTask(first.ref, refs=(first.ref, *(then.refs or (then.ref,))))
+
+
 _WHEN_ANYWHERE = {lang: re.compile(rf"\b(?:{_WHEN[lang]})\b") for lang in _WHEN}
 _AND: dict[Lang, str] = {"en": "and|then|also", "es": "y|luego|tambien", "pt": "e|depois|tambem"}
 
@@ -502,11 +528,12 @@ _HANDED_OVER: dict[Lang, re.Pattern[str]] = {
 
 
 def _about(
-    g: Grammar, w: Message, lo: int, forms: tuple[str, ...] | None, now: datetime
+    g: Grammar, w: Message, lo: int, forms: tuple[str, ...] | None, now: datetime, hi: int | None = None
 ) -> CompleteTask | None:
-    """The completion of the task named by ``w.plain[lo:]`` (a pronoun or title words)."""
+    """The completion of the task named by ``w.plain[lo:hi]`` (a pronoun or title words)."""
     lang = g.lex.lang
-    folded, original = w.plain[lo:], w.text[w.start + lo : w.end]
+    hi = len(w.plain) if hi is None else hi
+    folded, original = w.plain[lo:hi], w.text[w.start + lo : w.start + hi]
     handed = _HANDED_OVER.get(lang)
     cut = handed.search(folded) if handed is not None else None
     if cut is not None and cut.start() > 0:
@@ -514,8 +541,9 @@ def _about(
     if g.lex.pronoun.fullmatch(folded.strip()):
         return CompleteTask(TaskRef(pronoun=True, verb_forms=forms))
     if _two_statements(lang, folded):
-        # "cleaned the kitchen and took out the trash": two tasks, neither of them guessed at.
-        return None
+        # "fitted the new door and collected the skirting boards": two tasks, each named by its
+        # own words and verb; both or neither are completed.
+        return _both(g, w, lo, folded, forms, now)
     for when in _WHEN_ANYWHERE[lang].finditer(folded):
         folded, original = blank(folded, *when.span()), blank(original, *when.span())
     due = due_in(original, now, lang)

@@ -58,8 +58,11 @@ GRAMMAR = Grammar(
         r"^(?:(?:hey|hi|hello|ok|okay|so|well|um|oh|yo|alright|also|and|btw|oops|hmm|right|cool|great"
         r"|actually|"
         r"wait|no wait|sorry|ah|then|ugh|argh|meh|damn|dang|shoot|whoops|oh no|oh well|aw|aww)"
-        r"\b[\s,!.]*)*(?:(?:please|pls|plz|kindly|can you|could you|would you|will you|can u|could u|"
+        r"\b[\s,!.]*)*(?:(?:would you be so kind as to|would you be kind enough to|could you possibly"
+        r"|would you possibly|i wonder if you could|i was wondering if you could|i'd be grateful if you could"
+        r"|please|pls|plz|kindly|can you|could you|would you|will you|can u|could u|"
         r"would you mind|i want you to|i'd like you to|i need you to|go ahead and|just|quickly|now|"
+        r"do me a favou?r and|be a dear and|"
         r"(?:can|could) i (?:get you to|ask you to))\b[\s,]*)*"
     ),
     polite_suffix=re.compile(

@@ -216,7 +216,10 @@ def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
     ]
     for m in cuts[:_CUTS]:
         change = _read_change(text[: m.start()], folded[: m.start()], now, lang)
-        if change is not None and find_due(text[m.start() :], now, lang) is None:
+        if change is None:
+            continue
+        later = find_due(text[m.start() :], now, lang)
+        if later is None or _about_something_else(change, folded[m.start() :], later):
             return change
     for m in cuts[:_CUTS]:
         if m.group() in _SO:
@@ -225,6 +228,27 @@ def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
             if after is not None and after.due is not None:
                 return replace(after, due=_shifted(after.due, m.end()))
     return None
+
+
+# Who a remark is about: "important, *they* want to sign this week".
+_SOMEONE = bag("they he she we the client customer boss")
+_IT = bag("it this that")
+_BECAUSE = bag("because cause cuz coz since as so")
+
+
+def _about_something_else(change: FollowUp, remark: str, later: DueDate) -> bool:
+    """Whether the date in the remark after a priority is someone else's doing ("its important
+    they want to sign this week"), not the task's ("urgent they need it by friday")."""
+    words = _words(remark[: later.start])
+    while words and words[0] in _BECAUSE:
+        words = words[1:]
+    return (
+        change.due is None
+        and change.priority is not None
+        and bool(words)
+        and words[0] in _SOMEONE
+        and not any(w in _IT for w in words)
+    )
 
 
 def _shifted(due: DueDate, by: int) -> DueDate:

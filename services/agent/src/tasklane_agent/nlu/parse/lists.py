@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 
 from tasklane_agent.domain.priority import Priority
 from tasklane_agent.nlu.commands import ListTasks, Scope
+from tasklane_agent.nlu.dates.find import as_meant
 from tasklane_agent.nlu.dates.words import WEEKDAY_WORDS
 from tasklane_agent.nlu.language import fold
 from tasklane_agent.nlu.parse.common import Grammar, Message, blank, clean_project, due_in, peel
@@ -96,7 +97,8 @@ def list_tasks(g: Grammar, msg: Message, now: datetime) -> ListTasks | None:
         due = None  # "Sunday School", "Lunes Creativo", "Sábado Bar": a name, not a day
     if due is None:
         return request.read(text, None)
-    phrase = fold(due.phrase)
+    # "on wensday", "thurs": the words as meant say whether the phrase names a day.
+    phrase = fold(as_meant(due.phrase)) if g.lex.lang == "en" else fold(due.phrase)
     rest = blank(text, due.start, due.end)
     plain_date = not (due.recurrence or due.has_time)
     if plain_date and _UP_TO.search(phrase) and not _NOT_ONE_DAY.search(phrase) and _A_DAY.search(phrase):

@@ -270,6 +270,7 @@ _STEPS: tuple[Step, ...] = (
     parse_tasks.update,
     parse_done.statement,
     parse_done.checked,
+    parse_questions.not_done_yet,
 )
 
 
@@ -292,7 +293,7 @@ def _read(g: Grammar, text: str, now: datetime, *, implicit: bool = True) -> Com
     if found is None:
         found = _steps(g, msg, now)
     if found is None:
-        found = _setting_at_the_end(g, msg, now)
+        found = _setting_at_the_end(g, msg, now) or _change_in_passing(g, msg, now)
     if found is None:
         found = parse_indirect.indirect(g, msg, now)
     if found is None and "," in msg.plain and not _NUMBER_LIST.search(msg.plain):
@@ -371,6 +372,50 @@ def _remark_after_the_date(g: Grammar, msg: Message, now: datetime, *, implicit:
         msg.end = end
         return None
     return found
+
+
+# A change to a task the user has, said in passing: "Brenda has telephoned and we must move our
+# lunch to next Tuesday", "so I no longer need to buy the wool for the scarf".
+_CHANGE_IN_PASSING: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:i|we)\s+(?:must|need\s+to|have\s+to|have\s+got\s+to|'ve\s+got\s+to|ve\s+got\s+to|gotta"
+        r"|should|will\s+have\s+to|'ll\s+have\s+to)\s+(?P<body>(?:move|push|postpone|reschedule|put\s+off"
+        r"|bring\s+forward|cancel)\b[^.!?;]*)"
+    ),
+}
+_NO_LONGER: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:i|we)\s+(?:no\s+longer|don'?t|do\s+not|won'?t)\s+(?:need|have)\s+to\s+(?P<q>[^.!?;,]+?)"
+        r"(?P<more>\s+(?:anymore|any\s+more|after\s+all))?\s*(?=[.!?;,]|$)"
+    ),
+}
+_SAME_TIME = re.compile(r"[\s,]+(?:at|for)\s+the\s+same\s+time$")
+
+
+def _change_in_passing(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """A change or a deletion asked for inside a story; None when the words name no task."""
+    lang = g.lex.lang
+    no_longer = _NO_LONGER.get(lang)
+    m = no_longer.search(msg.plain) if no_longer is not None else None
+    if m is not None and ("no" in m.group().split()[1:2] or m.group("more")):
+        ref = parse_ref(g.lex, m.group("q"), msg.original(m, "q"))
+        # Deleting always asks first ("Delete *buy wool for the scarf*?").
+        return DeleteTask(ref) if ref is not None and ref.query is not None else None
+    passing = _CHANGE_IN_PASSING.get(lang)
+    m = passing.search(msg.plain) if passing is not None else None
+    if m is None:
+        return None
+    start, end = msg.start, msg.end
+    msg.start, msg.end = start + m.start("body"), start + m.end("body")
+    same = _SAME_TIME.search(msg.plain)
+    if same is not None:
+        msg.end = msg.start + same.start()  # a new day keeps the time anyway
+    msg.strip(g.polite_prefix, g.polite_suffix)
+    found = parse_tasks.update(g, msg, now) or parse_tasks.changes(g, msg, now)
+    if isinstance(found, UpdateTask | DeleteTask) and found.ref.query is not None:
+        return found
+    msg.start, msg.end = start, end
+    return None
 
 
 # Where the setting may start: after punctuation, or after "so" said in a voice note or a run-on

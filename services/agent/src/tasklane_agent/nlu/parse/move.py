@@ -35,7 +35,7 @@ _KEYWORD = (
     r"(?:(?:de|do|da)\s+)?"
 )
 _VERBS: dict[Lang, str] = {
-    "en": r"(?:put|move|file|stick|place|throw|shift|add|transfer|drop|chuck|slot|bung)",
+    "en": r"(?:put|move|file|stick|place|throw|shift|add|transfer|drop|chuck|slot|bung|pop)",
     "es": (
         r"(?:pon|ponlo|ponla|poner|ponerlo|ponerla|pone|mete|metelo|metela|meter|meterlo|meterla|mueve|muevelo"
         r"|muevela|mover|moverlo|moverla|move|movelo|movela|pasa|pasalo|pasala|pasar|pasarlo|pasarla|lleva"
@@ -61,8 +61,9 @@ _GIVING = re.compile(
 # "X belongs in P", "the X one should be in P", "X va en P", "X vai no P".
 _BELONGS: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(
-        r"(?P<ref>.+?)\s+(?:(?:belongs|belong|goes|should go|should be|has to go|needs to go|must go"
-        r"|should live|lives)\s+(?:in|into|under|with|to|on)|is part of|belongs? to)\s+(?P<project>.+)"
+        r"(?P<ref>.+?)\s+(?:go\s+(?:in|into|under)|(?:belongs|belong|goes|should go|should be|has to go"
+        r"|needs to go|must go|should live|lives)\s+(?:in|into|under|with|to|on)|is part of|belongs? to)"
+        r"\s+(?P<project>.+)"
     ),
     "es": re.compile(
         r"(?P<ref>.+?)\s+(?:(?:va|iba|deberia ir|tiene que ir|debe ir|deberia estar|tiene que estar)"
@@ -195,7 +196,7 @@ def move(g: Grammar, msg: Message, now: datetime) -> MoveTask | None:
             ),
         )
     could = _COULD_GO[lang]
-    b = _BELONGS[lang].fullmatch(plain) or (could.fullmatch(plain) if could is not None else None)
+    b = (could.fullmatch(plain) if could is not None else None) or _BELONGS[lang].fullmatch(plain)
     if b is not None:
         found = _build(g, msg, now, b.group("ref"), msg.original(b, "ref"), b, keyword=False)
         return replace(found, definite=True) if found is not None else None

@@ -125,6 +125,48 @@ def task_due(g: Grammar, msg: Message, now: datetime) -> Command | None:
     return TaskDue(ref)
 
 
+# What the user has not done yet: "ugh i totally forgot to send bloom the invoice yesterday", "i
+# still havent paid sam back for the pizza". Not a completion and no new task: the task is shown
+# with its date, and in focus for what comes next ("push it to tmrw morning"). After "to" or
+# "didn't" the verb is the title's own; a participle ("paid") is left out of the words.
+_NOT_YET: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?:(?:ugh|argh|oh no|oops|damn|dang|omg|whoops)\s+)*(?:i|we)\s+(?:totally\s+|completely\s+|just\s+"
+        r"|clean\s+|kinda\s+)?(?:forgot|forgotten|have forgotten|'ve forgotten|ve forgotten)"
+        r"\s+(?:to|about)\s+"
+        r"(?P<verb>[a-z]+)\s+(?P<q>.+?)"
+        r"|(?:i|we)\s+(?:still\s+)?(?:didn'?t|did not|never)\s+(?:get to\s+|get round to\s+|manage to\s+)?"
+        r"(?P<verb2>[a-z]+)\s+(?P<q2>.+?)(?:\s+yet)?"
+        r"|(?:i|we)\s+(?:still\s+)?(?:haven'?t|havent|have not)\s+(?:yet\s+)?[a-z]+\s+(?P<q3>.+?)(?:\s+yet)?"
+    ),
+}
+_WHEN_SAID = re.compile(
+    r"(?:\s+(?:yesterday|today|this morning|last night|again|lol|lmao|haha|ugh|yet|either|still))+$"
+)
+_SAID_NOT_DONE = frozenset({"finish", "finished", "complete", "completed", "do", "done", "mark", "tick"})
+
+
+def not_done_yet(g: Grammar, msg: Message, now: datetime) -> Command | None:
+    """ "i forgot to send bloom the invoice" -> ``TaskDue`` of that task: shown, and in focus."""
+    pattern = _NOT_YET.get(g.lex.lang)
+    m = pattern.fullmatch(msg.plain.rstrip(" .!?")) if pattern is not None else None
+    if m is None or msg.question:
+        return None
+    group = next(name for name in ("q", "q2", "q3") if m.group(name))
+    verb = m.group("verb") or m.group("verb2") or ""
+    if verb in _SAID_NOT_DONE:
+        return None  # "i didn't finish the report": reopening it is the reading
+    lo = m.start("verb") if m.group("verb") else m.start("verb2") if verb else m.start(group)
+    folded, original = msg.plain[lo : m.end(group)], msg.text[msg.start + lo : msg.start + m.end(group)]
+    cut = _WHEN_SAID.search(folded)
+    if cut is not None:
+        folded, original = folded[: cut.start()], original[: cut.start()]
+    ref = parse_ref(g.lex, folded, original, (_Q_LEAD, _Q_TRAIL))
+    if ref is None or ref.query is None:
+        return None
+    return TaskDue(ref)
+
+
 def whats_left(g: Grammar, msg: Message, now: datetime) -> Command | None:
     """ "what's left in Q3 Launch?" -> the open tasks of that project."""
     m = _LEFT[g.lex.lang].fullmatch(msg.plain)

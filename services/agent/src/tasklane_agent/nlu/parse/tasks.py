@@ -43,6 +43,7 @@ from tasklane_agent.nlu.parse.common import (
     clean_project,
     clean_title,
     due_in,
+    looks_like_person,
     parse_ref,
     shifted,
     squash,
@@ -59,7 +60,9 @@ _LEADING_NUMBER = re.compile(
 _ABOUT_TASKS = re.compile(r"\b(?:tasks|tareas|tarefas|todos|to-dos|all my|todas mis|todas as minhas)\b")
 _SENTENCES = re.compile(r"\w\s*[.!?]+\s+\w")
 _MOOD = re.compile(
-    r"\b(?:so\s+tired|exhausted|knackered|long\s+day|rough\s+day|what\s+a\s+day|ugh|cansad[oa]|agotad[oa]"
+    r"\b(?:so\s+(?:tired|done|over\s+it|sleepy|stressed)|exhausted|knackered|shattered|wiped\s+out"
+    r"|(?:long|rough|crazy|busy|mad|hectic)\s+(?:day|night|week|shift)|what\s+a\s+(?:day|night|week)"
+    r"|done\s+with\s+(?:this|the)\s+week|brain\s+is\s+(?:mush|fried|dead)|dead\s+tired|ugh|cansad[oa]|agotad[oa]"
     r"|reventad[oa]|dia\s+largo|que\s+dia|exaust[oa]|morto|morta|dia\s+longo|que\s+canseira"
     r"|lol|lmao|haha+|jaja+|jeje+|kkk+|rsrs+)\b"
 )
@@ -82,6 +85,7 @@ _SAME_TIME = re.compile(
     r"[\s,]*(?:(?:no|na|ao|a|com\s+[oa]|mantendo\s+[oa]|en\s+el|a\s+la|con\s+la|el|la|at\s+the|same)\s+)?"
     r"(?:mesmo\s+horario|mesma\s+hora|mismo\s+horario|misma\s+hora|same\s+time)\b(?:\s+de\s+sempre)?"
 )
+_ASKS_THE_ASSISTANT = re.compile(r"(?:show|tell|give|send|let)\s+(?:me|us)\b")
 _LEADING_FLAG = re.compile(r"(?:urgent|urgente|asap|importante?|very important|muy importante)\b")
 _LIST_TARGET = re.compile(r"\b(?:list|tasks|to-?dos?|lista|tareas|pendientes|tarefas|agenda)\b")
 
@@ -394,10 +398,35 @@ def _target_project(g: Grammar, folded: str, original: str) -> tuple[bool, str |
     return False, None
 
 
+# Someone else's task, handed over after it is said: "Ben needs to update the onboarding doc by
+# Friday, can you put it on him".
+_HANDED_TO: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"(?P<who>[a-z][\w'-]*)\s+(?:needs|has|ought|is\s+supposed|is\s+meant|is\s+going)\s+to\s+(?P<body>.+?)"
+        r"\s*,?\s*(?:(?:can|could|would|will)\s+(?:you|u)\s+|pls\s+|please\s+)?(?:put|assign|give|hand)"
+        r"\s+(?:it|this|that)\s+(?:on|to)\s+(?:him|her|them)\b.*"
+    ),
+}
+
+
+def _handed_to(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
+    pattern = _HANDED_TO.get(g.lex.lang)
+    m = pattern.fullmatch(msg.plain) if pattern is not None else None
+    if m is None or not looks_like_person(msg.original(m, "who")):
+        return None
+    who = clean_name(g.lex, m.group("who"), msg.original(m, "who"))
+    if who is None or who == "me":
+        return None
+    return draft(g, msg, msg.start + m.start("body"), msg.start + m.end("body"), now, who=who)
+
+
 def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     """A task asked for with a command word: "create a task to ...", "remind me to ...", "add X to
     the Y project"."""
     plain = msg.plain
+    handed = _handed_to(g, msg, now)
+    if handed is not None:
+        return handed
     for pattern in g.create_whole:
         m = pattern.fullmatch(plain)
         if m is None:
@@ -596,6 +625,9 @@ def implicit_create(g: Grammar, msg: Message, now: datetime) -> CreateTask | Non
     # A story, not an instruction: several sentences ("Client call went well. They want the pilot
     # live by mid January."), or how the day feels ("long day today, so tired").
     if _SENTENCES.search(task.title) or _MOOD.search(fold(task.title)):
+        return None
+    # "show me what is due tomorrow, I want to plan my day": asking the assistant for something.
+    if _ASKS_THE_ASSISTANT.match(fold(task.title)):
         return None
     # "move all my tasks to Friday" that no change could read is not a new task either.
     if _ABOUT_TASKS.search(fold(task.title)):
