@@ -22,6 +22,7 @@ from tasklane_agent.nlu.commands import (
     CompleteTask,
     CreateProject,
     CreateTask,
+    CreateTasks,
     DeleteTask,
     Greeting,
     Help,
@@ -285,3 +286,46 @@ def test_the_task_named_before_its_verb(text: str, expected: Command) -> None:
 )
 def test_a_greeting_before_a_request_is_the_request(text: str, expected: Command) -> None:
     assert reading(text) == expected
+
+
+def _told(words: str, *forms: str) -> TaskRef:
+    return TaskRef(query=words, verb_forms=forms)
+
+
+# What was done, with a remark after an emoji or a comma, or when it was done, left out.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ya lavé el coche 😅 por fin", CompleteTask(_told("coche", "lav"))),
+        ("ya mandé la factura a Rocío, una cosa menos", CompleteTask(_told("factura Rocío", "mand"))),
+        ("ya fui a correos", CompleteTask(_told("correos", "ir"))),
+        ("la 1 y la 4 ya quedaron listas", CompleteTask(num(1), refs=(num(1), num(4)))),
+        ("la 3 ya la hice esta tarde", CompleteTask(num(3))),
+    ],
+)
+def test_what_was_done_without_the_remark(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+# Why a task is asked for ("..., que viene gente", "punto que se opera") stays out of its title;
+# two things to do, each with its day, are two tasks.
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ("recuérdame pedir hielo el viernes, que viene gente", ["pedir hielo"]),
+        ("anota llamar a la tía Carmen mañana punto que se opera el lunes", ["llamar a la tía Carmen"]),
+        (
+            "recuérdame renovar el seguro el jueves y pasar la ITV el martes",
+            ["renovar el seguro", "pasar la ITV"],
+        ),
+        (
+            "apunta comprar pienso el sábado. y tmb vacunar al gato el lunes",
+            ["comprar pienso", "vacunar al gato"],
+        ),
+        ("recuérdame ir al banco y sacar dinero el lunes", ["ir al banco y sacar dinero"]),
+    ],
+)
+def test_titles_without_the_reason_and_two_dated_tasks(text: str, titles: list[str]) -> None:
+    command = understand(text, NOW, "es").command
+    tasks = command.tasks if isinstance(command, CreateTasks) else (command,)
+    assert [getattr(task, "title", None) for task in tasks] == titles

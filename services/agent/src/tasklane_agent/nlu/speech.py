@@ -166,7 +166,8 @@ _REMARKS: dict[Lang, re.Pattern[str]] = {
         r"|[\s,]+or\s+(?:else\b|i'?m\b|im\b|i\s+am\b|i'?ll\b|ill\b|we'?re\b).*$"
     ),
     "es": re.compile(
-        r"\s*,\s*(?:que\s+si\s+no|si\s+no|porque|porq|pq|ya\s+que)\b.*$"
+        # "..., q nos quedan 3 sacos", "..., que es su cumpleaños": after a comma, "que" says why.
+        r"\s*,\s*(?:que\s+si\s+no|si\s+no|porque|porq|pq|ya\s+que|que|q)\b.*$"
         r"|[\s,]+(?:o\s+si\s+no|si\s+no)\s+(?:me|estoy|estamos|nos)\b.*$"
     ),
     "pt": re.compile(

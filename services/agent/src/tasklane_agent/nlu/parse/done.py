@@ -44,13 +44,16 @@ _WHEN: dict[Lang, str] = {
     # Only what is surely past: "finish the slides tonight" is a plan, "this morning" may be one.
     "en": r"yesterday|last night|earlier(?: today)?|just now|an hour ago|a while ago|over the weekend"
     r"|last week",
-    "es": r"ayer|anoche|antier|anteayer|hoy temprano|hace un rato|recien|el finde pasado|la semana pasada",
+    "es": r"ayer|anoche|antier|anteayer|hoy temprano|hace un rato|recien|el finde pasado|la semana pasada"
+    r"|esta manana|esta tarde|hace poco|hace un momento|hace rato|hoy",
     "pt": r"ontem|anteontem|hoje cedo|agora ha pouco|agora pouco|agorinha|ha pouco|mais cedo|cedo"
     r"|semana passada",
 }
 # A sentence ends: "." or "!" or ";" before more words, or a dictated "period".
+# An emoji between words ends one too: "hice el respaldo 🙏 q alivio".
 _BREAK = re.compile(
     r"\s+(?:period|full stop|new sentence|punto y aparte|punto|ponto final|ponto)(?:\s+|$)|[.;!]\s+"
+    r"|\s*[\u2600-\u27bf\U0001f300-\U0001faff]+\s*(?=\w)"
 )
 
 # Before a past-tense verb: its subject, adverbs, clitic pronouns ("ya le mandé").
@@ -127,7 +130,8 @@ _IRREGULAR: dict[Lang, dict[str, tuple[str, ...]]] = {
         "picked": ("pick",), "had": ("have",), "sorted": ("sort",),
     },
     "es": {
-        "fui": (), "fuimos": (), "fue": (), "puse": ("pon",), "pusimos": ("pon",), "traje": ("trae", "tra"),
+        "fui": ("ir",), "fuimos": ("ir",), "fue": (), "puse": ("pon",), "pusimos": ("pon",),
+        "traje": ("trae", "tra"),
         "trajimos": ("trae", "tra"), "dije": ("dec",), "tuve": ("ten",), "estuve": ("esta",),
         "di": ("dar", "da"), "dimos": ("dar", "da"), "vine": ("ven",), "pude": ("pod",),
         "escrito": ("escrib",), "puesto": ("pon",), "visto": ("ver",), "vuelto": ("volv",),
@@ -446,6 +450,11 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     return _about(g, w, m.start("rest"), None if done_verb else forms, now)
 
 
+_AND_THEN: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"\b(?:and|&)\b"),
+    "es": re.compile(r"\b(?:y|e)\b"),
+    "pt": re.compile(r"\b(?:e)\b"),
+}
 _WHEN_ANYWHERE = {lang: re.compile(rf"\b(?:{_WHEN[lang]})\b") for lang in _WHEN}
 _AND: dict[Lang, str] = {"en": "and|then|also", "es": "y|luego|tambien", "pt": "e|depois|tambem"}
 
@@ -482,6 +491,11 @@ def _about(
     """The completion of the task named by ``w.plain[lo:]`` (a pronoun or title words)."""
     lang = g.lex.lang
     folded, original = w.plain[lo:], w.text[w.start + lo : w.end]
+    # "mandé el presupuesto a Olivo, uno menos": what follows a comma is a remark, unless it goes
+    # on naming things ("pagué la luz, el agua y el gas": several tasks, refused below).
+    comma = folded.find(",")
+    if comma > 0 and not _AND_THEN[lang].search(folded, comma):
+        folded, original = folded[:comma], original[:comma]
     if g.lex.pronoun.fullmatch(folded.strip()):
         return CompleteTask(TaskRef(pronoun=True, verb_forms=forms))
     if _two_statements(lang, folded):

@@ -145,7 +145,7 @@ GRAMMAR = Grammar(
         r"(?P<ref>.+?)\s+(?:ya\s+)?(?:(?:la|lo|las|los)\s+)?(?:he|hemos)\s+(?:hecho|terminado|completado|acabado"
         r"|finalizado)",
         r"(?P<ref>.+?)\s+ya\s+(?:la|lo|las|los)\s+(?:hice|termine|complete|acabe|hicimos|terminamos)",
-        rf"(?P<ref>.+?)\s+(?:ya\s+)?(?:esta\s+|estan\s+)?{_DONE}(?:\s+ya)?",
+        rf"(?P<ref>.+?)\s+(?:ya\s+)?(?:esta\s+|estan\s+|quedo\s+|quedaron\s+|queda\s+|quedan\s+)?{_DONE}(?:\s+ya)?",
         rf"{_DONE}\s+(?P<ref>.+)",
         rf"(?:marca|marcar|pon|poner|da|dar){_CL}\s+(?:como|por)\s+{_DONE}\s*(?P<ref>.*)",
         r"(?P<ref>.+?)\s+ya\s+esta",

@@ -186,10 +186,23 @@ def _split_pair(text: str, due: DueDate, now: datetime, lang: Lang) -> list[DueD
     ]
 
 
+# Said after the change to soften or stress it: "a las 9 si puede ser", "if possible", "se der",
+# "es muy importante, no se me puede olvidar".
+_COURTESY_TAIL = re.compile(
+    r"[\s,.!]*(?:if\s+(?:possible|you\s+can|that'?s\s+ok)|si\s+(?:puede|se\s+puede|es\s+posible|puedes|podes)"
+    r"(?:\s+ser)?|(?:que\s+)?no\s+se\s+me\s+(?:puede|debe|vaya\s+a)\s+olvidar|que\s+no\s+se\s+me\s+olvide"
+    r"|no\s+(?:me\s+)?(?:lo|la)\s+(?:olvides|dejes\s+olvidar)|se\s+(?:possivel|der|puder)"
+    r"|(?:que\s+)?nao\s+posso\s+esquecer)[\s.!]*$"
+)
+
+
 def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
     """``text`` as nothing but a change of priority and/or due date for the task in focus; a
     remark after the change ("..., q me he liado", "... que el cliente tiene prisa") is allowed."""
     folded = fold(text)
+    tail = _COURTESY_TAIL.search(folded)
+    if tail and tail.start() > 0:
+        text, folded = text[: tail.start()], folded[: tail.start()]
     if len(_words(folded)) > _LONGEST:
         return None
     whole = _read_change(text, folded, now, lang)

@@ -344,7 +344,8 @@ def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     return None
 
 
-_SENTENCE_END = re.compile(r"(?<=\w)[.!?]+(?=\s+\S)")
+# A dictated "punto" leaves its full stop after a space: "... Rosalba . que es su cumpleaños".
+_SENTENCE_END = re.compile(r"(?<=\w)(?:[.!?]+|\s+[.!?]+)(?=\s+\S)")
 _THAT = re.compile(r"(?:que|q|that)\s+")
 
 
@@ -409,7 +410,7 @@ _ABBREVIATIONS = frozenset(
 def _sentence_end(folded: str, lo: int, hi: int) -> int | None:
     for m in _SENTENCE_END.finditer(folded, lo, hi):
         word = re.findall(r"\w+", folded[max(lo, m.start() - 12) : m.start()])[-1:]
-        if m.group().startswith(".") and word and (len(word[0]) == 1 or word[0] in _ABBREVIATIONS):
+        if m.group().lstrip().startswith(".") and word and (len(word[0]) == 1 or word[0] in _ABBREVIATIONS):
             continue
         return m.start()
     return None
