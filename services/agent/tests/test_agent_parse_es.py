@@ -329,3 +329,31 @@ def test_titles_without_the_reason_and_two_dated_tasks(text: str, titles: list[s
     command = understand(text, NOW, "es").command
     tasks = command.tasks if isinstance(command, CreateTasks) else (command,)
     assert [getattr(task, "title", None) for task in tasks] == titles
+
+
+# A priority said in the next sentence, a day said before "tengo", a bare "usted" command
+# opening the message, a task named by its title before the verb, a project before a colon.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "recuérdame pasar por el taller el lunes a las 9 punto es urgente",
+            CreateTask("pasar por el taller", priority="high", due="2026-11-30 09:00"),
+        ),
+        (
+            "el jueves tengo cena de empresa a las 21:00",
+            CreateTask("cena de empresa", due="2026-11-26 21:00"),
+        ),
+        ("Agregue revisar la caldera el viernes", CreateTask("revisar la caldera", due="2026-11-27")),
+        (
+            "la cita del veterinario pásala a las 11",
+            UpdateTask(q("cita del veterinario"), due="2026-11-25 11:00", keep_day=True),
+        ),
+        (
+            "apunta en el proyecto Reforma: comprar azulejos el martes",
+            CreateTask("comprar azulejos", due="2026-12-01", project="Reforma"),
+        ),
+    ],
+)
+def test_said_in_another_order(text: str, expected: Command) -> None:
+    assert reading(text) == expected

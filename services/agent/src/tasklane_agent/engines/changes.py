@@ -162,6 +162,8 @@ def update_params(command: c.UpdateTask) -> dict[str, Any]:
     elif command.due is not None:
         params["due_at"] = command.due.at.isoformat()
         params["due_has_time"] = command.due.has_time
+        if command.keep_day:
+            params["keep_day"] = True
         if command.due.recurrence is not None:
             params["recurrence"] = command.due.recurrence.to_rule()
     return params
@@ -243,6 +245,11 @@ def _keep_the_time(ctx: Context, params: dict[str, Any], task: Task) -> dict[str
     """A new day said without a time keeps the task's time of day: "move the vaccine to Monday"
     on a 10:00 appointment is Monday at 10:00."""
     value = params.get("due_at")
+    if value and params.get("keep_day") and task.due_at is not None:
+        # "cámbiala a las 12:30" on Monday's meeting: Monday at 12:30.
+        day = local_due(task.due_at, task.due_has_time, ctx.tz).date()
+        at = datetime.combine(day, datetime.fromisoformat(value).astimezone(ctx.tz).timetz())
+        return {**params, "due_at": at.isoformat(), "due_has_time": True}
     if not value or params.get("due_has_time") or params.get("recurrence"):
         return params
     if task.due_at is None or not task.due_has_time:

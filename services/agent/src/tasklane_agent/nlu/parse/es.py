@@ -229,6 +229,9 @@ GRAMMAR = Grammar(
         r"(?P<project>[^:]+?)\s*:\s*",
         r"(?:nueva\s+)?(?:tarea|pendiente|recordatorio)\s*[:\-\u2013\u2014]\s*",
         r"(?:para|en)\s+(?P<project>(?:el\s+)?proyecto\s+[^:]+?)\s*:\s*",
+        # "anota en el proyecto Duplex: pedir el volquete ..."
+        r"(?:anota|anotame|apunta|apuntame|agrega|agregame|anade|pon|ponme|mete|crea)\s+(?:(?:una\s+)?tarea\s+)?"
+        r"(?:en|al|a|para)\s+(?P<project>(?:el\s+)?proyecto\s+[^:]+?)\s*:\s*",
         r"(?:crea|crear|creame|haz|hazme|agrega|agregar|agregame|anade|anadir|anademe|anota|anotar|apunta"
         r"|apuntar|"
         r"apuntame|pon|ponme|nueva|guarda|registra|mete)\s+(?:(?:una|un|la|otra|nueva|me)\s+)*(?:nueva\s+)?"

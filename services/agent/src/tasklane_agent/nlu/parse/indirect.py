@@ -114,11 +114,30 @@ _AILMENT = re.compile(
 )
 
 
+_BLANK = re.compile(r"[\s,]*")
+
+
 def _have_event(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     m = _HAVE[g.lex.lang].match(msg.plain)
+    day: DueDate | None = None
+    if m is None:
+        # "mañana tengo reunión con la tutora a las 17:30": the day said first.
+        day = due_in(msg.text[msg.start : msg.end], now, g.lex.lang)
+        if day is None or day.start != 0:
+            return None
+        gap = _BLANK.match(msg.plain, day.end)
+        m = _HAVE[g.lex.lang].match(msg.plain, gap.end() if gap else day.end)
     if m is None or _NOT_EVENTS.match(msg.plain, m.end()):
         return None
     task = first_sentence(g, msg, msg.start + m.end(), msg.end, now)
+    day = shifted(day, msg.start)
+    if day is not None:
+        if task.due is None:
+            task = replace(task, due=day)
+        elif task.due.has_time and _CLOCK_ONLY.fullmatch(fold(task.due.phrase).strip()):
+            task = replace(
+                task, due=replace(task.due, at=datetime.combine(day.at.date(), task.due.at.timetz()))
+            )
     if task.due is None or task.due.at.date() < now.date() or _AILMENT.search(fold(task.title)):
         return None
     return task if re.search(r"[a-z]", fold(task.title)) else None

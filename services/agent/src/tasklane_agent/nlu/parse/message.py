@@ -427,7 +427,7 @@ _ON_ONE_TASK = (UpdateTask, CompleteTask, DeleteTask, ReopenTask, AssignTask)
 _TOPIC_FIRST: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(r"$^"),
     "es": re.compile(
-        r"\s*(?:(?:y|pues|oye|a)\s+)*(?:(?:lo|la|el|las|los)\s+(?:de|del|sobre)\s+\S"
+        r"\s*(?:(?:y|pues|oye|a)\s+)*(?:(?:lo|la|el|las|los)\s+\S"
         r"|(?:la|el)\s+(?:numero\s+|nro\s+)?(?:una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b)"
     ),
     "pt": re.compile(r"$^"),

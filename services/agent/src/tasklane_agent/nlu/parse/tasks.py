@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from tasklane_agent.domain.language import Lang
 from tasklane_agent.domain.priority import Priority
 from tasklane_agent.nlu.commands import (
     AssignTask,
@@ -30,6 +31,7 @@ from tasklane_agent.nlu.commands import (
     TaskRef,
     UpdateTask,
 )
+from tasklane_agent.nlu.dates import DueDate
 from tasklane_agent.nlu.language import fold
 from tasklane_agent.nlu.overdue import was_due
 from tasklane_agent.nlu.parse.common import (
@@ -227,8 +229,20 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     named = ref.query is not None
     if named and weak and (not g.lex.definite.match(squash(text)) or (due is not None and not linked)):
         return None
+    keep_day = (
+        due is not None and due.has_time and due.recurrence is None and _clock_only(due, now, g.lex.lang)
+    )
     due = shifted(due, lo)
-    return UpdateTask(ref, priority=priority, due=due, clear_due=bool(clear), project=project)
+    return UpdateTask(
+        ref, priority=priority, due=due, clear_due=bool(clear), project=project, keep_day=keep_day
+    )
+
+
+def _clock_only(due: DueDate, now: datetime, lang: Lang) -> bool:
+    """Whether ``due`` names a time of day and no day: read ten days on, it lands on that day."""
+    probe = (now + timedelta(days=10)).replace(hour=0, minute=1)
+    again = due_in(due.phrase, probe, lang)
+    return again is not None and again.has_time and again.at.date() == probe.date()
 
 
 # ---------------------------------------------------------------- new tasks
@@ -439,6 +453,11 @@ def first_sentence(
         if later is not None:
             # Its span is outside the title; keep it in the message's offsets all the same.
             task = replace(task, due=shifted(later, end))
+    if task.priority is None:
+        # "... a las 8 punto es importante", "... a las 10!! es urgente": said in the next sentence.
+        _, level = extract_priority(msg.text[end:hi], g.lex.lang)
+        if level is not None:
+            task = replace(task, priority=level)
     return task
 
 
