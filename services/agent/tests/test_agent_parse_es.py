@@ -32,6 +32,7 @@ from tasklane_agent.nlu.commands import (
     ReopenTask,
     SetLanguage,
     SetTimezone,
+    TaskDue,
     TaskRef,
     Thanks,
     Undo,
@@ -356,4 +357,27 @@ def test_titles_without_the_reason_and_two_dated_tasks(text: str, titles: list[s
     ],
 )
 def test_said_in_another_order(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+# Questions and requests in other words: the hour of one task, how a project "viene", what is
+# done so far, a request after "acabo de ...", a new name given with "que diga".
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oye a q hora era lo del fontanero? no me acuerdo", TaskDue(q("fontanero"))),
+        ("y la reunión de vecinos a qué hora es, que no me acuerdo", TaskDue(q("reunión de vecinos"))),
+        ("¿cómo viene el proyecto Mudanza?", ProjectStatus("Mudanza")),
+        ("qué llevo terminado?", ListTasks(scope="done")),
+        (
+            "acabo de llegar a casa, oye mañana tengo que pagar el recibo del gas",
+            CreateTask("pagar el recibo del gas", due="2026-11-26"),
+        ),
+        (
+            "quisiera cambiarle el nombre a lo del gas, que diga pagar el gas natural",
+            UpdateTask(q("gas"), title="pagar el gas natural"),
+        ),
+    ],
+)
+def test_questions_and_requests_in_other_words(text: str, expected: Command) -> None:
     assert reading(text) == expected

@@ -27,6 +27,7 @@ from tasklane_agent.nlu.commands import CompleteTask, TaskRef
 from tasklane_agent.nlu.language import fold
 from tasklane_agent.nlu.parse import tasks as parse_tasks
 from tasklane_agent.nlu.parse.common import Grammar, Message, bag, blank, due_in, words
+from tasklane_agent.nlu.request_words import STRONG
 
 # ---------------------------------------------------------------- vocabulary, per language
 
@@ -421,6 +422,9 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     if not plain or _NEGATION.search(plain):
         return None
     just = _JUST[lang].match(plain)
+    # "acabo de salir de la 214, oye el viernes tengo q llevar el coche": a request follows.
+    if just and STRONG[lang].search(plain, just.end()):
+        return None
     if just:
         # "acabo de llamar al plomero": the infinitive names the work.
         m = re.match(r"(?P<verb>[a-z]+?)(?:ar|er|ir)(?:\s+(?P<rest>.+))?$", plain[just.end() :])

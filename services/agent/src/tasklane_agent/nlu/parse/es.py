@@ -94,7 +94,7 @@ GRAMMAR = Grammar(
     ),
     project_status=compile_all(
         r"(?:como|que tal)\s+(?:va|van|vamos con|vamos en|anda|andan|avanza|avanzamos con"
-        r"|sigue)\s+(?P<name>.+)",
+        r"|sigue|viene|vienen|marcha|camina)\s+(?P<name>.+)",
         r"(?:como|que tal)\s+(?:esta|estan)\s+(?P<name>(?:el\s+)?proyecto\s+.+)",
         r"que tal\s+(?P<name>(?:el\s+)?proyecto\s+.+)",
         r"(?:cual es el\s+|dame el\s+)?(?:estado|progreso|avance|status)\s+(?:del|de la|de"
@@ -122,6 +122,9 @@ GRAMMAR = Grammar(
         rf"deja{_CL}\s+(?P<ref>.*?)\s*sin fecha",
     ),
     rename=compile_all(
+        # "cambiarle el nombre a lo de los tamales, que diga encargar tamales ..."
+        rf"(?:cambia|cambiar|cambiale|pon|ponle|ponerle){_CL}\s+(?:el\s+)?(?:nombre|titulo)\s+(?:a|de|del)\s+"
+        r"(?P<ref>.+?),?\s+(?:que diga|que se llame|para que diga|que quede|que ponga)\s+(?P<title>.+)",
         rf"(?:renombra|renombrar){_CL}\s*(?P<ref>.*?)\s+(?:a|como|por)\s+(?P<title>.+)",
         rf"(?:cambia|cambiar|cambiale|pon|ponle){_CL}\s+el\s+(?:nombre|titulo)(?:\s+(?:de"
         rf"|del)\s+(?P<ref>.+?))?"
@@ -194,13 +197,13 @@ GRAMMAR = Grammar(
         """que tengo tenemos tienes hay mis mi las los la el tareas tarea pendientes pendiente muestra
         muestrame ver lista listar dame dime cuales son para de del me quedan queda falta faltan por
         hacer abiertas abiertos en y algo alguna algun esta estan he has ya ensename mostrar mira agenda
-        cosas a sobre con ahi ahora aun todavia lo mostrarme quiero saber
+        cosas a sobre con ahi ahora aun todavia lo mostrarme quiero saber llevo llevamos
         pasame mandame manda enviame envia agendado agendada agendados agendadas programado programada
         marcado marcada q k veamos vamos cosa favor podria puede usted ensenar ensenarme mostrarme"""
     ),
     list_triggers=bag(
         "tareas tarea pendientes pendiente lista agenda muestra muestrame ensename dame ver tengo hay "
-        "queda quedan falta faltan listar mostrar tenemos mostrarme"
+        "queda quedan falta faltan listar mostrar tenemos mostrarme llevo llevamos"
     ),
     list_scopes=(
         (
