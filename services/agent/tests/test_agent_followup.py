@@ -33,6 +33,8 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/Madrid"))  # a Wednes
         ("pt", "prioridade alta ponto", "high"),
         ("pt", "e coloca prioridade alta tb pfv", "high"),
         ("pt", "sem pressa", "low"),
+        ("es", "es urgente!! que no se me olvide", "high"),
+        ("es", "muy importante, no se me puede olvidar", "high"),
     ],
 )
 def test_a_priority_alone_is_a_follow_up(lang: Lang, text: str, priority: str) -> None:
@@ -53,6 +55,11 @@ def test_a_priority_alone_is_a_follow_up(lang: Lang, text: str, priority: str) -
         ("pt", "amanhã 16h", "2026-11-26", False),
         ("pt", "até domingo", "2026-11-29", False),
         ("pt", "às 10 da manhã", None, True),
+        # softened or stressed after the change
+        ("en", "thursday if possible", "2026-11-26", False),
+        ("es", "a las 8 y media si puede ser", None, True),
+        ("es", "mejor el sábado si se puede", "2026-11-28", False),
+        ("pt", "às 15h se der", None, True),
     ],
 )
 def test_a_date_alone_is_a_follow_up(lang: Lang, text: str, day: str | None, time_only: bool) -> None:

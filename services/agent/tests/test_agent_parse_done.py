@@ -84,7 +84,7 @@ def test_several_numbers_and_numbers_said_otherwise(lang: Lang, text: str, expec
         ("es", "ya pagué la luz", "luz", ("pag",)),
         ("es", "ya le mande el presupuesto al cliente", "presupuesto cliente", ("mand",)),
         ("es", "compré las entradas del cine", "entradas cine", ("compr",)),
-        ("es", "ya fuimos al pediatra", "pediatra", ()),
+        ("es", "ya fuimos al pediatra", "pediatra", ("ir",)),
         ("es", "acabo de llamar a la aseguradora", "aseguradora", ("llam",)),
         ("es", "he enviado el informe", "informe", ("envi",)),
         ("pt", "liguei pro encanador", "encanador", ("lig",)),

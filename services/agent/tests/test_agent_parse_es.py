@@ -22,6 +22,7 @@ from tasklane_agent.nlu.commands import (
     CompleteTask,
     CreateProject,
     CreateTask,
+    CreateTasks,
     DeleteTask,
     Greeting,
     Help,
@@ -31,6 +32,7 @@ from tasklane_agent.nlu.commands import (
     ReopenTask,
     SetLanguage,
     SetTimezone,
+    TaskDue,
     TaskRef,
     Thanks,
     Undo,
@@ -284,4 +286,98 @@ def test_the_task_named_before_its_verb(text: str, expected: Command) -> None:
     ],
 )
 def test_a_greeting_before_a_request_is_the_request(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+def _told(words: str, *forms: str) -> TaskRef:
+    return TaskRef(query=words, verb_forms=forms)
+
+
+# What was done, with a remark after an emoji or a comma, or when it was done, left out.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ya lavé el coche 😅 por fin", CompleteTask(_told("coche", "lav"))),
+        ("ya mandé la factura a Rocío, una cosa menos", CompleteTask(_told("factura Rocío", "mand"))),
+        ("ya fui a correos", CompleteTask(_told("correos", "ir"))),
+        ("la 1 y la 4 ya quedaron listas", CompleteTask(num(1), refs=(num(1), num(4)))),
+        ("la 3 ya la hice esta tarde", CompleteTask(num(3))),
+    ],
+)
+def test_what_was_done_without_the_remark(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+# Why a task is asked for ("..., que viene gente", "punto que se opera") stays out of its title;
+# two things to do, each with its day, are two tasks.
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ("recuérdame pedir hielo el viernes, que viene gente", ["pedir hielo"]),
+        ("anota llamar a la tía Carmen mañana punto que se opera el lunes", ["llamar a la tía Carmen"]),
+        (
+            "recuérdame renovar el seguro el jueves y pasar la ITV el martes",
+            ["renovar el seguro", "pasar la ITV"],
+        ),
+        (
+            "apunta comprar pienso el sábado. y tmb vacunar al gato el lunes",
+            ["comprar pienso", "vacunar al gato"],
+        ),
+        ("recuérdame ir al banco y sacar dinero el lunes", ["ir al banco y sacar dinero"]),
+    ],
+)
+def test_titles_without_the_reason_and_two_dated_tasks(text: str, titles: list[str]) -> None:
+    command = understand(text, NOW, "es").command
+    tasks = command.tasks if isinstance(command, CreateTasks) else (command,)
+    assert [getattr(task, "title", None) for task in tasks] == titles
+
+
+# A priority said in the next sentence, a day said before "tengo", a bare "usted" command
+# opening the message, a task named by its title before the verb, a project before a colon.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "recuérdame pasar por el taller el lunes a las 9 punto es urgente",
+            CreateTask("pasar por el taller", priority="high", due="2026-11-30 09:00"),
+        ),
+        (
+            "el jueves tengo cena de empresa a las 21:00",
+            CreateTask("cena de empresa", due="2026-11-26 21:00"),
+        ),
+        ("Agregue revisar la caldera el viernes", CreateTask("revisar la caldera", due="2026-11-27")),
+        (
+            "la cita del veterinario pásala a las 11",
+            UpdateTask(q("cita del veterinario"), due="2026-11-25 11:00", keep_day=True),
+        ),
+        (
+            "apunta en el proyecto Reforma: comprar azulejos el martes",
+            CreateTask("comprar azulejos", due="2026-12-01", project="Reforma"),
+        ),
+    ],
+)
+def test_said_in_another_order(text: str, expected: Command) -> None:
+    assert reading(text) == expected
+
+
+# Questions and requests in other words: the hour of one task, how a project "viene", what is
+# done so far, a request after "acabo de ...", a new name given with "que diga".
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oye a q hora era lo del fontanero? no me acuerdo", TaskDue(q("fontanero"))),
+        ("y la reunión de vecinos a qué hora es, que no me acuerdo", TaskDue(q("reunión de vecinos"))),
+        ("¿cómo viene el proyecto Mudanza?", ProjectStatus("Mudanza")),
+        ("qué llevo terminado?", ListTasks(scope="done")),
+        (
+            "acabo de llegar a casa, oye mañana tengo que pagar el recibo del gas",
+            CreateTask("pagar el recibo del gas", due="2026-11-26"),
+        ),
+        (
+            "quisiera cambiarle el nombre a lo del gas, que diga pagar el gas natural",
+            UpdateTask(q("gas"), title="pagar el gas natural"),
+        ),
+    ],
+)
+def test_questions_and_requests_in_other_words(text: str, expected: Command) -> None:
     assert reading(text) == expected

@@ -291,7 +291,8 @@ BLIND_CATEGORIES = [
         ("meu filho disse que eu preciso usar isso aqui então tá, preciso pagar o IPTU sexta",
          CreateTask("pagar o IPTU", due="2026-11-27")),
         # a change told rather than asked for
-        ("a aula de violão de sábado mudou pra 10h", UpdateTask(q("aula de violão"), due="2026-11-25 10:00")),
+        ("a aula de violão de sábado mudou pra 10h",
+         UpdateTask(q("aula de violão"), due="2026-11-25 10:00", keep_day=True)),
         ("o exame da Bia foi remarcado para segunda", UpdateTask(q("exame da Bia"), due="2026-11-30")),
         ("a entrega do sofá ficou pra semana que vem", UpdateTask(q("entrega do sofá"), due="2026-12-02")),
         # weekdays shortened, phone shorthand and other colloquial dates

@@ -162,6 +162,8 @@ def update_params(command: c.UpdateTask) -> dict[str, Any]:
     elif command.due is not None:
         params["due_at"] = command.due.at.isoformat()
         params["due_has_time"] = command.due.has_time
+        if command.keep_day:
+            params["keep_day"] = True
         if command.due.recurrence is not None:
             params["recurrence"] = command.due.recurrence.to_rule()
     return params
@@ -254,10 +256,10 @@ def _keep_the_time(ctx: Context, params: dict[str, Any], task: Task) -> dict[str
     on a 10:00 appointment is Monday at 10:00; a time said without a day keeps the day."""
     value = params.get("due_at")
     if value and params.pop("keep_day", False) and task.due_at is not None:
-        # "move my shift to 12" on Saturday's shift: Saturday at 12.
+        # "move my shift to 12" on Saturday's shift, "cámbiala a las 12:30": that day at the time.
         day = local_due(task.due_at, task.due_has_time, ctx.tz).date()
         at = datetime.combine(day, datetime.fromisoformat(value).astimezone(ctx.tz).timetz())
-        return {**params, "due_at": at.isoformat()}
+        return {**params, "due_at": at.isoformat(), "due_has_time": True}
     params = {k: v for k, v in params.items() if k != "keep_day"}
     if not value or params.get("due_has_time") or params.get("recurrence"):
         return params

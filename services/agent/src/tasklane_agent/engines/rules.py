@@ -21,7 +21,7 @@ from tasklane_agent.i18n import format_due, t
 from tasklane_agent.nlu import commands as c
 from tasklane_agent.nlu.language import fold, small_talk_language
 from tasklane_agent.nlu.parse import draft_task
-from tasklane_agent.nlu.parse.followup import fix_title, names_only_a_time, read_assignee
+from tasklane_agent.nlu.parse.followup import fix_title, read_assignee
 from tasklane_agent.storage.tasks import TaskFilter
 from tasklane_agent.workspace import is_overdue
 
@@ -219,10 +219,6 @@ class RulesEngine:
                 return await self._on_task(ctx, ref, "reopen", {}, done=True)
             case c.UpdateTask(ref=ref):
                 params = changes.update_params(command)
-                due = command.due
-                if due is not None and due.has_time and due.recurrence is None:
-                    # "my shift got moved to 12": the time changes, the day stays.
-                    params["keep_day"] = names_only_a_time(due.phrase, lang, ctx.now)
                 if not params:
                     return self._reply("update_task", [Outgoing(t(lang, "what_change"))])
                 if command.project and params.keys() == {"project"}:

@@ -72,6 +72,8 @@ class UpdateTask:
     clear_due: bool = False
     title: str | None = None
     project: str | None = None
+    # Only a time of day was said ("cámbiala a las 12:30"): the task keeps its day.
+    keep_day: bool = False
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,8 @@ _REMARKS: dict[Lang, re.Pattern[str]] = {
         r"|[\s,]+(?:lol|lmao|haha+|hehe+|xd)\W*$"
     ),
     "es": re.compile(
-        r"\s*,\s*(?:que\s+si\s+no|si\s+no|porque|porq|pq|ya\s+que)\b.*$"
+        # "..., q nos quedan 3 sacos", "..., que es su cumpleaños": after a comma, "que" says why.
+        r"\s*,\s*(?:que\s+si\s+no|si\s+no|porque|porq|pq|ya\s+que|que|q)\b.*$"
         r"|[\s,]+(?:o\s+si\s+no|si\s+no)\s+(?:me|estoy|estamos|nos)\b.*$"
     ),
     "pt": re.compile(
@@ -270,9 +271,27 @@ def _es_command(m: re.Match[str]) -> str:
     return said[0].upper() + said[1:] if typed[0].isupper() else said
 
 
+# Opening a message, a bare "usted" command is one ("agregue visita de obra ...", "anote ..."):
+# the past tense it shares its letters with is written with its accent ("agregué") or after "ya".
+_ES_USTED_FIRST = {
+    "agregue": "agrega", "anote": "anota", "apunte": "apunta", "borre": "borra", "elimine": "elimina",
+    "cambie": "cambia", "marque": "marca", "anada": "añade", "quite": "quita", "cancele": "cancela",
+}  # fmt: skip
+_FIRST_WORD = re.compile(r"^\s*(?P<w>[^\W\d_]+)")
+
+
+def _es_usted_first(text: str) -> str:
+    m = _FIRST_WORD.match(text)
+    said = _ES_USTED_FIRST.get(m.group("w").lower()) if m else None
+    if m is None or said is None:
+        return text
+    said = said[0].upper() + said[1:] if m.group("w")[0].isupper() else said
+    return text[: m.start("w")] + said + text[m.end("w") :]
+
+
 def spell_out(text: str, lang: Lang) -> str:
     """``text`` with the language's phone shorthand written in full (its length may change)."""
     table = _SHORTHAND[lang]
     # Lower case only: "UR", "TD" or "Hj" may be a name or an acronym.
     text = _SHORT_WORD.sub(lambda m: table.get(m.group(), m.group()), text)
-    return _WORD_RUN.sub(_es_command, text) if lang == "es" else text
+    return _es_usted_first(_WORD_RUN.sub(_es_command, text)) if lang == "es" else text

@@ -298,3 +298,11 @@ def _find_due(text: str, now: datetime, tz: tzinfo, lang: Lang) -> DueDate | Non
         phrase=text[hit.start : hit.end],
         recurrence=recurrence,
     )
+
+
+def names_only_a_time(phrase: str, now: datetime, lang: Lang) -> bool:
+    """Whether a date phrase ("at 12", "pra 13h", "a las 12:30") names a time of day and no day:
+    read ten days on, it lands on that day. A change saying only that keeps the task's day."""
+    probe = (now + timedelta(days=10)).replace(hour=0, minute=1)
+    again = find_due(phrase, probe, lang)
+    return again is not None and again.has_time and again.at.date() == probe.date()

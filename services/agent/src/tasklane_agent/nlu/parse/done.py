@@ -27,6 +27,7 @@ from tasklane_agent.nlu.commands import CompleteTask, TaskRef
 from tasklane_agent.nlu.language import fold
 from tasklane_agent.nlu.parse import tasks as parse_tasks
 from tasklane_agent.nlu.parse.common import Grammar, Message, bag, blank, due_in, words
+from tasklane_agent.nlu.request_words import STRONG
 
 # ---------------------------------------------------------------- vocabulary, per language
 
@@ -44,13 +45,16 @@ _WHEN: dict[Lang, str] = {
     # Only what is surely past: "finish the slides tonight" is a plan, "this morning" may be one.
     "en": r"yesterday|last night|earlier(?: today)?|just now|an hour ago|a while ago|over the weekend"
     r"|last week",
-    "es": r"ayer|anoche|antier|anteayer|hoy temprano|hace un rato|recien|el finde pasado|la semana pasada",
+    "es": r"ayer|anoche|antier|anteayer|hoy temprano|hace un rato|recien|el finde pasado|la semana pasada"
+    r"|esta manana|esta tarde|hace poco|hace un momento|hace rato|hoy",
     "pt": r"ontem|anteontem|hoje cedo|agora ha pouco|agora pouco|agorinha|ha pouco|mais cedo|cedo"
     r"|semana passada",
 }
 # A sentence ends: "." or "!" or ";" before more words, or a dictated "period".
+# An emoji between words ends one too: "hice el respaldo 🙏 q alivio".
 _BREAK = re.compile(
     r"\s+(?:period|full stop|new sentence|punto y aparte|punto|ponto final|ponto)(?:\s+|$)|[.;!]\s+"
+    r"|\s*[\u2600-\u27bf\U0001f300-\U0001faff]+\s*(?=\w)"
 )
 
 # Before a past-tense verb: its subject, adverbs, clitic pronouns ("ya le mandé").
@@ -133,7 +137,8 @@ _IRREGULAR: dict[Lang, dict[str, tuple[str, ...]]] = {
         "drawn": ("draw",), "forgiven": ("forgive",), "sewn": ("sew",), "mown": ("mow",),
     },
     "es": {
-        "fui": (), "fuimos": (), "fue": (), "puse": ("pon",), "pusimos": ("pon",), "traje": ("trae", "tra"),
+        "fui": ("ir",), "fuimos": ("ir",), "fue": (), "puse": ("pon",), "pusimos": ("pon",),
+        "traje": ("trae", "tra"),
         "trajimos": ("trae", "tra"), "dije": ("dec",), "tuve": ("ten",), "estuve": ("esta",),
         "di": ("dar", "da"), "dimos": ("dar", "da"), "vine": ("ven",), "pude": ("pod",),
         "escrito": ("escrib",), "puesto": ("pon",), "visto": ("ver",), "vuelto": ("volv",),
@@ -435,6 +440,9 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     if not plain or _NEGATION.search(plain):
         return None
     just = _JUST[lang].match(plain)
+    # "acabo de salir de la 214, oye el viernes tengo q llevar el coche": a request follows.
+    if just and STRONG[lang].search(plain, just.end()):
+        return None
     if just:
         # "acabo de llamar al plomero": the infinitive names the work.
         m = re.match(r"(?P<verb>[a-z]+?)(?:ar|er|ir)(?:\s+(?P<rest>.+))?$", plain[just.end() :])
@@ -490,6 +498,11 @@ def _both(
     return CompleteTask(first.ref, refs=(first.ref, *(then.refs or (then.ref,))))
 
 
+_AND_THEN: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"\b(?:and|&)\b"),
+    "es": re.compile(r"\b(?:y|e)\b"),
+    "pt": re.compile(r"\b(?:e)\b"),
+}
 _WHEN_ANYWHERE = {lang: re.compile(rf"\b(?:{_WHEN[lang]})\b") for lang in _WHEN}
 _AND: dict[Lang, str] = {"en": "and|then|also", "es": "y|luego|tambien", "pt": "e|depois|tambem"}
 
@@ -538,6 +551,11 @@ def _about(
     cut = handed.search(folded) if handed is not None else None
     if cut is not None and cut.start() > 0:
         folded, original = folded[: cut.start()], original[: cut.start()]
+    # "mandé el presupuesto a Olivo, uno menos": what follows a comma is a remark, unless it goes
+    # on naming things ("pagué la luz, el agua y el gas": several tasks, refused below).
+    comma = folded.find(",")
+    if comma > 0 and not _AND_THEN[lang].search(folded, comma):
+        folded, original = folded[:comma], original[:comma]
     if g.lex.pronoun.fullmatch(folded.strip()):
         return CompleteTask(TaskRef(pronoun=True, verb_forms=forms))
     if _two_statements(lang, folded):

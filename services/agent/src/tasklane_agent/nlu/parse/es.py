@@ -95,7 +95,7 @@ GRAMMAR = Grammar(
     ),
     project_status=compile_all(
         r"(?:como|que tal)\s+(?:va|van|vamos con|vamos en|anda|andan|avanza|avanzamos con"
-        r"|sigue)\s+(?P<name>.+)",
+        r"|sigue|viene|vienen|marcha|camina)\s+(?P<name>.+)",
         r"(?:como|que tal)\s+(?:esta|estan)\s+(?P<name>(?:el\s+)?proyecto\s+.+)",
         r"que tal\s+(?P<name>(?:el\s+)?proyecto\s+.+)",
         r"(?:cual es el\s+|dame el\s+)?(?:estado|progreso|avance|status)\s+(?:del|de la|de"
@@ -123,6 +123,9 @@ GRAMMAR = Grammar(
         rf"deja{_CL}\s+(?P<ref>.*?)\s*sin fecha",
     ),
     rename=compile_all(
+        # "cambiarle el nombre a lo de los tamales, que diga encargar tamales ..."
+        rf"(?:cambia|cambiar|cambiale|pon|ponle|ponerle){_CL}\s+(?:el\s+)?(?:nombre|titulo)\s+(?:a|de|del)\s+"
+        r"(?P<ref>.+?),?\s+(?:que diga|que se llame|para que diga|que quede|que ponga)\s+(?P<title>.+)",
         rf"(?:renombra|renombrar){_CL}\s*(?P<ref>.*?)\s+(?:a|como|por)\s+(?P<title>.+)",
         rf"(?:cambia|cambiar|cambiale|pon|ponle){_CL}\s+el\s+(?:nombre|titulo)(?:\s+(?:de"
         rf"|del)\s+(?P<ref>.+?))?"
@@ -146,7 +149,7 @@ GRAMMAR = Grammar(
         r"(?P<ref>.+?)\s+(?:ya\s+)?(?:(?:la|lo|las|los)\s+)?(?:he|hemos)\s+(?:hecho|terminado|completado|acabado"
         r"|finalizado)",
         r"(?P<ref>.+?)\s+ya\s+(?:la|lo|las|los)\s+(?:hice|termine|complete|acabe|hicimos|terminamos)",
-        rf"(?P<ref>.+?)\s+(?:ya\s+)?(?:esta\s+|estan\s+)?{_DONE}(?:\s+ya)?",
+        rf"(?P<ref>.+?)\s+(?:ya\s+)?(?:esta\s+|estan\s+|quedo\s+|quedaron\s+|queda\s+|quedan\s+)?{_DONE}(?:\s+ya)?",
         rf"{_DONE}\s+(?P<ref>.+)",
         rf"(?:marca|marcar|pon|poner|da|dar){_CL}\s+(?:como|por)\s+{_DONE}\s*(?P<ref>.*)",
         r"(?P<ref>.+?)\s+ya\s+esta",
@@ -196,13 +199,13 @@ GRAMMAR = Grammar(
         """que tengo tenemos tienes hay mis mi las los la el tareas tarea pendientes pendiente muestra
         muestrame ver lista listar dame dime cuales son para de del me quedan queda falta faltan por
         hacer abiertas abiertos en y algo alguna algun esta estan he has ya ensename mostrar mira agenda
-        cosas a sobre con ahi ahora aun todavia lo mostrarme quiero saber
+        cosas a sobre con ahi ahora aun todavia lo mostrarme quiero saber llevo llevamos
         pasame mandame manda enviame envia agendado agendada agendados agendadas programado programada
         marcado marcada q k veamos vamos cosa favor podria puede usted ensenar ensenarme mostrarme"""
     ),
     list_triggers=bag(
         "tareas tarea pendientes pendiente lista agenda muestra muestrame ensename dame ver tengo hay "
-        "queda quedan falta faltan listar mostrar tenemos mostrarme"
+        "queda quedan falta faltan listar mostrar tenemos mostrarme llevo llevamos"
     ),
     list_scopes=(
         (
@@ -231,6 +234,9 @@ GRAMMAR = Grammar(
         r"(?P<project>[^:]+?)\s*:\s*",
         r"(?:nueva\s+)?(?:tarea|pendiente|recordatorio)\s*[:\-\u2013\u2014]\s*",
         r"(?:para|en)\s+(?P<project>(?:el\s+)?proyecto\s+[^:]+?)\s*:\s*",
+        # "anota en el proyecto Duplex: pedir el volquete ..."
+        r"(?:anota|anotame|apunta|apuntame|agrega|agregame|anade|pon|ponme|mete|crea)\s+(?:(?:una\s+)?tarea\s+)?"
+        r"(?:en|al|a|para)\s+(?P<project>(?:el\s+)?proyecto\s+[^:]+?)\s*:\s*",
         r"(?:crea|crear|creame|haz|hazme|agrega|agregar|agregame|anade|anadir|anademe|anota|anotar|apunta"
         r"|apuntar|"
         r"apuntame|pon|ponme|nueva|guarda|registra|mete)\s+(?:(?:una|un|la|otra|nueva|me)\s+)*(?:nueva\s+)?"

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tasklane_agent.domain.language import Lang
 from tasklane_agent.domain.priority import Priority
 from tasklane_agent.nlu.dates import DueDate, find_due
+from tasklane_agent.nlu.dates.find import names_only_a_time
 from tasklane_agent.nlu.language import fold
 from tasklane_agent.nlu.parse.common import bag
 from tasklane_agent.nlu.priority import extract_priority
@@ -146,19 +147,6 @@ def _negated(folded: str, due: DueDate) -> bool:
     return bool(before) and before[-1] in _NEGATION
 
 
-def names_only_a_time(phrase: str, lang: Lang, now: datetime) -> bool:
-    """Whether a date phrase ("at 12", "9am") names a time of day and no day: a change keeps the
-    task's day."""
-    return _time_only(phrase, lang, now)
-
-
-def _time_only(phrase: str, lang: Lang, now: datetime) -> bool:
-    """Whether a date phrase names only a time of day: read on another day, it lands on that day."""
-    probe = (now + timedelta(days=10)).replace(hour=0, minute=1)
-    again = find_due(phrase, probe, lang)
-    return again is not None and again.has_time and again.at.date() == probe.date()
-
-
 # Where a remark starts after the change ("prioridad alta *que* el cliente tiene prisa", "the 8th
 # *so* i have a day spare"): the rest explains the change and is not read.
 _SO = bag("so then")
@@ -200,10 +188,23 @@ def _split_pair(text: str, due: DueDate, now: datetime, lang: Lang) -> list[DueD
     ]
 
 
+# Said after the change to soften or stress it: "a las 9 si puede ser", "if possible", "se der",
+# "es muy importante, no se me puede olvidar".
+_COURTESY_TAIL = re.compile(
+    r"[\s,.!]*(?:if\s+(?:possible|you\s+can|that'?s\s+ok)|si\s+(?:puede|se\s+puede|es\s+posible|puedes|podes)"
+    r"(?:\s+ser)?|(?:que\s+)?no\s+se\s+me\s+(?:puede|debe|vaya\s+a)\s+olvidar|que\s+no\s+se\s+me\s+olvide"
+    r"|no\s+(?:me\s+)?(?:lo|la)\s+(?:olvides|dejes\s+olvidar)|se\s+(?:possivel|der|puder)"
+    r"|(?:que\s+)?nao\s+posso\s+esquecer)[\s.!]*$"
+)
+
+
 def read_follow_up(text: str, now: datetime, lang: Lang) -> FollowUp | None:
     """``text`` as nothing but a change of priority and/or due date for the task in focus; a
     remark after the change ("..., q me he liado", "... que el cliente tiene prisa") is allowed."""
     folded = fold(text)
+    tail = _COURTESY_TAIL.search(folded)
+    if tail and tail.start() > 0:
+        text, folded = text[: tail.start()], folded[: tail.start()]
     if len(_words(folded)) > _LONGEST:
         return None
     whole = _read_change(text, folded, now, lang)
@@ -285,7 +286,7 @@ def _read_change(text: str, folded: str, now: datetime, lang: Lang) -> FollowUp 
             correction = True
         elif word not in _OPENERS and word not in _FILLER:
             return None
-    time_only = due is not None and due.recurrence is None and _time_only(due.phrase, lang, now)
+    time_only = due is not None and due.recurrence is None and names_only_a_time(due.phrase, now, lang)
     return FollowUp(priority=priority, due=due, time_only=time_only, correction=correction)
 
 

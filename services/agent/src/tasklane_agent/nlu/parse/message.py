@@ -543,7 +543,7 @@ def _again(text: str, lang: Lang) -> Again | None:
 # Where a second request may start: a new sentence or line, a list's bullet, or "also" and its
 # kin ("... tonight. And I need to ...", "hoy. tambien recuerdame ...", "- revisar el deck").
 _SECOND = re.compile(
-    r"(?:(?<=[.!?;])\s+|\s*\n+\s*(?:[-*•]\s*)?|\s+(?:and\s+)?also\s+|\s+(?:y\s+)?tambi[eé]n\s+"
+    r"(?:(?<=[.!?;])\s+|\s*\n+\s*(?:[-*•]\s*)?|\s+(?:and\s+)?also\s+|\s+(?:y\s+)?(?:tambi[eé]n|tmb)\s+"
     r"|\s+(?:e\s+)?tamb[eé]m\s+|\s+-\s+)",
     re.IGNORECASE,
 )
@@ -562,7 +562,8 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
             continue
         parts.append(tidy[last : cut.start()])
         last = cut.end()
-    parts = [p for p in [*parts, tidy[last:]] if p.strip(" .,!?;:-")]
+    # "... el sábado. y tmb pagar ...": the "y" left between two cuts joins, it says nothing.
+    parts = [p for p in [*parts, tidy[last:]] if fold(p).strip(" .,!?;:-") not in ("", "y", "e", "and")]
     if not 2 <= len(parts) <= _MOST_REQUESTS:
         return None
     asked = _asked(g, parts, now)
@@ -625,6 +626,28 @@ def _dated_pair(g: Grammar, text: str, now: datetime) -> CreateTasks | None:
     return None
 
 
+# "pedir levadura para el viernes y llamar a la gestoría el lunes": two things to do, each with
+# its day. Without a day on both sides "ir al banco y sacar dinero" stays one task.
+_AND_INFINITIVE: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"$^"),
+    "es": re.compile(r"\s+y\s+(?=[a-z]{2,}(?:ar|er|ir)(?:le|les|lo|la|los|las)?\b)"),
+    "pt": re.compile(r"$^"),
+}
+
+
+def _two_dated(g: Grammar, text: str, now: datetime) -> Command | None:
+    m = _AND_INFINITIVE[g.lex.lang].search(fold(text))
+    if m is None:
+        return None
+    first, second = text[: m.start()], text[m.end() :]
+    if due_in(first, now, g.lex.lang) is None or due_in(second, now, g.lex.lang) is None:
+        return None
+    head, tail = _read(g, first, now), _read(g, second, now)
+    if isinstance(head, CreateTask) and isinstance(tail, CreateTask) and head.title and tail.title:
+        return CreateTasks((head, tail))
+    return None
+
+
 # The task named first, then what to do with "it": "y la 3 muévela para mañana", "a 2, adia pra
 # sexta", "#4 make it urgent".
 _NAMED_FIRST = re.compile(
@@ -640,7 +663,7 @@ _ON_ONE_TASK = (UpdateTask, CompleteTask, DeleteTask, ReopenTask, AssignTask)
 _TOPIC_FIRST: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(r"$^"),
     "es": re.compile(
-        r"\s*(?:(?:y|pues|oye|a)\s+)*(?:(?:lo|la|el|las|los)\s+(?:de|del|sobre)\s+\S"
+        r"\s*(?:(?:y|pues|oye|a)\s+)*(?:(?:lo|la|el|las|los)\s+\S"
         r"|(?:la|el)\s+(?:numero\s+|nro\s+)?(?:una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b)"
     ),
     "pt": re.compile(r"$^"),
@@ -687,7 +710,7 @@ def understand(text: str, now: datetime, lang: Lang) -> Understanding:
         return Understanding(again, lang)
     several = _several(GRAMMARS[lang], text, now) if _SECOND.search(text) else None
     if several is None and _AND.search(text):
-        several = _dated_pair(GRAMMARS[lang], text, now)
+        several = _dated_pair(GRAMMARS[lang], text, now) or _two_dated(GRAMMARS[lang], text, now)
     if several is not None:
         return Understanding(several, lang)
     first = _named_first(GRAMMARS[lang], text, now)

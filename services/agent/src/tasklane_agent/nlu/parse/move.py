@@ -119,8 +119,14 @@ def _patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[
         rf"(?P<verb>{verb})(?:\s+(?P<ref>.+?))?\s+(?P<prep>{preps})\s+(?P<kw>{_KEYWORD})?(?P<project>[^:]+)"
     )
     colon = re.compile(rf"{verb}\s+(?:{preps})\s+(?P<project>[^:]+?)\s*:\s*")
-    # The verb and its preposition alone, a project's name and a title after them.
-    titled = re.compile(rf"(?P<verb>{verb})\s+(?:{into})\s+(?=\S)")
+    # The verb and its preposition alone, a project's name and a title after them; after a verb
+    # of adding, "to" too ("agregá al grupal de marketing armar las diapositivas").
+    adding = (
+        r"|(?P<adding>agrega|agregale|anade|anadele|suma|mete|apunta|anota)\s+(?:al|a\s+la|a)"
+        if lang == "es"
+        else ""
+    )
+    titled = re.compile(rf"(?:(?P<verb>{verb})\s+(?:{into}){adding})\s+(?=\S)")
     # With the project keyword, the task's words run up to it: "põe os ícones em svg no projeto X".
     keyword = re.compile(
         rf"(?P<verb>{verb})(?:\s+(?P<ref>.+))?\s+(?P<prep>{preps})\s+(?P<kw>{_KEYWORD})(?P<project>[^:]+)"
@@ -151,7 +157,8 @@ def new_in_project(g: Grammar, msg: Message, now: datetime) -> Command | None:
 
 def _titled_by_project(g: Grammar, msg: Message, now: datetime) -> CreateInProject | None:
     m = _MOVE[g.lex.lang][2].match(msg.plain)
-    if m is None or _PRONOUN_CLITIC.match(m.group("verb")) or _STARTS_WITH_KEYWORD.match(msg.plain, m.end()):
+    verb = m.group("verb") or m.group("adding") if m else ""
+    if m is None or _PRONOUN_CLITIC.match(verb) or _STARTS_WITH_KEYWORD.match(msg.plain, m.end()):
         return None
     task = parse_tasks.draft(g, msg, msg.start + m.end(), msg.end, now)
     if len(task.title.split()) < 2 or task.project:

@@ -16,6 +16,8 @@ from tasklane_agent.domain.language import Lang
 from tasklane_agent.nlu.commands import Command, ListTasks, TaskDue, TaskRef
 from tasklane_agent.nlu.parse.common import Grammar, Message, blank, clean_project, due_in, parse_ref, squash
 
+# "..., que no me acuerdo", "? no me acuerdo jaja": why it is asked.
+_FORGOT = r"(?:que\s+|q\s+|porque\s+)?(?:ya\s+)?no\s+me\s+acuerdo(?:\s+\w+)?"
 # The question, a verb that must follow it (so "cuando puedas, llama a Juan" is no question), then
 # the task's words (group q). Trailing "again", "due", "otra vez", "mesmo" are dropped.
 _WHEN: dict[Lang, re.Pattern[str]] = {
@@ -28,13 +30,12 @@ _WHEN: dict[Lang, re.Pattern[str]] = {
         r"(?:\s+(?:again|due|happening|scheduled|set for|supposed to be|planned|booked|at|on))*"
     ),
     "es": re.compile(
-        # "q" is how "que" is typed on a phone ("a q hora era la junta?").
-        r"(?:y\s+|oye\s+)?(?:para\s+|a\s+)?(?P<when>cuando|(?:que|q) hora|(?:que|q) dia|(?:que|q) fecha"
+        # "q" (or "k") is how "que" is typed on a phone ("a q hora era la junta?").
+        r"(?:y\s+|oye\s+)?(?:para\s+|a\s+)?(?P<when>cuando|(?:que|q|k)\s+hora|(?:que|q)\s+dia|(?:que|q)\s+fecha"
         r"|para (?:que|q) dia|para (?:que|q) fecha)\s+(?:es|era|fue|seria|sera|tengo|tenia|tenemos|teniamos"
-        r"|toca|tocaba|hay|habia"
-        r"|vence|vencia|queda|quedo|quedamos|pusimos|puse|esta|estaba|me toca|me tocaba|tenia que|tengo que"
-        r"|puedo|podemos|debo|debemos|hay que|tenemos que)"
-        r"\s+(?:que\s+)?(?P<q>.+?)(?:\s+(?:otra vez|de nuevo|al final|mismo))*"
+        r"|toca|tocaba|hay|habia|vence|vencia|queda|quedo|quedamos|pusimos|puse|esta|estaba|me toca|me tocaba"
+        r"|tenia que|tengo que|puedo|podemos|debo|debemos|hay que|tenemos que)"
+        rf"\s+(?:que\s+)?(?P<q>.+?)(?:\s+(?:otra vez|de nuevo|al final|mismo))*(?:[?\s,]+{_FORGOT})?"
     ),
     "pt": re.compile(
         r"(?:e\s+)?(?:pra\s+|para\s+|a\s+)?(?P<when>quando|qnd|qdo|(?:que|q) horas|(?:que|q) dia|qual dia"
@@ -50,6 +51,9 @@ _WHEN_AFTER: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(r"(?:and\s+|so\s+)?(?P<q>.+?),?\s+(?:is|was|is due|was due)\s+when"),
     "es": re.compile(
         r"(?:y\s+)?(?P<q>.+?),?\s+(?:es|era|vence|vencia|toca|tocaba|quedo|queda)\s+(?:para\s+)?(?P<when>cuando)"
+        # "y la misa de difuntos a qué hora es, que no me acuerdo"
+        r"|(?:y\s+)?(?P<q2>.+?),?\s+(?:a|para)\s+(?P<when2>(?:que|q)\s+(?:hora|dia))\s+(?:es|era|toca|tocaba|seria)"
+        rf"(?:[?\s,]+{_FORGOT})?"
     ),
     "pt": re.compile(
         r"(?:e\s+)?(?P<q>.+?),?\s+(?:e|eh|era|vence|vencia|fica|ficou|ta marcad[ao]|esta marcad[ao])"
@@ -98,7 +102,8 @@ def task_due(g: Grammar, msg: Message, now: datetime) -> Command | None:
     m = _WHEN[g.lex.lang].fullmatch(msg.plain) or _WHEN_AFTER[g.lex.lang].fullmatch(msg.plain)
     if m is None:
         return None
-    folded, original = m.group("q"), msg.original(m, "q")
+    group = "q" if m.groupdict().get("q") else "q2"
+    folded, original = m.group(group), msg.original(m, group)
     due = due_in(original, now, g.lex.lang)
     if "," in folded or (due is not None and not msg.question):
         return None
@@ -109,7 +114,7 @@ def task_due(g: Grammar, msg: Message, now: datetime) -> Command | None:
     if (
         ref is not None
         and ref.pronoun
-        and m.groupdict().get("when") not in ("when", None)
+        and (m.groupdict().get("when") or m.groupdict().get("when2")) not in ("when", None)
         and g.lex.lang == "en"
     ):
         return None  # "what time is it?", "what day is it?": about the clock, not a task

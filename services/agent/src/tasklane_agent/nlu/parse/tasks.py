@@ -30,6 +30,7 @@ from tasklane_agent.nlu.commands import (
     TaskRef,
     UpdateTask,
 )
+from tasklane_agent.nlu.dates.find import names_only_a_time
 from tasklane_agent.nlu.language import fold
 from tasklane_agent.nlu.overdue import was_due
 from tasklane_agent.nlu.parse.common import (
@@ -299,8 +300,16 @@ def update(g: Grammar, msg: Message, now: datetime) -> UpdateTask | None:
     named = ref.query is not None
     if named and weak and (not g.lex.definite.match(squash(text)) or (due is not None and not linked)):
         return None
+    keep_day = (
+        due is not None
+        and due.has_time
+        and due.recurrence is None
+        and names_only_a_time(due.phrase, now, g.lex.lang)
+    )
     due = shifted(due, lo)
-    return UpdateTask(ref, priority=priority, due=due, clear_due=bool(clear), project=project)
+    return UpdateTask(
+        ref, priority=priority, due=due, clear_due=bool(clear), project=project, keep_day=keep_day
+    )
 
 
 # ---------------------------------------------------------------- new tasks
@@ -456,7 +465,8 @@ def create(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     return None
 
 
-_SENTENCE_END = re.compile(r"(?<=\w)[.!?]+(?=\s+\S)")
+# A dictated "punto" leaves its full stop after a space: "... Rosalba . que es su cumpleaños".
+_SENTENCE_END = re.compile(r"(?<=\w)(?:[.!?]+|\s+[.!?]+)(?=\s+\S)")
 _THAT = re.compile(r"(?:que|q|that)\s+")
 
 
@@ -521,7 +531,7 @@ _ABBREVIATIONS = frozenset(
 def _sentence_end(folded: str, lo: int, hi: int) -> int | None:
     for m in _SENTENCE_END.finditer(folded, lo, hi):
         word = re.findall(r"\w+", folded[max(lo, m.start() - 12) : m.start()])[-1:]
-        if m.group().startswith(".") and word and (len(word[0]) == 1 or word[0] in _ABBREVIATIONS):
+        if m.group().lstrip().startswith(".") and word and (len(word[0]) == 1 or word[0] in _ABBREVIATIONS):
             continue
         return m.start()
     return None
@@ -550,6 +560,11 @@ def first_sentence(
         if later is not None:
             # Its span is outside the title; keep it in the message's offsets all the same.
             task = replace(task, due=shifted(later, end))
+    if task.priority is None:
+        # "... a las 8 punto es importante", "... a las 10!! es urgente": said in the next sentence.
+        _, level = extract_priority(msg.text[end:hi], g.lex.lang)
+        if level is not None:
+            task = replace(task, priority=level)
     return task
 
 
