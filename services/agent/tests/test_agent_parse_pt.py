@@ -33,6 +33,7 @@ from tasklane_agent.nlu.commands import (
     ReopenTask,
     SetLanguage,
     SetTimezone,
+    TaskDue,
     TaskRef,
     Thanks,
     Undo,
@@ -307,6 +308,17 @@ BLIND_CATEGORIES = [
         ("limpar a piscina no fds", CreateTask("limpar a piscina", due="2026-11-28")),
         # "coloca" with an infinitive: a thing to do
         ("coloca lavar o quintal no sábado", CreateTask("lavar o quintal", due="2026-11-28")),
+        # "lembrar de X": X is the task
+        ("lembrar de trocar o filtro da água sexta", CreateTask("trocar o filtro da água", due="2026-11-27")),
+        ("eu queria lembrar de mandar o convite amanhã", CreateTask("mandar o convite", due="2026-11-26")),
+        ("bota na lista comprar ração", CreateTask("comprar ração")),
+        ("feito: pagar o boleto", CompleteTask(q("pagar o boleto"))),
+        # the date asked for by its noun
+        ("qual o prazo da declaração?", TaskDue(q("declaração"))),
+        ("qual é o horário do fisioterapeuta?", TaskDue(q("fisioterapeuta"))),
+        ("o que vence amanhã?", ListTasks("tomorrow")),
+        # an acknowledgement before the comma only opens the message
+        ("beleza, liguei pro contador", CompleteTask(TaskRef(query="contador", verb_forms=("lig",)))),
     )
 ]  # fmt: skip
 

@@ -321,6 +321,8 @@ def _clauses(g: Grammar, msg: Message, now: datetime) -> Command | None:
         for lo, hi in windows:
             msg.start, msg.end = lo, hi
             msg.strip(g.polite_prefix, g.polite_suffix)
+            if reader is _steps and small_talk(msg.plain) is not None:
+                continue  # "pronto, mandei o orçamento": the word before the comma only opens it
             found = reader(g, msg, now) if msg.plain else None
             if found is not None:
                 return found

@@ -144,7 +144,7 @@ GRAMMAR = Grammar(
         # "a 3 eu já fiz", "a 2 já terminei": the task first, then the verb.
         r"(?P<ref>.+?)\s+(?:eu\s+)?ja\s+(?:a\s+|o\s+)?(?:fiz|terminei|conclui|acabei|fizemos|terminamos)",
         rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
-        rf"{_DONE}\s+(?P<ref>.+)",
+        rf"{_DONE}\s*[:\-]?\s+(?P<ref>.+)",
         # "a 1 e a 3 já foram", "o boleto já era": gone, so done.
         r"(?P<ref>.+?)\s+(?:ja\s+)?(?:foi|foram|era|eram)(?:\s+ja)?",
         rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
@@ -192,13 +192,13 @@ GRAMMAR = Grammar(
         """o que tenho tem temos minhas minha meus meu as os a tarefas tarefa pendentes pendente mostra
         mostre mostrar me ver lista listar quais qual sao pra para de do da falta faltam fazer abertas
         abertos em no na e algo alguma algum esta estao eu ja cade agenda coisas mim ai ta to ainda agora
-        quero saber tem pro dos das
+        quero saber tem pro dos das vence vencem vencendo
         marcado marcada marcados marcadas agendado agendada agendados agendadas q oq coisa manda mande
         envia envie bora vamos ve mostra-me mostre-me mostrem lembra"""
     ),
     list_triggers=bag(
         "tarefas tarefa pendentes pendente lista agenda mostra mostre mostrar ver tenho tem falta faltam "
-        "cade listar temos"
+        "cade listar temos vence vencem"
     ),
     list_scopes=(
         (
@@ -240,6 +240,9 @@ GRAMMAR = Grammar(
         r"|nao\s+me\s+deix(?:a|e|es)\s+esquecer|nao\s+(?:se\s+)?esquec(?:e|er|a|as)|me\s+avis(?:a|e|ar)"
         r"|avis(?:a|e)-me))\b"
         r"(?:\s+(?:de|que|do|da|sobre|pra|para)\b)?\s*[:\-]?\s*",
+        # "lembrar de ligar pro encanador", "quero lembrar de pagar o IPTU": what to remember.
+        r"(?:(?:eu\s+)?(?:quero|queria|preciso|tenho\s+que|tenho\s+de|vou|devo)\s+)?(?:me\s+)?lembrar"
+        r"\s+(?:de|que|do|da)\s+",
         r"(?:tenho que|temos que|preciso|precisamos|tenho de|devo|vou ter que)\s+(?:de\s+)?",
         # "marca-me uma reunião com ...", "agenda uma call": the meeting is the title.
         r"(?:marca|marque|agenda|agende)(?:-me|\s+(?:me|ai|pra\s+mim))?\s+(?:(?:uma|um)\s+)?"
