@@ -365,3 +365,34 @@ def test_two_tasks_joined_by_e_each_with_its_day(text: str, titles: tuple[str, s
 @pytest.mark.parametrize("text", ["jantar com a Lu e o Beto sexta", "comprar pão amanhã e leite"])
 def test_one_task_with_an_e_in_its_title_stays_one(text: str) -> None:
     assert isinstance(understand(text, NOW, "pt").command, CreateTask)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "correction"),
+    [
+        ("opa, na vdd é quinta", date(2026, 11, 26), True),
+        ("na real é sábado", date(2026, 11, 28), True),
+        ("melhor segunda", date(2026, 11, 30), True),
+        ("pode ser sexta?", date(2026, 11, 27), False),
+        ("nossa, é pra hoje", date(2026, 11, 25), False),
+    ],
+)
+def test_a_follow_up_in_other_words_changes_the_day(text: str, day: date, correction: bool) -> None:
+    from tasklane_agent.nlu.parse.followup import read_follow_up
+
+    change = read_follow_up(text, NOW, "pt")
+    assert change is not None
+    assert change.due is not None
+    assert (change.due.at.date(), change.correction) == (day, correction)
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [("a segunda", 2), ("a terceira", 3), ("a de segunda", 3), ("a quinta", 1)],
+)
+def test_an_ordinal_answer_is_a_position_before_a_weekday(text: str, index: int) -> None:
+    from tasklane_agent.nlu.parse.followup import read_choice
+
+    options = ["ligar pro dentista", "pagar a luz", "levar o carro na revisão"]
+    days = ["2026-11-26", "2026-11-27", "2026-11-30"]  # Thursday, Friday, Monday
+    assert read_choice(text, options, days, now=NOW, lang="pt") == index
