@@ -317,6 +317,13 @@ BLIND_CATEGORIES = [
         ("qual o prazo da declaração?", TaskDue(q("declaração"))),
         ("qual é o horário do fisioterapeuta?", TaskDue(q("fisioterapeuta"))),
         ("o que vence amanhã?", ListTasks("tomorrow")),
+        # a shift from morning to evening, a request made of the user, a request said twice
+        ("plantão na UTI sábado das 7 às 19", CreateTask("plantão na UTI", due="2026-11-28 07:00")),
+        ("a chefe ligou e pediu pra eu revisar a escala até sexta",
+         CreateTask("revisar a escala", due="2026-11-27")),
+        ("semana passada esqueci de renovar a receita, preciso renovar amanhã",
+         CreateTask("renovar a receita", due="2026-11-26")),
+        ("cobrar o cliente da Nova Era", CreateTask("cobrar o cliente da Nova Era")),
         # an acknowledgement before the comma only opens the message
         ("beleza, liguei pro contador", CompleteTask(TaskRef(query="contador", verb_forms=("lig",)))),
     )

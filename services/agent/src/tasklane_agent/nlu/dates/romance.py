@@ -293,7 +293,9 @@ def _range(grammar: Grammar, f: str, m: re.Match[str]) -> _Cand | None:
         return None
     # "de 2 a 3 personas" is no time, but "mañana de 2 a 3" is: as for a bare hour.
     weak = not (sep or part or _g(m, "sep2")) and not _follow_ok(grammar, f, m.end())
-    clock = (hour, int(m.group("m") or 0), bool(sep) or hour > 12 or hour == 0)
+    # "das 7 às 19", "de 6 a 14": a range ending past noon starts in the morning.
+    morning = until > 12 and hour + 12 >= until
+    clock = (hour, int(m.group("m") or 0), bool(sep) or hour > 12 or hour == 0 or morning)
     return _Cand(m.start(), m.end(), clock=clock, part=DAYPARTS[grammar.lang].get(part or ""), weak=weak)
 
 

@@ -146,7 +146,7 @@ GRAMMAR = Grammar(
         rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
         rf"{_DONE}\s*[:\-]?\s+(?P<ref>.+)",
         # "a 1 e a 3 já foram", "o boleto já era": gone, so done.
-        r"(?P<ref>.+?)\s+(?:ja\s+)?(?:foi|foram|era|eram)(?:\s+ja)?",
+        r"(?P<ref>.+?)\s+(?:ja\s+(?:foi|foram|era|eram)|(?:foi|foram)\s+ja)",
         rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
     ),
     delete=compile_all(
