@@ -324,6 +324,12 @@ BLIND_CATEGORIES = [
         ("semana passada esqueci de renovar a receita, preciso renovar amanhã",
          CreateTask("renovar a receita", due="2026-11-26")),
         ("cobrar o cliente da Nova Era", CreateTask("cobrar o cliente da Nova Era")),
+        # acknowledgements in Portuguese stay Portuguese; "ficou pra trás" is overdue
+        ("tá, valeu", Thanks()),
+        ("show, obrigado", Thanks()),
+        ("tá bom", Answer(yes=True)),
+        ("o que ficou pra trás?", ListTasks("overdue")),
+        ("pode apagar", Unknown()),
         # an acknowledgement before the comma only opens the message
         ("beleza, liguei pro contador", CompleteTask(TaskRef(query="contador", verb_forms=("lig",)))),
     )
@@ -403,3 +409,8 @@ def test_an_ordinal_answer_is_a_position_before_a_weekday(text: str, index: int)
     options = ["ligar pro dentista", "pagar a luz", "levar o carro na revisão"]
     days = ["2026-11-26", "2026-11-27", "2026-11-30"]  # Thursday, Friday, Monday
     assert read_choice(text, options, days, now=NOW, lang="pt") == index
+
+
+def test_thanks_said_the_brazilian_way_keeps_portuguese() -> None:
+    understood = read("tá, valeu", NOW, "pt")
+    assert (understood.command, understood.lang) == (Thanks(), "pt")

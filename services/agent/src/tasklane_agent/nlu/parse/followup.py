@@ -69,7 +69,7 @@ _YES = bag(
     yes y yeah yep yup ya yess yesss sure ok okay k kk go ahead do it please confirm confirmed right
     correct absolutely definitely fine alright si sii dale claro vale venga hazlo hacelo adelante
     confirmo correcto obvio porfa bueno listo sim ss pode podes isso beleza bora manda vai certo
-    fechado exato
+    fechado exato ta
     """
 )
 _NO = bag(

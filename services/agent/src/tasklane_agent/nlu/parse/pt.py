@@ -151,8 +151,8 @@ GRAMMAR = Grammar(
     ),
     delete=compile_all(
         r"(?:apaga|apagar|apague|exclui|excluir|exclua|deleta|deletar|delete|remove|remover|remova|tira"
-        r"|tirar|"
-        r"tire|cancela|cancelar|cancele|descarta|descartar|joga fora|esquece|elimina|eliminar)\s*(?P<ref>.*)",
+        r"|tirar|tire|cancela|cancelar|cancele|descarta|descartar|joga fora|esquece|elimina|eliminar)\b"
+        r"\s*(?P<ref>.*)",
     ),
     assign=compile_all(
         r"(?:atribui|atribuir|atribua|passa|passar|passe|repassa|repassar|da|dar|delega|delegar|delegue|"
@@ -192,7 +192,7 @@ GRAMMAR = Grammar(
         """o que tenho tem temos minhas minha meus meu as os a tarefas tarefa pendentes pendente mostra
         mostre mostrar me ver lista listar quais qual sao pra para de do da falta faltam fazer abertas
         abertos em no na e algo alguma algum esta estao eu ja cade agenda coisas mim ai ta to ainda agora
-        quero saber tem pro dos das vence vencem vencendo
+        quero saber tem pro dos das vence vencem vencendo ficou ficaram tras deixei
         marcado marcada marcados marcadas agendado agendada agendados agendadas q oq coisa manda mande
         envia envie bora vamos ve mostra-me mostre-me mostrem lembra"""
     ),
@@ -204,7 +204,7 @@ GRAMMAR = Grammar(
         (
             re.compile(
                 r"\b(?:atrasad[oa]s?|vencid[oa]s?|em atraso|passou do prazo|passaram do prazo"
-                r"|fora do prazo)\b"
+                r"|fora do prazo|(?:ficou|ficaram|deixei|esqueci) (?:pra|para) tras)\b"
             ),
             "overdue",
         ),
