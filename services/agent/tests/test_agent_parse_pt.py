@@ -330,6 +330,9 @@ BLIND_CATEGORIES = [
         ("tá bom", Answer(yes=True)),
         ("o que ficou pra trás?", ListTasks("overdue")),
         ("pode apagar", Unknown()),
+        # the task first, then "eu" / "já" and the past verb
+        ("o orçamento eu mandei ontem", CompleteTask(TaskRef(query="orçamento", verb_forms=("mand",)))),
+        ("a matrícula já paguei", CompleteTask(TaskRef(query="matrícula", verb_forms=("pag",)))),
         # an acknowledgement before the comma only opens the message
         ("beleza, liguei pro contador", CompleteTask(TaskRef(query="contador", verb_forms=("lig",)))),
     )
