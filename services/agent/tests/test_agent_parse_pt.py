@@ -330,6 +330,17 @@ BLIND_CATEGORIES = [
         ("tá bom", Answer(yes=True)),
         ("o que ficou pra trás?", ListTasks("overdue")),
         ("pode apagar", Unknown()),
+        # the day on one side of the title, the hour on the other
+        ("toda quarta hidroginástica às 8h", CreateTask("hidroginástica", due="2026-12-02 08:00")),
+        ("amanhã corte de cabelo às 16h", CreateTask("corte de cabelo", due="2026-11-26 16:00")),
+        ("me lembra de ligar pro banco amanhã, fecha às 16h",
+         CreateTask("ligar pro banco", due="2026-11-26")),
+        # appointments booked by their noun, shorthand after a reminder, "pra mim:"
+        ("marca pediatra dia 9 às 10h", CreateTask("pediatra", due="2026-12-09 10:00")),
+        ("agenda exame de sangue pra segunda 7h", CreateTask("exame de sangue", due="2026-11-30 07:00")),
+        ("me lembra d pagar o gás amanhã", CreateTask("pagar o gás", due="2026-11-26")),
+        ("anota aí pra mim: levar o lixo reciclável quinta",
+         CreateTask("levar o lixo reciclável", due="2026-11-26")),
         # the task first, then "eu" / "já" and the past verb
         ("o orçamento eu mandei ontem", CompleteTask(TaskRef(query="orçamento", verb_forms=("mand",)))),
         ("a matrícula já paguei", CompleteTask(TaskRef(query="matrícula", verb_forms=("pag",)))),

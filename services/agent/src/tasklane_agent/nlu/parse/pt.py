@@ -239,7 +239,7 @@ GRAMMAR = Grammar(
         r"|(?:lembr(?:e|a|ar|asse|em)|record(?:a|e|ar))-me|lembrem-me|lembrete"
         r"|nao\s+me\s+deix(?:a|e|es)\s+esquecer|nao\s+(?:se\s+)?esquec(?:e|er|a|as)|me\s+avis(?:a|e|ar)"
         r"|avis(?:a|e)-me))\b"
-        r"(?:\s+(?:de|que|do|da|sobre|pra|para)\b)?\s*[:\-]?\s*",
+        r"(?:\s+(?:de|d|que|q|do|da|sobre|pra|para)\b)?\s*[:\-]?\s*",
         # "lembrar de ligar pro encanador", "quero lembrar de pagar o IPTU": what to remember.
         r"(?:(?:eu\s+)?(?:quero|queria|preciso|tenho\s+que|tenho\s+de|vou|devo)\s+)?(?:me\s+)?lembrar"
         r"\s+(?:de|que|do|da)\s+",
@@ -247,6 +247,9 @@ GRAMMAR = Grammar(
         # "marca-me uma reunião com ...", "agenda uma call": the meeting is the title.
         r"(?:marca|marque|agenda|agende)(?:-me|\s+(?:me|ai|pra\s+mim))?\s+(?:(?:uma|um)\s+)?"
         r"(?=(?:reuniao|reunioes|call|consulta|visita|chamada|entrevista|conversa|almoco|jantar|encontro"
+        r"|dentista|medico|medica|exame|exames|cabeleireiro|cabeleireira|manicure|fisioterapia|fisio|terapia"
+        r"|psicologo|psicologa|pediatra|oftalmologista|dermatologista|ginecologista|cardiologista|nutricionista"
+        r"|retorno|vacina|corte|massagem|aula"
         r"|sessao|videochamada|1:1|one on one)\b)",
         rf"(?:pede|peca|pedir|fala|diz|avisa)\s+(?:pro|pra|para o|para a|ao|a|o)\s+{_WHO1}\s+(?:pra\s+"
         rf"|para\s+|que\s+)?",
