@@ -341,6 +341,15 @@ BLIND_CATEGORIES = [
         ("me lembra d pagar o gás amanhã", CreateTask("pagar o gás", due="2026-11-26")),
         ("anota aí pra mim: levar o lixo reciclável quinta",
          CreateTask("levar o lixo reciclável", due="2026-11-26")),
+        # crossing off, deleting with the task first, a change told in the third person
+        ("risca a 4", CompleteTask(num(4))),
+        ("pode riscar a da farmácia", CompleteTask(q("farmácia"))),
+        ("a 3 pode apagar", DeleteTask(num(3))),
+        ("cancelaram o ensaio", DeleteTask(q("ensaio"))),
+        ("remarcaram a entrevista pra quinta", UpdateTask(q("entrevista"), due="2026-11-26")),
+        # a list number, then nothing but the change
+        ("a 2 é urgente", UpdateTask(num(2), priority="high")),
+        ("a 4 pra segunda", UpdateTask(num(4), due="2026-11-30")),
         # the task first, then "eu" / "já" and the past verb
         ("o orçamento eu mandei ontem", CompleteTask(TaskRef(query="orçamento", verb_forms=("mand",)))),
         ("a matrícula já paguei", CompleteTask(TaskRef(query="matrícula", verb_forms=("pag",)))),

@@ -107,6 +107,7 @@ from tasklane_agent.nlu.parse.common import (
     looks_like_person,
     parse_ref,
 )
+from tasklane_agent.nlu.parse.followup import read_follow_up
 from tasklane_agent.nlu.parse.smalltalk import greeting_end, set_language, small_talk
 from tasklane_agent.nlu.parse.zones import resolve_zone
 
@@ -446,6 +447,11 @@ def _named_first(g: Grammar, text: str, now: datetime) -> Command | None:
     found = _read(g, m.group("rest"), now, implicit=False)
     if isinstance(found, _ON_ONE_TASK) and (found.ref.pronoun or found.ref == TaskRef()):
         return replace(found, ref=TaskRef(number=int(m.group("n"))))
+    if found is None:
+        # "a 3 é urgente", "#2 tomorrow", "la 4 para el viernes": nothing but a change.
+        change = read_follow_up(m.group("rest"), now, g.lex.lang)
+        if change is not None and not change.correction:
+            return UpdateTask(TaskRef(number=int(m.group("n"))), priority=change.priority, due=change.due)
     return None
 
 

@@ -140,7 +140,7 @@ GRAMMAR = Grammar(
         r"(?:ja\s+)?(?:conclui|terminei|acabei|fiz|finalizei|completei|resolvi|fechei"
         r"|entreguei)\s+(?P<ref>.+)",
         r"(?:concluir|conclua|termina|terminar|finaliza|finalizar|finalize|fecha|fechar|feche|completa|"
-        r"completar)\s*(?P<ref>.*)",
+        r"completar|risca|riscar|risque|tica|ticar)\b\s*(?P<ref>.*)",
         # "a 3 eu já fiz", "a 2 já terminei": the task first, then the verb.
         r"(?P<ref>.+?)\s+(?:eu\s+)?ja\s+(?:a\s+|o\s+)?(?:fiz|terminei|conclui|acabei|fizemos|terminamos)",
         rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
@@ -153,6 +153,10 @@ GRAMMAR = Grammar(
         r"(?:apaga|apagar|apague|exclui|excluir|exclua|deleta|deletar|delete|remove|remover|remova|tira"
         r"|tirar|tire|cancela|cancelar|cancele|descarta|descartar|joga fora|esquece|elimina|eliminar)\b"
         r"\s*(?P<ref>.*)",
+        # "a 2 pode apagar", "a reunião de sexta foi cancelada", "cancelaram o treino"
+        r"(?P<ref>.+?)\s+(?:pode|podes|pode ja)\s+(?:apagar|excluir|deletar|tirar|remover|cancelar)",
+        r"(?P<ref>.+?)\s+(?:foi|foram)\s+(?:cancelad|desmarcad)[oa]s?",
+        r"(?:cancelaram|desmarcaram)\s+(?P<ref>.+)",
     ),
     assign=compile_all(
         r"(?:atribui|atribuir|atribua|passa|passar|passe|repassa|repassar|da|dar|delega|delegar|delegue|"
@@ -162,7 +166,8 @@ GRAMMAR = Grammar(
         r"(?:(?P<up>prioriza|priorizar|priorize)|(?P<down>despriorizar)|(?P<strong>adia|adiar|adie|posterga"
         r"|postergar|posterge|atrasa|atrasar|atrase|"
         r"adianta|adiantar|adiante|antecipa|antecipar|antecipe|reagenda|reagendar|reagende|remarca|remarcar|"
-        r"remarque|empurra|empurrar)|muda|mudar|mude|coloca|colocar|coloque|bota|botar|poe|ponha|move|mover|"
+        r"remarque|empurra|empurrar|adiaram|remarcaram|transferiram|anteciparam|empurraram|mudaram"
+        r"|passaram)|muda|mudar|mude|coloca|colocar|coloque|bota|botar|poe|ponha|move|mover|"
         r"mova|passa|passar|passe|atualiza|atualizar|atualize|marca|marcar|marque|deixa|deixar|deixe|troca|"
         r"trocar|troque|altera|alterar|altere|joga|jogar|edita|editar)(?:\s+|$)"
     ),
