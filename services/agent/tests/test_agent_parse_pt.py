@@ -341,6 +341,16 @@ BLIND_CATEGORIES = [
         ("me lembra d pagar o gás amanhã", CreateTask("pagar o gás", due="2026-11-26")),
         ("anota aí pra mim: levar o lixo reciclável quinta",
          CreateTask("levar o lixo reciclável", due="2026-11-26")),
+        # Portugal: "para a semana", "ao fim da tarde", "à hora de almoço", "apontar"
+        ("pagar as quotas do clube para a semana", CreateTask("pagar as quotas do clube", due="2026-12-02")),
+        ("ao fim da tarde telefonar à Graça", CreateTask("telefonar à Graça", due="2026-11-25 19:00")),
+        ("amanhã à hora do almoço levantar o cartão",
+         CreateTask("levantar o cartão", due="2026-11-26 12:00")),
+        ("queria apontar uma coisa: renovar o cartão de cidadão até dia 20",
+         CreateTask("renovar o cartão de cidadão", due="2026-12-20")),
+        ("aponta aí: jantar de Natal da empresa dia 18",
+         CreateTask("jantar de Natal da empresa", due="2026-12-18")),
+        ("comprar renda para a toalha", CreateTask("comprar renda para a toalha")),
         # crossing off, deleting with the task first, a change told in the third person
         ("risca a 4", CompleteTask(num(4))),
         ("pode riscar a da farmácia", CompleteTask(q("farmácia"))),

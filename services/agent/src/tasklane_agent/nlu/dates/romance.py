@@ -59,7 +59,7 @@ class Grammar:
     weekday: str  # groups: this, next, next2, nextweek, wd
     weekend: str  # groups: next, next2
     end_of: str  # groups: unit/unitw, next/next2/nextw/nextw2
-    next_period: str  # groups: unit/unit2
+    next_period: str  # groups: unit/unit2/unit3
     relative: str  # groups: n, unit, half
     day_number: str  # groups: d, dia (day said as "día N")
     day_month: str  # groups: d, mon, y/y2
@@ -169,7 +169,7 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
         following = bool(_g(m, "next", "next2", "nextw", "nextw2"))
         out.append(_Cand(m.start(), m.end(), 2, end_of(unit, today, following=following)))
     for m in c["next_period"].finditer(f):
-        period = _g(m, "unit", "unit2")
+        period = _g(m, "unit", "unit2", "unit3")
         if period == "semana":
             day = today + timedelta(weeks=1)
         elif period == "mes":

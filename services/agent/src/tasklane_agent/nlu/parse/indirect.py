@@ -112,6 +112,7 @@ _HAVE: dict[Lang, re.Pattern[str]] = {
         r"(?:(?:um|uma|o|a|meu|minha|os|as)\s+)?"
     ),
 }
+_HAVE_WORD = re.compile(r"\b(?:tenho|temos|tengo|tenemos|have|got)\b")
 # What one "has" that is no event: "I have a question about tomorrow", "tengo mucho trabajo".
 _NOT_EVENTS = re.compile(
     r"(?:questions?|doubts?|idea|problems?|lots?|nothing|no|something|time|mucho|mucha|muchas|muchos|nada"
@@ -128,6 +129,8 @@ def _have_event(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     ahead = None
     if m is None:
         # "daqui a quinze dias tenho formação", "el viernes tengo cena con Ana": the day first.
+        if not _HAVE_WORD.search(msg.plain):
+            return None
         ahead = due_in(msg.text[msg.start : msg.end], now, g.lex.lang)
         if ahead is None or ahead.start > 0:
             return None

@@ -259,7 +259,11 @@ GRAMMAR = Grammar(
         rf"(?:pede|peca|pedir|fala|diz|avisa)\s+(?:pro|pra|para o|para a|ao|a|o)\s+{_WHO1}\s+(?:pra\s+"
         rf"|para\s+|que\s+)?",
         r"(?:adiciona|anota|coloca|bota|poe)\s+(?:na|a)\s+(?:minha\s+)?(?:lista|tarefas|agenda)\s*[:\-]?\s*",
-        r"(?:adiciona|adicionar|adicione|anota|anotar|anote|inclui)(?:\s+ai)?\s*[:\-]?\s+",
+        # "queria apontar uma coisa: ...", "aponta aí: ..." (Portugal), "quero anotar: ...".
+        r"(?:(?:eu\s+)?(?:queria|quero|gostaria de|gostava de)\s+)?(?:anotar|apontar|registar|registrar)"
+        r"(?:\s+(?:uma coisa|umas coisas|algo|isto|isso|aqui|ai))?\s*[:\-]\s*",
+        r"(?:adiciona|adicionar|adicione|anota|anotar|anote|aponta|aponte|apontar|regista|inclui)(?:\s+ai)?"
+        r"\s*[:\-]?\s+",
         # "bota aí reunião com o fornecedor ...": with "aí" these put a new task on the list.
         r"(?:bota|coloca|poe|poem)\s+ai\s*[:\-]?\s+",
         # "coloca fazer o protótipo no figma ...": an infinitive after them is a thing to do.
@@ -280,7 +284,7 @@ GRAMMAR = Grammar(
         r"(?=\s*(?:,|$|\be\b))|(?P<tag>(?:^|\s)#(?P<hashtag>[a-z][\w-]*))"
     ),
     task_assignee=re.compile(
-        rf"(?P<cut>[\s,]*(?:\be\s+)?(?:atribui|atribua|passa|passe|designa|delega|da)\s+(?:ela\s+|isso\s+|"
+        rf"(?P<cut>[\s,]*(?:\be\s+)?\b(?:atribui|atribua|passa|passe|designa|delega|da)\s+(?:ela\s+|isso\s+|"
         rf"essa\s+)?{_TO}\s+(?:o\s+|a\s+)?{_WHO})$|(?P<at>\s@(?P<handle>[a-z][\w.-]*))"
     ),
     implicit_block=bag(

@@ -329,12 +329,20 @@ def draft(
     )
 
 
+_HOUR_WORD = re.compile(
+    r"\d|\b(?:meio|mediodia|noon|midnight|manha|manana|tarde|noite|noche|morning|afternoon|evening|night"
+    r"|almoco|almuerzo|lunch|tardinha|noitinha)"
+)
+
+
 def _day_and_hour(
     g: Grammar, rest: str, due: DueDate, now: datetime
 ) -> tuple[DueDate, tuple[int, int]] | None:
     """One date said in two places around the title ("sexta reunião às 10", "toda segunda natação
     às 18h", "at 3 call Ana tomorrow"): the day of one and the hour of the other, and the span of
     the second one found in ``rest`` (the text with the first blanked)."""
+    if not due.has_time and not _HOUR_WORD.search(fold(rest)):
+        return None  # no hour said anywhere else: spare the date search
     other = due_in(rest, now, g.lex.lang)
     if other is None or other.recurrence is not None:
         return None
