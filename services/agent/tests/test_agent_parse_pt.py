@@ -33,6 +33,7 @@ from tasklane_agent.nlu.commands import (
     ReopenTask,
     SetLanguage,
     SetTimezone,
+    TaskDue,
     TaskRef,
     Thanks,
     Undo,
@@ -308,6 +309,63 @@ BLIND_CATEGORIES = [
         ("limpar a piscina no fds", CreateTask("limpar a piscina", due="2026-11-28")),
         # "coloca" with an infinitive: a thing to do
         ("coloca lavar o quintal no sábado", CreateTask("lavar o quintal", due="2026-11-28")),
+        # "lembrar de X": X is the task
+        ("lembrar de trocar o filtro da água sexta", CreateTask("trocar o filtro da água", due="2026-11-27")),
+        ("eu queria lembrar de mandar o convite amanhã", CreateTask("mandar o convite", due="2026-11-26")),
+        ("bota na lista comprar ração", CreateTask("comprar ração")),
+        ("feito: pagar o boleto", CompleteTask(q("pagar o boleto"))),
+        # the date asked for by its noun
+        ("qual o prazo da declaração?", TaskDue(q("declaração"))),
+        ("qual é o horário do fisioterapeuta?", TaskDue(q("fisioterapeuta"))),
+        ("o que vence amanhã?", ListTasks("tomorrow")),
+        # a shift from morning to evening, a request made of the user, a request said twice
+        ("plantão na UTI sábado das 7 às 19", CreateTask("plantão na UTI", due="2026-11-28 07:00")),
+        ("a chefe ligou e pediu pra eu revisar a escala até sexta",
+         CreateTask("revisar a escala", due="2026-11-27")),
+        ("semana passada esqueci de renovar a receita, preciso renovar amanhã",
+         CreateTask("renovar a receita", due="2026-11-26")),
+        ("cobrar o cliente da Nova Era", CreateTask("cobrar o cliente da Nova Era")),
+        # acknowledgements in Portuguese stay Portuguese; "ficou pra trás" is overdue
+        ("tá, valeu", Thanks()),
+        ("show, obrigado", Thanks()),
+        ("tá bom", Answer(yes=True)),
+        ("o que ficou pra trás?", ListTasks("overdue")),
+        ("pode apagar", Unknown()),
+        # the day on one side of the title, the hour on the other
+        ("toda quarta hidroginástica às 8h", CreateTask("hidroginástica", due="2026-12-02 08:00")),
+        ("amanhã corte de cabelo às 16h", CreateTask("corte de cabelo", due="2026-11-26 16:00")),
+        ("me lembra de ligar pro banco amanhã, fecha às 16h",
+         CreateTask("ligar pro banco", due="2026-11-26")),
+        # appointments booked by their noun, shorthand after a reminder, "pra mim:"
+        ("marca pediatra dia 9 às 10h", CreateTask("pediatra", due="2026-12-09 10:00")),
+        ("agenda exame de sangue pra segunda 7h", CreateTask("exame de sangue", due="2026-11-30 07:00")),
+        ("me lembra d pagar o gás amanhã", CreateTask("pagar o gás", due="2026-11-26")),
+        ("anota aí pra mim: levar o lixo reciclável quinta",
+         CreateTask("levar o lixo reciclável", due="2026-11-26")),
+        # Portugal: "para a semana", "ao fim da tarde", "à hora de almoço", "apontar"
+        ("pagar as quotas do clube para a semana", CreateTask("pagar as quotas do clube", due="2026-12-02")),
+        ("ao fim da tarde telefonar à Graça", CreateTask("telefonar à Graça", due="2026-11-25 19:00")),
+        ("amanhã à hora do almoço levantar o cartão",
+         CreateTask("levantar o cartão", due="2026-11-26 12:00")),
+        ("queria apontar uma coisa: renovar o cartão de cidadão até dia 20",
+         CreateTask("renovar o cartão de cidadão", due="2026-12-20")),
+        ("aponta aí: jantar de Natal da empresa dia 18",
+         CreateTask("jantar de Natal da empresa", due="2026-12-18")),
+        ("comprar renda para a toalha", CreateTask("comprar renda para a toalha")),
+        # crossing off, deleting with the task first, a change told in the third person
+        ("risca a 4", CompleteTask(num(4))),
+        ("pode riscar a da farmácia", CompleteTask(q("farmácia"))),
+        ("a 3 pode apagar", DeleteTask(num(3))),
+        ("cancelaram o ensaio", DeleteTask(q("ensaio"))),
+        ("remarcaram a entrevista pra quinta", UpdateTask(q("entrevista"), due="2026-11-26")),
+        # a list number, then nothing but the change
+        ("a 2 é urgente", UpdateTask(num(2), priority="high")),
+        ("a 4 pra segunda", UpdateTask(num(4), due="2026-11-30")),
+        # the task first, then "eu" / "já" and the past verb
+        ("o orçamento eu mandei ontem", CompleteTask(TaskRef(query="orçamento", verb_forms=("mand",)))),
+        ("a matrícula já paguei", CompleteTask(TaskRef(query="matrícula", verb_forms=("pag",)))),
+        # an acknowledgement before the comma only opens the message
+        ("beleza, liguei pro contador", CompleteTask(TaskRef(query="contador", verb_forms=("lig",)))),
     )
 ]  # fmt: skip
 
@@ -354,3 +412,39 @@ def test_two_tasks_joined_by_e_each_with_its_day(text: str, titles: tuple[str, s
 @pytest.mark.parametrize("text", ["jantar com a Lu e o Beto sexta", "comprar pão amanhã e leite"])
 def test_one_task_with_an_e_in_its_title_stays_one(text: str) -> None:
     assert isinstance(understand(text, NOW, "pt").command, CreateTask)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "correction"),
+    [
+        ("opa, na vdd é quinta", date(2026, 11, 26), True),
+        ("na real é sábado", date(2026, 11, 28), True),
+        ("melhor segunda", date(2026, 11, 30), True),
+        ("pode ser sexta?", date(2026, 11, 27), False),
+        ("nossa, é pra hoje", date(2026, 11, 25), False),
+    ],
+)
+def test_a_follow_up_in_other_words_changes_the_day(text: str, day: date, correction: bool) -> None:
+    from tasklane_agent.nlu.parse.followup import read_follow_up
+
+    change = read_follow_up(text, NOW, "pt")
+    assert change is not None
+    assert change.due is not None
+    assert (change.due.at.date(), change.correction) == (day, correction)
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [("a segunda", 2), ("a terceira", 3), ("a de segunda", 3), ("a quinta", 1)],
+)
+def test_an_ordinal_answer_is_a_position_before_a_weekday(text: str, index: int) -> None:
+    from tasklane_agent.nlu.parse.followup import read_choice
+
+    options = ["ligar pro dentista", "pagar a luz", "levar o carro na revisão"]
+    days = ["2026-11-26", "2026-11-27", "2026-11-30"]  # Thursday, Friday, Monday
+    assert read_choice(text, options, days, now=NOW, lang="pt") == index
+
+
+def test_thanks_said_the_brazilian_way_keeps_portuguese() -> None:
+    understood = read("tá, valeu", NOW, "pt")
+    assert (understood.command, understood.lang) == (Thanks(), "pt")

@@ -40,7 +40,9 @@ STRONG: dict[Lang, re.Pattern[str]] = {
         r"\b(?:me\s+(?:lembr(?:a|e|ar|asse|aria|as|es)|record(?:a|e|ar))(?:\s+(?:de|que))?"
         r"|(?:lembr(?:a|e|ar|asse)|record(?:a|e|ar))-me(?:\s+(?:de|que))?"
         r"|nao\s+(?:me\s+)?deix(?:a|e|es)\s+(?:eu\s+)?esquecer(?:\s+de)?"
+        r"|(?:preciso|tenho\s+que|quero|nao\s+posso\s+esquecer\s+de)\s+(?:me\s+)?lembrar\s+(?:de|que)"
         r"|(?:tenho|temos)\s+(?:que|de)|preciso(?:\s+de)?|precisamos(?:\s+de)?|(?<!\bte\s)(?<!\blhe\s)devo|devemos"
+        r"|(?:me\s+)?(?:pediu|pediram)\s+(?:pra|para)\s+(?:eu|mim)|(?:me\s+)?(?:pediu|pediram)\s+que\s+eu"
         r"|esqueci\s+de|vou\s+ter\s+que|a\s+gente\s+(?:tem\s+(?:que|de)|precisa(?:\s+de)?)"
         r"|nao\s+(?:posso|podemos|pode)\s+esquecer(?:\s+de)?|nao\s+esquece(?:r)?\s+de)\b"
     ),

@@ -62,7 +62,9 @@ GRAMMAR = Grammar(
     ),
     next_period=(
         r"\b(?:(?:na|a|no|o)\s+)?(?:(?:proxima|proximo)\s+(?P<unit>semana|mes|ano)"
-        r"|(?P<unit2>semana|mes|ano)\s+(?:que\s+vem|proxima|proximo))\b"
+        r"|(?P<unit2>semana|mes|ano)\s+(?:que\s+vem|proxima|proximo)"
+        # Portugal's "para a semana": next week.
+        r"|(?<=\bpara\sa\s)(?P<unit3>semana)(?!\s+(?:de|do|da|que|passada)\b))\b"
     ),
     relative=(
         rf"\b(?:em|dentro\s+de|daqui(?:\s+a)?)\s+(?:(?P<n>{_NUM}|(?:um\s+)?par\s+de|uns|umas)\s+"
@@ -90,11 +92,12 @@ GRAMMAR = Grammar(
     ),
     named_clock=(
         r"\b(?:(?:ao|a|as|por\s+volta\s+do|perto\s+do|ate\s+o|antes\s+do)\s+)?"
-        r"(?P<named>meio-?\s?dia|meia-?\s?noite)\b"
+        r"(?P<named>meio-?\s?dia|meia-?\s?noite|hora\s+d[oe]\s+almoco)\b"
     ),
     # "cedo", "logo cedo", "de manhã cedo": the morning.
     daypart=(
-        r"\b(?:(?:de|pela|a|na|durante\s+a)\s+(?P<part>manha|tarde|noite|madrugada|tardinha|noitinha)"
+        r"\b(?:(?:de|pela|a|na|durante\s+a|ao|no|pelo)\s+(?P<part>manha|tarde|noite|madrugada|tardinha|noitinha"
+        r"|(?:fim|final)\s+da\s+tarde)"
         r"(?:\s+cedo)?|(?:bem\s+|logo\s+)?ced(?:o|inho)(?:\s+de\s+manha)?|(?:logo\s+)?pela\s+manha\s+cedo)\b"
     ),
     filler=(
@@ -107,5 +110,10 @@ GRAMMAR = Grammar(
         r"\s*(?:vias?|vez|vezes|versao|versoes|parte|partes|pagina|edicao|etapa|fase|opcao|linha|coluna|"
         r"serie|colocad[oa]s?|lugar|reuniao|tarefa|aula|semana|mes|ano)\b"
     ),
-    named_times={"meiodia": time(12), "meianoite": time(0)},
+    named_times={
+        "meiodia": time(12),
+        "meianoite": time(0),
+        "horadoalmoco": time(12),
+        "horadealmoco": time(12),
+    },
 )

@@ -59,7 +59,7 @@ class Grammar:
     weekday: str  # groups: this, next, next2, nextweek, wd
     weekend: str  # groups: next, next2
     end_of: str  # groups: unit/unitw, next/next2/nextw/nextw2
-    next_period: str  # groups: unit/unit2
+    next_period: str  # groups: unit/unit2/unit3
     relative: str  # groups: n, unit, half
     day_number: str  # groups: d, dia (day said as "día N")
     day_month: str  # groups: d, mon, y/y2
@@ -169,7 +169,7 @@ def _dates(grammar: Grammar, f: str, original: str, folded: Folded, now: datetim
         following = bool(_g(m, "next", "next2", "nextw", "nextw2"))
         out.append(_Cand(m.start(), m.end(), 2, end_of(unit, today, following=following)))
     for m in c["next_period"].finditer(f):
-        period = _g(m, "unit", "unit2")
+        period = _g(m, "unit", "unit2", "unit3")
         if period == "semana":
             day = today + timedelta(weeks=1)
         elif period == "mes":
@@ -293,7 +293,9 @@ def _range(grammar: Grammar, f: str, m: re.Match[str]) -> _Cand | None:
         return None
     # "de 2 a 3 personas" is no time, but "mañana de 2 a 3" is: as for a bare hour.
     weak = not (sep or part or _g(m, "sep2")) and not _follow_ok(grammar, f, m.end())
-    clock = (hour, int(m.group("m") or 0), bool(sep) or hour > 12 or hour == 0)
+    # "das 7 às 19", "de 6 a 14": a range ending past noon starts in the morning.
+    morning = until > 12 and hour + 12 >= until
+    clock = (hour, int(m.group("m") or 0), bool(sep) or hour > 12 or hour == 0 or morning)
     return _Cand(m.start(), m.end(), clock=clock, part=DAYPARTS[grammar.lang].get(part or ""), weak=weak)
 
 

@@ -102,6 +102,8 @@ DAYPARTS: dict[Lang, dict[str, str]] = {
         "madrugada": "morning",
         "tardinha": "afternoon",
         "noitinha": "evening",
+        "fim da tarde": "evening",
+        "final da tarde": "evening",
     },
 }
 

@@ -279,7 +279,7 @@ def clean_title(lex: Lexicon, text: str) -> str:
     return squash(text[start:end])
 
 
-_FOR_ME = re.compile(r"\s*(?:(?:(?:pra|para|pa)\s+)?mim|(?:para|pa)\s+mi|for\s+me)\s+")
+_FOR_ME = re.compile(r"\s*(?:(?:(?:pra|para|pa)\s+)?mim|(?:para|pa)\s+mi|for\s+me)\s*[:\-]?\s+")
 
 
 @dataclass(frozen=True)

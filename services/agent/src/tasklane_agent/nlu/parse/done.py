@@ -452,6 +452,12 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     m = _STATEMENT[lang].fullmatch(plain)
     if m is None:
         return None
+    told_after = _OBJECT_FIRST.get(lang)
+    after = told_after.fullmatch(plain) if told_after is not None else None
+    if after is not None and _past(lang, after.group("verb"), after.group("lead")):
+        # "o TCC eu entreguei ontem", "a conta de luz já paguei": the task first, then the verb.
+        forms = _past(lang, after.group("verb"), after.group("lead"))
+        return _about(g, dataclasses.replace(w, end=w.start + after.end("rest")), 0, forms or None, now)
     verb = m.group("verb")
     typed = w.text[w.start + m.start("verb") : w.start + m.end("verb")]
     # The politeness stripped from the request may hold the "ya" / "já" that dates the verb.
@@ -502,6 +508,10 @@ _AND_THEN: dict[Lang, re.Pattern[str]] = {
     "en": re.compile(r"\b(?:and|&)\b"),
     "es": re.compile(r"\b(?:y|e)\b"),
     "pt": re.compile(r"\b(?:e)\b"),
+}
+# The task named first, then who did it: "o TCC eu entreguei", "a luz já paguei".
+_OBJECT_FIRST: dict[Lang, re.Pattern[str]] = {
+    "pt": re.compile(r"(?P<rest>(?:o|a|os|as)\s+.+?)\s+(?P<lead>(?:(?:eu|ja)\s+)+)(?P<verb>[a-z]{3,})"),
 }
 _WHEN_ANYWHERE = {lang: re.compile(rf"\b(?:{_WHEN[lang]})\b") for lang in _WHEN}
 _AND: dict[Lang, str] = {"en": "and|then|also", "es": "y|luego|tambien", "pt": "e|depois|tambem"}

@@ -34,7 +34,7 @@ _WORD = re.compile(r"[\w']+|[#@]\d+")
 _OPENERS = bag(
     """
     and also plus oh ah ahh ok okay k so then well wait actually hmm um uh too y e tambien tambem
-    ademas alem pues bueno ent entao entonces ai
+    ademas alem pues bueno ent entao entonces ai nossa eita vish
     """
 )
 # A correction: the message changes what was just set rather than adding to it.
@@ -44,7 +44,7 @@ _CORRECTION = bag(
     dear goodness gosh golly heavens whoops silly my bad wrong typo said
     perdon perdona disculpa disculpe error mejor corrijo correccion quise decir nao naum desculpa
     desculpe foi mal ops opa pera calma corrigindo correcao queria quis quer dizer digo verdade vdd
-    alias errei engano enganei realidad confundi confundo equivoque equivoqui liado lie enrede
+    alias errei engano enganei realidad real melhor confundi confundo equivoque equivoqui liado lie enrede
     """
 )
 # Words that carry no change of their own in a follow-up ("make it", "ponle", "pls", "period").
@@ -58,7 +58,7 @@ _FILLER = bag(
     ponlo pon poner cambia cambialo cambiala mueve muevelo muevela pasalo pasala dejalo dejala hazlo
     hacelo mejor porfa xfa xfavor favor por punto coma mas bien eso esto ya je jaja jajaja o os as
     um uma e seja pra pro para coloca coloque colocar bota bote poe muda mude mudar passa passe
-    deixa deixe faz faca isso isto ponto virgula pfv pf tb tbm tambem ne na me en
+    deixa deixe faz faca isso isto ponto virgula pfv pf tb tbm tambem ne na me en pode ser
     """
 )
 _NEGATION = bag(
@@ -71,7 +71,7 @@ _YES = bag(
     yes y yeah yep yup ya yess yesss sure ok okay k kk go ahead do it please confirm confirmed right
     correct absolutely definitely fine alright si sii dale claro vale venga hazlo hacelo adelante
     confirmo correcto obvio porfa bueno listo sim ss pode podes isso beleza bora manda vai certo
-    fechado exato
+    fechado exato ta
     """
 )
 _NO = bag(
@@ -328,6 +328,15 @@ def read_choice(
     words = _words(fold(text))
     if not words or len(words) > 10:
         return None
+    # "a segunda", "a quinta": a position among the options offered before a weekday.
+    named = [_ORDINALS[w] for w in words if w in _ORDINALS and w not in _CHOICE_FILLER]
+    if (
+        len(named) == 1
+        and 1 <= named[0] <= len(options)
+        and len(words) <= 3
+        and not {"de", "do", "da"} & set(words)
+    ):
+        return named[0]
     if days and now is not None and len(days) == len(options):
         due = find_due(text, now, lang)
         if due is not None:

@@ -68,7 +68,7 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     for i, (m, strong) in enumerate(found[:_MAX_TRIES]):
         before = plain[: m.start()]
         if any(
-            s and "," in plain[m.end() : later.start()] and len(plain[later.end() :].split()) >= 2
+            s and "," in plain[m.end() : later.start()] and _names_a_task(g, msg, later.end(), now)
             for later, s in found[i + 1 :]
         ):
             # "... as coisas que preciso lembrar então vamos lá, preciso levar o carro ...": the
@@ -81,6 +81,12 @@ def indirect(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
         if _NEGATED.search(before):
             continue
         task = first_sentence(g, msg, msg.start + m.end(), msg.end, now)
+        again = next((x for x, s in found[i + 1 :] if s and "," in plain[m.end() : x.start()]), None)
+        if again is not None:
+            # "esqueci de pagar a luz, preciso pagar hoje": said twice, the second time only says when.
+            comma = plain.rindex(",", m.end(), again.start())
+            cut = first_sentence(g, msg, msg.start + m.end(), msg.start + comma, now)
+            task = replace(cut, due=cut.due or task.due)
         if not re.search(r"[a-z]", fold(task.title)):
             continue
         if date_right_before is not None:
@@ -107,6 +113,7 @@ _HAVE: dict[Lang, re.Pattern[str]] = {
         r"(?:(?:um|uma|o|a|meu|minha|os|as)\s+)?"
     ),
 }
+_HAVE_WORD = re.compile(r"\b(?:tenho|temos|tengo|tenemos|have|got)\b")
 # What one "has" that is no event: "I have a question about tomorrow", "tengo mucho trabajo".
 _NOT_EVENTS = re.compile(
     r"(?:questions?|doubts?|idea|problems?|lots?|nothing|no|something|time|mucho|mucha|muchas|muchos|nada"
@@ -123,6 +130,8 @@ def _have_event(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     ahead = None
     if m is None:
         # "daqui a quinze dias tenho formação", "el viernes tengo cena con Ana": the day first.
+        if not _HAVE_WORD.search(msg.plain):
+            return None
         ahead = due_in(msg.text[msg.start : msg.end], now, g.lex.lang)
         if ahead is None or ahead.start > 0:
             return None
@@ -138,6 +147,12 @@ def _have_event(g: Grammar, msg: Message, now: datetime) -> CreateTask | None:
     if task.due is None or task.due.at.date() < now.date() or _AILMENT.search(fold(task.title)):
         return None
     return task if re.search(r"[a-z]", fold(task.title)) else None
+
+
+def _names_a_task(g: Grammar, msg: Message, at: int, now: datetime) -> bool:
+    """Whether what follows a request phrase is a task of two words at least ("preciso pagar hoje"
+    only says when)."""
+    return len(first_sentence(g, msg, msg.start + at, msg.end, now).title.split()) >= 2
 
 
 def _day_then_hour(day: DueDate, hour: DueDate) -> bool:

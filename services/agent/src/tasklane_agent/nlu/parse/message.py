@@ -110,6 +110,7 @@ from tasklane_agent.nlu.parse.common import (
     looks_like_person,
     parse_ref,
 )
+from tasklane_agent.nlu.parse.followup import read_follow_up
 from tasklane_agent.nlu.parse.smalltalk import greeting_end, set_language, small_talk
 from tasklane_agent.nlu.parse.zones import resolve_zone
 
@@ -497,6 +498,8 @@ def _clauses(g: Grammar, msg: Message, now: datetime) -> Command | None:
         for lo, hi in windows:
             msg.start, msg.end = lo, hi
             msg.strip(g.polite_prefix, g.polite_suffix)
+            if reader is _steps and small_talk(msg.plain) is not None:
+                continue  # "pronto, mandei o orçamento": the word before the comma only opens it
             found = reader(g, msg, now) if msg.plain else None
             if found is not None:
                 return found
@@ -698,6 +701,11 @@ def _named_first(g: Grammar, text: str, now: datetime) -> Command | None:
     found = _read(g, m.group("rest"), now, implicit=False)
     if isinstance(found, _ON_ONE_TASK) and (found.ref.pronoun or found.ref == TaskRef()):
         return replace(found, ref=TaskRef(number=int(m.group("n"))))
+    if found is None:
+        # "a 3 é urgente", "#2 tomorrow", "la 4 para el viernes": nothing but a change.
+        change = read_follow_up(m.group("rest"), now, g.lex.lang)
+        if change is not None and not change.correction:
+            return UpdateTask(TaskRef(number=int(m.group("n"))), priority=change.priority, due=change.due)
     return None
 
 

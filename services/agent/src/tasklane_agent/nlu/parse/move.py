@@ -134,6 +134,9 @@ def _patterns(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[
     return move, colon, titled, keyword
 
 
+_ON_THE_LIST = re.compile(
+    r"(?:(?:my|the|mi|la|minha|a|o|meu)\s+)?(?:list|lista|agenda|to-?do(?:\s+list)?|tareas|tarefas)\s"
+)
 _STARTS_WITH_KEYWORD = re.compile(
     rf"{_KEYWORD}|(?:(?:my|the|mi|la|minha|a|o|meu)\s+)?(?:list|lista|agenda)\b"
 )
@@ -242,6 +245,8 @@ def _build(
     project = clean_project(g.lex, folded_project, original_project)
     if not project or (not keyword and _NOT_A_PROJECT.fullmatch(folded_project.strip())):
         return None
+    if not keyword and _ON_THE_LIST.match(folded_project.strip()):
+        return None  # "bota na lista comprar fralda": a new task on the list
     # With its preposition: "en 2 semanas" is a date where "2 semanas" alone is not.
     lo = m.start("prep") if m.groupdict().get("prep") else m.start("project")
     hi = m.start("project") + len(folded_project)

@@ -141,19 +141,23 @@ GRAMMAR = Grammar(
         r"(?:ja\s+)?(?:conclui|terminei|acabei|fiz|finalizei|completei|resolvi|fechei"
         r"|entreguei)\s+(?P<ref>.+)",
         r"(?:concluir|conclua|termina|terminar|finaliza|finalizar|finalize|fecha|fechar|feche|completa|"
-        r"completar)\s*(?P<ref>.*)",
+        r"completar|risca|riscar|risque|tica|ticar)\b\s*(?P<ref>.*)",
         # "a 3 eu já fiz", "a 2 já terminei": the task first, then the verb.
         r"(?P<ref>.+?)\s+(?:eu\s+)?ja\s+(?:a\s+|o\s+)?(?:fiz|terminei|conclui|acabei|fizemos|terminamos)",
         rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
-        rf"{_DONE}\s+(?P<ref>.+)",
+        rf"{_DONE}\s*[:\-]?\s+(?P<ref>.+)",
         # "a 1 e a 3 já foram", "o boleto já era": gone, so done.
-        r"(?P<ref>.+?)\s+(?:ja\s+)?(?:foi|foram|era|eram)(?:\s+ja)?",
+        r"(?P<ref>.+?)\s+(?:ja\s+(?:foi|foram|era|eram)|(?:foi|foram)\s+ja)",
         rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
     ),
     delete=compile_all(
         r"(?:apaga|apagar|apague|exclui|excluir|exclua|deleta|deletar|delete|remove|remover|remova|tira"
-        r"|tirar|"
-        r"tire|cancela|cancelar|cancele|descarta|descartar|joga fora|esquece|elimina|eliminar)\s*(?P<ref>.*)",
+        r"|tirar|tire|cancela|cancelar|cancele|descarta|descartar|joga fora|esquece|elimina|eliminar)\b"
+        r"\s*(?P<ref>.*)",
+        # "a 2 pode apagar", "a reunião de sexta foi cancelada", "cancelaram o treino"
+        r"(?P<ref>.+?)\s+(?:pode|podes|pode ja)\s+(?:apagar|excluir|deletar|tirar|remover|cancelar)",
+        r"(?P<ref>.+?)\s+(?:foi|foram)\s+(?:cancelad|desmarcad)[oa]s?",
+        r"(?:cancelaram|desmarcaram)\s+(?P<ref>.+)",
     ),
     assign=compile_all(
         r"(?:atribui|atribuir|atribua|passa|passar|passe|repassa|repassar|da|dar|delega|delegar|delegue|"
@@ -163,7 +167,8 @@ GRAMMAR = Grammar(
         r"(?:(?P<up>prioriza|priorizar|priorize)|(?P<down>despriorizar)|(?P<strong>adia|adiar|adie|posterga"
         r"|postergar|posterge|atrasa|atrasar|atrase|"
         r"adianta|adiantar|adiante|antecipa|antecipar|antecipe|reagenda|reagendar|reagende|remarca|remarcar|"
-        r"remarque|empurra|empurrar)|muda|mudar|mude|coloca|colocar|coloque|bota|botar|poe|ponha|move|mover|"
+        r"remarque|empurra|empurrar|adiaram|remarcaram|transferiram|anteciparam|empurraram|mudaram"
+        r"|passaram)|muda|mudar|mude|coloca|colocar|coloque|bota|botar|poe|ponha|move|mover|"
         r"mova|passa|passar|passe|atualiza|atualizar|atualize|marca|marcar|marque|deixa|deixar|deixe|troca|"
         r"trocar|troque|altera|alterar|altere|joga|jogar|edita|editar)(?:\s+|$)"
     ),
@@ -194,19 +199,19 @@ GRAMMAR = Grammar(
         """o que tenho tem temos minhas minha meus meu as os a tarefas tarefa pendentes pendente mostra
         mostre mostrar me ver lista listar quais qual sao pra para de do da falta faltam fazer abertas
         abertos em no na e algo alguma algum esta estao eu ja cade agenda coisas mim ai ta to ainda agora
-        quero saber tem pro dos das
+        quero saber tem pro dos das vence vencem vencendo ficou ficaram tras deixei
         marcado marcada marcados marcadas agendado agendada agendados agendadas q oq coisa manda mande
         envia envie bora vamos ve mostra-me mostre-me mostrem lembra"""
     ),
     list_triggers=bag(
         "tarefas tarefa pendentes pendente lista agenda mostra mostre mostrar ver tenho tem falta faltam "
-        "cade listar temos"
+        "cade listar temos vence vencem"
     ),
     list_scopes=(
         (
             re.compile(
                 r"\b(?:atrasad[oa]s?|vencid[oa]s?|em atraso|passou do prazo|passaram do prazo"
-                r"|fora do prazo)\b"
+                r"|fora do prazo|(?:ficou|ficaram|deixei|esqueci) (?:pra|para) tras)\b"
             ),
             "overdue",
         ),
@@ -241,16 +246,26 @@ GRAMMAR = Grammar(
         r"|(?:lembr(?:e|a|ar|asse|em)|record(?:a|e|ar))-me|lembrem-me|lembrete"
         r"|nao\s+me\s+deix(?:a|e|es)\s+esquecer|nao\s+(?:se\s+)?esquec(?:e|er|a|as)|me\s+avis(?:a|e|ar)"
         r"|avis(?:a|e)-me))\b"
-        r"(?:\s+(?:de|que|do|da|sobre|pra|para)\b)?\s*[:\-]?\s*",
+        r"(?:\s+(?:de|d|que|q|do|da|sobre|pra|para)\b)?\s*[:\-]?\s*",
+        # "lembrar de ligar pro encanador", "quero lembrar de pagar o IPTU": what to remember.
+        r"(?:(?:eu\s+)?(?:quero|queria|preciso|tenho\s+que|tenho\s+de|vou|devo)\s+)?(?:me\s+)?lembrar"
+        r"\s+(?:de|que|do|da)\s+",
         r"(?:tenho que|temos que|preciso|precisamos|tenho de|devo|vou ter que)\s+(?:de\s+)?",
         # "marca-me uma reunião com ...", "agenda uma call": the meeting is the title.
         r"(?:marca|marque|agenda|agende)(?:-me|\s+(?:me|ai|pra\s+mim))?\s+(?:(?:uma|um)\s+)?"
         r"(?=(?:reuniao|reunioes|call|consulta|visita|chamada|entrevista|conversa|almoco|jantar|encontro"
+        r"|dentista|medico|medica|exame|exames|cabeleireiro|cabeleireira|manicure|fisioterapia|fisio|terapia"
+        r"|psicologo|psicologa|pediatra|oftalmologista|dermatologista|ginecologista|cardiologista|nutricionista"
+        r"|retorno|vacina|corte|massagem|aula"
         r"|sessao|videochamada|1:1|one on one)\b)",
         rf"(?:pede|peca|pedir|fala|diz|avisa)\s+(?:pro|pra|para o|para a|ao|a|o)\s+{_WHO1}\s+(?:pra\s+"
         rf"|para\s+|que\s+)?",
         r"(?:adiciona|anota|coloca|bota|poe)\s+(?:na|a)\s+(?:minha\s+)?(?:lista|tarefas|agenda)\s*[:\-]?\s*",
-        r"(?:adiciona|adicionar|adicione|anota|anotar|anote|inclui)(?:\s+ai)?\s*[:\-]?\s+",
+        # "queria apontar uma coisa: ...", "aponta aí: ..." (Portugal), "quero anotar: ...".
+        r"(?:(?:eu\s+)?(?:queria|quero|gostaria de|gostava de)\s+)?(?:anotar|apontar|registar|registrar)"
+        r"(?:\s+(?:uma coisa|umas coisas|algo|isto|isso|aqui|ai))?\s*[:\-]\s*",
+        r"(?:adiciona|adicionar|adicione|anota|anotar|anote|aponta|aponte|apontar|regista|inclui)(?:\s+ai)?"
+        r"\s*[:\-]?\s+",
         # "bota aí reunião com o fornecedor ...": with "aí" these put a new task on the list.
         r"(?:bota|coloca|poe|poem)\s+ai\s*[:\-]?\s+",
         # "coloca fazer o protótipo no figma ...": an infinitive after them is a thing to do.
@@ -271,7 +286,7 @@ GRAMMAR = Grammar(
         r"(?=\s*(?:,|$|\be\b))|(?P<tag>(?:^|\s)#(?P<hashtag>[a-z][\w-]*))"
     ),
     task_assignee=re.compile(
-        rf"(?P<cut>[\s,]*(?:\be\s+)?(?:atribui|atribua|passa|passe|designa|delega|da)\s+(?:ela\s+|isso\s+|"
+        rf"(?P<cut>[\s,]*(?:\be\s+)?\b(?:atribui|atribua|passa|passe|designa|delega|da)\s+(?:ela\s+|isso\s+|"
         rf"essa\s+)?{_TO}\s+(?:o\s+|a\s+)?{_WHO})$|(?P<at>\s@(?P<handle>[a-z][\w.-]*))"
     ),
     implicit_block=bag(

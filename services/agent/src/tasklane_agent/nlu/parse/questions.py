@@ -97,9 +97,23 @@ _LIST_WORDS = re.compile(
 )
 
 
+# "qual o prazo do relatório?", "qual é a data da vacina", "e o horário do dentista?": the date asked
+# for by its noun.
+_DATE_OF: dict[Lang, re.Pattern[str]] = {
+    "pt": re.compile(
+        r"(?:e\s+)?(?:qual\s+(?:e\s+|eh\s+|era\s+)?)?(?:o|a)\s+(?P<when>prazo|data|dia|vencimento|horario)"
+        r"(?:\s+(?:de entrega|final|limite|marcad[oa]))?\s+(?:d[oa]s?|de)\s+(?P<q>.+?)"
+        r"(?:\s+(?:mesmo|de novo))*"
+    ),
+}
+
+
 def task_due(g: Grammar, msg: Message, now: datetime) -> Command | None:
     """ "when's the dentist?" -> ``TaskDue`` naming the task by its words (or "it")."""
     m = _WHEN[g.lex.lang].fullmatch(msg.plain) or _WHEN_AFTER[g.lex.lang].fullmatch(msg.plain)
+    date_of = _DATE_OF.get(g.lex.lang)
+    if m is None and date_of is not None and (msg.question or msg.plain.startswith("qual")):
+        m = date_of.fullmatch(msg.plain)
     if m is None:
         return None
     group = "q" if m.groupdict().get("q") else "q2"

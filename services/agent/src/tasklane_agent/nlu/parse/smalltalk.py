@@ -55,7 +55,8 @@ _YES = _either(
     r"""go ahead | do it | ok do it | yes do it | please do | of course | that'?s right | yes please
     | sounds good | all right | y(?:es)? sure | yes,? go ahead | de acuerdo | por supuesto | si,? claro
     | claro que si | si,? hazlo | ok,? dale | pode sim | isso mesmo | manda ver | com certeza
-    | claro que sim | pode fazer | faz isso | sim,? pode | ok,? pode | pode ser""",
+    | claro que sim | pode fazer | faz isso | sim,? pode | ok,? pode | pode ser
+    | ta (?:bom|certo|beleza|joia|ok)""",
 )
 _NO = _either(
     """no nope nah n cancel stop abort nevermind nvm negative cancela cancelar dejalo olvidalo nao
@@ -73,6 +74,7 @@ _THANKS = _either(
     r"""thank you(?: so much| very much)? | thanks(?: a lot| so much| a million)? | got it
     | ok,? thanks | great,? thanks | many thanks | muchas gracias | mil gracias | muito obrigad[oa]
     | valeu mesmo | ok,? gracias | ok,? obrigad[oa] | de nada
+    | (?:ta|tah|beleza|blz|show|certo|perfeito|otimo|top|fechado),? (?:valeu|vlw|obrigad[oa]|brigad[oa]|obg)
     | (?:see you|see ya|cya|bye|goodbye|talk (?:to you )?later|ttyl|hasta (?:luego|manana|pronto)
     |nos vemos|chao|adios|ate (?:amanha|mais|logo)|tchau|falou)(?: (?:tomorrow|later|soon|then|manana))?""",
 )

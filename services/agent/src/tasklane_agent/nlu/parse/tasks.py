@@ -30,6 +30,7 @@ from tasklane_agent.nlu.commands import (
     TaskRef,
     UpdateTask,
 )
+from tasklane_agent.nlu.dates import DueDate
 from tasklane_agent.nlu.dates.find import names_only_a_time
 from tasklane_agent.nlu.language import fold
 from tasklane_agent.nlu.overdue import was_due
@@ -348,6 +349,9 @@ def draft(
             # "renew the tv licence, it was due monday 😬": what follows "it was" is a remark.
             due, remark = past
             original, text = blank(original, remark, len(original)), blank(text, remark, len(text))
+        elif (halves := _day_and_hour(g, original, due, now)) is not None:
+            due, (lo_h, hi_h) = halves
+            original, text = blank(original, lo_h, hi_h), blank(text, lo_h, hi_h)
     original = without_fillers(original)
     text = fold(original)
     m = g.task_project.search(text) if project is None else None
@@ -377,6 +381,42 @@ def draft(
         project=project,
         assignee=who,
     )
+
+
+_HOUR_WORD = re.compile(
+    r"\d|\b(?:meio|mediodia|noon|midnight|manha|manana|tarde|noite|noche|morning|afternoon|evening|night"
+    r"|almoco|almuerzo|lunch|tardinha|noitinha)"
+)
+
+
+def _day_and_hour(
+    g: Grammar, rest: str, due: DueDate, now: datetime
+) -> tuple[DueDate, tuple[int, int]] | None:
+    """One date said in two places around the title ("sexta reunião às 10", "toda segunda natação
+    às 18h", "at 3 call Ana tomorrow"): the day of one and the hour of the other, and the span of
+    the second one found in ``rest`` (the text with the first blanked)."""
+    if not due.has_time and not _HOUR_WORD.search(fold(rest)):
+        return None  # no hour said anywhere else: spare the date search
+    other = due_in(rest, now, g.lex.lang)
+    if other is None or other.recurrence is not None:
+        return None
+    if not due.has_time and other.has_time and names_only_a_time(other.phrase, now, g.lex.lang):
+        day, hour = due, other
+    elif due.has_time and due.recurrence is None and not other.has_time:
+        if not names_only_a_time(due.phrase, now, g.lex.lang):
+            return None
+        day, hour = other, due
+    else:
+        return None
+    first, second = sorted((due, other), key=lambda d: d.start)
+    if re.search(r"[,.;!?]", rest[first.end : second.start]):
+        return None  # "call the bank tomorrow, they close at 4": the hour is the remark's
+    at = datetime.combine(day.at.date(), hour.at.timetz())
+    repeat = replace(day.recurrence, at=hour.at.time().replace(tzinfo=None)) if day.recurrence else None
+    if repeat is not None:
+        at = repeat.first_on_or_after(now)  # "toda quarta ... às 8h" said on a Wednesday at 9
+    phrase = f"{first.phrase} {second.phrase}"
+    return DueDate(at, True, first.start, second.end, phrase, repeat), (other.start, other.end)
 
 
 # A clause after the date, past a comma: "ligar pro fornecedor hj às 8, o saco tá acabando".
