@@ -569,13 +569,14 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
     parts = [p for p in [*parts, tidy[last:]] if fold(p).strip(" .,!?;:-") not in ("", "y", "e", "and")]
     if not 2 <= len(parts) <= _MOST_REQUESTS:
         return None
-    asked = _asked(g, parts, now)
+    readings = [_read(g, part, now) for part in parts]
+    asked = _asked(g, parts, readings, now)
     if asked is not None:
         return asked
     tasks: list[CreateTask] = []
     said: list[Command] = []
-    for part in parts:
-        found = _named_first(g, part, now) or _read(g, part, now)
+    for part, reading in zip(parts, readings, strict=True):
+        found = _named_first(g, part, now) or reading
         if isinstance(found, CreateTask) and found.title:
             tasks.append(found)
         # "Buenas tardes. Lo de ... póngalo en ...": a greeting sentence asks for nothing.
@@ -590,15 +591,15 @@ def _several(g: Grammar, text: str, now: datetime) -> Command | None:
 _QUESTIONS = (ListTasks, TaskDue, ProjectStatus, ListProjects)
 
 
-def _asked(g: Grammar, parts: list[str], now: datetime) -> Command | None:
+def _asked(g: Grammar, parts: list[str], readings: list[Command | None], now: datetime) -> Command | None:
     """The one question of a message whose other sentences only talk ("when's the juniper call
     again?? brain is mush today"): after the question, a remark holding a date is no task without
     a request word; before it, "buy milk tomorrow" may still be one."""
     asked: Command | None = None
-    for part in parts:
-        question = part.rstrip(" \n").endswith("?")
-        found = _read(g, part, now, implicit=asked is None)
-        if question and isinstance(found, _QUESTIONS) and asked is None:
+    for part, found in zip(parts, readings, strict=True):
+        if asked is not None and isinstance(found, CreateTask):
+            found = _read(g, part, now, implicit=False)  # read again only then: rarely needed
+        if asked is None and part.rstrip(" \n").endswith("?") and isinstance(found, _QUESTIONS):
             asked = found
         elif found is not None and not isinstance(found, Thanks | Unknown):
             return None
