@@ -351,6 +351,11 @@ BLIND_CATEGORIES = [
         ("aponta aí: jantar de Natal da empresa dia 18",
          CreateTask("jantar de Natal da empresa", due="2026-12-18")),
         ("comprar renda para a toalha", CreateTask("comprar renda para a toalha")),
+        # done said by the work's participle
+        ("boleto do condomínio pago", CompleteTask(q("boleto do condomínio"))),
+        ("proposta enviada ✅", CompleteTask(q("proposta"))),
+        ("a 1 e a 2 já estão pagas", CompleteTask(num(1), refs=(num(1), num(2)))),
+        ("o que já foi enviado?", Unknown()),
         # crossing off, deleting with the task first, a change told in the third person
         ("risca a 4", CompleteTask(num(4))),
         ("pode riscar a da farmácia", CompleteTask(q("farmácia"))),
