@@ -365,6 +365,10 @@ BLIND_CATEGORIES = [
         # a list number, then nothing but the change
         ("a 2 é urgente", UpdateTask(num(2), priority="high")),
         ("a 4 pra segunda", UpdateTask(num(4), due="2026-11-30")),
+        # the change first, then the list number
+        ("prioridade baixa na 3", UpdateTask(num(3), priority="low")),
+        ("segunda pra 1", UpdateTask(num(1), due="2026-11-30")),
+        ("jantar pra 4 no sábado", CreateTask("jantar pra 4", due="2026-11-28")),
         # the task first, then "eu" / "já" and the past verb
         ("o orçamento eu mandei ontem", CompleteTask(TaskRef(query="orçamento", verb_forms=("mand",)))),
         ("a matrícula já paguei", CompleteTask(TaskRef(query="matrícula", verb_forms=("pag",)))),
