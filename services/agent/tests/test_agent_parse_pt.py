@@ -352,6 +352,11 @@ BLIND_CATEGORIES = [
         ("aponta aí: jantar de Natal da empresa dia 18",
          CreateTask("jantar de Natal da empresa", due="2026-12-18")),
         ("comprar renda para a toalha", CreateTask("comprar renda para a toalha")),
+        # done said by the work's participle
+        ("boleto do condomínio pago", CompleteTask(q("boleto do condomínio"))),
+        ("proposta enviada ✅", CompleteTask(q("proposta"))),
+        ("a 1 e a 2 já estão pagas", CompleteTask(num(1), refs=(num(1), num(2)))),
+        ("o que já foi enviado?", Unknown()),
         # crossing off, deleting with the task first, a change told in the third person
         ("risca a 4", CompleteTask(num(4))),
         ("pode riscar a da farmácia", CompleteTask(q("farmácia"))),
@@ -361,6 +366,10 @@ BLIND_CATEGORIES = [
         # a list number, then nothing but the change
         ("a 2 é urgente", UpdateTask(num(2), priority="high")),
         ("a 4 pra segunda", UpdateTask(num(4), due="2026-11-30")),
+        # the change first, then the list number
+        ("prioridade baixa na 3", UpdateTask(num(3), priority="low")),
+        ("segunda pra 1", UpdateTask(num(1), due="2026-11-30")),
+        ("jantar pra 4 no sábado", CreateTask("jantar pra 4", due="2026-11-28")),
         # the task first, then "eu" / "já" and the past verb
         ("o orçamento eu mandei ontem", CompleteTask(TaskRef(query="orçamento", verb_forms=("mand",)))),
         ("a matrícula já paguei", CompleteTask(TaskRef(query="matrícula", verb_forms=("pag",)))),

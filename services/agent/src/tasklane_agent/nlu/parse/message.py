@@ -710,6 +710,24 @@ def _named_first(g: Grammar, text: str, now: datetime) -> Command | None:
     return None
 
 
+# The change, then the list number it is for: "prioridade baixa na 4", "sexta pra 2", "urgent for #3".
+_NAMED_LAST = re.compile(
+    r"^\s*(?P<rest>.*?\S)\s+(?:na|da|pra|para|on|for|en|de)\s+(?:(?:a|o|la|el|the|number|numero)\s+)?"
+    r"#?(?P<n>\d{1,3})\s*[.!]*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _named_last(g: Grammar, text: str, now: datetime) -> UpdateTask | None:
+    m = _NAMED_LAST.match(text)
+    if m is None:
+        return None
+    change = read_follow_up(m.group("rest"), now, g.lex.lang)
+    if change is None or change.correction or (change.due is None and change.priority is None):
+        return None
+    return UpdateTask(TaskRef(number=int(m.group("n"))), priority=change.priority, due=change.due)
+
+
 def understand(text: str, now: datetime, lang: Lang) -> Understanding:
     """Read ``text`` in ``lang``. ``now`` is aware, in the user's timezone."""
     if now.tzinfo is None:
@@ -722,7 +740,7 @@ def understand(text: str, now: datetime, lang: Lang) -> Understanding:
         several = _dated_pair(GRAMMARS[lang], text, now) or _two_dated(GRAMMARS[lang], text, now)
     if several is not None:
         return Understanding(several, lang)
-    first = _named_first(GRAMMARS[lang], text, now)
+    first = _named_first(GRAMMARS[lang], text, now) or _named_last(GRAMMARS[lang], text, now)
     if first is not None:
         return Understanding(first, lang)
     command = _read(GRAMMARS[lang], text, now)

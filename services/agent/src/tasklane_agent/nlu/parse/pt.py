@@ -146,6 +146,10 @@ GRAMMAR = Grammar(
         r"(?P<ref>.+?)\s+(?:eu\s+)?ja\s+(?:a\s+|o\s+)?(?:fiz|terminei|conclui|acabei|fizemos|terminamos)",
         rf"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?{_DONE}(?:\s+ja)?",
         rf"{_DONE}\s*[:\-]?\s+(?P<ref>.+)",
+        # "boleto pago", "relatório enviado", "remédio tomado": the work's participle after it.
+        r"(?P<ref>.+?)\s+(?:ja\s+)?(?:esta\s+|estao\s+|ta\s+|tao\s+|foi\s+|foram\s+)?(?:(?:enviad|mandad|tomad"
+        r"|lavad|comprad|assinad|arrumad|postad|publicad|corrigid|revisad|respondid|devolvid|renovad|quitad"
+        r"|buscad|levad|entregad|limpad)[oa]s?|pag[oa]s?|impress[oa]s?|limp[oa]s?)(?:\s+ja)?",
         # "a 1 e a 3 já foram", "o boleto já era": gone, so done.
         r"(?P<ref>.+?)\s+(?:ja\s+(?:foi|foram|era|eram)|(?:foi|foram)\s+ja)",
         rf"(?:marca|marcar|marque|coloca|coloque|bota)\s+como\s+{_DONE}\s*(?P<ref>.*)",
