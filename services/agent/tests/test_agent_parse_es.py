@@ -381,3 +381,11 @@ def test_said_in_another_order(text: str, expected: Command) -> None:
 )
 def test_questions_and_requests_in_other_words(text: str, expected: Command) -> None:
     assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "forms"),
+    [("Ya llamé, gracias", ("llam",)), ("ya pagué", ("pag",)), ("ya fui", ("ir",))],
+)
+def test_a_past_verb_alone_is_the_task_that_holds_it(text: str, forms: tuple[str, ...]) -> None:
+    assert reading(text) == CompleteTask(TaskRef(verb_forms=forms))
