@@ -389,3 +389,8 @@ def test_questions_and_requests_in_other_words(text: str, expected: Command) -> 
 )
 def test_a_past_verb_alone_is_the_task_that_holds_it(text: str, forms: tuple[str, ...]) -> None:
     assert reading(text) == CompleteTask(TaskRef(verb_forms=forms))
+
+
+def test_of_the_project_is_part_of_the_title() -> None:
+    command = reading("tengo que imprimir el póster del proyecto final antes del viernes")
+    assert command == CreateTask("imprimir el póster del proyecto final", due="2026-11-27")
