@@ -81,6 +81,8 @@ def test_a_date_alone_is_a_follow_up(lang: Lang, text: str, day: str | None, tim
         ("en", "Oh goodness I am so sorry, I meant Monday not Friday", "2026-11-30"),
         ("en", "my bad, it should be saturday", "2026-11-28"),
         ("es", "no, era el viernes", "2026-11-27"),
+        ("es", "no espera, es el jueves", "2026-11-26"),
+        ("pt", "não, aguarda, é sexta", "2026-11-27"),
         ("es", "no perdona, el miércoles, q me he liado", "2026-12-02"),
         ("pt", "não não não é quinta é sexta", "2026-11-27"),
         ("pt", "digo, sexta", "2026-11-27"),
@@ -121,6 +123,9 @@ def test_a_new_request_or_a_question_is_no_follow_up(lang: Lang, text: str) -> N
         ("no not the blue van, the white van", "wash the blue van", "wash the white van"),
         ("not hartley, Hadley road", "deliver the sofa to Hartley road", "deliver the sofa to Hadley road"),
         ("no es Marta, es Marina", "escribirle a Marta", "escribirle a Marina"),
+        ("no a Rocío no, a Rebeca", "devolverle el taladro a Rocío", "devolverle el taladro a Rebeca"),
+        ("no de fresa, de chocolate", "encargar la tarta de fresa", "encargar la tarta de chocolate"),
+        ("not to Tom, to Tim", "send the invoice to Tom", "send the invoice to Tim"),
         ("no para no son de cal son de cemento", "comprar 12 bolsas de cal", "comprar 12 bolsas de cemento"),
         (
             "ah no, es de Derecho Penal jaja",

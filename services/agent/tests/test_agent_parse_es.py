@@ -20,6 +20,7 @@ from tasklane_agent.nlu.commands import (
     Choose,
     Command,
     CompleteTask,
+    CreateInProject,
     CreateProject,
     CreateTask,
     CreateTasks,
@@ -381,3 +382,22 @@ def test_said_in_another_order(text: str, expected: Command) -> None:
 )
 def test_questions_and_requests_in_other_words(text: str, expected: Command) -> None:
     assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "forms"),
+    [("Ya llamé, gracias", ("llam",)), ("ya pagué", ("pag",)), ("ya fui", ("ir",))],
+)
+def test_a_past_verb_alone_is_the_task_that_holds_it(text: str, forms: tuple[str, ...]) -> None:
+    assert reading(text) == CompleteTask(TaskRef(verb_forms=forms))
+
+
+def test_of_the_project_is_part_of_the_title() -> None:
+    command = reading("tengo que imprimir el póster del proyecto final antes del viernes")
+    assert command == CreateTask("imprimir el póster del proyecto final", due="2026-11-27")
+
+
+def test_a_project_said_before_the_verb_is_offered_to_the_engine() -> None:
+    command = understand("en la boda de iker apunta confirmar el menú para el jueves", NOW, "es").command
+    assert isinstance(command, CreateInProject)
+    assert command.task.title == "la boda de iker confirmar el menú"

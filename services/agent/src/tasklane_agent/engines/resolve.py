@@ -99,6 +99,15 @@ async def _told(ctx: Context, ref: TaskRef, forms: tuple[str, ...], pending: dic
             if _holds_verb(focus[0], forms):
                 return Resolved(focus[0])
             return Resolved(None, choose(ctx, focus, pending))
+        if not ref.pronoun and forms:
+            # "ya llamé" with nothing in focus: the open tasks that hold the verb, asked about
+            # (never guessed at) when there are several.
+            open_tasks = await ctx.workspace.tasks.list_tasks(TaskFilter(status="open", limit=200))
+            told = [x for x in open_tasks if _holds_verb(x, forms)][:MAX_ROWS]
+            if len(told) == 1:
+                return Resolved(told[0])
+            if told:
+                return Resolved(None, choose(ctx, told, pending))
         return Resolved(None, Outgoing(t(ctx.lang, "which_task")))
     matches, exact = await ctx.workspace.tasks.match_tasks(ref.query, status="open", limit=MAX_ROWS)
     with_verb = [x for x in matches if _holds_verb(x, forms)]

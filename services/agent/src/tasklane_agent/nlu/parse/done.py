@@ -468,7 +468,11 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
     if not m.group("rest"):
         # "ya lo mandé": the clitic is the task last talked about.
         clitic = set(m.group("lead").split()) & _CLITICS
-        return CompleteTask(TaskRef(pronoun=True, verb_forms=forms)) if clitic else None
+        if clitic:
+            return CompleteTask(TaskRef(pronoun=True, verb_forms=forms))
+        # "ya llamé", "ya pagué": the open task holding that verb (the engine asks among several).
+        told = set(lead.split()) & _TOLD
+        return CompleteTask(TaskRef(verb_forms=forms)) if forms and told and lang == "es" else None
     if m.group("rest").split()[0] in _SUBJECTS:
         return None
     refs = number_refs(lang, m.group("rest")) or _numbers_then(g, w, m.start("rest"), now)

@@ -264,8 +264,9 @@ GRAMMAR = Grammar(
         r"(?:\s+de\s+\S+)?|(?:el\s+)?proyecto\s+.+?))(?P<tail>(?:\s*,|\s+(?:y|para|el|este|esta|manana|hoy|"
         r"antes|hasta|en\s+\d|cada|todos|urgente|con)\b).*)?",
     ),
+    # Not "del proyecto X": "sacar copias del proyecto integrador" is copies *of* it, a title.
     task_project=re.compile(
-        r".*(?P<cut>(?:^|\s)(?:en|al|para|del|de)\s+(?P<project>(?:el\s+)?proyecto\s+[^,]+?))(?=\s*(?:,|$"
+        r".*(?P<cut>(?:^|\s)(?:en|al|para)\s+(?P<project>(?:el\s+)?proyecto\s+[^,]+?))(?=\s*(?:,|$"
         r"|\by\b))"
         r"|(?P<tag>(?:^|\s)#(?P<hashtag>[a-z][\w-]*))"
     ),

@@ -45,6 +45,7 @@ _CORRECTION = bag(
     perdon perdona disculpa disculpe error mejor corrijo correccion quise decir nao naum desculpa
     desculpe foi mal ops opa pera calma corrigindo correcao queria quis quer dizer digo verdade vdd
     alias errei engano enganei realidad real melhor confundi confundo equivoque equivoqui liado lie enrede
+    espera espere aguarda aguenta
     """
 )
 # Words that carry no change of their own in a follow-up ("make it", "ponle", "pls", "period").
@@ -380,6 +381,11 @@ _NOT_X_BUT_Y = re.compile(
 # "no not hollis, Hallam farm": a comma alone says "but".
 _NOT_X_COMMA_Y = re.compile(r"(?:^|\s)(?:not|nao|ni)\s+(?P<x>[^,]+?)\s*,\s*(?P<y>[^,]+)$")
 _Y_NOT_X = re.compile(rf"(?:^|\s){_COPULA}\s+(?P<y>[^,]+?)\s*,?\s+(?:not|no|nao|e nao|y no)\s+(?P<x>[^,]+)$")
+# "no a Juliana no, a Mariana", "no de cal, de cemento": the wrong part and the right one, both
+# opened by the same small word.
+_NOT_LEAD_X_COMMA_Y = re.compile(
+    r"(?:^|\s)(?:no|not|nao)\s+(?P<x>(?P<lead>[a-z]+)\s+[^,]+?)(?:\s+(?:no|not|nao))?\s*,\s*(?P<y>(?P=lead)\s+[^,]+)$"
+)
 _ONLY_Y = re.compile(rf"^(?:{_COPULA}|i meant|meant|quise decir|queria dizer|quis dizer)\s+(?P<y>.+)$")
 _TRAILING = re.compile(r"(?:\s+(?:jaja\w*|haha\w*|kkk\w*|lol|rs|rsrs|sorry|perdon|desculpa|pls|please))+$")
 
@@ -414,7 +420,7 @@ def fix_title(text: str, title: str) -> str | None:
     original = original[: len(folded)]
     # Tried from every word on: in "no para, no son de cal son de cemento" the first "no" is not
     # the one that names the wrong part.
-    for pattern in (_NOT_X_BUT_Y, _Y_NOT_X, _NOT_X_COMMA_Y):
+    for pattern in (_NOT_X_BUT_Y, _Y_NOT_X, _NOT_X_COMMA_Y, _NOT_LEAD_X_COMMA_Y):
         for word in _WORD.finditer(folded):
             m = pattern.match(folded, max(0, word.start() - 1))
             if m:

@@ -158,7 +158,35 @@ def new_in_project(g: Grammar, msg: Message, now: datetime) -> Command | None:
     return parse_tasks.draft(g, msg, msg.start + m.end(), msg.end, now, project=project)
 
 
+# The project first: "en app fidelización añade diseñar la pantalla ...", "para la boda apunta ...".
+_PROJECT_FIRST: dict[Lang, re.Pattern[str]] = {
+    "en": re.compile(r"$^"),
+    "es": re.compile(
+        r"(?:en|para)\s+(?!(?:mi|la|mis)\s+(?:lista|agenda|tareas|pendientes)\b)(?P<project>\S+(?:\s+\S+){0,3}?)"
+        r"\s*,?\s+(?:agrega|agregame|anade|anademe|apunta|apuntame|anota|anotame|pon|ponme|mete)\s+(?=\S)"
+    ),
+    "pt": re.compile(r"$^"),
+}
+
+
+def _project_first(g: Grammar, msg: Message, now: datetime) -> CreateInProject | None:
+    m = _PROJECT_FIRST[g.lex.lang].match(msg.plain)
+    # "en dos semanas apunta ...": a date, not a project.
+    if m is None or due_in(msg.text[msg.start : msg.start + m.end("project")], now, g.lex.lang) is not None:
+        return None
+    task = parse_tasks.draft(g, msg, msg.start + m.end(), msg.end, now)
+    if len(task.title.split()) < 2 or task.project:
+        return None
+    # The engine splits a project's name off the start of the title, as for "põe na obra ...".
+    return CreateInProject(
+        replace(task, title=f"{msg.original(m, 'project')} {task.title}"), otherwise=Unknown()
+    )
+
+
 def _titled_by_project(g: Grammar, msg: Message, now: datetime) -> CreateInProject | None:
+    first = _project_first(g, msg, now)
+    if first is not None:
+        return first
     m = _MOVE[g.lex.lang][2].match(msg.plain)
     verb = m.group("verb") or m.group("adding") if m else ""
     if m is None or _PRONOUN_CLITIC.match(verb) or _STARTS_WITH_KEYWORD.match(msg.plain, m.end()):
