@@ -93,3 +93,19 @@ def test_a_wish_after_and_is_no_reason() -> None:
     assert isinstance(found, c.UpdateTask)
     assert found.priority == "high"
     assert found.due is not None
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "day"),
+    [
+        ("en", "#2 tomorrow", "2026-11-26"),
+        ("es", "la 2 mañana", "2026-11-26"),
+        ("pt", "a 2 amanhã", "2026-11-26"),
+    ],
+)
+def test_a_list_number_then_a_day_moves_that_task(lang: Lang, text: str, day: str) -> None:
+    found = understand(text, NOW, lang).command
+    assert isinstance(found, c.UpdateTask)
+    assert found.ref == c.TaskRef(number=2)
+    assert found.due is not None
+    assert found.due.at.date().isoformat() == day

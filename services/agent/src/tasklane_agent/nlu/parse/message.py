@@ -702,8 +702,9 @@ def _named_first(g: Grammar, text: str, now: datetime) -> Command | None:
     found = _read(g, m.group("rest"), now, implicit=False)
     if isinstance(found, _ON_ONE_TASK) and (found.ref.pronoun or found.ref == TaskRef()):
         return replace(found, ref=TaskRef(number=int(m.group("n"))))
-    if found is None:
-        # "a 3 é urgente", "#2 tomorrow", "la 4 para el viernes": nothing but a change.
+    if found is None or isinstance(found, ListTasks | Unknown):
+        # "a 3 é urgente", "#2 tomorrow", "la 4 para el viernes": nothing but a change ("tomorrow"
+        # alone would be a list of tomorrow's tasks).
         change = read_follow_up(m.group("rest"), now, g.lex.lang)
         if change is not None and not change.correction:
             return UpdateTask(TaskRef(number=int(m.group("n"))), priority=change.priority, due=change.due)
