@@ -472,7 +472,7 @@ def _statement(g: Grammar, msg: Message, now: datetime) -> CompleteTask | None:
             return CompleteTask(TaskRef(pronoun=True, verb_forms=forms))
         # "ya llamé", "ya pagué": the open task holding that verb (the engine asks among several).
         told = set(lead.split()) & _TOLD
-        return CompleteTask(TaskRef(verb_forms=forms)) if forms and told and lang == "es" else None
+        return CompleteTask(TaskRef(verb_forms=forms)) if forms and told and lang != "en" else None
     if m.group("rest").split()[0] in _SUBJECTS:
         return None
     refs = number_refs(lang, m.group("rest")) or _numbers_then(g, w, m.start("rest"), now)
