@@ -109,3 +109,31 @@ def test_a_list_number_then_a_day_moves_that_task(lang: Lang, text: str, day: st
     assert found.ref == c.TaskRef(number=2)
     assert found.due is not None
     assert found.due.at.date().isoformat() == day
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "tasks"),
+    [
+        (
+            "en",
+            "tomorrow buy stamps and on friday post the cards",
+            [("buy stamps", "2026-11-26"), ("post the cards", "2026-11-27")],
+        ),
+        (
+            "es",
+            "el jueves pagarle al del catering y el sábado armar las mesas",
+            [("pagarle al del catering", "2026-11-26"), ("armar las mesas", "2026-11-28")],
+        ),
+        (
+            "pt",
+            "amanhã buscar os convites e sexta montar o painel",
+            [("buscar os convites", "2026-11-26"), ("montar o painel", "2026-11-27")],
+        ),
+    ],
+)
+def test_two_things_each_with_its_day_said_first_are_two_tasks(
+    lang: Lang, text: str, tasks: list[tuple[str, str]]
+) -> None:
+    found = understand(text, NOW, lang).command
+    assert isinstance(found, c.CreateTasks)
+    assert [(t.title, t.due.at.date().isoformat() if t.due else None) for t in found.tasks] == tasks

@@ -616,9 +616,12 @@ def _dated_pair(g: Grammar, text: str, now: datetime) -> CreateTasks | None:
     lang = g.lex.lang
     for m in list(_AND.finditer(text))[:3]:
         head, tail = text[: m.start()], text[m.end() :]
-        due = due_in(tail, now, lang)
-        if due is None or due_in(head, now, lang) is None:
+        due, head_due = due_in(tail, now, lang), due_in(head, now, lang)
+        if due is None or head_due is None:
             continue
+        if not head[: head_due.start].strip() and len(head[head_due.end :].split()) >= 2:
+            # "el jueves pagarle al de la carpa y ...": the first too reads as a task on its own would.
+            head = f"{head[head_due.end :].strip()} {head[: head_due.end].strip()}"
         starts = not tail[: due.start].strip() and len(tail[due.end :].split()) >= 2
         if not starts and not parse_tasks.starts_with_task_verb(lang, tail):
             continue
