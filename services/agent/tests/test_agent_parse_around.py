@@ -137,3 +137,25 @@ def test_two_things_each_with_its_day_said_first_are_two_tasks(
     found = understand(text, NOW, lang).command
     assert isinstance(found, c.CreateTasks)
     assert [(t.title, t.due.at.date().isoformat() if t.due else None) for t in found.tasks] == tasks
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "title"),
+    [
+        ("es", "pagar la luz mañana, es importantísimo", "pagar la luz"),
+        ("es", "urgentísimo: llamar al banco", "llamar al banco"),
+        ("pt", "ligar pro banco amanhã, urgentíssimo", "ligar pro banco"),
+        ("pt", "importantíssimo: mandar o contrato", "mandar o contrato"),
+    ],
+)
+def test_a_superlative_at_the_edge_is_high_priority(lang: Lang, text: str, title: str) -> None:
+    found = understand(text, NOW, lang).command
+    assert isinstance(found, c.CreateTask)
+    assert (found.title, found.priority) == (title, "high")
+
+
+def test_a_superlative_in_the_middle_stays_in_the_title() -> None:
+    found = understand("apunta leer el informe importantísimo del jefe", NOW, "es").command
+    assert isinstance(found, c.CreateTask)
+    assert found.title == "leer el informe importantísimo del jefe"
+    assert found.priority is None

@@ -48,11 +48,14 @@ _MARKERS: dict[Lang, tuple[str, str]] = {
         r"no rush|not urgent|whenever|low prio",
     ),
     "es": (
-        r"urgente|importante|muy importante|cuanto antes|lo antes posible|lo mas pronto posible|urge",
+        # The superlatives too: "es importantísimo", "urgentísimo: ...".
+        r"urgentisimo|importantisimo|urgente|importante|muy importante|cuanto antes|lo antes posible"
+        r"|lo mas pronto posible|urge",
         r"sin prisa|no es urgente|no urge|cuando puedas",
     ),
     "pt": (
-        r"urgente|importante|muito importante|o quanto antes|o mais rapido possivel|o mais rapido"
+        r"urgentissimo|importantissimo|urgente|importante|muito importante|o quanto antes"
+        r"|o mais rapido possivel|o mais rapido"
         r"|quanto antes",
         r"sem pressa|nao e urgente|quando der|quando puder",
     ),
