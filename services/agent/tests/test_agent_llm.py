@@ -14,7 +14,6 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,7 @@ import pytest
 from fake_openai import FakeOpenAI, calls, text
 from pydantic import SecretStr
 
-import tasklane_agent.storage.tables as agent_tables
+from tasklane_agent.app import MIGRATIONS
 from tasklane_agent.domain import ConversationState, Profile, Task
 from tasklane_agent.engines.base import Context, Engine, EngineReply, Outgoing
 from tasklane_agent.engines.llm import LlmEngine, llm_breaker
@@ -43,7 +42,6 @@ from tasklane_common.messaging import deterministic_id
 from tasklane_common.settings import DatabaseSettings
 from tasklane_common.testing import cleanup_run, database_url, new_run_id
 
-MIGRATIONS = Path(agent_tables.__file__).parents[1] / "migrations"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
 LONDON = ZoneInfo("Europe/London")
 ORG = "1234567890"

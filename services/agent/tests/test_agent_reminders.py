@@ -17,7 +17,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import delete, select
 
-import tasklane_agent.storage.tables as agent_tables
+from tasklane_agent.app import MIGRATIONS
 from tasklane_agent.domain import Profile, Task
 from tasklane_agent.i18n import format_due, t
 from tasklane_agent.reminders.planner import ReminderPlanner, reminder_id
@@ -32,7 +32,6 @@ from tasklane_common.messaging.outbox import Outbox
 from tasklane_common.settings import DatabaseSettings
 from tasklane_common.testing import cleanup_run, database_url, new_run_id
 
-MIGRATIONS = Path(agent_tables.__file__).parents[1] / "migrations"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday
 SETTINGS = ReminderSettings(lead_minutes=30, day_hour=9, poll_interval_s=0.05, batch_size=5)
 ORG = "1234567890"

@@ -20,27 +20,22 @@ Rows are kept 30 days (less when the conversation memory is kept less), then pru
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasklane_agent.domain import ConversationState, Profile, Role
+from tasklane_agent.domain import ConversationState, Profile
 from tasklane_agent.domain.deadlines import zone
-from tasklane_agent.effects import Publish, publish_effects
-from tasklane_agent.engines.base import Outgoing
+from tasklane_agent.engines.base import EngineReply, Outgoing
 from tasklane_agent.i18n import format_due, t
-from tasklane_agent.outgoing import as_message
-from tasklane_agent.reminders.planner import ReminderPlanner
 from tasklane_agent.settings import AgentSettings
-from tasklane_agent.storage.conversations import ConversationRepository
 from tasklane_agent.storage.replies import ReplySubjects
 from tasklane_agent.storage.tables import reply_tasks
 from tasklane_agent.workspace import Effects, Workspace, WorkspaceError
 from tasklane_common.logging import get_logger
-from tasklane_common.messaging import Consumer, HandlerContext, deterministic_id
-from tasklane_common.messaging.contracts.agent import AgentReplied, ReplyRequested
+from tasklane_common.messaging import Consumer, HandlerContext
+from tasklane_common.messaging.contracts.agent import ReplyRequested
 from tasklane_common.messaging.contracts.gateway import MessageReceived
 from tasklane_common.messaging.contracts.sender import MessageSent
 from tasklane_common.messaging.topology import AGENT_SENT
@@ -101,17 +96,13 @@ def register(consumer: Consumer) -> None:
 
 async def react(
     session: AsyncSession,
-    settings: AgentSettings,
+    workspace: Workspace,
+    state: ConversationState,
     event: MessageReceived,
     profile: Profile,
-    *,
-    address: str,
-    turn_id: str,
-    now: datetime,
-    publish: Publish,
-) -> ReplyRequested | None:
-    """Complete the task a done-emoji reaction points at; the confirmation sent, or None."""
-    started = time.perf_counter()
+) -> tuple[EngineReply, str] | None:
+    """Complete the task a done-emoji reaction points at: the confirmation to send and the task
+    it is about, or None (nothing changed, nothing to say). The caller writes the turn out."""
     reaction = event.reaction or {}
     wamid = reaction.get("message_id")
     if reaction.get("removed") or not means_done(reaction.get("emoji")) or not isinstance(wamid, str):
@@ -122,14 +113,6 @@ async def react(
     task_id = await ReplySubjects(session).task_reacted_to(wamid, profile.user_id)
     if task_id is None:
         return None
-    workspace = Workspace(
-        session,
-        profile,
-        now=now,
-        seed=turn_id,
-        planner=ReminderPlanner(session, settings.reminders),
-        source_wamid=event.wamid,
-    )
     try:
         # Visibility holds: a task this user may no longer see (unshared, deleted) is NotFound.
         done, following = await workspace.tasks.complete_task(task_id)
@@ -141,56 +124,20 @@ async def react(
     lang = profile.lang
     lines = [t(lang, "reaction_completed", title=_bold(done.title))]
     if following is not None and following.due_at is not None:
-        when = format_due(following.due_at, following.due_has_time, zone(profile.timezone), now, lang)
+        when = format_due(
+            following.due_at, following.due_has_time, zone(profile.timezone), workspace.core.now, lang
+        )
         next_one = f"{_bold(following.title)} — {t(lang, 'due', when=when)}"
         lines.append(t(lang, "next_occurrence", task=next_one))
-    text = "\n".join(lines)
     # "undo" puts it back, and "it" is this task, as after a typed "done".
-    memory = ConversationRepository(session)
-    state = await memory.state(profile.user_id)
     state.focus = [done.id]
     state.last_action = workspace.tasks.undo_record()
-    await memory.save_state(state, now)
-    said = f"[reaction {reaction.get('emoji')}]"
-    turns: tuple[tuple[Role, str], ...] = (("user", said), ("assistant", text))
-    for role, words in turns:
-        await memory.record(
-            turn_id=deterministic_id("turn", turn_id, role),
-            user_id=profile.user_id,
-            wamid=event.wamid,
-            role=role,
-            text=words,
-            intent=INTENT,
-            at=now,
-        )
-    reply_id = deterministic_id("reply", turn_id)
-    kind, content = as_message(Outgoing(text))
-    reply = ReplyRequested(
-        reply_id=reply_id,
-        phone_number_id=event.phone_number_id,
-        to=address,
-        user_id=profile.user_id,
-        kind=kind,
-        content=content,
-        in_reply_to=event.wamid,
-        received_at=event.received_at,
-    )
-    await publish(reply, reply_id)
-    await remember_replies(session, [reply], done.id, now)
-    await publish_effects(workspace.core.effects, publish, seed=turn_id, now=now)
-    await publish(
-        AgentReplied(
-            user_id=profile.user_id,
-            in_reply_to=event.wamid,
-            intent=INTENT,
-            engine=ENGINE,
-            processing_ms=round((time.perf_counter() - started) * 1000, 3),
-            phone_number_id=event.phone_number_id,
-            understood=True,
-        ),
-        deterministic_id("agent.replied", turn_id),
-    )
-    return reply
+    return EngineReply(INTENT, [Outgoing("\n".join(lines))], ENGINE), done.id
+
+
+def said(event: MessageReceived) -> str:
+    """How a reaction is kept in the conversation's memory."""
+    return f"[reaction {(event.reaction or {}).get('emoji')}]"
 
 
 def _bold(title: str) -> str:

@@ -99,14 +99,10 @@ async def take_turn(
         default_timezone=settings.default_timezone,
         now=now,
     )
-    if event.message_type == "reaction":
-        # A done-emoji on a reply about one task completes it (``reactions``); others are ignored.
-        done = await reactions.react(
-            session, settings, event, profile, address=address, turn_id=turn_id, now=now, publish=publish
-        )
-        if done is not None:
-            return TurnResult(reactions.INTENT, reactions.ENGINE, [done])
-    if is_non_message(event):
+    # A done-emoji on a reply about one task completes it (``reactions``); other non-messages,
+    # and other reactions, are ignored.
+    reacted = event.message_type == "reaction"
+    if is_non_message(event) and not reacted:
         return TurnResult("ignored", "none")
     text = (event.text or "").strip()
     # A language the user chose ("speak Spanish") stays, whatever they write in.
@@ -126,7 +122,13 @@ async def take_turn(
         planner=ReminderPlanner(session, settings.reminders),
         source_wamid=event.wamid,
     )
-    if event.message_type in READABLE:
+    subject: str | None = None
+    if reacted:
+        outcome = await reactions.react(session, workspace, state, event, profile)
+        if outcome is None:
+            return TurnResult("ignored", "none")
+        reply, subject = outcome
+    elif event.message_type in READABLE:
         context = Context(
             workspace=workspace,
             profile=profile,
@@ -144,13 +146,16 @@ async def take_turn(
         lang = context.lang
     else:
         reply = EngineReply("unsupported_message_type", [Outgoing(t(lang, "unsupported"))], "rules")
-    # Invitations made before this user wrote (or while WhatsApp's window to them was closed).
-    await workspace.teams.ask_waiting_invites()
+    if not reacted:
+        # Invitations made before this user wrote (or while WhatsApp's window to them was closed).
+        await workspace.teams.ask_waiting_invites()
     if lang != profile.lang and profile.lang_source != "user" and reply.intent != "set_language":
         await profiles.update(profile.user_id, now, lang=lang, lang_source="detected")
     await memory.save_state(state, now)
 
     said = text if event.message_type in READABLE else f"[{event.message_type}]"
+    if reacted:
+        said = reactions.said(event)
     answer = "\n\n".join(m.text for m in reply.messages)
     turns: tuple[tuple[Role, str], ...] = (("user", said), ("assistant", answer))
     for role, words in turns:
@@ -184,7 +189,7 @@ async def take_turn(
         )
         await publish(requested, reply_id)
         result.replies.append(requested)
-    subject = reactions.subject_of(focus_before, state, workspace.core.effects)
+    subject = subject or reactions.subject_of(focus_before, state, workspace.core.effects)
     await reactions.remember_replies(session, result.replies, subject, now)
     await publish_effects(workspace.core.effects, publish, seed=turn_id, now=now)
     result.processing_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -159,7 +159,7 @@ def _clock_word(m: re.Match[str]) -> str:
 # A time written with a dot ("at 4.30", "a las 4.30", "às 16.30", "4.30pm"): after a word that
 # introduces a time, or before am/pm/h, so that "v2.10" and "5.12" (a date) stay what they are.
 _DOTTED_TIME = re.compile(
-    r"(?i)(?:(?<=\b(?:at|by) )|(?<=\b(?:las|las) )|(?<=\bla )|(?<=\b(?:as|às|ás) )|(?<=\buntil )|(?<=\btill )"
+    r"(?i)(?:(?<=\b(?:at|by) )|(?<=\blas )|(?<=\bla )|(?<=\b(?:as|às|ás) )|(?<=\buntil )|(?<=\btill )"
     r"|(?<=\bhasta )|(?<=\b(?:até|ate) )|(?<=\bfrom )|(?<=\bdesde )|(?<=\bdas )|(?<=@ ))"
     r"(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)\b|\b(?P<h2>[01]?\d|2[0-3])\.(?P<m2>[0-5]\d)(?=\s*(?:[ap]\.?m\b|h\b|hs\b|hrs\b))"
 )

@@ -338,7 +338,7 @@ def _date_after_project(g: Grammar, task: CreateTask, now: datetime) -> CreateTa
     return replace(task, project=" ".join(words).strip(" ,"), due=replace(due, start=0, end=0))
 
 
-_DAY_WORDS = frozenset({"dia", "el", "on", "the", "o", "a", "la", "for", "by", "para", "pra", "até", "ate"})
+_DAY_WORDS = frozenset({"dia", "el", "on", "the", "o", "a", "la", "for", "by", "para", "pra", "ate"})
 
 
 _FILLER_WORD = (
